@@ -1,0 +1,107 @@
+"""Shared fixtures: a real PostgreSQL server for the session, a fresh database per test.
+
+Which server: ROSERAM_TEST_DB_URL (an existing server, any database on it; the fixtures
+create and drop their own databases there), else one this session starts itself
+(ROSERAM_TEST_PG=15 for Debian's PostgreSQL 15, =18 or unset for the embedded 18).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+_counter = itertools.count()
+
+
+class TestServer:
+    """A PostgreSQL server the tests may create and drop databases on."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            self.version_num = conn.info.server_version
+
+    @property
+    def major(self) -> int:
+        return self.version_num // 10000
+
+    def url(self, dbname: str) -> str:
+        params = conninfo_to_dict(self.base_url)
+        params["dbname"] = dbname
+        return make_conninfo(**params)
+
+    def create_database(self, prefix: str = "t") -> str:
+        name = f"{prefix}_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+        with psycopg.connect(self.base_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return name
+
+    def drop_database(self, name: str) -> None:
+        with psycopg.connect(self.base_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _start_session_server(tmp_path_factory) -> tuple[str, object]:
+    from roseram_schema.server import LocalServer, binaries_for_version
+
+    which = os.environ.get("ROSERAM_TEST_PG", "18")
+    data_root = tmp_path_factory.mktemp(f"pg{which}")
+    server = LocalServer(data_root, bin_dir=binaries_for_version(which))
+    server.start()
+    return server.url("postgres"), server
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """The session's PostgreSQL server (see module docstring)."""
+    url = os.environ.get("ROSERAM_TEST_DB_URL")
+    handle = None
+    if not url:
+        url, handle = _start_session_server(tmp_path_factory)
+    yield TestServer(url)
+    if handle is not None:
+        handle.stop()
+
+
+@pytest.fixture
+def make_db(pg_server):
+    """Factory: each call returns the URL of a new empty database, dropped after the test."""
+    created: list[str] = []
+
+    def make(prefix: str = "t") -> str:
+        name = pg_server.create_database(prefix)
+        created.append(name)
+        return pg_server.url(name)
+
+    yield make
+    for name in created:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture
+def db_url(make_db):
+    """URL of a fresh, empty database for this test."""
+    return make_db()
+
+
+@pytest.fixture
+def db_conn(db_url):
+    """An autocommit psycopg connection to the fresh database of this test."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def platform_db_url(db_url):
+    """A fresh database with the Supabase platform stand-in (auth schema, roles) installed."""
+    from roseram_schema.platform import ensure_platform
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        ensure_platform(conn)
+    return db_url
