@@ -1,0 +1,66 @@
+"""The platform: what Supabase provides and a plain PostgreSQL lacks.
+
+`ensure_platform` installs a small, idempotent stand-in (schema `auth`, `auth.users`,
+`auth.uid()`, `auth.role()`, `auth.jwt()`, roles anon/authenticated/service_role) so a
+schema written for Supabase applies to any PostgreSQL. On a real Supabase database it does
+nothing. Platform objects are never part of a diff, a plan or a drift report: the inspector
+skips PLATFORM_SCHEMAS and PLATFORM_ROLES.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+# Schemas owned by the platform (Supabase) or by the tool itself, never managed or diffed.
+PLATFORM_SCHEMAS = (
+    "auth",
+    "cron",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "information_schema",
+    "net",
+    "pgbouncer",
+    "pgsodium",
+    "pgsodium_masks",
+    "realtime",
+    "roseram_schema",
+    "storage",
+    "supabase_functions",
+    "supabase_migrations",
+    "vault",
+)
+
+# Roles the platform provides; a plan never creates or drops them on Supabase.
+PLATFORM_ROLES = ("anon", "authenticated", "service_role")
+
+
+def is_platform_schema(name: str) -> bool:
+    """True for schemas the tool never manages (platform, system, our own history)."""
+    return name in PLATFORM_SCHEMAS or name.startswith("pg_")
+
+
+def is_supabase(conn) -> bool:
+    """True when the database is a real Supabase one (its admin role or auth migrations exist)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'supabase_admin')"
+        " OR to_regclass('auth.schema_migrations') IS NOT NULL"
+    ).fetchone()
+    return bool(row[0])
+
+
+def standin_sql() -> str:
+    """The stand-in script (idempotent)."""
+    return resources.files(__package__).joinpath("standin.sql").read_text(encoding="utf-8")
+
+
+def ensure_platform(conn) -> bool:
+    """Install the stand-in unless this is Supabase. Returns True when it was (re)applied.
+
+    Runs in its own transaction; the connection may be in autocommit mode or not.
+    """
+    if is_supabase(conn):
+        return False
+    with conn.transaction():
+        conn.execute(standin_sql())
+    return True
