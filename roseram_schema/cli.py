@@ -97,7 +97,8 @@ def compile_cmd(
     stats: bool = typer.Option(False, "--stats", help="Print object counts to stderr."),
 ):
     """Print the idempotent SQL that builds the whole schema on an empty database."""
-    _finish(_runner("compile")(project_dir=_project(project), out=out, stats=stats))
+    project_dir = _project(project)
+    _finish(_runner("compile")(project_dir=project_dir, out=out, stats=stats))
 
 
 @app.command("plan")
@@ -187,7 +188,8 @@ def lint_cmd(
     fmt: LintFormat = typer.Option(LintFormat.text, "--format", "-f"),
 ):
     """Static checks of the source (and a live database with --db). Exit 4 on an error finding."""
-    _finish(_runner("lint")(project_dir=_project(project), db_url=db, fmt=fmt.value))
+    project_dir = _project(project)
+    _finish(_runner("lint")(project_dir=project_dir, db_url=db, fmt=fmt.value))
 
 
 @app.command("import")

@@ -299,7 +299,10 @@ class LocalServer:
         """Stop the server and delete its data (the embedded database only)."""
         self.stop()
         with self._locked():
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+            data = self.data_dir
+            # a cluster kept outside the project (see module doc) owns its whole folder
+            shutil.rmtree(data.parent if data.parent.parent == SHARED_ROOT else data,
+                          ignore_errors=True)
             self._state_file.unlink(missing_ok=True)
 
     def status(self) -> ServerStatus:

@@ -66,7 +66,7 @@ def pg_server(tmp_path_factory):
         url, handle = _start_session_server(tmp_path_factory)
     yield TestServer(url)
     if handle is not None:
-        handle.stop()
+        handle.reset()
 
 
 @pytest.fixture
