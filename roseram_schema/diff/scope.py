@@ -1,0 +1,35 @@
+"""What the diff looks at: everything outside platform schemas, roles excluded."""
+
+from __future__ import annotations
+
+from ..model import Catalog, build_catalog
+
+try:  # the lead's platform module; the fallback keeps the pure diff importable on its own
+    from ..platform import is_platform_schema
+except ImportError:  # pragma: no cover
+    def is_platform_schema(name: str) -> bool:
+        return name in {"auth", "storage", "realtime", "extensions", "roseram_schema"} or name.startswith("pg_")
+
+
+def managed_catalog(catalog: Catalog) -> Catalog:
+    """`catalog` without platform objects and roles, and without partitions listed as tables.
+
+    Roles are never part of a diff: they are created by the platform stand-in or by the
+    compiled script and never dropped. A partition is diffed as part of its parent.
+    """
+    partitions = {
+        f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions
+    }
+    return build_catalog(
+        schemas=[s for s in catalog.schemas if not is_platform_schema(s.name)],
+        extensions=catalog.extensions,
+        roles=(),
+        enums=[e for e in catalog.enums if not is_platform_schema(e.schema)],
+        tables=[
+            t for t in catalog.tables
+            if not is_platform_schema(t.schema) and t.key not in partitions
+        ],
+        views=[v for v in catalog.views if not is_platform_schema(v.schema)],
+        functions=[f for f in catalog.functions if not is_platform_schema(f.schema)],
+        triggers=[t for t in catalog.triggers if not is_platform_schema(t.schema)],
+    )
