@@ -1,0 +1,21 @@
+"""The catalog queries, kept as real `.sql` files in `queries/` (one per object kind)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+
+@cache
+def load_query(name: str) -> str:
+    """The text of `queries/<name>.sql` (read once per process)."""
+    return resources.files(__package__).joinpath("queries", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_query(conn, name: str, params: dict) -> list[dict]:
+    """Run one catalog query and return its rows as dicts (column name -> value)."""
+    from psycopg.rows import dict_row
+
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(load_query(name), params)
+        return cur.fetchall()

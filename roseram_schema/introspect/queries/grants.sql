@@ -1,0 +1,35 @@
+-- Privileges granted on schemas, tables, views and functions in scope, one row per
+-- (object, grantee, privilege). A NULL ACL means the built-in default (acldefault), so a
+-- function nobody touched still shows EXECUTE for PUBLIC. The owner's own privileges are
+-- implicit and left out. Grantee oid 0 is PUBLIC.
+WITH objects AS (
+  SELECT 'schema' AS kind, n.nspname::text AS schema, NULL::text AS name, n.nspowner AS owner,
+         coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner)) AS acl
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname = ANY (%(schemas)s::text[])
+  UNION ALL
+  SELECT 'relation', n.nspname, c.relname, c.relowner,
+         coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm')
+    AND NOT c.relispartition
+    AND n.nspname = ANY (%(schemas)s::text[])
+  UNION ALL
+  SELECT 'function', n.nspname,
+         p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', p.proowner,
+         coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.prokind IN ('f', 'p')
+    AND n.nspname = ANY (%(schemas)s::text[])
+)
+SELECT o.kind,
+       o.schema,
+       o.name,
+       CASE WHEN e.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(e.grantee)::text END AS grantee,
+       pg_catalog.lower(e.privilege_type) AS privilege
+FROM objects o
+CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) AS e
+WHERE e.grantee <> o.owner
+ORDER BY 1, 2, 3, 4, 5

@@ -1,0 +1,49 @@
+-- Indexes of the tables and materialized views in scope, except the ones that back a
+-- primary key, unique or exclusion constraint (those belong to the constraint).
+-- Each column printed by pg_get_indexdef(oid, k, true); ordering options, operator
+-- classes that are not the default and collations are returned raw and assembled in
+-- Python (the per-column form of pg_get_indexdef leaves them out).
+SELECT n.nspname AS schema,
+       c.relname AS table,
+       ic.relname AS name,
+       am.amname::text AS method,
+       i.indisunique AS "unique",
+       i.indnullsnotdistinct AS nulls_not_distinct,
+       i.indnkeyatts AS key_count,
+       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+             FROM pg_catalog.generate_series(1, i.indnatts) AS k
+             ORDER BY k) AS columns,
+       i.indoption::int2[] AS options,
+       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL
+                         WHEN opn.nspname = 'pg_catalog' THEN opc.opcname::text
+                         ELSE pg_catalog.quote_ident(opn.nspname) || '.' || pg_catalog.quote_ident(opc.opcname) END
+             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opcoid, ord)
+             JOIN pg_catalog.pg_opclass opc ON opc.oid = k.opcoid
+             JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
+             ORDER BY k.ord) AS opclasses,
+       ARRAY(SELECT CASE WHEN k.colloid = 0 OR ta.attcollation IS NULL OR k.colloid = ta.attcollation THEN NULL
+                         WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
+                         ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
+             FROM pg_catalog.unnest(i.indcollation::oid[]) WITH ORDINALITY AS k(colloid, ord)
+             LEFT JOIN pg_catalog.pg_attribute ta
+               ON ta.attrelid = i.indrelid AND ta.attnum = i.indkey[k.ord - 1] AND i.indkey[k.ord - 1] > 0
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = k.colloid
+             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+             ORDER BY k.ord) AS collations,
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS "where",
+       pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment,
+       c.relkind = 'm' AS on_matview
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE c.relkind IN ('r', 'p', 'm')
+  AND NOT c.relispartition
+  AND n.nspname = ANY (%(schemas)s::text[])
+  AND NOT EXISTS (
+    SELECT FROM pg_catalog.pg_constraint con
+    WHERE con.conindid = i.indexrelid
+      AND con.conrelid = i.indrelid
+      AND con.contype IN ('p', 'u', 'x'))
+ORDER BY 1, 2, 3
