@@ -1,0 +1,288 @@
+"""Compile a Catalog into one ordered, idempotent SQL script that builds the schema.
+
+Every statement is idempotent by construction (IF NOT EXISTS, CREATE OR REPLACE,
+DROP POLICY IF EXISTS + CREATE POLICY, DO blocks guarded on the catalog), so the script
+can run twice, or on a database holding part of the schema, which it then completes.
+
+Order comes from a dependency graph (depgraph.py), not from a fixed list. The phase of a
+statement (schemas, extensions, roles, enums, functions, tables, keys, foreign keys,
+indexes, views, policies, RLS, triggers, grants, comments) only breaks ties between
+statements that are ready at the same time; the edges carry the rules that matter:
+- foreign keys come after every table and after the key they reference, so tables that
+  reference each other (cycles) work;
+- RLS is enabled only after the table's policies exist, so there is no moment when the
+  table is enabled with no policy (every query denied);
+- policies, views, defaults, checks and indexes come after the functions, tables, views
+  and types their SQL names (read with pglast), whatever phase those are in;
+- triggers after their table and function; grants and comments after their object.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from . import __version__, ddl
+from .ddl import guarded
+from .depgraph import Node, order_nodes, sql_references
+from .errors import Origin
+from .model import Catalog, Function, Grant, Schema, Table, Trigger, View
+
+# Phases: tie-break order between statements that are ready together.
+SCHEMA, EXTENSION, ROLE, ENUM, FUNCTION, TABLE, KEY, FOREIGN_KEY, INDEX = range(9)
+VIEW, POLICY, RLS, TRIGGER, GRANT, COMMENT = range(9, 15)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement (no trailing `;`), the object it acts on, and where it came from.
+
+    `obj` reads like "table public.users"; `transactional` is False for statements that
+    cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, for the planner).
+    """
+
+    sql: str
+    obj: str
+    origin: Origin | None = None
+    transactional: bool = True
+
+
+class _Graph:
+    """Collects the nodes of one catalog; each node's sort key is (phase, key, sub, name, step)."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+
+    def add(
+        self,
+        sort_key: tuple,
+        sql: str,
+        obj: str,
+        origin: Origin | None,
+        *,
+        scan: str | None = None,
+        provides: Iterable[str] = (),
+        needs: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+        after: Iterable[tuple] = (),
+    ) -> tuple:
+        """Add a statement; `scan` is the plain DDL whose references become needs."""
+        found = sql_references(scan if scan is not None else sql).tokens()
+        all_needs = (found | frozenset(needs)) - frozenset(ignore)
+        statement = Statement(sql=sql, obj=obj, origin=origin)
+        self.nodes.append(
+            Node(
+                key=sort_key,
+                item=statement,
+                provides=frozenset(provides),
+                needs=all_needs,
+                after=tuple(after),
+                label=obj,
+            )
+        )
+        return sort_key
+
+
+def _key(phase: int, key: str, sub: int = 0, name: str = "", step: int = 0) -> tuple:
+    return (phase, key, sub, name, step)
+
+
+def compile_statements(catalog: Catalog) -> tuple[Statement, ...]:
+    """The idempotent statements that build `catalog`, in dependency order.
+
+    The result depends only on the catalog's content, never on the order of its
+    collections. Raises PlanCycleError when objects depend on each other in a circle
+    that no statement order can satisfy (e.g. two views reading each other).
+    """
+    g = _Graph()
+    for schema in catalog.schemas:
+        _add_schema(g, schema)
+    for ext in catalog.extensions:
+        sql = guarded.create_extension_if_available(ext) if ext.optional else ddl.create_extension(ext, if_not_exists=True)
+        needs = [f"schema:{ext.schema}"] if ext.schema else []
+        g.add(_key(EXTENSION, ext.name), sql, f"extension {ext.name}", ext.origin, scan="", needs=needs)
+    for role in catalog.roles:
+        g.add(_key(ROLE, role.name), guarded.create_role_if_missing(role), f"role {role.name}", role.origin,
+              scan="", provides=[f"role:{role.name}"])
+    for enum in catalog.enums:
+        g.add(_key(ENUM, enum.key), guarded.create_enum_if_missing(enum), f"enum {enum.key}", enum.origin,
+              scan="", provides=[f"type:{enum.key}"], needs=[f"schema:{enum.schema}"])
+        if enum.comment is not None:
+            g.add(_key(COMMENT, enum.key, 0), ddl.comment_on_enum(enum), f"comment enum {enum.key}", enum.origin,
+                  needs=[f"type:{enum.key}"])
+    for fn in catalog.functions:
+        _add_function(g, fn)
+    for table in catalog.tables:
+        _add_table(g, table)
+    for view in catalog.views:
+        _add_view(g, view)
+    for trigger in catalog.triggers:
+        _add_trigger(g, trigger)
+    return tuple(node.item for node in order_nodes(g.nodes))
+
+
+def _add_schema(g: _Graph, schema: Schema) -> None:
+    obj = f"schema {schema.name}"
+    g.add(_key(SCHEMA, schema.name), ddl.create_schema(schema, if_not_exists=True), obj, schema.origin,
+          scan="", provides=[f"schema:{schema.name}"])
+    _add_grants(g, schema, schema.name, 0, schema.grants, f"schema:{schema.name}", obj, schema.origin)
+    if schema.comment is not None:
+        g.add(_key(COMMENT, schema.name, 0), ddl.comment_on_schema(schema), f"comment {obj}", schema.origin,
+              needs=[f"schema:{schema.name}"])
+
+
+def _add_grants(g, target, key: str, kind: int, grants: tuple[Grant, ...], token: str, obj: str, origin) -> None:
+    for grant in grants:
+        g.add(_key(GRANT, key, kind, grant.grantee), ddl.grant(target, grant), f"grant {obj} to {grant.grantee}",
+              grant.origin or origin, scan="", needs=[token, f"role:{grant.grantee}"])
+
+
+def _add_function(g: _Graph, fn: Function) -> None:
+    obj = f"{fn.kind} {fn.key}"
+    token = f"function:{fn.schema}.{fn.name}"
+    sql = ddl.create_function(fn)
+    # The body is a string to pglast, so only the signature's types (and a BEGIN ATOMIC
+    # body, which PostgreSQL checks at creation) become needs; check_function_bodies is
+    # off for the rest, as in pg_dump output.
+    own = f"{fn.kind}:{fn.key}"
+    g.add(_key(FUNCTION, fn.key), sql, obj, fn.origin, provides=[token, own], needs=[f"schema:{fn.schema}"])
+    _add_grants(g, fn, fn.key, 3, fn.grants, own, obj, fn.origin)
+    if fn.comment is not None:
+        g.add(_key(COMMENT, fn.key, 3), ddl.comment_on_function(fn), f"comment {obj}", fn.origin, needs=[own])
+
+
+def _add_table(g: _Graph, t: Table) -> None:
+    key, obj = t.key, f"table {t.key}"
+    relation = [f"relation:{key}", f"type:{key}"]
+    create = g.add(_key(TABLE, key, 0), ddl.create_table(t, if_not_exists=True, constraints=False), obj, t.origin,
+                   provides=[f"table:{key}"], needs=[f"schema:{t.schema}"], ignore=relation)
+    # Completes a table that exists with only some of its columns; a no-op otherwise.
+    if t.columns:
+        g.add(_key(TABLE, key, 1), ddl.add_columns(t, t.columns, if_not_exists=True), f"columns {key}", t.origin,
+              provides=relation, after=[create])
+    else:
+        g.nodes[-1] = _with_provides(g.nodes[-1], relation)
+    for part in t.partitions:
+        pkey = f"{t.schema}.{part.name}"
+        g.add(_key(TABLE, key, 2, part.name), ddl.create_partition(t, part, if_not_exists=True),
+              f"partition {pkey}", part.origin or t.origin, provides=[f"relation:{pkey}", f"type:{pkey}"])
+    owned = [(0, t.primary_key)] if t.primary_key else []
+    owned += [(1, u) for u in t.uniques] + [(2, c) for c in t.checks]
+    for sub, con in owned:
+        provides = [f"keys:{key}"] if sub < 2 else []
+        g.add(_key(KEY, key, sub, con.name), guarded.add_constraint_if_missing(t, con),
+              f"constraint {key}.{con.name}", con.origin or t.origin, scan=ddl.add_constraint(t, con), provides=provides)
+    for fk in t.foreign_keys:
+        g.add(_key(FOREIGN_KEY, key, 0, fk.name), guarded.add_constraint_if_missing(t, fk),
+              f"constraint {key}.{fk.name}", fk.origin or t.origin, scan=ddl.add_constraint(t, fk),
+              needs=[f"keys:{fk.ref_schema}.{fk.ref_table}"])
+    for index in t.indexes:
+        _add_index(g, t, index)
+    for policy in t.policies:
+        origin = policy.origin or t.policies_origin or t.origin
+        pobj = f"policy {key}.{policy.name}"
+        drop = g.add(_key(POLICY, key, 0, policy.name, 0), ddl.drop_policy(t, policy, if_exists=True), pobj, origin,
+                     needs=[f"relation:{key}"])
+        g.add(_key(POLICY, key, 0, policy.name, 1), ddl.create_policy(t, policy), pobj, origin,
+              provides=[f"policies:{key}"], after=[drop])
+        if policy.comment is not None:
+            g.add(_key(COMMENT, key, 1, f"policy {policy.name}"), ddl.comment_on_policy(t, policy),
+                  f"comment {pobj}", origin, after=[_key(POLICY, key, 0, policy.name, 1)])
+    rls_origin = t.policies_origin or t.origin
+    if t.rls_enabled:
+        g.add(_key(RLS, key, 0), ddl.enable_rls(t), f"rls {key}", rls_origin, needs=[f"policies:{key}"])
+    if t.rls_forced:
+        g.add(_key(RLS, key, 1), ddl.force_rls(t), f"rls {key}", rls_origin, needs=[f"policies:{key}"])
+    _add_grants(g, t, key, 1, t.grants, f"relation:{key}", obj, t.origin)
+    if t.comment is not None:
+        g.add(_key(COMMENT, key, 1), ddl.comment_on_table(t), f"comment {obj}", t.origin, needs=relation)
+    for i, col in enumerate(t.columns):
+        if col.comment is not None:
+            g.add(_key(COMMENT, key, 2, f"{i:05d}"), ddl.comment_on_column(t, col), f"comment column {key}.{col.name}",
+                  col.origin or t.origin, needs=relation)
+
+
+def _with_provides(node: Node, tokens: list[str]) -> Node:
+    return Node(node.key, node.item, node.provides | frozenset(tokens), node.needs, node.after, node.label)
+
+
+def _add_index(g: _Graph, target: Table | View, index) -> None:
+    phase, sub = (INDEX, 0) if isinstance(target, Table) else (VIEW, 1)
+    iobj = f"index {target.schema}.{index.name}"
+    g.add(_key(phase, target.key, sub, index.name), ddl.create_index(target, index, if_not_exists=True), iobj,
+          index.origin or target.origin, provides=[f"index:{target.schema}.{index.name}"])
+    if index.comment is not None:
+        g.add(_key(COMMENT, target.key, 4, index.name), ddl.comment_on_index(target, index), f"comment {iobj}",
+              index.origin or target.origin, needs=[f"index:{target.schema}.{index.name}"])
+
+
+def _add_view(g: _Graph, v: View) -> None:
+    kind = "materialized view" if v.materialized else "view"
+    obj = f"{kind} {v.key}"
+    if v.materialized:
+        sql = ddl.create_view(v, if_not_exists=True)
+    else:
+        sql = ddl.create_view(v, or_replace=True)
+    needs = [f"schema:{v.schema}"] + [_relation_token(d) for d in v.depends_on]
+    g.add(_key(VIEW, v.key, 0), sql, obj, v.origin, provides=[f"relation:{v.key}", f"type:{v.key}"], needs=needs)
+    for index in v.indexes:
+        _add_index(g, v, index)
+    _add_grants(g, v, v.key, 2, v.grants, f"relation:{v.key}", obj, v.origin)
+    if v.comment is not None:
+        g.add(_key(COMMENT, v.key, 5), ddl.comment_on_view(v), f"comment {obj}", v.origin,
+              needs=[f"relation:{v.key}"])
+
+
+def _relation_token(name: str) -> str:
+    schema, _, rel = name.rpartition(".")
+    return f"relation:{schema}.{rel}" if schema else f"relation:?{rel}"
+
+
+_FUNCTION_NAME = re.compile(r"^\s*([^(]+?)\s*(?:\(.*)?$", re.S)
+
+
+def _add_trigger(g: _Graph, trg: Trigger) -> None:
+    obj = f"trigger {trg.key}"
+    needs = [f"relation:{trg.schema}.{trg.table}"]
+    m = _FUNCTION_NAME.match(trg.function or "")
+    if m:
+        schema, _, name = m.group(1).replace('"', "").rpartition(".")
+        needs.append(f"function:{schema}.{name}" if schema else f"function:?{name}")
+    if ddl.is_constraint_trigger(trg):
+        sql = guarded.create_constraint_trigger_if_missing(trg)
+    else:
+        sql = ddl.create_trigger(trg, or_replace=True)
+    created = g.add(_key(TRIGGER, f"{trg.schema}.{trg.table}", 0, trg.name), sql, obj, trg.origin,
+                    scan=ddl.create_trigger(trg), needs=needs)
+    if not trg.enabled:
+        g.add(_key(TRIGGER, f"{trg.schema}.{trg.table}", 0, trg.name, 1), ddl.set_trigger_enabled(trg), obj,
+              trg.origin, after=[created])
+
+
+def compile_script(catalog: Catalog, fingerprint: str) -> str:
+    """The whole script: a header with the source fingerprint and tool version, then every
+    statement of compile_statements in one transaction.
+
+    check_function_bodies is off (as in pg_dump output) so a function may be created
+    before the tables its body reads; notices ("already exists, skipping") are silenced.
+    """
+    lines = [
+        f"-- Generated by roseram-schema {__version__} (compile). Do not edit by hand.",
+        f"-- Source fingerprint: {fingerprint}",
+        "-- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.",
+        "",
+        "BEGIN;",
+        "SET LOCAL check_function_bodies = off;",
+        "SET LOCAL client_min_messages = warning;",
+        "",
+    ]
+    for statement in compile_statements(catalog):
+        lines.append(f"-- {statement.obj}")
+        lines.append(f"{statement.sql};")
+        lines.append("")
+    lines.append("COMMIT;")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["Statement", "compile_script", "compile_statements"]

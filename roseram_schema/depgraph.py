@@ -1,0 +1,185 @@
+"""Dependency ordering of DDL statements, shared by the compiler and the planner.
+
+A `Node` is one statement with a sort key, the names it *provides* and the names it
+*needs*, as tokens `kind:schema.name` ("relation:public.users", "function:auth.uid",
+"type:public.mood", "role:anon", ...). An edge runs from every provider of a token to every
+node that needs it; a need nobody provides is an object outside the catalog (auth.users,
+now()) and is ignored. `order_nodes` returns a topological order that is unique: among the
+nodes that are ready, the one with the smallest sort key always goes first, so the result
+depends on the graph only, never on the input order.
+
+`sql_references` reads the names a statement refers to with pglast, PostgreSQL's own
+parser, so that views, policies, defaults and checks are ordered after the tables,
+functions and types they use without anyone declaring it.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import heapq
+import json
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .errors import PlanCycleError
+
+# A bare (unqualified) name is marked so; it is resolved against the provided names.
+BARE = "?"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One statement in the graph; `key` must be unique and orders ties."""
+
+    key: tuple
+    item: object
+    provides: frozenset[str] = frozenset()
+    needs: frozenset[str] = frozenset()
+    # keys of nodes that must come first, whatever they provide
+    after: tuple = ()
+    label: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class SqlReferences:
+    """Names a SQL statement refers to, as (schema or None, name) pairs."""
+
+    relations: frozenset[tuple[str | None, str]] = frozenset()
+    functions: frozenset[tuple[str | None, str]] = frozenset()
+    types: frozenset[tuple[str | None, str]] = frozenset()
+    roles: frozenset[str] = frozenset()
+
+    def tokens(self) -> frozenset[str]:
+        """The references as need tokens (bare names marked for resolution)."""
+
+        def token(kind: str, schema: str | None, name: str) -> str:
+            return f"{kind}:{schema}.{name}" if schema else f"{kind}:{BARE}{name}"
+
+        out = {token("relation", s, n) for s, n in self.relations}
+        out |= {token("function", s, n) for s, n in self.functions}
+        out |= {token("type", s, n) for s, n in self.types}
+        out |= {f"role:{r}" for r in self.roles}
+        return frozenset(out)
+
+
+def _qualified(names: list) -> tuple[str | None, str] | None:
+    parts = [n["String"]["sval"] for n in names if "String" in n]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return (None, parts[0])
+    return (parts[-2], parts[-1])
+
+
+def sql_references(sql: str) -> SqlReferences:
+    """The relations, functions, types and roles `sql` (one or more statements) names.
+
+    Text that does not parse gives no references: the statement still runs, and
+    PostgreSQL reports the error with its own position.
+    """
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        tree = json.loads(parse_sql_json(sql))
+    except ParseError:
+        return SqlReferences()
+    relations: set = set()
+    functions: set = set()
+    types: set = set()
+    roles: set = set()
+    ctes: set = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "relname" in node:
+            relations.add((node.get("schemaname"), node["relname"]))
+        if "names" in node and "typemod" in node:
+            name = _qualified(node["names"])
+            if name and name[0] != "pg_catalog":
+                types.add(name)
+        if "ctename" in node:
+            ctes.add(node["ctename"])
+        for kind in ("FuncCall", "CreateTrigStmt"):
+            if kind in node and "funcname" in node[kind]:
+                name = _qualified(node[kind]["funcname"])
+                if name and name[0] != "pg_catalog":
+                    functions.add(name)
+        if "RoleSpec" in node and node["RoleSpec"].get("rolename"):
+            roles.add(node["RoleSpec"]["rolename"])
+        stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    relations = {(s, n) for s, n in relations if s is not None or n not in ctes}
+    return SqlReferences(frozenset(relations), frozenset(functions), frozenset(types), frozenset(roles))
+
+
+def _resolver(provided: set[str]):
+    """Map a need token to the provided token it means, or None (outside the catalog).
+
+    A bare name means public.name when that exists (PostgreSQL's default search_path),
+    else the one object of that kind and name if there is exactly one.
+    """
+    by_bare: dict[str, list[str]] = {}
+    for token in provided:
+        kind, _, qualified = token.partition(":")
+        _, _, name = qualified.rpartition(".")
+        by_bare.setdefault(f"{kind}:{BARE}{name}", []).append(token)
+
+    def resolve(token: str) -> str | None:
+        if token in provided:
+            return token
+        kind, _, rest = token.partition(":")
+        if not rest.startswith(BARE):
+            return None
+        public = f"{kind}:public.{rest[1:]}"
+        if public in provided:
+            return public
+        candidates = by_bare.get(token, [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    return resolve
+
+
+def order_nodes(nodes: Iterable[Node]) -> list[Node]:
+    """Nodes in dependency order, ties broken by the smallest key (see module docstring).
+
+    Raises PlanCycleError naming the statements of a cycle.
+    """
+    nodes = list(nodes)
+    by_key = {n.key: n for n in nodes}
+    if len(by_key) != len(nodes):
+        raise ValueError("order_nodes: two nodes share a key")
+    providers: dict[str, list[tuple]] = {}
+    for n in nodes:
+        for token in n.provides:
+            providers.setdefault(token, []).append(n.key)
+    resolve = _resolver(set(providers))
+    sorter: graphlib.TopologicalSorter = graphlib.TopologicalSorter()
+    for n in nodes:
+        deps = set(n.after)
+        for need in n.needs:
+            token = resolve(need)
+            if token is not None and token not in n.provides:
+                deps.update(providers[token])
+        deps.discard(n.key)
+        sorter.add(n.key, *sorted(deps))
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        names = " -> ".join(by_key[k].label or repr(k) for k in cycle)
+        raise PlanCycleError(f"dependency cycle: {names}") from None
+    ready: list = []
+    out: list[Node] = []
+    for key in sorter.get_ready():
+        heapq.heappush(ready, key)
+    while ready:
+        key = heapq.heappop(ready)
+        out.append(by_key[key])
+        sorter.done(key)
+        for nxt in sorter.get_ready():
+            heapq.heappush(ready, nxt)
+    return out
