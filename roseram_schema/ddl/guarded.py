@@ -52,9 +52,12 @@ def create_enum_if_missing(enum: Enum) -> str:
         "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
         f" WHERE n.nspname = {quote_literal(enum.schema)} AND t.typname = {quote_literal(enum.name)}"
     )
+    # From the last value backwards, each missing one goes BEFORE its successor, which
+    # exists by then: so a value missing at the front still lands at the front.
+    values = enum.values
     completions = [
-        add_enum_value(enum, v, after=enum.values[i - 1] if i else None, if_not_exists=True)
-        for i, v in enumerate(enum.values)
+        add_enum_value(enum, values[i], before=values[i + 1] if i + 1 < len(values) else None, if_not_exists=True)
+        for i in reversed(range(len(values)))
     ]
     return if_missing(query, create_enum(enum), otherwise=completions)
 
