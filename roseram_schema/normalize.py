@@ -1,0 +1,200 @@
+"""The desired state, as PostgreSQL prints it.
+
+`normalize_catalog` builds the source's catalog in a scratch database and reads it back
+with the same inspector that reads live databases, so the diff compares texts from one
+printer: policy expressions, defaults, checks and view bodies as pg_get_expr /
+pg_get_viewdef print them, never as the user wrote them.
+
+    source Catalog ─ compile_statements ─▶ scratch DB (platform stand-in first)
+                   ◀─ inspect_catalog ───┘  origins re-attached by key, DB dropped
+
+The result depends only on the source and the server version, so it is cached on disk
+(`<root>/.roseram/cache/normalized-<key>.json`); a no-change drift check then costs one
+catalog read of the live database and no scratch database.
+
+Texts that are not a fixpoint of PostgreSQL's printer (a live object whose text went
+through one more round trip than ours) are settled by `renormalize_texts`; see there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .catalog_json import catalog_from_json, catalog_to_json
+from .errors import DatabaseError, Problem, SourceError
+from .introspect.fingerprint import catalog_fingerprint
+from .introspect.origins import attach_origins
+from .introspect.roundtrip import renormalize_texts  # noqa: F401 - part of this module's API
+from .introspect.scratch import scratch_database
+from .model import Catalog
+
+# Bump when the normalized form changes for the same source and server (inspector or
+# compiler output), so stale cache files are never read.
+CACHE_FORMAT = 1
+CACHE_DIR = Path(".roseram") / "cache"
+
+
+def managed_schemas(catalog: Catalog) -> tuple[str, ...]:
+    """The schemas a source catalog manages: the declared ones and every schema one of its
+    objects lives in, platform schemas left out. Inspect both sides with this list."""
+    from .platform import is_platform_schema
+
+    names = {s.name for s in catalog.schemas}
+    for group in (catalog.enums, catalog.tables, catalog.views, catalog.functions, catalog.triggers):
+        names.update(obj.schema for obj in group)
+    return tuple(sorted(n for n in names if not is_platform_schema(n)))
+
+
+def inspect_like_source(conn, source: Catalog):
+    """Inspect `conn` with the scope a source catalog implies: its managed schemas, its
+    declared roles and its declared extensions. Use it for the live side too."""
+    from .introspect import inspect_catalog
+
+    return inspect_catalog(
+        conn,
+        managed_schemas(source),
+        roles=[r.name for r in source.roles],
+        extensions=[e.name for e in source.extensions],
+    )
+
+
+def normalization_key(fingerprint: str, server_version: int) -> str:
+    """Cache key: the source fingerprint, the server version, the tool and cache format."""
+    text = f"{CACHE_FORMAT}|{__version__}|{fingerprint}|{server_version}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def cache_path(cache_root: Path, key: str) -> Path:
+    """Where the normalized catalog of `key` is kept under a project root."""
+    return Path(cache_root) / CACHE_DIR / f"normalized-{key}.json"
+
+
+def read_cached(cache_root: Path, key: str) -> Catalog | None:
+    """The cached normalized catalog of `key`, or None when absent or unreadable."""
+    path = cache_path(cache_root, key)
+    try:
+        return catalog_from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError):
+        # a missing, truncated or older-format file is a cache miss, never an error
+        return None
+
+
+def write_cached(cache_root: Path, key: str, catalog: Catalog) -> Path:
+    """Store a normalized catalog atomically (write a temporary file, then rename)."""
+    path = cache_path(cache_root, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(catalog_to_json(catalog))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def server_version(url: str) -> int:
+    """server_version_num of the server behind `url` (e.g. 150018)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            return conn.info.server_version
+    except psycopg.Error as e:
+        raise DatabaseError(f"could not connect to the development database: {e}") from e
+
+
+def normalize_catalog(
+    catalog: Catalog,
+    dev_url: str,
+    *,
+    cache_root: Path | None = None,
+    fingerprint: str | None = None,
+    server_version_num: int | None = None,
+) -> Catalog:
+    """The source catalog as PostgreSQL prints it, with the source's origins attached.
+
+    Creates a scratch database on the server of `dev_url`, installs the platform
+    stand-in, applies `compile_statements(catalog)` (transactional statements in one
+    transaction), inspects it with `inspect_like_source`, and drops it in any case.
+    A statement PostgreSQL rejects raises SourceError pointing at the statement's source
+    origin, with PostgreSQL's message.
+
+    With `cache_root` (the project root), the result is cached under
+    `.roseram/cache/`, keyed by `fingerprint` (default: catalog_fingerprint(catalog)) and
+    the server version (`server_version_num`, else asked of the server).
+    """
+    key = None
+    if cache_root is not None:
+        version = server_version_num if server_version_num is not None else server_version(dev_url)
+        key = normalization_key(fingerprint or catalog_fingerprint(catalog), version)
+        cached = read_cached(cache_root, key)
+        if cached is not None:
+            return attach_origins(cached, catalog)
+    normalized = build_and_inspect(catalog, dev_url)
+    if cache_root is not None and key is not None:
+        write_cached(cache_root, key, normalized)
+    return attach_origins(normalized, catalog)
+
+
+def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
+    """Apply the compiled catalog to a fresh scratch database and read it back (no origins)."""
+    import psycopg
+
+    from .compile import compile_statements
+    from .platform import ensure_platform
+
+    statements = compile_statements(catalog)
+    with scratch_database(dev_url) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            ensure_platform(conn)
+            apply_statements(conn, statements)
+            return inspect_like_source(conn, catalog)
+
+
+def apply_statements(conn, statements: Sequence) -> None:
+    """Run compiled Statements on an autocommit connection: the transactional ones in one
+    transaction, then the others one by one. Raises SourceError naming the source object
+    and origin of the first statement PostgreSQL rejects.
+
+    Function bodies are not checked at creation (as pg_dump does), so a function may be
+    created before the tables it reads.
+    """
+    conn.execute("SET check_function_bodies = off")
+    deferred = [s for s in statements if not s.transactional]
+    with conn.transaction():
+        for statement in statements:
+            if statement.transactional:
+                _execute(conn, statement)
+    for statement in deferred:
+        _execute(conn, statement)
+
+
+def _execute(conn, statement) -> None:
+    import psycopg
+
+    try:
+        conn.execute(statement.sql)
+    except psycopg.Error as e:
+        raise SourceError([_problem(statement, e)]) from e
+
+
+def _problem(statement, error) -> Problem:
+    """A Problem at the statement's source origin, with PostgreSQL's own words."""
+    diag = error.diag
+    message = f"PostgreSQL rejected it: {diag.message_primary or str(error).strip()}"
+    if diag.message_detail:
+        message += f" ({diag.message_detail})"
+    hint = diag.message_hint
+    first_line = statement.sql.strip().splitlines()[0] if statement.sql.strip() else ""
+    if first_line:
+        hint = f"{hint}; statement: {first_line}" if hint else f"statement: {first_line}"
+    return Problem(origin=statement.origin, obj=str(statement.obj), message=message, hint=hint)
+
+
