@@ -18,6 +18,7 @@ from ..changes import (
     SetComment,
 )
 from ..model import Catalog, quote_ident
+from ..model import Grant as GrantModel
 from .access import diff_grants
 
 
@@ -89,12 +90,14 @@ def diff_functions(current: Catalog, desired: Catalog) -> list[Change]:
             else:
                 changes.append(DropFunction(before))
                 changes.append(CreateFunction(f))
-                before = replace(before, comment=None, grants=())
+                before = None  # re-created: default grants, no comment
         kind = f.kind if f.kind == "procedure" else "function"
         if f.comment != (before.comment if before else None):
             changes.append(SetComment(kind, key, f.signature, f.comment,
                                       before.comment if before else None, f.origin))
-        changes += diff_grants(kind, key, f.signature, before.grants if before else (), f.grants, f.origin)
+        # a new function can be executed by PUBLIC until that is revoked (PostgreSQL's default)
+        had = before.grants if before else (GrantModel("public", ("execute",)),)
+        changes += diff_grants(kind, key, f.signature, had, f.grants, f.origin)
     return changes
 
 

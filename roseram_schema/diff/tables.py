@@ -104,7 +104,7 @@ def diff_column(schema: str, table: str, old: Column, new: Column) -> list[Chang
         changes.append(AlterColumnType(schema, table, new, old.type))
     if old.identity != new.identity:
         changes.append(AlterColumnIdentity(schema, table, new, old.identity))
-    if old.default != new.default and not (new.identity and new.default is None):
+    if old.default != new.default:
         changes.append(AlterColumnDefault(schema, table, new, old.default))
     if old.nullable != new.nullable:
         changes.append(AlterColumnNullability(schema, table, new))

@@ -1,0 +1,95 @@
+"""How risky a statement is, decided from the change itself (never by reading the SQL)."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Column
+from .model import Hazard
+
+# Functions whose value differs per row: a column added with such a default is filled row by
+# row, which rewrites the table (a constant or stable default is stored once, PostgreSQL 11+).
+_VOLATILE_CALLS = ("gen_random_uuid", "uuid_generate", "random", "clock_timestamp", "nextval",
+                   "timeofday", "txid_current")
+_INT_WIDTH = {"smallint": 2, "integer": 4, "bigint": 8}
+_FLOAT_WIDTH = {"real": 4, "double precision": 8}
+_TEXTUAL = ("text", "character varying", "varchar")
+
+
+def rows_text(rows: int | None) -> str:
+    """"~1,234 rows" for an estimate, "rows unknown" without one."""
+    return "rows unknown" if rows is None else f"~{rows:,} rows"
+
+
+def lock_hazard(table: str, rows: int | None, what: str) -> list[Hazard]:
+    """access_exclusive_lock, only when the table has (or may have) rows."""
+    if rows is not None and rows <= 0:
+        return []
+    return [Hazard("access_exclusive_lock",
+                   f"{what} holds an ACCESS EXCLUSIVE lock on {table} ({rows_text(rows)}): "
+                   "reads and writes wait")]
+
+
+def adds_with_rewrite(column: Column) -> bool:
+    """True when ADD COLUMN has to write a value into every existing row."""
+    if column.identity or column.generated is not None:
+        return True
+    if column.type.lower().replace(" ", "") in ("serial", "bigserial", "smallserial", "serial4",
+                                                 "serial8", "serial2"):
+        return True
+    default = (column.default or "").lower()
+    return any(f"{name}" in default for name in _VOLATILE_CALLS)
+
+
+_TYPE_RE = re.compile(r"^\s*([a-z_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(\[\])?\s*$")
+
+
+def _parse(t: str) -> tuple[str, int | None, int | None, bool]:
+    m = _TYPE_RE.match(t.lower())
+    if not m:
+        return t.lower(), None, None, False
+    base = " ".join(m.group(1).split())
+    base = {"int": "integer", "int4": "integer", "int8": "bigint", "int2": "smallint",
+            "float8": "double precision", "float4": "real", "varchar": "character varying",
+            "char": "character", "bpchar": "character", "decimal": "numeric"}.get(base, base)
+    return (base, int(m.group(2)) if m.group(2) else None,
+            int(m.group(3)) if m.group(3) else None, bool(m.group(4)))
+
+
+def type_change_effects(old: str, new: str) -> tuple[bool, bool]:
+    """(rewrites_table, may_delete_data) of changing a column from type `old` to `new`.
+
+    Binary-compatible widenings (varchar(n) to a longer varchar or to text, numeric to an
+    unconstrained numeric) change only the catalog. Narrowings (shorter strings, smaller
+    numbers, fewer digits, a timestamp to a date) cut or reject values: they are treated as
+    deleting data.
+    """
+    ob, olen, oscale, oarr = _parse(old)
+    nb, nlen, nscale, narr = _parse(new)
+    if oarr != narr:
+        return True, True
+    if ob in _TEXTUAL and nb in _TEXTUAL:
+        if nlen is None:
+            return False, False
+        if olen is not None and nlen >= olen:
+            return False, False
+        return True, True
+    if ob == nb == "numeric":
+        if nlen is None:
+            return False, False
+        if olen is not None and nlen >= olen and (nscale or 0) == (oscale or 0):
+            return False, False
+        return True, True
+    if ob in _INT_WIDTH and nb in _INT_WIDTH:
+        return True, _INT_WIDTH[nb] < _INT_WIDTH[ob]
+    if ob in _FLOAT_WIDTH and nb in _FLOAT_WIDTH:
+        return True, _FLOAT_WIDTH[nb] < _FLOAT_WIDTH[ob]
+    if ob in _INT_WIDTH and nb in ("numeric", "double precision", "bigint"):
+        return True, False
+    if ob.startswith("timestamp") and nb in ("date", "time without time zone", "time with time zone"):
+        return True, True
+    if ob == "character" and nb in _TEXTUAL:
+        return True, False
+    if nb in _TEXTUAL and nlen is None:
+        return True, False  # anything prints as text
+    return True, True  # an unrelated conversion can fail or lose what the new type cannot hold

@@ -1,0 +1,57 @@
+"""SQL the planner needs that roseram_schema.ddl does not render from a model object.
+
+ddl.grant/ddl.revoke/ddl.comment_on_* take the model object; a change only carries the
+object's SQL name (a Grant change on a view, a function, a schema), so these render from
+that name. Everything else comes from roseram_schema.ddl.
+"""
+
+from __future__ import annotations
+
+from ..model import Extension, quote_ident, quote_literal
+
+_GRANT_KINDS = {
+    "table": "TABLE",
+    "view": "TABLE",
+    "materialized view": "TABLE",
+    "function": "FUNCTION",
+    "procedure": "PROCEDURE",
+    "schema": "SCHEMA",
+}
+
+
+def _role(name: str) -> str:
+    return "PUBLIC" if name.lower() == "public" else quote_ident(name)
+
+
+def _privileges(privileges: tuple[str, ...]) -> str:
+    lowered = [p.lower() for p in privileges]
+    if "all" in lowered:
+        return "ALL"
+    return ", ".join(p.upper() for p in lowered)
+
+
+def grant_on(object_kind: str, target: str, grantee: str, privileges: tuple[str, ...]) -> str:
+    """GRANT privileges ON <KIND> target TO grantee."""
+    return f"GRANT {_privileges(privileges)} ON {_GRANT_KINDS[object_kind]} {target} TO {_role(grantee)}"
+
+
+def revoke_on(object_kind: str, target: str, grantee: str, privileges: tuple[str, ...]) -> str:
+    """REVOKE privileges ON <KIND> target FROM grantee."""
+    return f"REVOKE {_privileges(privileges)} ON {_GRANT_KINDS[object_kind]} {target} FROM {_role(grantee)}"
+
+
+def comment_on(object_kind: str, target: str, comment: str | None) -> str:
+    """COMMENT ON <KIND> target IS '...' | NULL."""
+    text = "NULL" if comment is None else quote_literal(comment)
+    return f"COMMENT ON {object_kind.upper()} {target} IS {text}"
+
+
+def create_optional_extension(extension: Extension) -> str:
+    """CREATE EXTENSION only when the server ships it (an `optional: true` extension)."""
+    schema = f" WITH SCHEMA {quote_ident(extension.schema)}" if extension.schema else ""
+    return (
+        "DO $roseram$\nBEGIN\n"
+        f"  IF EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = {quote_literal(extension.name)}) THEN\n"
+        f"    CREATE EXTENSION IF NOT EXISTS {quote_ident(extension.name)}{schema};\n"
+        "  END IF;\nEND\n$roseram$"
+    )

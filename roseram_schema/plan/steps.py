@@ -1,0 +1,411 @@
+"""Each change as the statement(s) that carry it out, with the hazards they carry.
+
+SQL comes from roseram_schema.ddl (plain DDL per object), with IF [NOT] EXISTS wherever
+PostgreSQL has it, so a plan re-run after a partial failure outside the transaction (the
+CONCURRENTLY part) does not trip over what already exists. Texts are the source's own
+(plan/texts.py). Hazards are decided here, from the change, never from the SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from .. import ddl
+from .. import changes as ch
+from ..model import Catalog, CheckConstraint, ForeignKey, Grant as GrantModel, Table, View, quote_ident
+from .access import access_changes, policy_commands
+from .hazards import adds_with_rewrite, lock_hazard, rows_text, type_change_effects
+from .model import Hazard
+from .sql_extra import comment_on, create_optional_extension, grant_on, revoke_on
+from .texts import SourceTexts
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of a change, before ordering."""
+
+    sql: str
+    transactional: bool = True
+    hazards: tuple[Hazard, ...] = ()
+
+
+@dataclass
+class StepContext:
+    """What rendering a change needs besides the change itself."""
+
+    texts: SourceTexts
+    current: Catalog
+    desired: Catalog
+    row_estimates: dict[str, int] = field(default_factory=dict)
+    online: bool = False
+
+    def rows(self, table_key: str) -> int:
+        """Estimated rows of a table; a table the estimates do not know is taken as empty."""
+        return int(self.row_estimates.get(table_key, 0))
+
+
+def _t(schema: str, name: str) -> Table:
+    return Table(schema=schema, name=name)
+
+
+def change_steps(change: ch.Change, ctx: StepContext) -> list[Step]:
+    """The statements of one change, in the order they must run."""
+    handler = _HANDLERS.get(type(change))
+    if handler is None:  # pragma: no cover - every change kind has a handler
+        raise TypeError(f"no statements for {change.kind}")
+    return handler(change, ctx)
+
+
+# --- schemas, extensions, enums -------------------------------------------------------
+
+
+def _create_schema(c: ch.CreateSchema, ctx) -> list[Step]:
+    return [Step(ddl.create_schema(c.schema, if_not_exists=True))]
+
+
+def _create_extension(c: ch.CreateExtension, ctx) -> list[Step]:
+    steps = []
+    if c.extension.schema and c.extension.schema != "public":
+        steps.append(Step(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(c.extension.schema)}"))
+    if c.extension.optional:
+        steps.append(Step(create_optional_extension(c.extension)))
+    else:
+        steps.append(Step(ddl.create_extension(c.extension, if_not_exists=True)))
+    return steps
+
+
+def _create_enum(c: ch.CreateEnum, ctx) -> list[Step]:
+    return [Step(ddl.create_enum(c.enum))]
+
+
+def _add_enum_value(c: ch.AddEnumValue, ctx) -> list[Step]:
+    return [Step(ddl.add_enum_value(c.enum, c.value, before=c.before, after=c.after, if_not_exists=True))]
+
+
+# --- tables and columns ------------------------------------------------------------------
+
+
+def _create_table(c: ch.CreateTable, ctx) -> list[Step]:
+    table = replace(ctx.texts.table(c.definition), foreign_keys=(), indexes=(), partitions=())
+    return [Step(ddl.create_table(table, if_not_exists=True))]
+
+
+def _drop_table(c: ch.DropTable, ctx) -> list[Step]:
+    rows = ctx.rows(c.table_key)
+    hazards = [Hazard("deletes_data", f"drops table {c.table_key} and its {rows_text(rows)}")]
+    return [Step(ddl.drop_table(c.definition, if_exists=True), hazards=tuple(hazards))]
+
+
+def _rename_table(c: ch.RenameTable, ctx) -> list[Step]:
+    return [Step(ddl.rename_table(_t(c.schema, c.table), old_name=c.old_name))]
+
+
+def _add_column(c: ch.AddColumn, ctx) -> list[Step]:
+    col = ctx.texts.column(c.table_key, c.column)
+    hazards: list[Hazard] = []
+    rows = ctx.rows(c.table_key)
+    if adds_with_rewrite(col) and rows > 0:
+        hazards.append(Hazard("rewrites_table", f"adding {c.key} writes a value into every row of {c.table_key}"))
+        hazards += lock_hazard(c.table_key, rows, f"adding {c.key}")
+    return [Step(ddl.add_column(_t(c.schema, c.table), col, if_not_exists=True), hazards=tuple(hazards))]
+
+
+def _drop_column(c: ch.DropColumn, ctx) -> list[Step]:
+    rows = ctx.rows(c.table_key)
+    hazards = (Hazard("deletes_data", f"drops column {c.key} and its values ({rows_text(rows)})"),)
+    return [Step(ddl.drop_column(_t(c.schema, c.table), c.column, if_exists=True), hazards=hazards)]
+
+
+def _rename_column(c: ch.RenameColumn, ctx) -> list[Step]:
+    return [Step(ddl.rename_column(_t(c.schema, c.table), c.column, old_name=c.old_name))]
+
+
+def _alter_column_type(c: ch.AlterColumnType, ctx) -> list[Step]:
+    rewrites, deletes = type_change_effects(c.old_type, c.column.type)
+    rows = ctx.rows(c.table_key)
+    hazards: list[Hazard] = []
+    if deletes:
+        hazards.append(Hazard("deletes_data", f"{c.key} from {c.old_type} to {c.column.type} may cut or "
+                                              "reject existing values"))
+    if rewrites:
+        hazards.append(Hazard("rewrites_table", f"changing the type of {c.key} rewrites {c.table_key} "
+                                                f"({rows_text(rows)})"))
+        hazards += lock_hazard(c.table_key, rows, f"changing the type of {c.key}")
+    # without an implicit cast PostgreSQL needs USING; a plain cast is what it would do anyway
+    using = f"{quote_ident(c.column.name)}::{c.column.type}" if rewrites else None
+    return [Step(ddl.alter_column_type(_t(c.schema, c.table), c.column, using=using), hazards=tuple(hazards))]
+
+
+def _alter_column_nullability(c: ch.AlterColumnNullability, ctx) -> list[Step]:
+    hazards: list[Hazard] = []
+    if not c.column.nullable:
+        hazards += lock_hazard(c.table_key, ctx.rows(c.table_key), f"SET NOT NULL on {c.key} (scans every row)")
+    return [Step(ddl.alter_column_nullability(_t(c.schema, c.table), c.column), hazards=tuple(hazards))]
+
+
+def _alter_column_default(c: ch.AlterColumnDefault, ctx) -> list[Step]:
+    col = replace(c.column, default=ctx.texts.default(c.table_key, c.column) if c.column.default is not None else None)
+    return [Step(ddl.alter_column_default(_t(c.schema, c.table), col))]
+
+
+def _alter_column_identity(c: ch.AlterColumnIdentity, ctx) -> list[Step]:
+    return [Step(ddl.alter_column_identity(_t(c.schema, c.table), c.column, previous=c.old_identity))]
+
+
+def _alter_column_generated(c: ch.AlterColumnGenerated, ctx) -> list[Step]:
+    table = _t(c.schema, c.table)
+    if c.column.generated is None:
+        return [Step(ddl.drop_column_expression(table, c.column))]
+    # PostgreSQL 15 cannot change a generation expression: re-create the column; its values
+    # are derived from other columns, so nothing is lost, but every row is rewritten
+    rows = ctx.rows(c.table_key)
+    col = replace(ctx.texts.column(c.table_key, c.column), generated=ctx.texts.generated(c.table_key, c.column))
+    hazards = (Hazard("rewrites_table", f"re-creating generated column {c.key} rewrites {c.table_key} "
+                                        f"({rows_text(rows)})"), *lock_hazard(c.table_key, rows, f"re-creating {c.key}"))
+    return [Step(ddl.drop_column(table, c.column, if_exists=True)),
+            Step(ddl.add_column(table, col, if_not_exists=True), hazards=hazards)]
+
+
+# --- constraints and indexes ---------------------------------------------------------------
+
+
+def _add_constraint(c: ch.AddConstraint, ctx) -> list[Step]:
+    table = _t(c.schema, c.table)
+    con = c.constraint
+    if isinstance(con, CheckConstraint):
+        con = replace(con, expression=ctx.texts.check_expression(c.table_key, con.name, con.expression))
+    if c.new_table or not isinstance(con, (CheckConstraint, ForeignKey)):
+        hazards: list[Hazard] = []
+        if not c.new_table:
+            rows = ctx.rows(c.table_key)
+            if rows > 0:
+                hazards.append(Hazard("builds_index", f"{c.key} builds its index on {c.table_key} ({rows_text(rows)})"))
+            hazards += lock_hazard(c.table_key, rows, f"adding {c.key}")
+        return [Step(ddl.add_constraint(table, con), hazards=tuple(hazards))]
+    # On an existing table: NOT VALID takes only a brief lock and checks new rows from now
+    # on; VALIDATE then checks the old rows under a lock that lets reads and writes go on.
+    return [Step(ddl.add_constraint(table, con, not_valid=True)),
+            Step(ddl.validate_constraint(table, con))]
+
+
+def _drop_constraint(c: ch.DropConstraint, ctx) -> list[Step]:
+    return [Step(ddl.drop_constraint(_t(c.schema, c.table), c.constraint, if_exists=True))]
+
+
+def _create_index(c: ch.CreateIndex, ctx) -> list[Step]:
+    index = ctx.texts.index(c.table_key, c.index)
+    table = _t(c.schema, c.table)
+    if c.new_table:
+        return [Step(ddl.create_index(table, index, if_not_exists=True))]
+    rows = ctx.rows(c.table_key)
+    # CONCURRENTLY lets writes go on while the index builds, but cannot run in a
+    # transaction: it runs after COMMIT. Worth it when there are rows (or when asked).
+    concurrently = ctx.online or rows > 0
+    what = "concurrently, outside the transaction" if concurrently else "blocking writes while it builds"
+    hazards = (Hazard("builds_index", f"builds {c.key} on {c.table_key} ({rows_text(rows)}), {what}"),)
+    return [Step(ddl.create_index(table, index, concurrently=concurrently, if_not_exists=True),
+                 transactional=not concurrently, hazards=hazards)]
+
+
+def _drop_index(c: ch.DropIndex, ctx) -> list[Step]:
+    return [Step(ddl.drop_index(_t(c.schema, c.table), c.index, if_exists=True))]
+
+
+# --- row-level security, policies, grants -----------------------------------------------------
+
+
+def _access_hazards(table_key: str, ctx, relevant=None, fallback: str = "") -> tuple[Hazard, ...]:
+    """changes_access: the table's net gains/losses (those this statement touches)."""
+    messages, pairs = access_changes(ctx.current.table(table_key), ctx.desired.table(table_key), table_key)
+    picked = [m for m, p in zip(messages, pairs) if relevant is None or relevant(*p)]
+    if not picked and fallback:
+        picked = [fallback]
+    return tuple(Hazard("changes_access", m) for m in picked)
+
+
+def _set_row_security(c: ch.SetRowSecurity, ctx) -> list[Step]:
+    table = _t(c.schema, c.table)
+    sql = ddl.enable_rls(table) if c.enabled else ddl.disable_rls(table)
+    fallback = (f"row level security on {c.table_key} {'enabled: only rows a policy allows are visible' if c.enabled else 'disabled: policies no longer apply'}")
+    return [Step(sql, hazards=_access_hazards(c.table_key, ctx, fallback=fallback))]
+
+
+def _set_force_row_security(c: ch.SetForceRowSecurity, ctx) -> list[Step]:
+    table = _t(c.schema, c.table)
+    sql = ddl.force_rls(table) if c.forced else ddl.no_force_rls(table)
+    fallback = f"the owner of {c.table_key} is {'now' if c.forced else 'no longer'} subject to its policies"
+    return [Step(sql, hazards=(Hazard("changes_access", fallback),))]
+
+
+def _policy_relevance(policy):
+    cmds = set(policy_commands(policy))
+    roles = set(policy.roles)
+    return lambda role, cmd: cmd in cmds and ("public" in roles or role in roles)
+
+
+def _who(policy) -> str:
+    return ", ".join(policy.roles) + " " + "/".join(c.upper() for c in policy_commands(policy))
+
+
+def _create_policy(c: ch.CreatePolicy, ctx) -> list[Step]:
+    policy = ctx.texts.policy(c.table_key, c.policy)
+    fallback = f"policy {c.policy.name!r} now governs which rows {_who(c.policy)} reaches in {c.table_key}"
+    hazards = _access_hazards(c.table_key, ctx, _policy_relevance(c.policy), fallback)
+    return [Step(ddl.create_policy(_t(c.schema, c.table), policy), hazards=hazards)]
+
+
+def _alter_policy(c: ch.AlterPolicy, ctx) -> list[Step]:
+    policy = ctx.texts.policy(c.table_key, c.new)
+    old_rel, new_rel = _policy_relevance(c.old), _policy_relevance(c.new)
+    fallback = (f"policy {c.new.name!r} changes ({', '.join(c.changed_parts())}): which rows "
+                f"{_who(c.new)} reaches in {c.table_key} changes")
+    hazards = _access_hazards(c.table_key, ctx, lambda r, m: old_rel(r, m) or new_rel(r, m), fallback)
+    return [Step(ddl.alter_policy(_t(c.schema, c.table), policy), hazards=hazards)]
+
+
+def _drop_policy(c: ch.DropPolicy, ctx) -> list[Step]:
+    fallback = f"policy {c.policy.name!r} no longer lets {_who(c.policy)} reach rows of {c.table_key}"
+    hazards = _access_hazards(c.table_key, ctx, _policy_relevance(c.policy), fallback)
+    return [Step(ddl.drop_policy(_t(c.schema, c.table), c.policy, if_exists=True), hazards=hazards)]
+
+
+def _grant(c: ch.Grant, ctx) -> list[Step]:
+    hazards: tuple[Hazard, ...] = ()
+    privs = set(c.privileges)
+    if c.object_kind == "table" and ctx.desired.table(c.object_key) is not None:
+        fallback = f"{c.grantee} is granted {', '.join(p.upper() for p in c.privileges)} on {c.object_key}"
+        hazards = _access_hazards(c.object_key, ctx,
+                                  lambda r, m: (r == c.grantee or c.grantee == "public") and (m in privs or "all" in privs),
+                                  fallback)
+    elif c.object_kind in ("table", "function", "procedure", "schema"):
+        hazards = (Hazard("changes_access", f"{c.grantee} is granted {', '.join(p.upper() for p in c.privileges)} "
+                                            f"on {c.object_kind} {c.object_key}"),)
+    return [Step(grant_on(c.object_kind, c.target, c.grantee, c.privileges), hazards=hazards)]
+
+
+def _revoke(c: ch.Revoke, ctx) -> list[Step]:
+    privs = set(c.privileges)
+    fallback = f"{c.grantee} loses {', '.join(p.upper() for p in c.privileges)} on {c.object_kind} {c.object_key}"
+    if c.object_kind == "table" and ctx.current.table(c.object_key) is not None:
+        hazards = _access_hazards(c.object_key, ctx,
+                                  lambda r, m: (r == c.grantee or c.grantee == "public") and (m in privs or "all" in privs),
+                                  fallback)
+    else:
+        hazards = (Hazard("changes_access", fallback),)
+    return [Step(revoke_on(c.object_kind, c.target, c.grantee, c.privileges), hazards=hazards)]
+
+
+# --- views, functions, triggers ---------------------------------------------------------------
+
+
+def _view_extras(view: View, ctx) -> list[Step]:
+    """What a created view carries: comment, grants, indexes (materialized)."""
+    steps: list[Step] = []
+    for ix in view.indexes:
+        steps.append(Step(ddl.create_index(view, ctx.texts.index(view.key, ix), if_not_exists=True)))
+    if view.comment is not None:
+        steps.append(Step(ddl.comment_on_view(view)))
+    for g in view.grants:
+        steps.append(Step(grant_on("table", view.qualified, g.grantee, g.privileges)))
+    return steps
+
+
+def _create_view(c: ch.CreateView, ctx) -> list[Step]:
+    view = ctx.texts.view(c.view)
+    hazards = ()
+    if c.recreated:
+        hazards = (Hazard("recreates_view", f"{c.key} is created again with its grants and comment"),)
+    return [Step(ddl.create_view(view), hazards=hazards), *_view_extras(view, ctx)]
+
+
+def _replace_view(c: ch.ReplaceView, ctx) -> list[Step]:
+    return [Step(ddl.create_view(ctx.texts.view(c.new), or_replace=True))]
+
+
+def _drop_view(c: ch.DropView, ctx) -> list[Step]:
+    hazards = ()
+    if c.recreated:
+        hazards = (Hazard("recreates_view", f"{c.key} is dropped and created again: "
+                                            "queries using it fail until the transaction commits"),)
+    return [Step(ddl.drop_view(c.view, if_exists=True), hazards=hazards)]
+
+
+def _create_function(c: ch.CreateFunction, ctx) -> list[Step]:
+    return [Step(ddl.create_function(ctx.texts.function(c.function)))]
+
+
+def _replace_function(c: ch.ReplaceFunction, ctx) -> list[Step]:
+    return [Step(ddl.create_function(ctx.texts.function(c.new)))]
+
+
+def _drop_function(c: ch.DropFunction, ctx) -> list[Step]:
+    return [Step(ddl.drop_function(c.function, if_exists=True))]
+
+
+def _create_trigger(c: ch.CreateTrigger, ctx) -> list[Step]:
+    steps = [Step(ddl.create_trigger(ctx.texts.trigger(c.trigger)))]
+    if not c.trigger.enabled:
+        steps.append(Step(ddl.set_trigger_enabled(c.trigger)))
+    return steps
+
+
+def _drop_trigger(c: ch.DropTrigger, ctx) -> list[Step]:
+    return [Step(ddl.drop_trigger(c.trigger, if_exists=True))]
+
+
+# --- comments, partitions ------------------------------------------------------------------------
+
+
+def _set_comment(c: ch.SetComment, ctx) -> list[Step]:
+    return [Step(comment_on(c.object_kind, c.target, c.comment))]
+
+
+def _create_partition(c: ch.CreatePartition, ctx) -> list[Step]:
+    return [Step(ddl.create_partition(_t(c.schema, c.table), c.partition, if_not_exists=True))]
+
+
+def _drop_partition(c: ch.DropPartition, ctx) -> list[Step]:
+    rows_key = f"{c.schema}.{c.partition.name}"
+    hazards = (Hazard("deletes_data", f"drops partition {rows_key} of {c.table_key} and its rows"),)
+    return [Step(ddl.drop_partition(_t(c.schema, c.table), c.partition, if_exists=True), hazards=hazards)]
+
+
+_HANDLERS = {
+    ch.CreateSchema: _create_schema,
+    ch.CreateExtension: _create_extension,
+    ch.CreateEnum: _create_enum,
+    ch.AddEnumValue: _add_enum_value,
+    ch.CreateTable: _create_table,
+    ch.DropTable: _drop_table,
+    ch.RenameTable: _rename_table,
+    ch.AddColumn: _add_column,
+    ch.DropColumn: _drop_column,
+    ch.RenameColumn: _rename_column,
+    ch.AlterColumnType: _alter_column_type,
+    ch.AlterColumnNullability: _alter_column_nullability,
+    ch.AlterColumnDefault: _alter_column_default,
+    ch.AlterColumnIdentity: _alter_column_identity,
+    ch.AlterColumnGenerated: _alter_column_generated,
+    ch.AddConstraint: _add_constraint,
+    ch.DropConstraint: _drop_constraint,
+    ch.CreateIndex: _create_index,
+    ch.DropIndex: _drop_index,
+    ch.SetRowSecurity: _set_row_security,
+    ch.SetForceRowSecurity: _set_force_row_security,
+    ch.CreatePolicy: _create_policy,
+    ch.AlterPolicy: _alter_policy,
+    ch.DropPolicy: _drop_policy,
+    ch.Grant: _grant,
+    ch.Revoke: _revoke,
+    ch.CreateView: _create_view,
+    ch.ReplaceView: _replace_view,
+    ch.DropView: _drop_view,
+    ch.CreateFunction: _create_function,
+    ch.ReplaceFunction: _replace_function,
+    ch.DropFunction: _drop_function,
+    ch.CreateTrigger: _create_trigger,
+    ch.DropTrigger: _drop_trigger,
+    ch.SetComment: _set_comment,
+    ch.CreatePartition: _create_partition,
+    ch.DropPartition: _drop_partition,
+}
