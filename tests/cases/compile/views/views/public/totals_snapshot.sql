@@ -1,0 +1,2 @@
+-- materialized: true
+SELECT customer, total FROM public.a_customer_totals
