@@ -1,0 +1,132 @@
+"""project.yaml: schemas, extensions, roles, enum types, and the personas passthrough."""
+
+from __future__ import annotations
+
+from ..model import Enum, Extension, Role, Schema
+from .draft import Draft
+from .idents import split_qualified
+from .reader import Reader
+from .tables import read_grants
+from .yamlnodes import YNode
+
+PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas")
+SCHEMA_KEYS = ("name", "comment", "grants")
+EXTENSION_KEYS = ("name", "schema", "optional")
+ROLE_KEYS = ("name", "login", "bypassrls")
+ENUM_KEYS = ("values", "comment")
+
+
+def read_project_file(node: YNode, r: Reader, draft: Draft) -> None:
+    """Read project.yaml into the draft."""
+    fields = r.mapping(node, "project", "project.yaml", PROJECT_KEYS)
+    if fields is None:
+        return
+    if "schemas" in fields:
+        names = []
+        for item in r.seq(fields["schemas"], "project", "schemas"):
+            schema = _schema(item, r)
+            if schema is not None and draft.add("schemas", schema.name, schema, schema.origin):
+                names.append(schema.name)
+        draft.declared_schemas = tuple(names)
+    for item in r.seq(fields.get("extensions"), "project", "extensions"):
+        ext = _extension(item, r)
+        if ext is not None:
+            draft.add("extensions", ext.name, ext, ext.origin)
+    for item in r.seq(fields.get("roles"), "project", "roles"):
+        role = _role(item, r)
+        if role is not None:
+            draft.add("roles", role.name, role, role.origin)
+    enums = fields.get("enums")
+    if enums is not None and not enums.is_null:
+        if enums.kind != "map":
+            r.problem(enums.origin, "project", "enums must map a type name to its values",
+                      "e.g. enums: {public.mood: [happy, sad]}")
+        else:
+            for key, value in enums.value.items():
+                enum = _enum(key, value, enums.key_origins[key], r)
+                if enum is not None:
+                    draft.add("enums", enum.key, enum, enum.origin)
+    if "personas" in fields:
+        draft.personas = fields["personas"].plain()
+
+
+def _schema(node: YNode, r: Reader) -> Schema | None:
+    if node.kind == "scalar":
+        name = r.name(node, "project", "schema name")
+        return Schema(name, origin=node.origin) if name else None
+    f = r.mapping(node, "project", "a schema", SCHEMA_KEYS)
+    if f is None:
+        return None
+    name = r.name(f.get("name"), "project", "schema name")
+    if name is None:
+        r.problem(node.origin, "project", "a schema needs a name")
+        return None
+    return Schema(
+        name=name,
+        comment=r.text(f.get("comment"), f"schema {name}", "comment"),
+        grants=read_grants(f.get("grants"), r, f"schema {name}", "schema"),
+        origin=node.origin,
+    )
+
+
+def _extension(node: YNode, r: Reader) -> Extension | None:
+    if node.kind == "scalar":
+        name = r.name(node, "project", "extension name")
+        return Extension(name, origin=node.origin) if name else None
+    f = r.mapping(node, "project", "an extension", EXTENSION_KEYS)
+    if f is None:
+        return None
+    name = r.name(f.get("name"), "project", "extension name")
+    if name is None:
+        r.problem(node.origin, "project", "an extension needs a name")
+        return None
+    return Extension(
+        name=name,
+        schema=r.name(f.get("schema"), f"extension {name}", "schema"),
+        optional=bool(r.boolean(f.get("optional"), f"extension {name}", "optional")),
+        origin=node.origin,
+    )
+
+
+def _role(node: YNode, r: Reader) -> Role | None:
+    if node.kind == "scalar":
+        name = r.name(node, "project", "role name")
+        return Role(name, origin=node.origin) if name else None
+    f = r.mapping(node, "project", "a role", ROLE_KEYS)
+    if f is None:
+        return None
+    name = r.name(f.get("name"), "project", "role name")
+    if name is None:
+        r.problem(node.origin, "project", "a role needs a name")
+        return None
+    return Role(
+        name=name,
+        login=bool(r.boolean(f.get("login"), f"role {name}", "login")),
+        bypassrls=bool(r.boolean(f.get("bypassrls"), f"role {name}", "bypassrls")),
+        origin=node.origin,
+    )
+
+
+def _enum(key: str, node: YNode, origin, r: Reader) -> Enum | None:
+    qualified = split_qualified(key, "public")
+    if qualified is None:
+        r.problem(origin, key, f"{key!r} is not a type name", "e.g. public.mood")
+        return None
+    schema, name = qualified
+    obj = f"{schema}.{name}"
+    comment = None
+    values_node = node
+    if node.kind == "map":
+        f = r.mapping(node, obj, "an enum", ENUM_KEYS) or {}
+        values_node = f.get("values")
+        comment = r.text(f.get("comment"), obj, "comment")
+    values = r.names(values_node, obj, "enum values")
+    if not values:
+        r.problem(origin, obj, "an enum needs a list of values", "e.g. [happy, sad]")
+        return None
+    seen = set()
+    for v in values:
+        if v in seen:
+            r.problem(origin, obj, f"enum value {v!r} is listed twice")
+        seen.add(v)
+    return Enum(schema, name, tuple(dict.fromkeys(values)), comment, origin)

@@ -1,0 +1,57 @@
+"""Walking pglast parse trees: the relations a query reads, the columns an expression uses."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pglast import ast
+
+
+def walk(node, skip=()) -> Iterator[ast.Node]:
+    """Every Node under `node` (itself included), depth first; subtrees of `skip` types pruned."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (tuple, list)):
+            stack.extend(reversed(item))
+            continue
+        if not isinstance(item, ast.Node):
+            continue
+        yield item
+        if skip and isinstance(item, skip) and item is not node:
+            continue
+        for attr in item.__slots__:
+            value = getattr(item, attr, None)
+            if isinstance(value, (ast.Node, tuple, list)):
+                stack.append(value)
+
+
+def query_relations(query: ast.Node, default_schema: str) -> tuple[str, ...]:
+    """"schema.name" of every table/view a query reads, sorted; CTE names are not relations."""
+    cte_names = {n.ctename for n in walk(query) if isinstance(n, ast.CommonTableExpr)}
+    out = set()
+    for n in walk(query):
+        if isinstance(n, ast.RangeVar):
+            if n.schemaname is None and n.relname in cte_names:
+                continue
+            out.add(f"{n.schemaname or default_schema}.{n.relname}")
+    return tuple(sorted(out))
+
+
+def column_refs(expr: ast.Node) -> list[tuple[str, ...]]:
+    """Column references of an expression outside sub-queries, as name tuples (a.b -> (a, b)).
+
+    Sub-queries are skipped: their columns belong to the tables they read.
+    """
+    out = []
+    for n in walk(expr, skip=(ast.SubLink, ast.RangeSubselect)):
+        if isinstance(n, ast.SubLink):
+            # the test expression of `x IN (SELECT ...)` is ours, the sub-select is not
+            if n.testexpr is not None:
+                out.extend(column_refs(n.testexpr))
+            continue
+        if isinstance(n, ast.ColumnRef):
+            fields = tuple(f.sval for f in n.fields if isinstance(f, ast.String))
+            if len(fields) == len(n.fields):
+                out.append(fields)
+    return out

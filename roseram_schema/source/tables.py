@@ -1,0 +1,293 @@
+"""schema/<schema>/<table>.yaml: one table per file.
+
+Unnamed constraints and indexes get the name "" here; naming.py gives them PostgreSQL's
+names once every table of the schema is known (names must be unique per schema).
+"""
+
+from __future__ import annotations
+
+from ..model import (
+    FK_ACTIONS,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Grant,
+    Index,
+    Partition,
+    PrimaryKey,
+    Table,
+    UniqueConstraint,
+)
+from .draft import Draft
+from .grants import PRIVILEGES_BY_KIND, normalize_privileges
+from .idents import parse_reference
+from .problems import did_you_mean
+from .reader import Reader
+from .sqltext import (
+    parse_expression,
+    parse_index_key,
+    parse_partition_bound,
+    parse_partition_by,
+    parse_type,
+)
+from .yamlnodes import YNode
+
+TABLE_KEYS = (
+    "schema", "table", "comment", "renamed_from", "columns", "primary_key", "unique", "checks",
+    "foreign_keys", "indexes", "grants", "partition_by", "partitions",
+)
+COLUMN_KEYS = (
+    "type", "nullable", "default", "identity", "generated", "collation", "comment", "renamed_from",
+)
+UNIQUE_KEYS = ("name", "columns", "nulls_not_distinct", "deferrable", "initially_deferred")
+CHECK_KEYS = ("name", "expression", "no_inherit")
+FK_KEYS = (
+    "name", "columns", "references", "on_delete", "on_update", "deferrable", "initially_deferred",
+    "match",
+)
+INDEX_KEYS = ("name", "columns", "unique", "method", "where", "include", "nulls_not_distinct", "comment")
+PARTITION_KEYS = ("name", "bound")
+PK_KEYS = ("name", "columns")
+
+
+def read_table_file(node: YNode, reader: Reader, schema: str, name: str, draft: Draft) -> None:
+    """Read one table file into the draft (problems are recorded, never raised)."""
+    fields = reader.mapping(node, f"{schema}.{name}", "a table file", TABLE_KEYS)
+    if fields is None:
+        return
+    schema = reader.name(fields.get("schema"), f"{schema}.{name}", "schema") or schema
+    name = reader.name(fields.get("table"), f"{schema}.{name}", "table") or name
+    table = read_table(fields, reader, schema, name, node)
+    draft.add("tables", table.key, table, table.origin)
+
+
+def read_table(fields: dict[str, YNode], r: Reader, schema: str, name: str, node: YNode) -> Table:
+    """A Table from the fields of a table mapping."""
+    obj = f"{schema}.{name}"
+    columns = _columns(fields.get("columns"), r, obj)
+    pk = _primary_key(fields.get("primary_key"), r, obj)
+    if pk is not None:
+        # PostgreSQL makes primary-key columns NOT NULL; say so in the model too.
+        columns = tuple(
+            Column(**{**c.__dict__, "nullable": False}) if c.name in pk.columns else c
+            for c in columns
+        )
+    partition_by = r.sql(fields.get("partition_by"), obj, "partition_by", parse_partition_by)
+    return Table(
+        schema=schema,
+        name=name,
+        columns=columns,
+        primary_key=pk,
+        uniques=tuple(_unique(n, r, obj) for n in r.seq(fields.get("unique"), obj, "unique")),
+        checks=tuple(_check(n, r, obj) for n in r.seq(fields.get("checks"), obj, "checks")),
+        foreign_keys=tuple(
+            fk for fk in (_foreign_key(n, r, obj, schema)
+                          for n in r.seq(fields.get("foreign_keys"), obj, "foreign_keys"))
+            if fk is not None
+        ),
+        indexes=tuple(_index(n, r, obj) for n in r.seq(fields.get("indexes"), obj, "indexes")),
+        grants=read_grants(fields.get("grants"), r, obj, "table"),
+        comment=r.text(fields.get("comment"), obj, "comment"),
+        partition_by=partition_by,
+        partitions=tuple(
+            p for p in (_partition(n, r, obj)
+                        for n in r.seq(fields.get("partitions"), obj, "partitions"))
+            if p is not None
+        ),
+        renamed_from=r.name(fields.get("renamed_from"), obj, "renamed_from"),
+        origin=node.origin,
+    )
+
+
+def _columns(node: YNode | None, r: Reader, obj: str) -> tuple[Column, ...]:
+    if node is None or node.is_null:
+        r.problem(node.origin if node else None, obj, "a table needs `columns:`")
+        return ()
+    if node.kind != "map":
+        r.problem(node.origin, obj, "columns must be a mapping of column name to type or fields",
+                  "e.g. columns: {id: uuid, name: {type: text, nullable: false}}")
+        return ()
+    out = []
+    for col_name, col_node in node.value.items():
+        col_obj = f"{obj}.{col_name}"
+        origin = node.key_origins[col_name]
+        if col_node.kind == "scalar" and not col_node.is_null:
+            col_type = r.sql(col_node, col_obj, "type", parse_type)
+            out.append(Column(name=col_name, type=col_type or "", origin=origin))
+            continue
+        fields = r.mapping(col_node, col_obj, f"column {col_name}", COLUMN_KEYS)
+        if fields is None:
+            continue
+        if "type" not in fields:
+            r.problem(origin, col_obj, "a column needs a type", "e.g. {type: text}")
+        identity = r.choice(fields.get("identity"), col_obj, "identity", ("always", "by default"))
+        nullable = r.boolean(fields.get("nullable"), col_obj, "nullable")
+        out.append(
+            Column(
+                name=col_name,
+                type=r.sql(fields.get("type"), col_obj, "type", parse_type) or "",
+                nullable=(nullable if nullable is not None else True) and identity is None,
+                default=r.sql(fields.get("default"), col_obj, "default", parse_expression),
+                identity=identity,
+                generated=r.sql(fields.get("generated"), col_obj, "generated", parse_expression),
+                collation=r.name(fields.get("collation"), col_obj, "collation"),
+                comment=r.text(fields.get("comment"), col_obj, "comment"),
+                renamed_from=r.name(fields.get("renamed_from"), col_obj, "renamed_from"),
+                origin=origin,
+            )
+        )
+    return tuple(out)
+
+
+def _primary_key(node: YNode | None, r: Reader, obj: str) -> PrimaryKey | None:
+    if node is None or node.is_null:
+        return None
+    if node.kind == "map":
+        fields = r.mapping(node, obj, "primary_key", PK_KEYS) or {}
+        columns = r.names(fields.get("columns"), obj, "primary_key columns")
+        if not columns:
+            r.problem(node.origin, obj, "primary_key needs columns")
+            return None
+        return PrimaryKey(r.name(fields.get("name"), obj, "name") or "", columns, node.origin)
+    columns = r.names(node, obj, "primary_key")
+    return PrimaryKey("", columns, node.origin) if columns else None
+
+
+def _unique(node: YNode, r: Reader, obj: str) -> UniqueConstraint:
+    if node.kind != "map":
+        return UniqueConstraint("", r.names(node, obj, "unique") or (), origin=node.origin)
+    f = r.mapping(node, obj, "a unique constraint", UNIQUE_KEYS) or {}
+    columns = r.names(f.get("columns"), obj, "unique columns")
+    if not columns:
+        r.problem(node.origin, obj, "a unique constraint needs columns")
+    return UniqueConstraint(
+        name=r.name(f.get("name"), obj, "name") or "",
+        columns=columns or (),
+        nulls_not_distinct=bool(r.boolean(f.get("nulls_not_distinct"), obj, "nulls_not_distinct")),
+        deferrable=bool(r.boolean(f.get("deferrable"), obj, "deferrable")),
+        initially_deferred=bool(r.boolean(f.get("initially_deferred"), obj, "initially_deferred")),
+        origin=node.origin,
+    )
+
+
+def _check(node: YNode, r: Reader, obj: str) -> CheckConstraint:
+    if node.kind != "map":
+        expression = r.sql(node, obj, "check", parse_expression)
+        return CheckConstraint("", expression or "", origin=node.origin)
+    f = r.mapping(node, obj, "a check", CHECK_KEYS) or {}
+    if "expression" not in f:
+        r.problem(node.origin, obj, "a check needs an expression")
+    return CheckConstraint(
+        name=r.name(f.get("name"), obj, "name") or "",
+        expression=r.sql(f.get("expression"), obj, "check expression", parse_expression) or "",
+        no_inherit=bool(r.boolean(f.get("no_inherit"), obj, "no_inherit")),
+        origin=node.origin,
+    )
+
+
+def _foreign_key(node: YNode, r: Reader, obj: str, schema: str) -> ForeignKey | None:
+    f = r.mapping(node, obj, "a foreign key", FK_KEYS)
+    if f is None:
+        return None
+    columns = r.names(f.get("columns"), obj, "foreign key columns")
+    if not columns:
+        r.problem(node.origin, obj, "a foreign key needs columns")
+        return None
+    ref_text = r.text(f.get("references"), obj, "references")
+    if ref_text is None:
+        r.problem(node.origin, obj, "a foreign key needs `references: table(columns)`")
+        return None
+    ref = parse_reference(ref_text, schema)
+    if ref is None:
+        r.problem(f["references"].origin, obj, f"references must be [schema.]table(columns), not {ref_text!r}",
+                  "e.g. references: auth.users(id)")
+        return None
+    ref_schema, ref_table, ref_columns = ref
+    deferrable = bool(r.boolean(f.get("deferrable"), obj, "deferrable"))
+    return ForeignKey(
+        name=r.name(f.get("name"), obj, "name") or "",
+        columns=columns,
+        ref_schema=ref_schema,
+        ref_table=ref_table,
+        ref_columns=ref_columns,
+        on_delete=r.choice(f.get("on_delete"), obj, "on_delete", FK_ACTIONS) or "no action",
+        on_update=r.choice(f.get("on_update"), obj, "on_update", FK_ACTIONS) or "no action",
+        deferrable=deferrable,
+        initially_deferred=bool(r.boolean(f.get("initially_deferred"), obj, "initially_deferred")),
+        match=r.choice(f.get("match"), obj, "match", ("simple", "full")) or "simple",
+        origin=node.origin,
+    )
+
+
+def _index_keys(node: YNode | None, r: Reader, obj: str) -> tuple[str, ...]:
+    if node is None or node.is_null:
+        return ()
+    items = [node] if node.kind == "scalar" else r.seq(node, obj, "index columns")
+    keys = []
+    for item in items:
+        key = r.sql(item, obj, "index key", parse_index_key)
+        if key is not None:
+            keys.append(key)
+    return tuple(keys)
+
+
+def _index(node: YNode, r: Reader, obj: str) -> Index:
+    if node.kind != "map":
+        keys = _index_keys(node, r, obj)
+        return Index("", keys, origin=node.origin)
+    f = r.mapping(node, obj, "an index", INDEX_KEYS) or {}
+    keys = _index_keys(f.get("columns"), r, obj)
+    if "columns" not in f:
+        r.problem(node.origin, obj, "an index needs columns (column names or expressions)")
+    method = r.name(f.get("method"), obj, "method")
+    return Index(
+        name=r.name(f.get("name"), obj, "name") or "",
+        keys=keys,
+        unique=bool(r.boolean(f.get("unique"), obj, "unique")),
+        method=method.lower() if method else "btree",
+        where=r.sql(f.get("where"), obj, "index where", parse_expression),
+        include=r.names(f.get("include"), obj, "include") or (),
+        nulls_not_distinct=bool(r.boolean(f.get("nulls_not_distinct"), obj, "nulls_not_distinct")),
+        comment=r.text(f.get("comment"), obj, "comment"),
+        origin=node.origin,
+    )
+
+
+def _partition(node: YNode, r: Reader, obj: str) -> Partition | None:
+    f = r.mapping(node, obj, "a partition", PARTITION_KEYS)
+    if f is None:
+        return None
+    name = r.name(f.get("name"), obj, "partition name")
+    bound = r.sql(f.get("bound"), obj, "partition bound", parse_partition_bound)
+    if name is None or bound is None:
+        if name is None and bound is not None or "bound" not in f:
+            r.problem(node.origin, obj, "a partition needs a name and a bound",
+                      "e.g. {name: events_2024, bound: \"FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')\"}")
+        return None
+    return Partition(name, bound, node.origin)
+
+
+def read_grants(node: YNode | None, r: Reader, obj: str, kind: str) -> tuple[Grant, ...]:
+    """`grants: {role: [privileges] | all}` -> sorted Grants with normalised privileges."""
+    if node is None or node.is_null:
+        return ()
+    if node.kind != "map":
+        r.problem(node.origin, obj, "grants must be a mapping of role to privileges",
+                  "e.g. grants: {authenticated: [select, insert]}")
+        return ()
+    out = []
+    for grantee in sorted(node.value):
+        value = node.value[grantee]
+        origin = node.key_origins[grantee]
+        names = r.names(value, obj, f"privileges of {grantee}")
+        if names is None:
+            continue
+        if len(names) == 1 and "," in names[0]:
+            names = tuple(n.strip() for n in names[0].split(","))
+        privileges, unknown = normalize_privileges(names, kind)
+        for bad in unknown:
+            r.problem(value.origin, obj, f"unknown privilege {bad!r} for {grantee}",
+                      did_you_mean(bad.lower(), (*PRIVILEGES_BY_KIND[kind], "all")))
+        if privileges:
+            out.append(Grant(grantee, privileges, origin))
+    return tuple(out)
