@@ -1,0 +1,161 @@
+"""The isolation checker: seed a scratch database, probe it as every persona, judge.
+
+`check_database` works on a database that already holds the schema (built by the caller
+from the source or from a live database's schema) and that nothing else uses: it inserts
+the seeded rows and a helper function there. It never touches any other database.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from ..lint.findings import Finding
+from ..platform import is_platform_schema
+from .anchors import Anchors, derive_anchors
+from .facts import read_facts
+from .probes import ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts
+from .runner import install_runner, run_as
+from .seed import World, build_world, fk_order, insert_sql
+from .spec import Spec
+
+
+@dataclass
+class Report:
+    """Everything verify observed and concluded."""
+
+    personas: tuple[str, ...]
+    tables: tuple[str, ...]
+    views: tuple[str, ...]
+    cells: list[Cell]
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+    world: World | None = None
+
+    @property
+    def probes(self) -> int:
+        return len(self.cells)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for c in self.cells if c.failed)
+
+    @property
+    def passed(self) -> int:
+        return self.probes - self.failed
+
+    @property
+    def ok(self) -> bool:
+        """Nothing leaks, is blocked or errors, and no finding has error severity."""
+        return self.failed == 0 and not any(f.severity == "error" for f in self.findings)
+
+
+def probed_tables(world: World) -> list:
+    return [t for t in world.catalog.tables if not is_platform_schema(t.schema)]
+
+
+def seed_database(conn, world: World) -> None:
+    """Insert the seeded rows as the (superuser) connection, parents first; record failures."""
+    for key in fk_order(world.catalog):
+        table = world.catalog.table(key)
+        kept = []
+        for row in world.rows.get(key, []):
+            try:
+                with conn.transaction():
+                    conn.execute(insert_sql(table, row))
+                kept.append(row)
+            except Exception as exc:  # psycopg errors: the message names the constraint
+                world.gaps.setdefault(key, f"seeding row {row.label} failed: {str(exc).strip()}")
+        world.rows[key] = kept
+
+
+def check_database(conn, spec: Spec) -> Report:
+    """Seed, probe every persona x table x command, and judge against the contracts."""
+    started = time.perf_counter()
+    facts = read_facts(conn)
+    anchors = derive_anchors(facts, spec)
+    world = build_world(facts, spec, anchors)
+    with conn.transaction():
+        seed_database(conn, world)
+        install_runner(conn)
+    tables = probed_tables(world)
+    views = [v for v in facts.views if not is_platform_schema(v.schema)]
+    cells: list[Cell] = []
+    for persona in spec.personas:
+        user_id = world.user_ids.get(persona.name)
+        builder = CellBuilder(world, persona)
+        attempts = first_attempts(world, persona, tables, [])
+        outcomes = run_as(conn, persona, user_id, [a.sql for a in attempts])
+        for attempt, outcome in zip(attempts, outcomes):
+            builder.observe(attempt, outcome)
+        moves = []
+        for attempt, outcome in zip(attempts, outcomes):
+            if attempt.command == "update" and outcome.ok and (outcome.count or 0) > 0:
+                moves.extend(move_attempts(world, persona, facts.table(attempt.table), attempt.row))
+        for attempt, outcome in zip(moves, run_as(conn, persona, user_id, [m.sql for m in moves])):
+            builder.observe(attempt, outcome)
+        persona_cells = builder.finish()
+        cells.extend(persona_cells)
+        cells.extend(view_cells(conn, world, persona, user_id, views, persona_cells))
+    from .static import static_findings
+
+    findings = static_findings(facts, spec, anchors, cells, world)
+    report = Report(
+        personas=tuple(p.name for p in spec.personas),
+        tables=tuple(t.key for t in tables),
+        views=tuple(v.key for v in views),
+        cells=cells,
+        findings=findings,
+        world=world,
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list[Cell]:
+    """Select every view as the persona; a returned key of a row the persona cannot select
+    from its own table is a leak."""
+    from .probes import view_sql
+
+    if not views:
+        return []
+    visible: dict[str, set] = {}
+    for cell in table_cells:
+        if cell.command == "select":
+            visible[cell.table] = {id(row) for row, seen in cell.observations if seen}
+    by_key: dict[str, tuple[str, object]] = {}
+    for key, rows in world.rows.items():
+        if world.anchors[key].kind == "users":
+            continue
+        cols = world.ident_columns(key)
+        if len(cols) == 1:
+            for row in rows:
+                by_key[row.raw.get(cols[0], "")] = (key, row)
+    outcomes = run_as(conn, persona, user_id, [view_sql(v) for v in views])
+    out = []
+    for view, outcome in zip(views, outcomes):
+        cell = Cell(view.key, persona.name, "select")
+        if outcome.ok:
+            rows = json.loads(outcome.value or "[]")
+            hidden = set()
+            for item in rows:
+                for value in item.values():
+                    hit = by_key.get(str(value)) if isinstance(value, str) else None
+                    if hit and hit[0] in visible and id(hit[1]) not in visible[hit[0]] and not persona.bypass:
+                        hidden.add(f"{hit[0]} {hit[1].label}")
+            if hidden:
+                cell.verdict = LEAK
+                cell.details.append(
+                    "shows rows the persona cannot select from their tables: " + ", ".join(sorted(hidden))
+                )
+            else:
+                cell.verdict = ALLOWED if rows else DENIED
+                cell.details.append(f"{len(rows)} rows")
+        elif outcome.denied:
+            cell.verdict = DENIED
+        else:
+            cell.verdict = ERROR
+            cell.details.append(f"{outcome.message} [{outcome.state}]")
+        out.append(cell)
+    return out

@@ -1,0 +1,237 @@
+"""Probe statements per persona, and turning their outcomes into matrix cells.
+
+One cell = one persona x table (or view) x command. Inside a cell, every seeded row (select,
+update, delete) or every candidate new row (insert) is an observation: accepted or not,
+compared with what the contract allows for that row.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+
+from ..model import Table, View, quote_ident, quote_literal
+from .categories import allowed
+from .runner import Outcome
+from .seed import NEW_TENANT, Row, SeedGap, World, insert_sql, row_label
+from .spec import Persona
+
+ALLOWED, DENIED, LEAK, BLOCKED, ERROR = "allowed", "denied", "LEAK", "BLOCKED", "ERROR"
+FAILING = (LEAK, BLOCKED, ERROR)
+
+
+@dataclass
+class Cell:
+    """The verdict of one persona x table x command, with the evidence."""
+
+    table: str
+    persona: str
+    command: str
+    verdict: str = DENIED
+    details: list[str] = field(default_factory=list)
+    observations: list[tuple[Row, bool]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (sqlstate, message)
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict in FAILING
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One statement of a cell and what it is about."""
+
+    table: str
+    command: str  # select, insert, update, delete, move
+    sql: str
+    row: Row | None = None  # the seeded row (update/delete/move) or the new row (insert)
+    new: Row | None = None  # move: the row as it would be after the update
+
+
+def where_ident(world: World, table: Table, row: Row) -> str:
+    cols = world.ident_columns(table.key)
+    return " AND ".join(f"{quote_ident(c)} = {row.values[c]}" for c in cols)
+
+
+def select_sql(world: World, table: Table) -> str:
+    cols = world.ident_columns(table.key)
+    arr = ", ".join(f"{quote_ident(c)}::text" for c in cols)
+    return f"SELECT coalesce(json_agg(ARRAY[{arr}])::text, '[]') FROM {table.qualified}"
+
+
+def view_sql(view: View) -> str:
+    return f"SELECT coalesce(json_agg(to_jsonb(v))::text, '[]') FROM {view.qualified} v"
+
+
+def touch_column(table: Table, world: World) -> str:
+    """A column an UPDATE can set to itself (not generated, preferably not a key)."""
+    keys = set(world.ident_columns(table.key))
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    usable = [c for c in table.columns if not c.generated and c.identity != "always"]
+    for c in usable:
+        if c.name not in keys and c.name not in fk_cols:
+            return c.name
+    return usable[0].name
+
+
+def first_attempts(world: World, persona: Persona, tables: list[Table], views: list[View]) -> list[Attempt]:
+    """select, insert, update and delete statements for one persona."""
+    out: list[Attempt] = []
+    for table in tables:
+        key = table.key
+        out.append(Attempt(key, "select", select_sql(world, table)))
+        for owner, tenant, public in world.insert_slots(key):
+            try:
+                row = world.make_row(key, owner, tenant, public,
+                                     writer=persona.name if persona.user else None)
+            except SeedGap:
+                continue
+            out.append(Attempt(key, "insert", insert_sql(table, row), row))
+        col = quote_ident(touch_column(table, world))
+        for row in world.rows.get(key, []):
+            where = where_ident(world, table, row)
+            out.append(Attempt(key, "update", f"UPDATE {table.qualified} SET {col} = {col} WHERE {where}", row))
+            out.append(Attempt(key, "delete", f"DELETE FROM {table.qualified} WHERE {where}", row))
+    for view in views:
+        out.append(Attempt(view.key, "select", view_sql(view)))
+    return out
+
+
+def move_attempts(world: World, persona: Persona, table: Table, row: Row) -> list[Attempt]:
+    """UPDATEs that try to hand a row the persona could update to someone it has no rights on."""
+    a = world.anchors[table.key]
+    out = []
+    users = [p for p in world.spec.users() if p.name not in (persona.name, row.owner)]
+    strangers = [p.name for p in users if p.tenant != persona.tenant] + [p.name for p in users if p.tenant == persona.tenant]
+    tenants = [t for t in world.spec.tenants() if t not in (persona.tenant, row.tenant)]
+    where = where_ident(world, table, row)
+    targets = []
+    if a.owner and a.tenant and a.owner.column == a.tenant.column:
+        for parent in world.rows.get(a.owner.via, []):
+            if parent.owner != row.owner and parent.tenant != persona.tenant and parent.owner != persona.name:
+                targets.append((a.owner.column, parent.raw, parent.owner, parent.tenant, a.owner.via))
+                break
+    else:
+        if a.owner and strangers and a.kind != "tenants":
+            target = _anchor_value(world, a.owner, owner=strangers[0])
+            if target:
+                targets.append((a.owner.column, target, strangers[0], row.tenant, a.owner.via))
+        if a.tenant and a.tenant.column != "*" and tenants:
+            target = _anchor_value(world, a.tenant, tenant=tenants[0])
+            if target:
+                targets.append((a.tenant.column, target, row.owner, tenants[0], a.tenant.via))
+    for column, target_raw, owner, tenant, via in targets:
+        fk = next(f for f in table.foreign_keys if f.columns == (column,))
+        value = target_raw[fk.ref_columns[0]]
+        col = table.column(column)
+        literal = f"{quote_literal(value)}::{col.type}"
+        new = replace(row, owner=owner, tenant=tenant, label=row_label(owner, tenant, row.public))
+        sql_text = f"UPDATE {table.qualified} SET {quote_ident(column)} = {literal} WHERE {where}"
+        out.append(Attempt(table.key, "move", sql_text, row, new))
+    return out
+
+
+def _anchor_value(world: World, path, owner=None, tenant=None) -> dict | None:
+    if path.via is None and owner is not None:
+        return {"id": world.user_ids[owner]} if False else _user_raw(world, owner)
+    key = path.via or world.spec.tenancy.tenants
+    for r in world.rows.get(key, []):
+        if (owner is None or r.owner == owner) and (tenant is None or r.tenant == tenant):
+            return r.raw
+    return None
+
+
+def _user_raw(world: World, owner: str) -> dict:
+    users = world.spec.tenancy.users
+    for r in world.rows.get(users, []):
+        if r.owner == owner:
+            return r.raw
+    return {}
+
+
+class CellBuilder:
+    """Collects observations per (table, command) for one persona and decides verdicts."""
+
+    def __init__(self, world: World, persona: Persona):
+        self.world = world
+        self.persona = persona
+        self.cells: dict[tuple[str, str], Cell] = {}
+
+    def cell(self, table: str, command: str) -> Cell:
+        key = (table, command)
+        if key not in self.cells:
+            self.cells[key] = Cell(table, self.persona.name, command)
+        return self.cells[key]
+
+    def observe(self, attempt: Attempt, outcome: Outcome) -> None:
+        """Record one statement's outcome."""
+        command = "update" if attempt.command == "move" else attempt.command
+        cell = self.cell(attempt.table, command)
+        if not (outcome.ok or outcome.denied or (outcome.passed_policy and attempt.command != "select")):
+            cell.errors.append((outcome.state, outcome.message or ""))
+            return
+        if attempt.command == "select":
+            if outcome.ok and attempt.table in self.world.rows:
+                self._observe_select(cell, outcome)
+            elif attempt.table not in self.world.rows:
+                cell.observations_view = outcome  # type: ignore[attr-defined]
+            return
+        accepted = (outcome.ok and (outcome.count or 0) > 0) or outcome.passed_policy
+        if attempt.command == "insert" and outcome.ok:
+            accepted = True
+        contract = self.world.spec.contract(attempt.table)
+        ten = self.world.spec.tenancy
+        if attempt.command == "move":
+            expected = allowed(contract, "update", self.persona, attempt.row, ten) and allowed(
+                contract, "update", self.persona, attempt.new, ten
+            )
+            if accepted and not expected:
+                cell.details.append(
+                    f"UPDATE moved row {attempt.row.label} to {attempt.new.label}"
+                )
+                cell.moved = True  # type: ignore[attr-defined]
+            return
+        cell.observations.append((attempt.row, accepted))
+
+    def _observe_select(self, cell: Cell, outcome: Outcome) -> None:
+        world = self.world
+        cols = world.ident_columns(cell.table)
+        seen = {tuple(item) for item in json.loads(outcome.value or "[]")}
+        for row in world.rows[cell.table]:
+            cell.observations.append((row, row.ident(cols) in seen))
+
+    def finish(self) -> list[Cell]:
+        """Decide each cell's verdict from its observations."""
+        ten = self.world.spec.tenancy
+        for (table, command), cell in sorted(self.cells.items()):
+            contract = self.world.spec.contract(table)
+            leaks, blocked = [], []
+            for row, accepted in cell.observations:
+                expected = allowed(contract, command, self.persona, row, ten)
+                if accepted and not expected:
+                    leaks.append(row.label)
+                elif expected and not accepted:
+                    blocked.append(row.label)
+            verb = {"select": "sees", "insert": "inserts", "update": "updates", "delete": "deletes"}[command]
+            if contract is None and not self.persona.bypass:
+                leaks = []
+                blocked = []
+            details = list(cell.details)
+            if leaks:
+                details.insert(0, f"{verb} rows outside the contract: {', '.join(leaks)}")
+            if blocked:
+                details.append(f"cannot {command} rows the contract allows: {', '.join(blocked)}")
+            cell.details = details
+            if cell.errors:
+                cell.verdict = ERROR
+                state, message = cell.errors[0]
+                cell.details.insert(0, f"{message} [{state}]")
+            elif leaks or getattr(cell, "moved", False):
+                cell.verdict = LEAK
+            elif blocked:
+                cell.verdict = BLOCKED
+            elif any(accepted for _, accepted in cell.observations):
+                cell.verdict = ALLOWED
+            else:
+                cell.verdict = DENIED
+        return [self.cells[k] for k in sorted(self.cells)]

@@ -1,0 +1,264 @@
+"""The declarations `verify` works from: personas, tenancy and per-table contracts.
+
+Raw data comes from project.yaml (`personas:`) and policies/<schema>/<table>.yaml
+(`contract:`); see docs/verify.md. Everything is validated up front and every problem is
+reported at once (SourceError), naming the file or table and the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import Origin, Problem, SourceError
+
+COMMANDS = ("select", "insert", "update", "delete")
+BASE_ATOMS = ("anyone", "signed_in", "public", "own", "tenant", "none")
+OVERRIDE_KEYS = ("owner", "tenant", "public", "seed")
+
+
+@dataclass(frozen=True)
+class Persona:
+    """Someone the checker impersonates: a database role plus JWT claims."""
+
+    name: str
+    role: str
+    user: bool = False
+    tenant: str | None = None
+    tenant_role: str | None = None
+    claims: tuple[tuple[str, object], ...] = ()
+    bypass: bool = False
+
+
+@dataclass(frozen=True)
+class Tenancy:
+    """How rows relate to users and tenants (all optional except the users table)."""
+
+    users: str = "auth.users"
+    tenants: str | None = None
+    tenants_owner: str | None = None
+    members: str | None = None
+    members_tenant: str | None = None
+    members_user: str | None = None
+    members_role: str | None = None
+    ranks: tuple[str, ...] = ()
+    public: tuple[str, ...] = ("is_public",)
+    exposed: tuple[str, ...] = ("public",)
+
+
+Clause = frozenset  # of atoms, all of which must hold ("own & member+")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Allowed row categories per command, plus per-table model overrides."""
+
+    table: str
+    commands: tuple[tuple[str, tuple[Clause, ...]], ...] = ()
+    owner: str | None = None  # column name, "none", or None (derive)
+    tenant: str | None = None
+    public: str | None = None  # column name, "false", or None (derive)
+    seed: tuple[tuple[str, object], ...] = ()
+    declared: bool = True
+
+    def clauses(self, command: str) -> tuple[Clause, ...]:
+        """The clauses of one command (empty: nobody)."""
+        return dict(self.commands).get(command, ())
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything verify needs besides the schema itself."""
+
+    personas: tuple[Persona, ...]
+    tenancy: Tenancy
+    contracts: dict = field(default_factory=dict)  # table key -> Contract
+
+    def contract(self, key: str) -> Contract | None:
+        return self.contracts.get(key)
+
+    def persona(self, name: str) -> Persona:
+        return next(p for p in self.personas if p.name == name)
+
+    def tenants(self) -> tuple[str, ...]:
+        """Tenant labels, in first-mention order of the personas."""
+        return tuple(dict.fromkeys(p.tenant for p in self.personas if p.tenant))
+
+    def users(self) -> tuple[Persona, ...]:
+        return tuple(p for p in self.personas if p.user)
+
+    def tenant_owner(self, tenant: str) -> Persona | None:
+        """The persona with the highest rank in a tenant (it owns the tenant row)."""
+        members = [p for p in self.personas if p.tenant == tenant]
+        if not members:
+            return None
+        return min(members, key=lambda p: rank_index(self.tenancy, p.tenant_role))
+
+
+def rank_index(tenancy: Tenancy, rank: str | None) -> int:
+    """0 for the highest rank; unknown ranks sort last."""
+    try:
+        return tenancy.ranks.index(rank)
+    except ValueError:
+        return len(tenancy.ranks)
+
+
+DEFAULT_PERSONAS = {
+    "anon": {"role": "anon"},
+    "user1": {"role": "authenticated"},
+    "user2": {"role": "authenticated"},
+    "service": {"role": "service_role"},
+}
+
+
+def parse_spec(personas_raw, contracts_raw: dict, origin_of=None) -> Spec:
+    """Validate and build the Spec; raise SourceError listing every problem.
+
+    `personas_raw` is the `personas:` mapping of project.yaml (None: default personas),
+    `contracts_raw` maps "schema.table" to the raw `contract:` data, `origin_of(key)` gives
+    the Origin of a table's policies file for messages (optional).
+    """
+    problems: list[Problem] = []
+    origin_of = origin_of or (lambda key: None)
+    raw = dict(personas_raw or {})
+    tenancy = _parse_tenancy(raw.pop("tenancy", None), problems)
+    if not raw:
+        raw = dict(DEFAULT_PERSONAS)
+    personas = tuple(
+        _parse_persona(name, value, tenancy, problems) for name, value in raw.items()
+    )
+    contracts = {}
+    for key in sorted(contracts_raw or {}):
+        contracts[key] = _parse_contract(key, contracts_raw[key], tenancy, origin_of(key), problems)
+    if problems:
+        raise SourceError(problems)
+    return Spec(personas=personas, tenancy=tenancy, contracts=contracts)
+
+
+def _where(obj: str) -> Origin:
+    return Origin("project.yaml")
+
+
+def _parse_tenancy(raw, problems) -> Tenancy:
+    if raw is None:
+        return Tenancy()
+    if not isinstance(raw, dict):
+        problems.append(Problem(_where(""), "personas.tenancy", "must be a mapping"))
+        return Tenancy()
+    known = {"users", "tenants", "members", "ranks", "public", "exposed"}
+    for key in sorted(set(raw) - known):
+        problems.append(
+            Problem(_where(""), f"personas.tenancy.{key}", "unknown key",
+                    f"expected one of {', '.join(sorted(known))}")
+        )
+    tenants = raw.get("tenants") or {}
+    members = raw.get("members") or {}
+    if isinstance(tenants, str):
+        tenants = {"table": tenants}
+    if tenants and "table" not in tenants:
+        problems.append(Problem(_where(""), "personas.tenancy.tenants", "needs `table:`"))
+    for key in ("table", "tenant", "user"):
+        if members and key not in members:
+            problems.append(Problem(_where(""), "personas.tenancy.members", f"needs `{key}:`"))
+    public = raw.get("public", ["is_public"])
+    return Tenancy(
+        users=_qualified(raw.get("users", "auth.users")),
+        tenants=_qualified(tenants["table"]) if tenants.get("table") else None,
+        tenants_owner=tenants.get("owner"),
+        members=_qualified(members["table"]) if members.get("table") else None,
+        members_tenant=members.get("tenant"),
+        members_user=members.get("user"),
+        members_role=members.get("role"),
+        ranks=tuple(raw.get("ranks") or ()),
+        public=tuple([public] if isinstance(public, str) else public or ()),
+        exposed=tuple(raw.get("exposed") or ("public",)),
+    )
+
+
+def _qualified(name: str) -> str:
+    return name if "." in name else f"public.{name}"
+
+
+def _parse_persona(name, value, tenancy: Tenancy, problems) -> Persona:
+    obj = f"personas.{name}"
+    if not isinstance(value, dict) or "role" not in value:
+        problems.append(Problem(_where(obj), obj, "needs at least `role:`",
+                                "e.g. {role: authenticated}"))
+        return Persona(name=str(name), role="authenticated")
+    known = {"role", "user", "tenant", "tenant_role", "claims", "bypass"}
+    for key in sorted(set(value) - known):
+        problems.append(Problem(_where(obj), f"{obj}.{key}", "unknown key",
+                                f"expected one of {', '.join(sorted(known))}"))
+    role = str(value["role"])
+    tenant = value.get("tenant")
+    tenant_role = value.get("tenant_role")
+    if tenant is not None and tenancy.tenants is None:
+        problems.append(Problem(_where(obj), obj, "has a tenant but personas.tenancy declares no tenants"))
+    if tenant is not None and tenancy.ranks and tenant_role not in tenancy.ranks:
+        problems.append(Problem(_where(obj), obj, f"tenant_role {tenant_role!r} is not one of the ranks",
+                                f"ranks: {', '.join(tenancy.ranks)}"))
+    claims = value.get("claims") or {}
+    return Persona(
+        name=str(name),
+        role=role,
+        user=bool(value.get("user", role == "authenticated")),
+        tenant=str(tenant) if tenant is not None else None,
+        tenant_role=tenant_role,
+        claims=tuple(sorted(claims.items())),
+        bypass=bool(value.get("bypass", role == "service_role")),
+    )
+
+
+def valid_atoms(tenancy: Tenancy) -> set[str]:
+    """Every atom a contract may use with this tenancy."""
+    atoms = set(BASE_ATOMS)
+    atoms.update(tenancy.ranks)
+    atoms.update(f"{r}+" for r in tenancy.ranks)
+    return atoms
+
+
+def parse_clause(text: str) -> Clause:
+    """"own & member+" -> frozenset({"own", "member+"})."""
+    return frozenset(part.strip() for part in str(text).split("&") if part.strip())
+
+
+def _parse_contract(key, raw, tenancy, origin, problems) -> Contract:
+    obj = f"{key} contract"
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(origin, obj, "must be a mapping of commands to row categories",
+                                "e.g. {select: [own, public], insert: own}"))
+        return Contract(table=key)
+    atoms = valid_atoms(tenancy)
+    commands: dict[str, tuple] = {}
+    base = raw.get("all")
+    for command in COMMANDS:
+        value = raw.get(command, base)
+        if value is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        clauses = []
+        for item in items:
+            clause = parse_clause(item)
+            for atom in sorted(clause - atoms):
+                from ..source.problems import did_you_mean
+
+                problems.append(Problem(origin, f"{obj}.{command}", f"unknown row category {atom!r}",
+                                        did_you_mean(atom, atoms) or "see docs/verify.md"))
+            if clause and clause != {"none"}:
+                clauses.append(clause)
+        commands[command] = tuple(clauses)
+    known = set(COMMANDS) | {"all"} | set(OVERRIDE_KEYS)
+    for extra in sorted(set(raw) - known):
+        problems.append(Problem(origin, f"{obj}.{extra}", "unknown key",
+                                f"expected commands ({', '.join(COMMANDS)}, all) or {', '.join(OVERRIDE_KEYS)}"))
+    seed = raw.get("seed") or {}
+    public = raw.get("public")
+    return Contract(
+        table=key,
+        commands=tuple(sorted(commands.items())),
+        owner=raw.get("owner"),
+        tenant=raw.get("tenant"),
+        public=("false" if public is False else public),
+        seed=tuple(sorted(seed.items())),
+    )
