@@ -1,0 +1,165 @@
+"""Drift reports: every object where the database differs from the source.
+
+Formats: text, json, markdown, github (GitHub Actions `::error file=...,line=...::`
+annotations at the source line that declares the drifted object).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from .. import changes as ch
+from ..errors import Origin
+from .env import environment
+
+DRIFT_FORMATS = ("text", "json", "markdown", "github")
+
+
+@dataclass(frozen=True)
+class DriftItem:
+    """One drifted object: what the source says and what the database has."""
+
+    object: str
+    kind: str
+    summary: str
+    source: str | None
+    database: str | None
+    origin: Origin | None
+
+
+def _policy_text(p) -> str:
+    parts = [f"{'permissive' if p.permissive else 'restrictive'} {p.command} to {', '.join(p.roles)}"]
+    if p.using is not None:
+        parts.append(f"using ({p.using})")
+    if p.with_check is not None:
+        parts.append(f"with check ({p.with_check})")
+    return " ".join(parts)
+
+
+def _sides(c: ch.Change) -> tuple[str | None, str | None]:
+    """(what the source says, what the database has) for one change."""
+    missing, extra = "(missing)", "(not in the source)"
+    if isinstance(c, ch.CreateTable):
+        return f"table with {len(c.definition.columns)} column(s)", missing
+    if isinstance(c, ch.DropTable):
+        return extra, f"table with {len(c.definition.columns)} column(s)"
+    if isinstance(c, ch.AddColumn):
+        return c.column.type, missing
+    if isinstance(c, ch.DropColumn):
+        return extra, c.column.type
+    if isinstance(c, ch.AlterColumnType):
+        return c.column.type, c.old_type
+    if isinstance(c, ch.AlterColumnNullability):
+        return ("null" if c.column.nullable else "not null"), ("not null" if c.column.nullable else "null")
+    if isinstance(c, ch.AlterColumnDefault):
+        return c.column.default or "(no default)", c.old_default or "(no default)"
+    if isinstance(c, ch.AlterColumnIdentity):
+        return c.column.identity or "(no identity)", c.old_identity or "(no identity)"
+    if isinstance(c, ch.AlterColumnGenerated):
+        return c.column.generated or "(not generated)", c.old_generated or "(not generated)"
+    if isinstance(c, ch.SetRowSecurity):
+        return ("rls enabled", "rls disabled") if c.enabled else ("rls disabled", "rls enabled")
+    if isinstance(c, ch.SetForceRowSecurity):
+        return ("rls forced", "rls not forced") if c.forced else ("rls not forced", "rls forced")
+    if isinstance(c, ch.CreatePolicy):
+        return _policy_text(c.policy), missing
+    if isinstance(c, ch.DropPolicy):
+        return extra, _policy_text(c.policy)
+    if isinstance(c, ch.AlterPolicy):
+        return _policy_text(c.new), _policy_text(c.old)
+    if isinstance(c, ch.ReplaceView):
+        return c.new.query, c.old.query
+    if isinstance(c, ch.CreateView):
+        return c.view.query, missing
+    if isinstance(c, ch.DropView):
+        return ("(changed, see its re-creation)" if c.recreated else extra), c.view.query
+    if isinstance(c, (ch.AddConstraint, ch.CreateIndex, ch.CreateFunction, ch.CreateTrigger,
+                      ch.CreateEnum, ch.CreateSchema, ch.CreateExtension, ch.CreatePartition)):
+        return "declared", missing
+    if isinstance(c, (ch.DropConstraint, ch.DropIndex, ch.DropFunction, ch.DropTrigger, ch.DropPartition)):
+        return extra, "present"
+    if isinstance(c, ch.ReplaceFunction):
+        return "declared definition", "a different definition"
+    if isinstance(c, ch.Grant):
+        return f"{c.grantee}: {', '.join(c.privileges)}", missing
+    if isinstance(c, ch.Revoke):
+        return extra, f"{c.grantee}: {', '.join(c.privileges)}"
+    if isinstance(c, ch.SetComment):
+        return c.comment or "(no comment)", c.old_comment or "(no comment)"
+    if isinstance(c, ch.AddEnumValue):
+        return c.value, missing
+    if isinstance(c, (ch.RenameTable, ch.RenameColumn)):
+        return c.describe(), "old name"
+    return None, None
+
+
+def drift_items(changes, origins=None) -> tuple[DriftItem, ...]:
+    """One DriftItem per change, in the diff's order. `origins(change)` may supply origins."""
+    items = []
+    for c in changes:
+        source, database = _sides(c)
+        origin = origins(c) if origins else c.origin
+        items.append(DriftItem(c.key, c.kind, c.describe(), source, database, origin))
+    return tuple(items)
+
+
+def _escape_annotation(text: str) -> str:
+    # GitHub workflow commands: %, CR and LF must be escaped in the message
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_annotation(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_drift(changes, fmt: str = "text", *, origins=None) -> str:
+    """A drift report of `changes` (from diff_catalogs(live, desired)) in DRIFT_FORMATS."""
+    items = drift_items(changes, origins)
+    if fmt == "json":
+        data = {
+            "version": 1,
+            "drift": bool(items),
+            "objects": [
+                {**asdict(i), "origin": (
+                    {"path": i.origin.path, "line": i.origin.line, "column": i.origin.column}
+                    if i.origin else None)}
+                for i in items
+            ],
+        }
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if fmt in ("markdown", "md"):
+        return environment().get_template("drift.md.j2").render(items=items)
+    if fmt == "github":
+        lines = []
+        for i in items:
+            message = f"drift: {i.summary}"
+            if i.source is not None or i.database is not None:
+                message += f" (source: {i.source}; database: {i.database})"
+            if i.origin:
+                props = f"file={_escape_property(i.origin.path)}"
+                if i.origin.line:
+                    props += f",line={i.origin.line}"
+                if i.origin.column:
+                    props += f",col={i.origin.column}"
+                props += f",title={_escape_property('schema drift: ' + i.object)}"
+                lines.append(f"::error {props}::{_escape_annotation(message)}")
+            else:
+                lines.append(f"::error title={_escape_property('schema drift: ' + i.object)}::{_escape_annotation(message)}")
+        if not items:
+            lines.append("::notice::no drift: the database matches the source")
+        return "\n".join(lines) + "\n"
+    if fmt == "text":
+        if not items:
+            return "No drift: the database matches the source.\n"
+        lines = [f"Drift: {len(items)} object(s) differ from the source", ""]
+        for i in items:
+            where = f"  [{i.origin}]" if i.origin else ""
+            lines.append(f"- {i.summary}{where}")
+            if i.source is not None or i.database is not None:
+                lines.append(f"    source:   {i.source}")
+                lines.append(f"    database: {i.database}")
+        return "\n".join(lines) + "\n"
+    from . import UnknownFormat
+
+    raise UnknownFormat(f"unknown drift format {fmt!r}: use one of {', '.join(DRIFT_FORMATS)}")
