@@ -1,0 +1,291 @@
+"""Plumbing for the benchmarks: timed subprocesses with peak memory, the dedicated
+PostgreSQL server, scratch databases, and the peers' own environments.
+
+Kept apart from run.py (which says *what* is measured) so each file stays readable.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = HERE / ".work"
+VENV = WORK / "venv"
+NODE = WORK / "node"
+SUPABASE_VERSION = "2.117.0"
+GNU_TIME = "/usr/bin/time"
+
+
+@dataclass
+class Sample:
+    """One timed run of a process: wall seconds, peak resident memory (MiB), exit code."""
+
+    seconds: float
+    max_rss_mib: float
+    rc: int
+    stdout: str = ""
+    stderr: str = ""
+
+
+@dataclass
+class Measure:
+    """Several samples of the same work, or the reason it could not be measured."""
+
+    samples: list[Sample] = field(default_factory=list)
+    error: str | None = None
+    parts: dict[str, float] = field(default_factory=dict)  # e.g. a peer's build + diff
+
+    @property
+    def median(self) -> float | None:
+        ok = [s.seconds for s in self.samples]
+        return statistics.median(ok) if ok else None
+
+    @property
+    def peak_mib(self) -> float | None:
+        return max((s.max_rss_mib for s in self.samples), default=None)
+
+    def to_json(self) -> dict:
+        return {
+            "median": self.median,
+            "samples": [round(s.seconds, 4) for s in self.samples],
+            "peak_mib": self.peak_mib,
+            "rcs": sorted({s.rc for s in self.samples}),
+            "error": self.error,
+            "parts": self.parts,
+        }
+
+
+def run_timed(cmd: list[str], *, env: dict | None = None, cwd: Path | None = None,
+              timeout: float = 900.0) -> Sample:
+    """Run `cmd` as a subprocess; wall time includes process start-up. Peak memory comes
+    from wait4()'s rusage of that very child (ru_maxrss, KiB on Linux), so concurrent or
+    earlier children do not blur it."""
+    rss_file = None
+    if Path(GNU_TIME).exists():
+        # GNU time forks the command from its own tiny process: the rusage of a child
+        # forked from this (large) Python would start at our own RSS (Linux keeps the
+        # pre-exec high-water mark), so wait4 alone overstates small commands.
+        import tempfile
+
+        fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        cmd = [GNU_TIME, "-f", "%M", "-o", rss_file, *cmd]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=cwd, stdin=subprocess.DEVNULL)
+    # communicate() reads the pipes (a child writing a big plan would block otherwise);
+    # the child stays a zombie until wait4 reaps it, so its rusage is still there.
+    try:
+        out, err = _communicate_no_reap(proc, timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, status, usage = os.wait4(proc.pid, 0)
+        if rss_file:
+            os.unlink(rss_file)
+        return Sample(time.perf_counter() - start, usage.ru_maxrss / 1024, -9, "", f"timeout after {timeout}s")
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    rss_kib = usage.ru_maxrss
+    if rss_file:
+        try:
+            rss_kib = int(Path(rss_file).read_text().split()[-1])
+        except (OSError, ValueError, IndexError):
+            pass
+        os.unlink(rss_file)
+    return Sample(elapsed, rss_kib / 1024, proc.returncode,
+                  out.decode(errors="replace"), err.decode(errors="replace"))
+
+
+def _communicate_no_reap(proc: subprocess.Popen, timeout: float) -> tuple[bytes, bytes]:
+    """Read stdout and stderr to the end without calling wait() (which would reap the
+    child and lose its rusage)."""
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    chunks: dict[int, list[bytes]] = {1: [], 2: []}
+    sel.register(proc.stdout, selectors.EVENT_READ, 1)
+    sel.register(proc.stderr, selectors.EVENT_READ, 2)
+    deadline = time.monotonic() + timeout
+    open_streams = 2
+    while open_streams:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        for key, _ in sel.select(timeout=left):
+            data = os.read(key.fileobj.fileno(), 65536)
+            if data:
+                chunks[key.data].append(data)
+            else:
+                sel.unregister(key.fileobj)
+                key.fileobj.close()
+                open_streams -= 1
+    return b"".join(chunks[1]), b"".join(chunks[2])
+
+
+def tail(text: str, lines: int = 6) -> str:
+    """The last lines of an output, for error notes."""
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+# -- the benchmark's own PostgreSQL --------------------------------------------------------
+
+
+class BenchServer:
+    """A PostgreSQL cluster under bench/.work/pg-<version>, started by the benchmark itself
+    (never the shared development server), with helpers to make and drop databases."""
+
+    KEEP = {"postgres", "template0", "template1"}
+
+    def __init__(self, version: str):
+        from roseram_schema.server import LocalServer, binaries_for_version
+
+        self.version = version
+        self.server = LocalServer(WORK / f"pg-{version}", bin_dir=binaries_for_version(version))
+        self.bin_dir = self.server._usable_bin_dir()
+        self.url = self.server.start()
+        self._admin = None
+
+    def db_url(self, name: str, *, driver: str = "postgresql") -> str:
+        """URL of database `name`; driver "postgresql+psycopg2" for migra (SQLAlchemy)."""
+        return self.url.replace("/postgres?", f"/{name}?").replace("postgresql://", f"{driver}://", 1)
+
+    def tcp_style_url(self, name: str) -> str:
+        """A URL the Supabase CLI accepts: it insists on a host, the socket goes in ?host=."""
+        sock = self.server.socket_dir
+        return f"postgresql://postgres@localhost:5432/{name}?host={sock}"
+
+    @property
+    def admin(self):
+        if self._admin is None:
+            import psycopg
+
+            self._admin = psycopg.connect(self.url, autocommit=True)
+        return self._admin
+
+    def server_version(self) -> str:
+        return self.admin.execute("SHOW server_version").fetchone()[0]
+
+    def create_db(self, name: str, *, template: str | None = None, platform: bool = True) -> str:
+        """(Re)create database `name`, as a copy of `template` or empty with the Supabase
+        platform stand-in (auth.users, auth.uid(), roles): what a fresh project has."""
+        self.drop_db(name)
+        if template:
+            self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        else:
+            self.admin.execute(f'CREATE DATABASE "{name}"')
+            if platform:
+                import psycopg
+                from roseram_schema.platform import ensure_platform
+
+                with psycopg.connect(self.db_url(name), autocommit=True) as conn:
+                    ensure_platform(conn)
+        return self.db_url(name)
+
+    def drop_db(self, name: str) -> None:
+        self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def databases(self) -> list[str]:
+        rows = self.admin.execute("SELECT datname FROM pg_database ORDER BY 1").fetchall()
+        return [r[0] for r in rows]
+
+    def drop_foreign_databases(self) -> list[str]:
+        """Drop every database the benchmark did not make itself (the tool's scratch and
+        cached dev databases), so the next run starts cold."""
+        gone = [d for d in self.databases() if d not in self.KEEP and not d.startswith("bench_")]
+        for d in gone:
+            self.drop_db(d)
+        return gone
+
+    def psql(self, name: str, sql_file: Path) -> Sample:
+        """`psql -1 -f` of a script into database `name` (stops at the first error)."""
+        return run_timed([str(self.bin_dir / "psql") if (self.bin_dir / "psql").exists() else "psql",
+                          "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(sql_file),
+                          self.db_url(name)])
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+
+
+# -- the peers' environments ---------------------------------------------------------------
+
+
+def ensure_peer_venv() -> str | None:
+    """bench/.work/venv with migra, psycopg2-binary, sqlbag, setuptools<70 (migra imports
+    pkg_resources), matplotlib and pyinstrument; None when ready, else what failed."""
+    py = VENV / "bin" / "python"
+    if not (VENV / "bin" / "migra").exists():
+        if not py.exists():
+            r = subprocess.run([sys.executable, "-m", "venv", str(VENV)], capture_output=True, text=True)
+            if r.returncode:
+                return f"python -m venv failed: {tail(r.stderr)}"
+        r = subprocess.run([str(py), "-m", "pip", "install", "-q", "-r", str(HERE / "requirements.txt")],
+                           capture_output=True, text=True)
+        if r.returncode:
+            return f"pip install -r bench/requirements.txt failed: {tail(r.stderr)}"
+    return None
+
+
+def ensure_supabase() -> tuple[Path | None, str | None]:
+    """The Supabase CLI installed with npm into bench/.work/node, and a folder made by
+    `supabase init` to run it in; (None, reason) when it cannot be installed or run."""
+    exe = NODE / "node_modules" / ".bin" / "supabase"
+    if not exe.exists():
+        if shutil.which("npm") is None:
+            return None, "npm is not installed"
+        NODE.mkdir(parents=True, exist_ok=True)
+        if not (NODE / "package.json").exists():
+            (NODE / "package.json").write_text('{"name": "roseram-bench-peers", "private": true}\n')
+        r = subprocess.run(["npm", "i", "-E", f"supabase@{SUPABASE_VERSION}"], cwd=NODE,
+                           capture_output=True, text=True)
+        if r.returncode or not exe.exists():
+            return None, f"npm i -E supabase@{SUPABASE_VERSION} failed: {tail(r.stderr or r.stdout)}"
+    folder = WORK / "supabase-project"
+    if not (folder / "supabase" / "config.toml").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run([str(exe), "init", "--force"], cwd=folder, capture_output=True, text=True)
+        if r.returncode:
+            return None, f"supabase init failed: {tail(r.stderr or r.stdout)}"
+    return exe, None
+
+
+def tool_version(cmd: list[str]) -> str:
+    """First line a `--version`-style command prints, or 'unknown'."""
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        out = (r.stdout or r.stderr).strip().splitlines()
+        return out[0] if out else "unknown"
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def machine_info() -> dict[str, str]:
+    """nproc, memory (free -h), CPU model, kernel, Python."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.strip()
+    mem = next((l.split()[1] for l in free.splitlines() if l.startswith("Mem:")), "unknown")
+    return {
+        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
+        "memory": mem,
+        "cpu": cpu,
+        "kernel": os.uname().release,
+        "python": sys.version.split()[0],
+        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
