@@ -155,14 +155,14 @@ def _add_function(g: _Graph, fn: Function) -> None:
 def _add_table(g: _Graph, t: Table) -> None:
     key, obj = t.key, f"table {t.key}"
     relation = [f"relation:{key}", f"type:{key}"]
+    # The relation counts as there once every column is: after the ADD COLUMN statement,
+    # which completes a table that exists with only some of its columns (a no-op otherwise).
     create = g.add(_key(TABLE, key, 0), ddl.create_table(t, if_not_exists=True, constraints=False), obj, t.origin,
-                   provides=[f"table:{key}"], needs=[f"schema:{t.schema}"], ignore=relation)
-    # Completes a table that exists with only some of its columns; a no-op otherwise.
+                   provides=[f"table:{key}"] + ([] if t.columns else relation), needs=[f"schema:{t.schema}"],
+                   ignore=relation)
     if t.columns:
         g.add(_key(TABLE, key, 1), ddl.add_columns(t, t.columns, if_not_exists=True), f"columns {key}", t.origin,
               provides=relation, after=[create])
-    else:
-        g.nodes[-1] = _with_provides(g.nodes[-1], relation)
     for part in t.partitions:
         pkey = f"{t.schema}.{part.name}"
         g.add(_key(TABLE, key, 2, part.name), ddl.create_partition(t, part, if_not_exists=True),
@@ -201,10 +201,6 @@ def _add_table(g: _Graph, t: Table) -> None:
         if col.comment is not None:
             g.add(_key(COMMENT, key, 2, f"{i:05d}"), ddl.comment_on_column(t, col), f"comment column {key}.{col.name}",
                   col.origin or t.origin, needs=relation)
-
-
-def _with_provides(node: Node, tokens: list[str]) -> Node:
-    return Node(node.key, node.item, node.provides | frozenset(tokens), node.needs, node.after, node.label)
 
 
 def _add_index(g: _Graph, target: Table | View, index) -> None:

@@ -112,6 +112,14 @@ $$""", security_definer=True, config=("search_path=app, pg_temp",),
     trg_off = Trigger(schema="app", table="sites", name="sites_touch_off", enabled=False,
                       definition="CREATE TRIGGER sites_touch_off BEFORE INSERT ON app.sites FOR EACH ROW EXECUTE FUNCTION app.touch()",
                       function="app.touch()")
+    ctrg = Trigger(schema="app", table="sites", name="sites_check",
+                   definition="CREATE CONSTRAINT TRIGGER sites_check AFTER INSERT ON app.sites "
+                              "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app.touch()",
+                   function="app.touch()")
+    # A row trigger on a partitioned table: CREATE OR REPLACE TRIGGER must work there too.
+    etrg = Trigger(schema="app", table="events", name="events_touch",
+                   definition="CREATE TRIGGER events_touch BEFORE INSERT ON app.events FOR EACH ROW EXECUTE FUNCTION app.touch()",
+                   function="app.touch")
     stats = View(schema="app", name="site_counts", security_invoker=True, comment="Sites per org",
                  query="SELECT o.id, count(s.id) AS sites FROM app.organizations o "
                        "LEFT JOIN app.sites s ON s.organization_id = o.id GROUP BY o.id",
@@ -129,5 +137,5 @@ $$""", security_definer=True, config=("search_path=app, pg_temp",),
         tables=(orgs, sites, events),
         views=(stats, top, mat),
         functions=(is_member, name_ok, touch),
-        triggers=(trg, trg_off),
+        triggers=(trg, trg_off, ctrg, etrg),
     )

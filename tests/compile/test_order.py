@@ -116,3 +116,29 @@ def test_script_header_and_transaction():
     assert lines.index("BEGIN;") < lines.index("SET LOCAL check_function_bodies = off;")
     assert lines[-1] == "COMMIT;"
     assert all(s.transactional for s in compile_statements(everything_catalog()))
+
+
+def test_statements_carry_the_origin_of_what_produced_them():
+    from roseram_schema.errors import Origin
+
+    t = Table("public", "t", columns=(Column("id", "int"),), origin=Origin("schema/public/t.yaml", 1, 1),
+              policies=(Policy("p", using="true", origin=Origin("policies/public/t.yaml", 3, 5)),), rls_enabled=True,
+              policies_origin=Origin("policies/public/t.yaml", 1, 1))
+    by_obj = {s.obj: s.origin for s in compile_statements(build_catalog(tables=(t,)))}
+    assert str(by_obj["table public.t"]) == "schema/public/t.yaml:1:1"
+    assert str(by_obj["policy public.t.p"]) == "policies/public/t.yaml:3:5"
+    assert str(by_obj["rls public.t"]) == "policies/public/t.yaml:1:1"
+
+
+def test_constraint_triggers_are_guarded_and_others_replaced():
+    sql = {s.obj: s.sql for s in compile_statements(everything_catalog())}
+    assert sql["trigger app.sites.sites_check"].startswith("DO $roseram$")
+    assert "tgname = 'sites_check'" in sql["trigger app.sites.sites_check"]
+    assert sql["trigger app.sites.sites_touch"].startswith("CREATE OR REPLACE TRIGGER sites_touch")
+
+
+def test_do_blocks_pick_a_dollar_tag_absent_from_their_body():
+    from roseram_schema.ddl.guarded import if_missing
+
+    sql = if_missing("SELECT 1", "SELECT '$roseram$'")
+    assert sql.startswith("DO $roseram1$\n") and sql.endswith("\n$roseram1$")
