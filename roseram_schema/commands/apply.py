@@ -1,0 +1,82 @@
+"""`roseram-schema apply`: bring the database to the source, safely (see apply.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import EXIT_ERROR, EXIT_OK
+
+
+def run_apply(
+    project_dir: Path,
+    db_url: str,
+    dev_url: str,
+    plan_file: Path | None = None,
+    allow_hazards: tuple[str, ...] = (),
+    yes: bool = False,
+    lock_timeout: str = "5s",
+    statement_timeout: str = "5min",
+    online: bool = False,
+) -> int:
+    """Plan (or read `plan_file`), show it on stderr, confirm on a terminal, apply.
+
+    Without a terminal it never waits for input. Exit 0 when applied, already applied or
+    nothing to do; HazardBlocked (3), FingerprintMismatch / DatabaseError (1) propagate.
+    """
+    from rich.console import Console
+
+    from ..apply import apply_plan, check_hazards
+    from ..plan.json_io import plan_from_json
+    from ..plan.session import compare_live
+    from ..render import rich_plan
+
+    console = Console(stderr=True)
+    comparison = compare_live(project_dir, db_url, dev_url, ensure_platform=True)
+    if plan_file is not None:
+        plan = plan_from_json(Path(plan_file).read_text(encoding="utf-8"))
+    else:
+        plan = comparison.plan(online=online)
+    if plan.empty:
+        console.print("No changes: the database matches the source.")
+        return EXIT_OK
+    console.print(rich_plan(plan))
+    check_hazards(plan, allow_hazards)  # refuse before asking anything
+    if not yes and sys.stdin.isatty() and sys.stderr.isatty():
+        answer = console.input(f"Apply these {len(plan.statements)} statement(s)? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            console.print("Nothing applied.")
+            return EXIT_ERROR
+    result = apply_plan(
+        db_url,
+        plan,
+        allow_hazards=allow_hazards,
+        lock_timeout=lock_timeout,
+        statement_timeout=statement_timeout,
+        progress=_progress(console, len(plan.statements)),
+        inspect=comparison.inspect,
+        desired=comparison.desired,
+    )
+    if result.status == "already applied":
+        console.print("Already applied: the database already has these changes.")
+    else:
+        console.print(f"Applied {result.statements_run} statement(s) (history #{result.history_id}).")
+    return EXIT_OK
+
+
+def _progress(console, total: int):
+    """A progress callback: a bar on a terminal, nothing otherwise (the summary suffices)."""
+    if not console.is_terminal or total < 2:
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(console=console, transient=True)
+    task = bar.add_task("applying", total=total)
+    bar.start()
+
+    def step(done: int, total_: int, statement) -> None:
+        bar.update(task, completed=done, description=statement.summary[:60])
+        if done >= total_:
+            bar.stop()
+
+    return step

@@ -1,0 +1,22 @@
+"""`roseram-schema drift`: for CI, does the database still match the source?"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import EXIT_CHANGES, EXIT_OK
+
+
+def run_drift(project_dir: Path, db_url: str, dev_url: str, fmt: str = "text") -> int:
+    """Report every drifted object (text/json/markdown/github on stdout).
+
+    Exit 0 when the database matches the source, 2 when it does not.
+    """
+    from ..plan.session import compare_live
+    from ..render import render_drift
+
+    comparison = compare_live(project_dir, db_url, dev_url)
+    sys.stdout.write(render_drift(comparison.changes, fmt, origins=comparison.origin_of))
+    sys.stdout.flush()
+    return EXIT_CHANGES if comparison.changes else EXIT_OK

@@ -1,0 +1,39 @@
+"""`roseram-schema plan`: the dry-run report of what apply would do."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import EXIT_CHANGES, EXIT_OK
+
+
+def run_plan(
+    project_dir: Path,
+    db_url: str,
+    dev_url: str,
+    fmt: str = "text",
+    out: Path | None = None,
+    online: bool = False,
+) -> int:
+    """Print the plan (text: a rich table on stderr; sql/json/markdown on stdout).
+
+    `out` saves the plan as JSON for `apply --plan`. Exit 0 when nothing would change,
+    2 when something would.
+    """
+    from ..plan.json_io import plan_to_json
+    from ..plan.session import compare_live
+    from ..render import render_plan, rich_plan
+
+    comparison = compare_live(project_dir, db_url, dev_url)
+    plan = comparison.plan(online=online)
+    if out is not None:
+        Path(out).write_text(plan_to_json(plan), encoding="utf-8")
+    if fmt == "text":
+        from rich.console import Console
+
+        Console(stderr=True).print(rich_plan(plan))
+    else:
+        sys.stdout.write(render_plan(plan, fmt))
+        sys.stdout.flush()
+    return EXIT_OK if plan.empty else EXIT_CHANGES
