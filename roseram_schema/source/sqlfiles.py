@@ -19,6 +19,7 @@ from .policies import check_policy_clauses
 from .positions import origin_at
 from .problems import Problems, did_you_mean
 from .reader import SourceFile
+from .relations import walk
 from .sqlfunctions import function_from, identity_args, trigger_from
 from .sqltables import TableParts, index_from, table_from, type_sql
 from .sqltext import string_values, to_sql
@@ -59,10 +60,12 @@ def _origin_of(file: SourceFile, stmt: Statement):
     """Origin of a node inside `stmt` (pglast locations are offsets in the parsed text)."""
 
     def origin_of(node):
-        location = getattr(node, "location", None)
-        if location is None or location < 0:
+        # an expression's own location is often its operator: use its leftmost token
+        locations = [n.location for n in walk(node)
+                     if isinstance(getattr(n, "location", None), int) and n.location >= 0]
+        if not locations:
             return stmt.origin
-        return origin_at(file.path, file.text, stmt.base + location)
+        return origin_at(file.path, file.text, stmt.base + min(locations))
 
     return origin_of
 

@@ -282,11 +282,14 @@ def read_grants(node: YNode | None, r: Reader, obj: str, kind: str) -> tuple[Gra
         names = r.names(value, obj, f"privileges of {grantee}")
         if names is None:
             continue
+        items = value.value if value.kind == "seq" else [value] * len(names)
         if len(names) == 1 and "," in names[0]:
             names = tuple(n.strip() for n in names[0].split(","))
+            items = [value] * len(names)
         privileges, unknown = normalize_privileges(names, kind)
         for bad in unknown:
-            r.problem(value.origin, obj, f"unknown privilege {bad!r} for {grantee}",
+            where = items[names.index(bad)].origin
+            r.problem(where, obj, f"unknown privilege {bad!r} for {grantee}",
                       did_you_mean(bad.lower(), (*PRIVILEGES_BY_KIND[kind], "all")))
         if privileges:
             out.append(Grant(grantee, privileges, origin))

@@ -1,0 +1,5 @@
+CREATE TABLE t (
+    id uuid,
+    name text,
+    id bigint
+);

@@ -1,0 +1,5 @@
+CREATE TABLE t (a int);
+CREATE POLICY ins ON t FOR INSERT
+  USING (a > 0);
+CREATE POLICY del ON t FOR DELETE USING (true)
+  WITH CHECK (a > 0);

@@ -1,0 +1,4 @@
+-- helper
+CREATE FUNCTION public.f() RETURNS int
+  LANGUAGE sql SECURITY DEFINER
+  AS 'select 1';

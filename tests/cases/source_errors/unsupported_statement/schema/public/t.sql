@@ -1,0 +1,3 @@
+CREATE TABLE t (a int);
+CREATE SEQUENCE s;
+GRANT SELECT (a) ON t TO anon;

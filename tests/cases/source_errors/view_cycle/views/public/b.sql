@@ -1,0 +1,2 @@
+-- security_invoker: true
+SELECT * FROM c

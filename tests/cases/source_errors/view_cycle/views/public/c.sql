@@ -1,0 +1,1 @@
+CREATE VIEW public.c AS SELECT * FROM public.a;

@@ -1,0 +1,4 @@
+-- security_invoker: true
+
+SELECT a,
+  FROM t

@@ -1,0 +1,2 @@
+-- unknown_option: 1
+SELECT 1
