@@ -14,40 +14,29 @@ FK_ACTION_CODES = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set 
 FK_MATCH_CODES = {"s": "simple", "f": "full", "p": "partial"}
 
 
+# What pg_get_constraintdef may append after `CHECK (expr)` (NOT ENFORCED: PostgreSQL 18).
+_CHECK_SUFFIXES = (" NOT VALID", " NO INHERIT", " NOT ENFORCED")
+
+
 def strip_check(definition: str) -> str:
     """The expression of a `CHECK (expr) [NO INHERIT] [NOT VALID]` constraint definition.
 
     pg_get_constraintdef prints `CHECK ((price > 0))`; the model keeps what is inside the
-    outer `CHECK (...)`, here `(price > 0)`. The closing parenthesis is found by scanning
-    with quotes in mind, so suffixes such as NOT VALID are dropped and parentheses inside
-    string literals or quoted identifiers do not confuse it.
+    outer `CHECK (...)`, here `(price > 0)`. PostgreSQL always prints the expression in
+    parentheses, so after removing the known trailing keywords the text ends with the
+    closing parenthesis of `CHECK (`.
     """
     text = definition.strip()
-    if not text.upper().startswith("CHECK"):
+    removed = True
+    while removed:
+        removed = False
+        for suffix in _CHECK_SUFFIXES:
+            if text.endswith(suffix):
+                text = text[: -len(suffix)].rstrip()
+                removed = True
+    if not (text.startswith("CHECK (") and text.endswith(")")):
         raise ValueError(f"not a check constraint: {definition!r}")
-    start = text.index("(")
-    end = _matching_paren(text, start)
-    return text[start + 1 : end].strip()
-
-
-def _matching_paren(text: str, start: int) -> int:
-    """Index of the parenthesis closing the one at `start`, skipping quoted text."""
-    depth = 0
-    i = start
-    while i < len(text):
-        ch = text[i]
-        if ch in ("'", '"'):
-            # a doubled quote inside a quoted string is an escaped quote: skipping to the
-            # next quote twice handles it
-            i = text.index(ch, i + 1)
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise ValueError(f"unbalanced parentheses: {text!r}")
+    return text[len("CHECK (") : -1].strip()
 
 
 def index_key(expr: str, option: int, opclass: str | None, collation: str | None) -> str:

@@ -81,8 +81,9 @@ def test_inside_a_callers_transaction_state_is_kept(every_kind_url):
 
 def test_not_null_constraints_are_never_reported_as_checks(db_conn):
     db_conn.execute("CREATE TABLE t (a int NOT NULL, b int CONSTRAINT b_positive CHECK (b > 0))")
+    db_conn.execute("ALTER TABLE t ADD CONSTRAINT a_small CHECK (a < 10) NOT VALID")
     table = inspect_catalog(db_conn).table("public.t")
-    assert [c.name for c in table.checks] == ["b_positive"]
+    assert [(c.name, c.expression) for c in table.checks] == [("a_small", "(a < 10)"), ("b_positive", "(b > 0)")]
     assert table.column("a").nullable is False
     assert table.column("b").nullable is True
 

@@ -13,6 +13,8 @@ from roseram_schema.introspect.texts import index_key, parse_reloptions, strip_c
         ("CHECK ((price > 0))", "(price > 0)"),
         ("CHECK ((price > 0)) NOT VALID", "(price > 0)"),
         ("CHECK ((price > 0)) NO INHERIT", "(price > 0)"),
+        ("CHECK ((price > 0)) NO INHERIT NOT VALID", "(price > 0)"),
+        ("CHECK ((note <> ' NOT VALID'::text))", "(note <> ' NOT VALID'::text)"),
         ("CHECK ((name <> ')'::text))", "(name <> ')'::text)"),
         ("CHECK ((name <> 'it''s ('::text))", "(name <> 'it''s ('::text)"),
         ('CHECK (("we(ird" > 0))', '("we(ird" > 0)'),

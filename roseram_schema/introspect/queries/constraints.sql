@@ -6,7 +6,8 @@ SELECT n.nspname AS schema,
        c.relname AS table,
        con.conname AS name,
        con.contype::text AS kind,
-       pg_catalog.pg_get_constraintdef(con.oid) AS definition,
+       -- only checks need the printed definition; printing is the costly part
+       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition,
        ARRAY(SELECT a.attname::text
              FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum

@@ -14,21 +14,25 @@ SELECT n.nspname AS schema,
              FROM pg_catalog.generate_series(1, i.indnatts) AS k
              ORDER BY k) AS columns,
        i.indoption::int2[] AS options,
-       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL
-                         WHEN opn.nspname = 'pg_catalog' THEN opc.opcname::text
-                         ELSE pg_catalog.quote_ident(opn.nspname) || '.' || pg_catalog.quote_ident(opc.opcname) END
+       -- scalar sub-selects per element so each lookup is an index probe, not a scan
+       ARRAY(SELECT (SELECT CASE WHEN opc.opcdefault THEN NULL
+                                 WHEN opc.opcnamespace = 'pg_catalog'::pg_catalog.regnamespace THEN opc.opcname::text
+                                 ELSE pg_catalog.quote_ident(opc.opcnamespace::pg_catalog.regnamespace::text)
+                                      || '.' || pg_catalog.quote_ident(opc.opcname) END
+                     FROM pg_catalog.pg_opclass opc WHERE opc.oid = k.opcoid)
              FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY AS k(opcoid, ord)
-             JOIN pg_catalog.pg_opclass opc ON opc.oid = k.opcoid
-             JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
              ORDER BY k.ord) AS opclasses,
-       ARRAY(SELECT CASE WHEN k.colloid = 0 OR ta.attcollation IS NULL OR k.colloid = ta.attcollation THEN NULL
-                         WHEN cn.nspname = 'pg_catalog' THEN pg_catalog.quote_ident(co.collname)
-                         ELSE pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
+       -- a key's collation is only written when it differs from its column's
+       ARRAY(SELECT CASE WHEN k.colloid = 0 OR i.indkey[k.ord - 1] = 0 THEN NULL
+                         ELSE (SELECT CASE WHEN co.oid = ta.attcollation THEN NULL
+                                           WHEN co.collnamespace = 'pg_catalog'::pg_catalog.regnamespace
+                                             THEN pg_catalog.quote_ident(co.collname)
+                                           ELSE pg_catalog.quote_ident(co.collnamespace::pg_catalog.regnamespace::text)
+                                                || '.' || pg_catalog.quote_ident(co.collname) END
+                               FROM pg_catalog.pg_collation co, pg_catalog.pg_attribute ta
+                               WHERE co.oid = k.colloid
+                                 AND ta.attrelid = i.indrelid AND ta.attnum = i.indkey[k.ord - 1]) END
              FROM pg_catalog.unnest(i.indcollation::oid[]) WITH ORDINALITY AS k(colloid, ord)
-             LEFT JOIN pg_catalog.pg_attribute ta
-               ON ta.attrelid = i.indrelid AND ta.attnum = i.indkey[k.ord - 1] AND i.indkey[k.ord - 1] > 0
-             LEFT JOIN pg_catalog.pg_collation co ON co.oid = k.colloid
-             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
              ORDER BY k.ord) AS collations,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS "where",
        pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment,
