@@ -1,5 +1,5 @@
 -- security_invoker: true
--- comment: Per project the caller can see: messages, deployments, generations, tokens, last activity.
+-- comment: Per project the caller can see, messages, deployments, generations, tokens, last activity.
 -- grants: {authenticated: [select], service_role: [select]}
 SELECT
   p.id,

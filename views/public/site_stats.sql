@@ -1,5 +1,5 @@
 -- security_invoker: true
--- comment: Per site the caller can see: pages, published pages, deployments, last deployment, views.
+-- comment: Per site the caller can see, pages, published pages, deployments, last deployment, views.
 -- grants: {authenticated: [select], service_role: [select]}
 SELECT
   s.id,
