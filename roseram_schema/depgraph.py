@@ -79,39 +79,35 @@ def sql_references(sql: str) -> SqlReferences:
     """
     from pglast.parser import ParseError, parse_sql_json
 
-    try:
-        tree = json.loads(parse_sql_json(sql))
-    except ParseError:
-        return SqlReferences()
     relations: set = set()
     functions: set = set()
     types: set = set()
     roles: set = set()
     ctes: set = set()
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
+
+    # Called by the JSON decoder for every node, innermost first: one pass, no tree walk.
+    def visit(node: dict) -> dict:
         if "relname" in node:
             relations.add((node.get("schemaname"), node["relname"]))
-        if "names" in node and "typemod" in node:
+        elif "typemod" in node and "names" in node:
             name = _qualified(node["names"])
             if name and name[0] != "pg_catalog":
                 types.add(name)
-        if "ctename" in node:
+        elif "ctename" in node:
             ctes.add(node["ctename"])
-        for kind in ("FuncCall", "CreateTrigStmt"):
-            if kind in node and "funcname" in node[kind]:
-                name = _qualified(node[kind]["funcname"])
-                if name and name[0] != "pg_catalog":
-                    functions.add(name)
-        if "RoleSpec" in node and node["RoleSpec"].get("rolename"):
+        elif "FuncCall" in node or "CreateTrigStmt" in node:
+            inner = node.get("FuncCall") or node["CreateTrigStmt"]
+            name = _qualified(inner.get("funcname", []))
+            if name and name[0] != "pg_catalog":
+                functions.add(name)
+        elif "RoleSpec" in node and node["RoleSpec"].get("rolename"):
             roles.add(node["RoleSpec"]["rolename"])
-        stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        return node
+
+    try:
+        json.loads(parse_sql_json(sql), object_hook=visit)
+    except ParseError:
+        return SqlReferences()
     relations = {(s, n) for s, n in relations if s is not None or n not in ctes}
     return SqlReferences(frozenset(relations), frozenset(functions), frozenset(types), frozenset(roles))
 
