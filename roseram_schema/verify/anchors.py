@@ -86,10 +86,17 @@ def derive_anchors(catalog: Catalog, spec: Spec) -> dict[str, Anchors]:
                                   actors=_actors(table, ten.users, owner))
             continue
         owner = _derive_owner(table, result, ten.users, contract.owner if contract else None)
+        if owner and owner.via is None and contract and not contract.owner and not _mentions_own(contract):
+            # the contract never speaks of `own`: the user column only records who wrote the row
+            owner = None
         tenant = _derive_tenant(table, result, ten.tenants, contract.tenant if contract else None)
         result[key] = Anchors(key, owner=owner, tenant=tenant, public=public,
                               actors=_actors(table, ten.users, owner))
     return result
+
+
+def _mentions_own(contract) -> bool:
+    return any("own" in clause for _, clauses in contract.commands for clause in clauses)
 
 
 def _nullable(table: Table, column: str) -> bool:

@@ -122,7 +122,7 @@ def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list
         return []
     visible: dict[str, set] = {}
     for cell in table_cells:
-        if cell.command == "select":
+        if cell.command == "select" and not cell.errors:
             visible[cell.table] = {id(row) for row, seen in cell.observations if seen}
     by_key: dict[str, tuple[str, object]] = {}
     for key, rows in world.rows.items():
@@ -142,7 +142,7 @@ def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list
             for item in rows:
                 for value in item.values():
                     hit = by_key.get(str(value)) if isinstance(value, str) else None
-                    if hit and hit[0] in visible and id(hit[1]) not in visible[hit[0]] and not persona.bypass:
+                    if hit and hit[0] in visible and hit[0] in view.depends_on and id(hit[1]) not in visible[hit[0]] and not persona.bypass:
                         hidden.add(f"{hit[0]} {hit[1].label}")
             if hidden:
                 cell.verdict = LEAK

@@ -88,6 +88,9 @@ class World:
         tenants = list(self.spec.tenants())
         if a.owner and a.tenant and a.owner.column == a.tenant.column:
             combos = list(dict.fromkeys((r.owner, r.tenant) for r in self.rows.get(a.owner.via, [])))
+        elif a.owner and a.tenant and a.owner.nullable and a.tenant.nullable:
+            # two optional sides (a deployment of a project, or of a site): one side per row
+            combos = [(u, None) for u in users] + [(None, t) for t in tenants]
         elif a.owner and a.tenant:
             combos = [(p.name, p.tenant) for p in self.spec.users() if p.tenant]
             if a.owner.nullable:
@@ -111,6 +114,8 @@ class World:
             combos = [(u, NEW_TENANT) for u in users]
         elif a.owner and a.tenant and a.owner.column == a.tenant.column:
             combos = list(dict.fromkeys((r.owner, r.tenant) for r in self.rows.get(a.owner.via, [])))
+        elif a.owner and a.tenant and a.owner.nullable and a.tenant.nullable:
+            combos = [(u, None) for u in users] + [(None, t) for t in tenants] + [(None, None)]
         else:
             owners = (users + ([None] if a.owner.nullable else [])) if a.owner else [None]
             tens = (tenants + ([None] if a.tenant.nullable else [])) if a.tenant else [None]
@@ -123,7 +128,10 @@ class World:
         """A new row of table `key` for a slot; raises SeedGap when it cannot be built."""
         table = self.catalog.table(key)
         a = self.anchors[key]
-        label = row_label(owner, tenant, public)
+        if a.kind == "tenants":
+            label = f"new tenant of {owner}" if tenant == NEW_TENANT else f"tenant {tenant}"
+        else:
+            label = row_label(owner, tenant, public)
         values: dict[str, str] = {}
         raw: dict[str, str] = {}
 

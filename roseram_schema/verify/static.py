@@ -16,16 +16,22 @@ _STATIC_IDS = ("rls-disabled", "policy-missing", "policy-always-true", "policy-s
 def static_findings(facts, spec, anchors, cells, world) -> list[Finding]:
     """Findings sorted by severity and location."""
     findings = {f for f in lint_catalog(facts, spec, anchors) if f.id in _STATIC_IDS}
+    recursion: dict[str, tuple[str, list]] = {}
+    moved: dict[str, list] = {}
     for cell in cells:
         for state, message in cell.errors:
             if state == "42P17":
-                findings.add(Finding(cell.table, "policy-recursion", "error",
-                                     f"{message} (as {cell.persona}, {cell.command})",
-                                     "look the membership up in a SECURITY DEFINER function with a fixed search_path"))
+                recursion.setdefault(cell.table, (message, []))[1].append(f"{cell.persona} {cell.command}")
         if cell.verdict == LEAK and cell.command == "update" and any("moved row" in d for d in cell.details):
-            findings.add(Finding(cell.table, "update-leaves-owner", "error",
-                                 f"as {cell.persona}, an UPDATE handed a row to another owner/tenant",
-                                 "add WITH CHECK constraining the owner/tenant column to the caller"))
+            moved.setdefault(cell.table, []).append(cell.persona)
+    for table, (message, who) in recursion.items():
+        findings.add(Finding(table, "policy-recursion", "error",
+                             f"{message} (seen {len(who)} times, first as {who[0]})",
+                             "look the membership up in a SECURITY DEFINER function with a fixed search_path"))
+    for table, who in moved.items():
+        findings.add(Finding(table, "update-leaves-owner", "error",
+                             f"an UPDATE hands rows to another owner/tenant (as {', '.join(who)})",
+                             "add a WITH CHECK that keeps the owner/tenant column the caller's"))
     for key, why in sorted(world.gaps.items()):
         findings.add(Finding(key, "seed-failed", "error", f"could not seed {key}: {why}",
                              "add `seed: {column: value}` to its contract"))

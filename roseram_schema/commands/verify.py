@@ -1,0 +1,134 @@
+"""`roseram-schema verify`: build the schema in a scratch database and prove the contracts.
+
+The target database (`--db`) is only read (its schema, never its data); all the work happens
+in a scratch database created on the dev server and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import EXIT_ISOLATION, EXIT_OK, DatabaseError
+
+
+@contextmanager
+def scratch_database(dev_url: str, prefix: str = "roseram_verify"):
+    """A new empty database on the dev server (yielded as a URL), dropped afterwards."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(dev_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot create a scratch database on the dev server: {exc}") from exc
+    params = conninfo_to_dict(dev_url)
+    params["dbname"] = name
+    try:
+        yield make_conninfo(**params)
+    finally:
+        with psycopg.connect(dev_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def read_target_catalog(db_url: str):
+    """The schema (no data) of the target database, read in a read-only transaction."""
+    import psycopg
+
+    from ..introspect import inspect_catalog
+
+    try:
+        with psycopg.connect(db_url) as conn:
+            conn.execute("SET TRANSACTION READ ONLY")
+            return inspect_catalog(conn)
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
+
+
+def build_schema(conn, catalog) -> None:
+    """Apply the compiled statements of `catalog` to the (scratch) connection."""
+    import psycopg
+
+    from ..compile import compile_statements
+
+    # like pg_dump: function bodies may name functions created later in the script
+    conn.execute("SET check_function_bodies = off")
+    for statement in compile_statements(catalog):
+        try:
+            conn.execute(statement.sql)
+        except psycopg.Error as exc:
+            where = f" ({statement.origin})" if statement.origin else ""
+            raise DatabaseError(f"building {statement.obj}{where} in the scratch database failed: {exc}") from exc
+
+
+def load_spec(project):
+    """The verify Spec of a loaded project (personas, tenancy, contracts)."""
+    from ..errors import Origin
+    from .. import model
+    from ..verify.spec import parse_spec
+
+    def origin_of(key: str):
+        table = project.catalog.table(key) if project else None
+        if table is not None and table.policies_origin:
+            return table.policies_origin
+        schema, name = key.split(".", 1)
+        return Origin(f"policies/{schema}/{name}.yaml")
+
+    return parse_spec(project.personas if project else None,
+                      project.contracts if project else {}, origin_of)
+
+
+def verify_project(project_dir: Path, db_url: str | None, dev_url: str):
+    """Build the scratch database and run the checker; returns the Report."""
+    import psycopg
+
+    from ..platform import ensure_platform
+    from ..source import load_project
+    from ..verify.checker import check_database
+
+    project = load_project(Path(project_dir))
+    spec = load_spec(project)
+    catalog = read_target_catalog(db_url) if db_url else project.catalog
+    with scratch_database(dev_url) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            ensure_platform(conn)
+            build_schema(conn, catalog)
+            report = check_database(conn, spec)
+    return report
+
+
+def run_verify(project_dir, db_url, dev_url, fmt="text", infer=False, emit_pgtap=None) -> int:
+    """The verify command: 0 when every contract holds, 4 on a leak, block, error or
+    error-severity finding. Machine output on stdout, the matrix on stderr."""
+    from rich.console import Console
+
+    from ..verify import render
+
+    report = verify_project(Path(project_dir), db_url, dev_url)
+    console = Console(stderr=True)
+    if infer:
+        from ..verify.infer import infer_contracts
+
+        sys.stdout.write(infer_contracts(report))
+    elif fmt == "json":
+        sys.stdout.write(render.to_json(report))
+    elif fmt == "markdown":
+        sys.stdout.write(render.to_markdown(report))
+    else:
+        render.print_text(report, console)
+    if fmt != "text" or infer:
+        console.print(render.summary_line(report))
+    if emit_pgtap:
+        from ..verify.pgtap import emit_pgtap as write_pgtap
+
+        paths = write_pgtap(report, Path(emit_pgtap))
+        console.print(f"wrote {len(paths)} pgTAP files to {emit_pgtap}")
+    if infer:
+        return EXIT_OK
+    return EXIT_OK if report.ok else EXIT_ISOLATION

@@ -1,0 +1,2 @@
+-- Row-level security forgotten on one table.
+ALTER TABLE public.pages DISABLE ROW LEVEL SECURITY;
