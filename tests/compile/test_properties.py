@@ -88,3 +88,28 @@ def test_generated_catalogs_apply_twice_cleanly(pg_server, tmp_path, catalog):
             assert f"CREATE TABLE public.{table.name} (" in first
     finally:
         pg_server.drop_database(name)
+
+
+def _part_of(catalog: Catalog, keep: list[bool]) -> Catalog:
+    """Some of the tables, each with its first columns and primary key only."""
+    tables = [
+        replace(t, columns=t.columns[:2], foreign_keys=(), indexes=(), policies=(), rls_enabled=False)
+        for t, kept in zip(catalog.tables, keep)
+        if kept
+    ]
+    return build_catalog(tables=tables)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(catalog=catalogs(), keep=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_a_partial_build_is_completed_to_the_same_state(pg_server, tmp_path, catalog, keep):
+    fresh, partial = pg_server.create_database("compile_prop"), pg_server.create_database("compile_prop")
+    try:
+        script = compile_script(catalog, "fp")
+        apply_sql(pg_server.url(fresh), script, tmp_path)
+        apply_sql(pg_server.url(partial), compile_script(_part_of(catalog, keep), "fp"), tmp_path)
+        apply_sql(pg_server.url(partial), script, tmp_path)
+        assert dump_schemas(pg_server.url(partial), ["public"]) == dump_schemas(pg_server.url(fresh), ["public"])
+    finally:
+        pg_server.drop_database(fresh)
+        pg_server.drop_database(partial)
