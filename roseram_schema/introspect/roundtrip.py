@@ -235,14 +235,24 @@ def buildable(desired: Catalog) -> Catalog:
     return replace(desired, tables=tables)
 
 
-def renormalize_texts(dev_url: str, live: Catalog, desired: Catalog, *, max_rounds: int = 4) -> Catalog:
+def renormalize_texts(
+    dev_url: str,
+    live: Catalog,
+    desired: Catalog,
+    *,
+    source: Catalog | None = None,
+    max_rounds: int = 4,
+) -> Catalog:
     """`live` with every text that differs from `desired` only by PostgreSQL's printer
     round trips replaced by the desired text (see the module docstring for the approach).
 
     When no check, default, policy expression or view query differs, `live` is returned
     as it is without connecting anywhere. Otherwise a scratch database is built on the
-    server of `dev_url` from `desired` (platform stand-in + compile_statements), the pairs
-    are settled there, and it is dropped again.
+    server of `dev_url` (platform stand-in + compile_statements of `source` when given,
+    which is exactly what normalize_catalog built, else of `desired`), the pairs are
+    settled there, and it is dropped again. Should that build fail, nothing can be
+    settled and `live` is returned unchanged: the differences then show as changes,
+    which is safe, rather than stopping the plan.
     """
     pairs = differing_texts(live, desired)
     if not pairs:
@@ -250,13 +260,18 @@ def renormalize_texts(dev_url: str, live: Catalog, desired: Catalog, *, max_roun
     import psycopg
 
     from ..compile import compile_statements
+    from ..errors import SourceError
     from ..normalize import apply_statements
     from ..platform import ensure_platform
     from .scratch import scratch_database
 
+    schema_source = source if source is not None else buildable(desired)
     with scratch_database(dev_url) as url, psycopg.connect(url, autocommit=True) as conn:
         ensure_platform(conn)
-        apply_statements(conn, compile_statements(buildable(desired)))
+        try:
+            apply_statements(conn, compile_statements(schema_source))
+        except SourceError:
+            return live
         tripper = RoundTripper(conn, desired)
         settled = tuple(p for p in pairs if settle(tripper, p, max_rounds))
     return adopt_desired_texts(live, settled)

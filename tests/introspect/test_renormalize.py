@@ -80,3 +80,15 @@ def test_no_difference_needs_no_database(pg_server, db_url):
     desired = normalize_catalog(source(), pg_server.base_url)
     # nothing differs, so nothing connects: an unreachable server is fine
     assert renormalize_texts(UNREACHABLE, desired, desired) is desired
+
+
+def test_when_the_desired_schema_cannot_be_built_live_is_returned_unchanged(pg_server, db_url):
+    from dataclasses import replace
+
+    desired = normalize_catalog(source(), pg_server.base_url)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        ensure_platform(conn)
+        conn.execute(FROM_PRINTED_TEXT)
+        live = inspect_like_source(conn, source())
+    broken = replace(desired, views=(View("public", "light", "SELECT nope FROM public.nowhere"),))
+    assert renormalize_texts(pg_server.base_url, live, broken) is live
