@@ -24,7 +24,10 @@ def static_findings(facts, spec, anchors, cells, world) -> list[Finding]:
                 recursion.setdefault(cell.table, (message, []))[1].append(f"{cell.persona} {cell.command}")
         if cell.verdict == LEAK and cell.command == "update" and any("moved row" in d for d in cell.details):
             moved.setdefault(cell.table, []).append(cell.persona)
+    cycles = " ".join(f.message for f in findings if f.id == "policy-recursion")
     for table, (message, who) in recursion.items():
+        if table in cycles:
+            continue  # already named, with the whole cycle, by the static rule
         findings.add(Finding(table, "policy-recursion", "error",
                              f"{message} (seen {len(who)} times, first as {who[0]})",
                              "look the membership up in a SECURITY DEFINER function with a fixed search_path"))

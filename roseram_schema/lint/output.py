@@ -1,0 +1,83 @@
+"""Lint output: text lines, JSON, SARIF 2.1.0 (for GitHub code scanning)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .findings import Finding
+
+_LOCATION = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?(?: \((?P<obj>.*)\))?$")
+
+RULE_HELP = {
+    "rls-disabled": "Row-level security is off on a table clients can reach.",
+    "policy-missing": "The contract allows a command that no policy covers.",
+    "policy-always-true": "A policy expression is always true on a table that is not public.",
+    "policy-self-compare": "A policy compares a column with itself (unqualified name in a subquery).",
+    "policy-anon": "A policy applies to anon where the contract gives anon nothing.",
+    "policy-leaves-owner": "An INSERT/UPDATE check does not constrain the owner or tenant column.",
+    "policy-recursion": "Policies read each other's tables through RLS (infinite recursion).",
+    "view-not-invoker": "A view over RLS tables runs with its owner's rights.",
+    "definer-search-path": "A SECURITY DEFINER function has no fixed search_path.",
+    "fk-unindexed": "A foreign key has no index.",
+    "index-duplicate": "An index duplicates another index or a key constraint.",
+    "policy-bare-uid": "auth.uid() is evaluated once per row.",
+    "contract-missing": "A table has no access contract.",
+}
+
+
+def summary(findings: list[Finding]) -> dict:
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
+    return {"findings": len(findings), "errors": counts["error"], "warnings": counts["warning"],
+            "info": counts["info"]}
+
+
+def summary_line(findings: list[Finding]) -> str:
+    s = summary(findings)
+    return f"lint: {s['errors']} errors, {s['warnings']} warnings, {s['info']} info"
+
+
+def to_text(findings: list[Finding]) -> str:
+    lines = [f"{f.severity}: {f.location}: [{f.id}] {f.message}" + (f" (fix: {f.hint})" if f.hint else "")
+             for f in findings]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def to_json(findings: list[Finding]) -> str:
+    return json.dumps({"summary": summary(findings), "findings": [f.to_dict() for f in findings]},
+                      indent=2) + "\n"
+
+
+def _sarif_location(location: str) -> dict:
+    m = _LOCATION.match(location)
+    if m:
+        region = {"startLine": int(m.group("line"))}
+        if m.group("col"):
+            region["startColumn"] = int(m.group("col"))
+        loc = {"physicalLocation": {"artifactLocation": {"uri": m.group("path")}, "region": region}}
+        if m.group("obj"):
+            loc["logicalLocations"] = [{"fullyQualifiedName": m.group("obj")}]
+        return loc
+    return {"logicalLocations": [{"fullyQualifiedName": location}]}
+
+
+def to_sarif(findings: list[Finding]) -> str:
+    """A SARIF 2.1.0 log with one run."""
+    used = sorted({f.id for f in findings} | set(RULE_HELP))
+    rules = [{"id": rid, "shortDescription": {"text": RULE_HELP.get(rid, rid)}} for rid in used]
+    level = {"error": "error", "warning": "warning", "info": "note"}
+    results = [
+        {
+            "ruleId": f.id,
+            "level": level[f.severity],
+            "message": {"text": f.message + (f" Fix: {f.hint}" if f.hint else "")},
+            "locations": [_sarif_location(f.location)],
+        }
+        for f in findings
+    ]
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "roseram-schema lint", "rules": rules}}, "results": results}],
+    }
+    return json.dumps(log, indent=2) + "\n"
