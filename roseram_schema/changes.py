@@ -350,7 +350,7 @@ class AlterColumnDefault(_TableChange):
     def describe(self) -> str:
         if self.column.default is None:
             return f"drop default of {self.key} (was {self.old_default})"
-        return f"set default of {self.key} to {self.column.default} (was {self.old_default})"
+        return f"set default of {self.key} to {self.column.default} (was {self.old_default or 'no default'})"
 
 
 @dataclass(frozen=True)
@@ -371,7 +371,7 @@ class AlterColumnIdentity(_TableChange):
         return self.column.origin
 
     def describe(self) -> str:
-        return f"identity of {self.key}: {self.old_identity} -> {self.column.identity}"
+        return f"identity of {self.key}: {self.old_identity or 'none'} -> {self.column.identity or 'none'}"
 
 
 @dataclass(frozen=True)
@@ -396,7 +396,7 @@ class AlterColumnGenerated(_TableChange):
         return self.column.origin
 
     def describe(self) -> str:
-        return f"generated expression of {self.key}: {self.old_generated} -> {self.column.generated}"
+        return f"generated expression of {self.key}: {self.old_generated or 'none'} -> {self.column.generated or 'none'}"
 
 
 # --- constraints, indexes ----------------------------------------------------------------

@@ -102,6 +102,9 @@ class SourceTexts:
 
     def origin(self, change: Change) -> Origin | None:
         """Where the change's object is declared: its own origin, else its table's."""
+        if change.kind in ("DropPolicy", "AlterPolicy", "CreatePolicy") and change.table_key:
+            own = self._origins.get(("*", change.key))
+            return own or change.origin or self._origins.get(("policies", change.table_key))
         return (
             self._origins.get((change.kind, change.key))
             or self._origins.get(("*", change.key))
@@ -126,6 +129,7 @@ def _origin_index(c: Catalog) -> dict[tuple[str, str], Origin]:
     for t in c.tables:
         put("*", t.key, t.origin)
         rls_origin = t.policies_origin or t.origin
+        put("policies", t.key, rls_origin)
         for kind in ("SetRowSecurity", "SetForceRowSecurity"):
             put(kind, t.key, rls_origin)
         for col in t.columns:
