@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 
 from ..model import Catalog, Index, build_catalog
+from ..platform import PLATFORM_ROLES
 from .objects import (
     enum_from_row,
     extension_from_row,
@@ -41,7 +42,7 @@ def inspect_catalog(
     `schemas`: the schemas to read; None means every schema except system, platform
     (`platform.PLATFORM_SCHEMAS`, our own history schema) and extension-owned ones.
     `roles`: roles to report besides the ones grants and policies name (e.g. the source's
-    `roles:`). `extensions`: extensions to report besides the ones installed in a schema in
+    `roles:`); platform roles (`platform.PLATFORM_ROLES`) are never reported. `extensions`: extensions to report besides the ones installed in a schema in
     scope (e.g. the source's `extensions:`, which often live in the platform `extensions`
     schema). Extension-owned objects are always left out.
 
@@ -114,13 +115,15 @@ def _catalog_snapshot(conn):
 
 
 def _roles_in_use(rows: dict, requested: Sequence[str]) -> list[str]:
-    """Requested roles plus every role a grant or policy names (PUBLIC is not a role)."""
+    """Requested roles plus every role a grant or policy names; PUBLIC is not a role, and
+    the platform's roles (anon, authenticated, service_role) belong to the platform, which
+    creates them (Supabase, or ensure_platform): they are never part of a catalog."""
     names = set(requested)
     names.update(r["grantee"] for r in rows["grants"])
     for policy in rows["policies"]:
         names.update(policy["roles"])
     names.discard("public")
-    return sorted(names)
+    return sorted(names - set(PLATFORM_ROLES))
 
 
 def _assemble(scope_rows: list[dict], rows: dict[str, list[dict]]) -> Catalog:

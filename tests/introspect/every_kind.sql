@@ -1,5 +1,19 @@
 -- A database holding one of every object kind the inspector reads (hand-written DDL, so
 -- the inspector is tested without the compiler). Needs the roles anon/authenticated.
+-- Roles are cluster-wide: created once, and a concurrent creator's error is harmless.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'roseram_test_auditor') THEN
+    BEGIN CREATE ROLE roseram_test_auditor NOLOGIN BYPASSRLS;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'roseram_test_reader') THEN
+    BEGIN CREATE ROLE roseram_test_reader LOGIN;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END;
+  END IF;
+END
+$$;
+
 CREATE SCHEMA app;
 COMMENT ON SCHEMA app IS 'application objects';
 GRANT USAGE ON SCHEMA app TO authenticated;
@@ -66,6 +80,8 @@ COMMENT ON POLICY orgs_all ON app.orgs IS 'everyone';
 GRANT SELECT, INSERT ON app.members TO authenticated;
 GRANT SELECT ON app.members TO anon;
 GRANT ALL ON app.orgs TO authenticated;
+GRANT SELECT ON app.orgs TO roseram_test_auditor;
+CREATE POLICY orgs_reader ON app.orgs FOR SELECT TO roseram_test_reader USING (region = 'eu');
 
 CREATE TABLE app.events (
   id bigint NOT NULL,

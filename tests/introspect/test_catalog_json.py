@@ -14,7 +14,7 @@ from roseram_schema.model import Column, Policy, Table, View, build_catalog
 
 @pytest.fixture
 def live(every_kind_conn):
-    return inspect_catalog(every_kind_conn, roles=["service_role"])
+    return inspect_catalog(every_kind_conn, roles=["roseram_test_reader"])
 
 
 def _with_origins(catalog):

@@ -21,7 +21,7 @@ from roseram_schema.model import (
 
 @pytest.fixture
 def catalog(every_kind_conn):
-    return inspect_catalog(every_kind_conn, roles=["service_role"])
+    return inspect_catalog(every_kind_conn, roles=["service_role", "pg_monitor"])
 
 
 def test_schemas_default_scope_is_every_non_platform_schema(catalog):
@@ -32,10 +32,11 @@ def test_schemas_default_scope_is_every_non_platform_schema(catalog):
 
 
 def test_roles_are_the_requested_ones_and_those_grants_and_policies_name(catalog):
+    # platform roles (anon, authenticated, service_role) are left out even when named
     assert catalog.roles == (
-        Role("anon"),
-        Role("authenticated"),
-        Role("service_role", bypassrls=True),
+        Role("pg_monitor"),
+        Role("roseram_test_auditor", bypassrls=True),
+        Role("roseram_test_reader", login=True),
     )
 
 
@@ -126,7 +127,8 @@ def test_rls_flags_and_policies(catalog):
     assert (write.command, write.permissive, write.using, write.with_check) == (
         "update", False, "(user_id > 0)", "(user_id > 0)",
     )
-    (all_policy,) = orgs.policies
+    all_policy, reader = orgs.policies
+    assert (reader.name, reader.roles, reader.using) == ("orgs_reader", ("roseram_test_reader",), "(region = 'eu'::text)")
     assert (all_policy.command, all_policy.roles, all_policy.using, all_policy.comment) == (
         "all", ("public",), "true", "everyone",
     )
@@ -139,6 +141,7 @@ def test_grants_leave_out_the_owner_and_expand_all(catalog):
     )
     assert catalog.table("app.orgs").grants == (
         Grant("authenticated", ("delete", "insert", "references", "select", "trigger", "truncate", "update")),
+        Grant("roseram_test_auditor", ("select",)),
     )
     assert catalog.table("app.users").grants == ()
 

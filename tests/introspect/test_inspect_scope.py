@@ -49,8 +49,8 @@ def test_explicit_schema_list_is_read_exactly(every_kind_conn):
 
 def test_same_database_read_twice_gives_identical_catalogs(every_kind_url):
     with psycopg.connect(every_kind_url, autocommit=True) as a, psycopg.connect(every_kind_url) as b:
-        first = inspect_catalog(a, roles=["service_role"])
-        second = inspect_catalog(b, roles=["service_role"])
+        first = inspect_catalog(a, roles=["roseram_test_reader"])
+        second = inspect_catalog(b, roles=["roseram_test_reader"])
     assert first == second
     assert catalog_fingerprint(first) == catalog_fingerprint(second)
     assert repr(first) == repr(second)
