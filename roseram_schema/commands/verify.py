@@ -100,7 +100,22 @@ def verify_project(project_dir: Path, db_url: str | None, dev_url: str):
             ensure_platform(conn)
             build_schema(conn, catalog)
             report = check_database(conn, spec)
+    if not db_url:
+        report.findings = locate_findings(report.findings, project.catalog)
     return report
+
+
+def locate_findings(findings, catalog):
+    """Point findings about a table or view at its source file (they come from the scratch
+    database, which knows no files)."""
+    from dataclasses import replace
+
+    out = []
+    for f in findings:
+        obj = catalog.table(f.location) or catalog.view(f.location) if "." in f.location else None
+        origin = getattr(obj, "policies_origin", None) or getattr(obj, "origin", None) if obj else None
+        out.append(replace(f, location=f"{origin} ({f.location})") if origin else f)
+    return out
 
 
 def run_verify(project_dir, db_url, dev_url, fmt="text", infer=False, emit_pgtap=None) -> int:

@@ -14,8 +14,13 @@ from . import sqlrefs
 ALWAYS_OPEN = ("anyone", "signed_in")
 
 
-def _where(table: Table, policy: Policy | None = None) -> str:
-    origin = (policy.origin if policy else None) or table.policies_origin or table.origin
+def _where(table: Table, policy: Policy | None = None, structure: bool = False) -> str:
+    """`file:line:col (object)`; policies/RLS findings point at the policies file, index and
+    key findings (`structure`) at the table's own file."""
+    if structure:
+        origin = table.origin
+    else:
+        origin = (policy.origin if policy else None) or table.policies_origin or table.origin
     obj = f"{table.key}" + (f" policy {policy.name!r}" if policy else "")
     return f"{origin} ({obj})" if origin else obj
 
@@ -175,7 +180,7 @@ def fk_unindexed(catalog, spec, anchors):
         for fk in t.foreign_keys:
             n = len(fk.columns)
             if not any(set(keys[:n]) == set(fk.columns) for keys in leading if len(keys) >= n):
-                yield Finding(_where(t), "fk-unindexed", "warning",
+                yield Finding(_where(t, structure=True), "fk-unindexed", "warning",
                               f"foreign key {fk.name} ({', '.join(fk.columns)}) of {t.key} has no index: "
                               "joins and ON DELETE from the referenced table scan the whole table",
                               f"add `- [{', '.join(fk.columns)}]` to its indexes")
@@ -191,7 +196,7 @@ def index_duplicate(catalog, spec, anchors):
         for i in sorted(t.indexes, key=lambda i: i.name):
             sig = (tuple(_plain(k) for k in i.keys), i.method, i.where)
             if sig in seen:
-                yield Finding(_where(t), "index-duplicate", "warning",
+                yield Finding(_where(t, structure=True), "index-duplicate", "warning",
                               f"index {i.name} on {t.key} ({', '.join(i.keys)}) duplicates {seen[sig]}",
                               f"drop index {i.name}")
             else:
