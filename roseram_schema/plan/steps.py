@@ -64,13 +64,14 @@ def _create_schema(c: ch.CreateSchema, ctx) -> list[Step]:
 
 
 def _create_extension(c: ch.CreateExtension, ctx) -> list[Step]:
+    ext = ctx.texts.extension(c.extension)
     steps = []
-    if c.extension.schema and c.extension.schema != "public":
-        steps.append(Step(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(c.extension.schema)}"))
-    if c.extension.optional:
-        steps.append(Step(create_optional_extension(c.extension)))
+    if ext.schema and ext.schema != "public":
+        steps.append(Step(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(ext.schema)}"))
+    if ext.optional:
+        steps.append(Step(create_optional_extension(ext)))
     else:
-        steps.append(Step(ddl.create_extension(c.extension, if_not_exists=True)))
+        steps.append(Step(ddl.create_extension(ext, if_not_exists=True)))
     return steps
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from ..changes import Change
 from ..errors import Origin
-from ..model import Catalog, Column, Function, Index, Policy, Table, Trigger, View
+from ..model import Catalog, Column, Extension, Function, Index, Policy, Table, Trigger, View
 
 
 class SourceTexts:
@@ -25,7 +25,12 @@ class SourceTexts:
         self._views = {v.key: v for v in source.views} if source else {}
         self._functions = {f.key: f for f in source.functions} if source else {}
         self._triggers = {t.key: t for t in source.triggers} if source else {}
+        self._extensions = {e.name: e for e in source.extensions} if source else {}
         self._origins = _origin_index(source) if source else {}
+
+    def extension(self, extension: Extension) -> Extension:
+        """The extension as declared (`optional`, and the schema only when one is named)."""
+        return self._extensions.get(extension.name, extension)
 
     def column(self, table_key: str, column: Column) -> Column:
         """The column as written (e.g. `bigserial`), for CREATE TABLE / ADD COLUMN."""

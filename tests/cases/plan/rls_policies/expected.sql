@@ -7,7 +7,7 @@ SET LOCAL check_function_bodies = off;
 -- hazard: changes_access: row level security on public.open_log disabled: policies no longer apply
 ALTER TABLE public.open_log DISABLE ROW LEVEL SECURITY;
 
--- drop policy 'anyone' on public.docs (schema/public/docs.yaml:1:1)
+-- drop policy 'anyone' on public.docs (policies/public/docs.yaml:1:1)
 -- hazard: changes_access: policy 'anyone' no longer lets anon SELECT reach rows of public.docs
 DROP POLICY IF EXISTS anyone ON public.docs;
 
@@ -16,7 +16,7 @@ DROP POLICY IF EXISTS anyone ON public.docs;
 -- hazard: changes_access: authenticated may no longer INSERT public.docs
 DROP POLICY IF EXISTS "write own" ON public.docs;
 
--- drop policy 'all' on public.open_log (schema/public/open_log.yaml:1:1)
+-- drop policy 'all' on public.open_log (policies/public/open_log.yaml:1:1)
 -- hazard: changes_access: policy 'all' no longer lets authenticated SELECT/INSERT/UPDATE/DELETE reach rows of public.open_log
 DROP POLICY IF EXISTS "all" ON public.open_log;
 

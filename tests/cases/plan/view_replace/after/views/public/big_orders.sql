@@ -1,0 +1,4 @@
+-- security_invoker: true
+SELECT id, customer, amount
+FROM public.orders
+WHERE amount > 10

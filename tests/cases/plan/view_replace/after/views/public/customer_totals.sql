@@ -1,0 +1,2 @@
+CREATE VIEW public.customer_totals AS
+SELECT customer, sum(amount) AS total_amount FROM public.orders GROUP BY customer;

@@ -1,0 +1,2 @@
+-- materialized: true
+SELECT DISTINCT region FROM public.orders
