@@ -12,6 +12,7 @@ from ..platform import is_platform_schema
 from .draft import Draft
 from .naming import name_everything
 from .policies import read_policy_file
+from .positions import line_col
 from .problems import Problems
 from .projectfile import read_project_file
 from .reader import Reader, SourceFile
@@ -81,10 +82,14 @@ def load_project(root: Path) -> Project:
     draft = Draft(problems=problems)
     texts: dict[str, str] = {}
     for rel in files:
+        data = (root / rel).read_bytes()
         try:
-            texts[rel] = (root / rel).read_text(encoding="utf-8")
+            texts[rel] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.add(Origin(rel, 1, 1), "", f"the file is not UTF-8 text ({exc.reason})")
+            before = data[: exc.start].decode("utf-8")
+            line, column = line_col(before, len(before))
+            problems.add(Origin(rel, line, column), "", f"the file is not UTF-8 text ({exc.reason})",
+                         "save it as UTF-8")
     # project.yaml first (declared schemas), then definitions, then what attaches to them
     for rel in sorted(texts, key=lambda p: (p not in PROJECT_FILES, p)):
         _read_file(SourceFile(rel, texts[rel]), draft)

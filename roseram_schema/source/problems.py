@@ -9,8 +9,23 @@ from ..errors import Origin, Problem, SourceError
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """A "did you mean ...?" hint naming the closest choices, or None when nothing is close."""
-    matches = difflib.get_close_matches(word, sorted(set(choices)), n=3, cutoff=0.6)
+    """A "did you mean ...?" hint naming the closest choices, or None when nothing is close.
+
+    For "schema.name" words the names are compared within the same schema, so a shared
+    "public." prefix does not make every table look close.
+    """
+    choices = sorted(set(choices))
+    if "." in word and "(" not in word:
+        schema, _, name = word.partition(".")
+        same = {c.partition(".")[2]: c for c in choices if c.partition(".")[0] == schema}
+        close = difflib.get_close_matches(name, sorted(same), n=3, cutoff=0.6)
+        others = difflib.get_close_matches(word, [c for c in choices if c not in same.values()],
+                                           n=3, cutoff=0.8)
+        matches = [same[c] for c in close] + others
+        if not matches:
+            return None
+        return "did you mean " + " or ".join(repr(m) for m in matches[:3]) + "?"
+    matches = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
     if not matches:
         return None
     return "did you mean " + " or ".join(repr(m) for m in matches) + "?"

@@ -21,13 +21,15 @@ def read_project_file(node: YNode, r: Reader, draft: Draft) -> None:
     fields = r.mapping(node, "project", "project.yaml", PROJECT_KEYS)
     if fields is None:
         return
-    if "schemas" in fields:
+    if "schemas" in fields and fields["schemas"].kind == "seq":
         names = []
         for item in r.seq(fields["schemas"], "project", "schemas"):
             schema = _schema(item, r)
             if schema is not None and draft.add("schemas", schema.name, schema, schema.origin):
                 names.append(schema.name)
         draft.declared_schemas = tuple(names)
+    elif "schemas" in fields:
+        r.seq(fields["schemas"], "project", "schemas")  # reports the wrong shape
     for item in r.seq(fields.get("extensions"), "project", "extensions"):
         ext = _extension(item, r)
         if ext is not None:

@@ -64,6 +64,8 @@ def read_table_file(node: YNode, reader: Reader, schema: str, name: str, draft: 
 def read_table(fields: dict[str, YNode], r: Reader, schema: str, name: str, node: YNode) -> Table:
     """A Table from the fields of a table mapping."""
     obj = f"{schema}.{name}"
+    if "columns" not in fields:
+        r.problem(node.origin, obj, "a table needs `columns:`", "e.g. columns: {id: uuid}")
     columns = _columns(fields.get("columns"), r, obj)
     pk = _primary_key(fields.get("primary_key"), r, obj)
     if pk is not None:
@@ -100,8 +102,10 @@ def read_table(fields: dict[str, YNode], r: Reader, schema: str, name: str, node
 
 
 def _columns(node: YNode | None, r: Reader, obj: str) -> tuple[Column, ...]:
-    if node is None or node.is_null:
-        r.problem(node.origin if node else None, obj, "a table needs `columns:`")
+    if node is None:
+        return ()
+    if node.is_null:
+        r.problem(node.origin, obj, "a table needs `columns:`", "e.g. columns: {id: uuid}")
         return ()
     if node.kind != "map":
         r.problem(node.origin, obj, "columns must be a mapping of column name to type or fields",

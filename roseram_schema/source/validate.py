@@ -213,8 +213,6 @@ def _check_view_cycles(d: Draft) -> None:
 def _check_views(d: Draft) -> None:
     for key in sorted(d.views):
         v = d.views[key]
-        if v.indexes and not v.materialized:
-            d.problems.add(v.origin, key, "only a materialized view can have indexes")
         for dep in v.depends_on:
             schema = dep.split(".", 1)[0]
             if dep not in d.tables and dep not in d.views and not is_platform_schema(schema):

@@ -1,0 +1,2 @@
+-- indexes: [[a]]
+SELECT a FROM public.t
