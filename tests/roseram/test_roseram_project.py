@@ -13,15 +13,13 @@ from __future__ import annotations
 import json
 import re
 from contextlib import contextmanager
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from roseram_schema.compile import compile_script
 from roseram_schema.source import load_project
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import ROOT
 
 USERS = {
     "alice": "00000000-0000-0000-0000-00000000a11c",
@@ -128,17 +126,6 @@ def test_security_definer_helpers_pin_the_search_path(project):
 
 
 # --- against a database -------------------------------------------------------------------
-
-
-@pytest.fixture
-def roseram_url(platform_db_url):
-    """A fresh database with the compiled project applied twice (the second run must be a no-op)."""
-    project = load_project(ROOT)
-    script = compile_script(project.catalog, project.fingerprint)
-    with psycopg.connect(platform_db_url, autocommit=True) as conn:
-        conn.execute(script)
-        conn.execute(script)
-    return platform_db_url
 
 
 @pytest.fixture
