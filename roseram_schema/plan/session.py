@@ -33,7 +33,7 @@ class LiveComparison:
         """Read a database the way `live` was read (same schemas, roles, extensions)."""
         from ..normalize import inspect_like_source
 
-        return inspect_like_source(conn, self.project.catalog)
+        return without_invalid_indexes(conn, inspect_like_source(conn, self.project.catalog))
 
     def origin_of(self, change: Change):
         """Where the source declares what a change is about."""
@@ -55,6 +55,28 @@ class LiveComparison:
             source=self.project.catalog,
             changes=self.changes,
         )
+
+
+def without_invalid_indexes(conn, catalog: Catalog) -> Catalog:
+    """`catalog` without the INVALID indexes an interrupted CREATE INDEX CONCURRENTLY left.
+
+    Such an index is not used by queries and is no index at all; leaving it out makes the
+    next plan build it again (apply drops the invalid leftover first).
+    """
+    rows = conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_catalog.pg_index i"
+        " JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE NOT i.indisvalid"
+    ).fetchall()
+    if not rows:
+        return catalog
+    invalid = {(r[0], r[1]) for r in rows}
+    tables = tuple(
+        replace(t, indexes=tuple(ix for ix in t.indexes if (t.schema, ix.name) not in invalid))
+        for t in catalog.tables
+    )
+    return replace(catalog, tables=tables)
 
 
 def _available_extensions(conn) -> set[str]:
@@ -94,7 +116,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platfor
             missing = optional - _available_extensions(conn)
             if missing:
                 desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
-        live = inspect_like_source(conn, project.catalog)
+        live = without_invalid_indexes(conn, inspect_like_source(conn, project.catalog))
         estimates = inspect_row_estimates(conn, managed_schemas(project.catalog))
     settled = renormalize_texts(dev_url, live, desired)
     changes = diff_catalogs(settled, desired)
