@@ -289,8 +289,9 @@ def _report(exc: BaseException) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns (and exits with) the command's exit code."""
     try:
-        app(args=argv, standalone_mode=False)
-        code = 0
+        # Outside standalone mode click hands a typer.Exit's code back as the return value.
+        result = app(args=argv, standalone_mode=False)
+        code = result if isinstance(result, int) else 0
     except typer.Exit as exc:
         code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
