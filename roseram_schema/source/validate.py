@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import Table
-from ..platform import is_platform_schema
+from ..platform import PLATFORM_ROLES, is_platform_schema
 from .draft import Draft
 from .problems import did_you_mean
 from .relations import column_refs
@@ -24,6 +24,7 @@ def validate(d: Draft) -> None:
     _check_functions(d)
     _check_triggers(d)
     _check_schemas(d)
+    _check_roles(d)
 
 
 def _check_table(d: Draft, t: Table, types: TypeCatalog) -> None:
@@ -261,3 +262,32 @@ def _check_schemas(d: Draft) -> None:
                            "add it to `schemas:` in project.yaml")
 
 
+
+
+def _check_roles(d: Draft) -> None:
+    """With `roles:` in project.yaml, grants and policies may only name those roles.
+
+    A misspelt role would make PostgreSQL reject the policy or grant at apply time; catching
+    it here names the file and line. Without `roles:` the project says nothing to check against.
+    """
+    if not d.roles:
+        return
+    known = set(d.roles) | set(PLATFORM_ROLES) | {"public"}
+
+    def check(role: str, origin, obj: str, what: str) -> None:
+        if role not in known:
+            d.problems.add(origin, obj, f"{what} names role {role!r}, which project.yaml does not declare",
+                           did_you_mean(role, known) or "add it to `roles:` in project.yaml")
+
+    for key in sorted(d.tables):
+        t = d.tables[key]
+        for p in t.policies:
+            for role in p.roles:
+                check(role, p.origin, key, f"policy {p.name!r}")
+        for g in t.grants:
+            check(g.grantee, g.origin or t.origin, key, "a grant")
+    for store in (d.views, d.functions, d.schemas):
+        for key in sorted(store):
+            obj = store[key]
+            for g in obj.grants:
+                check(g.grantee, g.origin or obj.origin, key, "a grant")
