@@ -35,6 +35,13 @@ def run_apply(
     comparison = compare_live(project_dir, db_url, dev_url, ensure_platform=True)
     if plan_file is not None:
         plan = plan_from_json(Path(plan_file).read_text(encoding="utf-8"))
+        if plan.from_fingerprint == comparison.pre_platform_fingerprint:
+            # planned on the bare database; the stand-in apply just installed is expected
+            from dataclasses import replace
+
+            from ..plan.fingerprint import managed_fingerprint
+
+            plan = replace(plan, from_fingerprint=managed_fingerprint(comparison.live))
     else:
         plan = comparison.plan(online=online)
     if plan.empty:

@@ -28,6 +28,9 @@ class LiveComparison:
     settled: Catalog  # live with printer-only text differences settled
     changes: tuple[Change, ...]
     row_estimates: dict[str, int]
+    # the fingerprint before the platform stand-in was installed (apply only), so a plan
+    # made on the bare database still matches: installing the stand-in is part of apply
+    pre_platform_fingerprint: str | None = None
 
     def inspect(self, conn) -> Catalog:
         """Read a database the way `live` was read (same schemas, roles, extensions)."""
@@ -105,10 +108,13 @@ def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platfor
         conn = psycopg.connect(db_url, autocommit=True)
     except psycopg.Error as exc:
         raise DatabaseError(f"could not connect to the target database: {exc}") from exc
+    pre_platform = None
     with conn:
         if ensure_platform:
             from ..platform import ensure_platform as install
 
+            pre_platform = managed_fingerprint(
+                without_invalid_indexes(conn, inspect_like_source(conn, project.catalog)))
             install(conn)
         # an optional extension the target does not ship is skipped, never planned forever
         optional = {e.name for e in project.catalog.extensions if e.optional}
@@ -120,4 +126,4 @@ def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platfor
         estimates = inspect_row_estimates(conn, managed_schemas(project.catalog))
     settled = renormalize_texts(dev_url, live, desired)
     changes = diff_catalogs(settled, desired)
-    return LiveComparison(project, desired, live, settled, changes, estimates)
+    return LiveComparison(project, desired, live, settled, changes, estimates, pre_platform)

@@ -1,0 +1,139 @@
+"""plan / apply / drift commands on a small project and a real server (exit codes, output)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from roseram_schema.commands.apply import run_apply
+from roseram_schema.commands.drift import run_drift
+from roseram_schema.commands.plan import run_plan
+from roseram_schema.errors import FingerprintMismatch, HazardBlocked
+
+FILES = {
+    "project.yaml": "roles:\n  - anon\n  - authenticated\n",
+    "schema/public/projects.yaml": """\
+columns:
+  id:        {type: integer, nullable: false}
+  user_id:   {type: uuid, nullable: false}
+  name:      {type: text, nullable: false}
+  is_public: {type: boolean, nullable: false, default: "false"}
+primary_key: [id]
+grants:
+  anon: [select]
+  authenticated: [select, insert, update, delete]
+""",
+    "policies/public/projects.yaml": """\
+rls: enabled
+policies:
+  - name: read
+    command: select
+    roles: [anon, authenticated]
+    using: is_public OR user_id = (select auth.uid())
+  - name: write own
+    command: all
+    roles: [authenticated]
+    using: user_id = (select auth.uid())
+    with_check: user_id = (select auth.uid())
+""",
+    "views/public/public_projects.sql": """\
+-- security_invoker: true
+-- grants: {anon: [select]}
+SELECT id, name FROM public.projects WHERE is_public
+""",
+}
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "project"
+    for rel, text in FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_apply_then_plan_and_drift_are_clean(project, db_url, pg_server, capsys):
+    dev = pg_server.base_url
+    assert run_plan(project, db_url, dev, fmt="json") == 2
+    planned = json.loads(capsys.readouterr().out)
+    assert planned["version"] == 1 and planned["statements"]
+    assert run_apply(project, db_url, dev, yes=True) == 0
+    assert run_plan(project, db_url, dev, fmt="sql") == 0
+    assert "-- no changes" in capsys.readouterr().out
+    assert run_drift(project, db_url, dev, fmt="text") == 0
+    assert "No drift" in capsys.readouterr().out
+
+
+def test_hand_made_changes_are_drift_and_apply_puts_them_back(project, db_url, pg_server, capsys):
+    dev = pg_server.base_url
+    assert run_apply(project, db_url, dev, yes=True) == 0
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO public.projects SELECT g, gen_random_uuid(), 'p' || g, g % 2 = 0"
+                     " FROM generate_series(1, 40) g")
+        conn.execute("""
+            DROP POLICY "write own" ON public.projects;
+            ALTER POLICY read ON public.projects USING (true);
+            ALTER TABLE public.projects DISABLE ROW LEVEL SECURITY;
+            ALTER TABLE public.projects ADD COLUMN hacked text;
+            CREATE OR REPLACE VIEW public.public_projects WITH (security_invoker = true) AS
+                SELECT id, name FROM public.projects;
+        """)
+        checksum = conn.execute("SELECT count(*), md5(string_agg(id::text || name, ',' ORDER BY id))"
+                                " FROM public.projects").fetchone()
+    capsys.readouterr()
+    assert run_drift(project, db_url, dev, fmt="github") == 2
+    out = capsys.readouterr().out
+    for needle in ("public.projects.write own", "public.projects.read", "enable row level security",
+                   "public.projects.hacked", "public.public_projects"):
+        assert needle in out, needle
+    assert "::error file=policies/public/projects.yaml,line=" in out
+    assert "::error file=views/public/public_projects.sql" in out
+    # dropping the hand-made column deletes data: refused without --allow-hazards
+    with pytest.raises(HazardBlocked):
+        run_apply(project, db_url, dev, yes=True)
+    assert run_apply(project, db_url, dev, yes=True, allow_hazards=("deletes_data",)) == 0
+    assert run_drift(project, db_url, dev, fmt="json") == 0
+    assert json.loads(capsys.readouterr().out)["drift"] is False
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*), md5(string_agg(id::text || name, ',' ORDER BY id))"
+                            " FROM public.projects").fetchone() == checksum
+
+
+def test_saved_plan_is_applied_exactly_and_refused_when_stale(project, db_url, pg_server, tmp_path, capsys):
+    dev = pg_server.base_url
+    plan_file = tmp_path / "plan.json"
+    assert run_plan(project, db_url, dev, fmt="markdown", out=plan_file) == 2
+    assert capsys.readouterr().out.startswith("### roseram-schema plan")
+    assert run_apply(project, db_url, dev, plan_file=plan_file, yes=True) == 0
+    assert run_plan(project, db_url, dev, fmt="sql") == 0
+    # the same saved plan again: already applied, no error
+    assert run_apply(project, db_url, dev, plan_file=plan_file, yes=True) == 0
+    # a plan made for a database that has changed since is refused
+    stale = tmp_path / "stale.json"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.projects ADD COLUMN a text")
+    assert run_plan(project, db_url, dev, fmt="json", out=stale) == 2
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.projects ADD COLUMN b text")
+    with pytest.raises(FingerprintMismatch):
+        run_apply(project, db_url, dev, plan_file=stale, yes=True, allow_hazards=("deletes_data",))
+
+
+def test_cli_exit_codes(project, db_url, pg_server):
+    from typer.testing import CliRunner
+
+    from roseram_schema.cli import app
+
+    runner = CliRunner()
+    args = ["--project", str(project), "--db", db_url, "--dev-db", pg_server.base_url]
+    result = runner.invoke(app, ["plan", *args, "--format", "sql"])
+    assert result.exit_code == 2, result.output
+    result = runner.invoke(app, ["apply", *args, "--yes"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["drift", *args, "--format", "github"])
+    assert result.exit_code == 0, result.output
