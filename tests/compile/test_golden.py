@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from roseram_schema.compile import compile_script
+from roseram_schema.source import load_project
 
 from .conftest import apply_sql, dump_schemas
 
@@ -20,17 +21,9 @@ CASES_DIR = Path(__file__).resolve().parents[1] / "cases" / "compile"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
 
 
-def _load_project():
-    try:
-        from roseram_schema.source import load_project
-    except ImportError:
-        pytest.skip("roseram_schema.source.load_project has not landed yet")
-    return load_project
-
-
 @pytest.mark.parametrize("case", CASES, ids=[p.name for p in CASES])
 def test_golden_case(case: Path, platform_db_url, tmp_path):
-    project = _load_project()(case)
+    project = load_project(case)
     script = compile_script(project.catalog, project.fingerprint)
     expected_path = case / "expected.sql"
     if os.environ.get("UPDATE_GOLDEN") == "1":
