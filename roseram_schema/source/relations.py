@@ -38,6 +38,18 @@ def query_relations(query: ast.Node, default_schema: str) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+def query_relation_offsets(query: ast.Node, default_schema: str) -> dict[str, int]:
+    """"schema.name" -> offset (in the parsed text) of its first mention in the query."""
+    cte_names = {n.ctename for n in walk(query) if isinstance(n, ast.CommonTableExpr)}
+    out: dict[str, int] = {}
+    for n in walk(query):
+        if isinstance(n, ast.RangeVar) and not (n.schemaname is None and n.relname in cte_names):
+            key = f"{n.schemaname or default_schema}.{n.relname}"
+            location = n.location if isinstance(n.location, int) and n.location >= 0 else 0
+            out[key] = min(out.get(key, location), location)
+    return out
+
+
 def column_refs(expr: ast.Node) -> list[tuple[str, ...]]:
     """Column references of an expression outside sub-queries, as name tuples (a.b -> (a, b)).
 

@@ -217,7 +217,7 @@ def _check_views(d: Draft) -> None:
         for dep in v.depends_on:
             schema = dep.split(".", 1)[0]
             if dep not in d.tables and dep not in d.views and not is_platform_schema(schema):
-                d.problems.add(v.origin, key, f"the view reads {dep}, which is not declared",
+                d.problems.add(d.view_refs.get(key, {}).get(dep, v.origin), key, f"the view reads {dep}, which is not declared",
                                did_you_mean(dep, (*d.tables, *d.views)))
 
 

@@ -15,8 +15,9 @@ from pglast.enums import ViewCheckOption
 from ..model import View
 from .draft import Draft
 from .positions import origin_at
+from .problems import Problems
 from .reader import Reader, SourceFile
-from .relations import query_relations
+from .relations import query_relation_offsets, query_relations
 from .sqltext import parse_query, to_sql
 from .statements import Statement, split_statements, tokens_of
 from .tables import _index, read_grants
@@ -39,25 +40,29 @@ def read_view_file(file: SourceFile, r: Reader, schema: str, name: str, draft: D
         or lines[header_end].lstrip().startswith("--")
     ):
         header_end += 1
-    has_header = any(_HEADER_LINE.match(line.lstrip()) for line in lines[:header_end])
     body_start = sum(len(line) + 1 for line in lines[:header_end])
     body = file.text[body_start:]
-    if not has_header:
-        statements = split_statements(file, r.problems)
-        if statements is None:
-            return
-        first = statements[0] if statements else None
-        if first is not None and is_view_statement(first.node):
-            view = view_from_statement(first, schema, r.problems)
-            if view is not None:
-                draft.add("views", view.key, view, view.origin)
-            statements_handler(statements[1:], file, schema, draft)
-            return
-        if first is not None and not isinstance(first.node, ast.SelectStmt):
-            r.problem(first.origin, f"{schema}.{name}",
-                      "a view file holds a CREATE VIEW statement or a SELECT query",
-                      "see the views section of docs/source-format.md")
-            return
+    # A CREATE VIEW statement decides: its leading `-- ...:` lines are plain comments.
+    statements = split_statements(file, Problems())
+    if statements is None and body.lstrip()[:6].upper() == "CREATE":
+        split_statements(file, r.problems)  # report the syntax error where it is
+        return
+    first = statements[0] if statements else None
+    if first is not None and is_view_statement(first.node):
+        view = view_from_statement(first, schema, r.problems)
+        if view is not None and draft.add("views", view.key, view, view.origin):
+            query = first.node.query
+            draft.view_refs[view.key] = {
+                dep: origin_at(file.path, file.text, first.base + offset)
+                for dep, offset in query_relation_offsets(query, view.schema).items()
+            }
+        statements_handler(statements[1:], file, schema, draft)
+        return
+    if first is not None and not isinstance(first.node, ast.SelectStmt):
+        r.problem(first.origin, f"{schema}.{name}",
+                  "a view file holds a CREATE VIEW statement or a SELECT query",
+                  "see the views section of docs/source-format.md")
+        return
     _view_from_header(file, r, schema, name, draft, lines[:header_end], body, body_start)
 
 
@@ -208,7 +213,11 @@ def _view_from_header(file, r: Reader, schema, name, draft, header_lines, body, 
         depends_on=query_relations(query_node, schema),
         origin=origin,
     )
-    draft.add("views", view.key, view, view.origin)
+    if draft.add("views", view.key, view, view.origin):
+        draft.view_refs[view.key] = {
+            dep: origin_at(file.path, file.text, body_start + lead + offset)
+            for dep, offset in query_relation_offsets(query_node, schema).items()
+        }
 
 
 def _check_option(node, r: Reader, obj: str) -> str | None:

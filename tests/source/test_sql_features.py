@@ -182,3 +182,26 @@ def test_header_errors_point_into_the_header(tmp_path):
     with pytest.raises(SourceError) as excinfo:
         load_project(root)
     assert [str(p.origin) for p in excinfo.value.problems] == ["views/public/v.sql:2:41"]  # just after the dangling ">"
+
+
+def test_view_file_comments_that_look_like_header_lines(tmp_path):
+    """In a CREATE VIEW file, `-- Note: ...` is a comment, not a header key."""
+    root = write_project(tmp_path, {
+        "schema/public/t.yaml": "columns: {id: int}\n",
+        "views/public/v.sql": "-- Note: the ids only.\nCREATE VIEW v AS SELECT id FROM t;\n",
+    })
+    v = load_project(root).catalog.view("v")
+    assert v.query == "SELECT id FROM t" and str(v.origin) == "views/public/v.sql:2:1"
+
+
+def test_broken_create_view_points_at_the_syntax_error(tmp_path):
+    import pytest
+
+    from roseram_schema.errors import SourceError
+
+    root = write_project(tmp_path, {
+        "views/public/v.sql": "-- security_invoker: true\nCREATE VIEW v AS SELECT 1;\nCREATE INDEX ON v (;\n",
+    })
+    with pytest.raises(SourceError) as excinfo:
+        load_project(root)
+    assert [str(p.origin) for p in excinfo.value.problems] == ["views/public/v.sql:3:20"]

@@ -1,0 +1,3 @@
+-- comment: z
+SELECT 1
+  FROM public.nothing
