@@ -99,7 +99,7 @@ def verify_project(project_dir: Path, db_url: str | None, dev_url: str):
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
             build_schema(conn, catalog)
-            report = check_database(conn, spec)
+            report = check_database(conn, spec, url=url)
     if not db_url:
         report.findings = locate_findings(report.findings, project.catalog)
     return report

@@ -15,8 +15,9 @@ from ..lint.findings import Finding
 from ..platform import is_platform_schema
 from .anchors import Anchors, derive_anchors
 from .facts import read_facts
-from .probes import ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts
-from .runner import install_runner, run_as
+from .probes import ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts, row_attempts
+from .spec import COMMANDS
+from .runner import install_runner, install_touch_triggers, read_privileges, run_as
 from .seed import World, build_world, fk_order, insert_sql
 from .spec import Spec
 
@@ -70,34 +71,46 @@ def seed_database(conn, world: World) -> None:
         world.rows[key] = kept
 
 
-def check_database(conn, spec: Spec) -> Report:
-    """Seed, probe every persona x table x command, and judge against the contracts."""
+def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -> Report:
+    """Seed, probe every persona x table x command, and judge against the contracts.
+
+    With `url` (the same scratch database), personas are probed on up to `workers`
+    connections at once.
+    """
     started = time.perf_counter()
     facts = read_facts(conn)
     anchors = derive_anchors(facts, spec)
     world = build_world(facts, spec, anchors)
+    tables = probed_tables(world)
+    views = [v for v in facts.views if not is_platform_schema(v.schema)]
     with conn.transaction():
         seed_database(conn, world)
         install_runner(conn)
-    tables = probed_tables(world)
-    views = [v for v in facts.views if not is_platform_schema(v.schema)]
-    cells: list[Cell] = []
+        install_touch_triggers(conn, tables, world.ident_columns)
+    granted = read_privileges(conn, {p.role for p in spec.personas}, [t.key for t in tables])
+    # Every statement and probe row is made here, in order, so the output is deterministic;
+    # the threads below only run statements and record what happened.
+    jobs = []
     for persona in spec.personas:
-        user_id = world.user_ids.get(persona.name)
         builder = CellBuilder(world, persona)
-        attempts = first_attempts(world, persona, tables, [])
-        outcomes = run_as(conn, persona, user_id, [a.sql for a in attempts])
-        for attempt, outcome in zip(attempts, outcomes):
-            builder.observe(attempt, outcome)
-        moves = []
-        for attempt, outcome in zip(attempts, outcomes):
-            if attempt.command == "update" and outcome.ok and (outcome.count or 0) > 0:
-                moves.extend(move_attempts(world, persona, facts.table(attempt.table), attempt.row))
-        for attempt, outcome in zip(moves, run_as(conn, persona, user_id, [m.sql for m in moves])):
-            builder.observe(attempt, outcome)
-        persona_cells = builder.finish()
-        cells.extend(persona_cells)
-        cells.extend(view_cells(conn, world, persona, user_id, views, persona_cells))
+        mine = {(t, c) for r, t, c in granted if r == persona.role}
+        for table in tables:
+            for command in COMMANDS:
+                if (table.key, command) not in mine:
+                    builder.deny_without_privilege(table.key, command, persona.role)
+        jobs.append((persona, builder, first_attempts(world, persona, tables, mine)))
+    by_persona: dict[str, list[Cell]] = {}
+
+    def run(job, connection):
+        persona, builder, attempts = job
+        by_persona[persona.name] = probe_persona(connection, world, persona, builder, attempts, tables, views)
+
+    if url and workers > 1 and len(jobs) > 1:
+        _run_parallel(run, jobs, conn, url, workers)
+    else:
+        for job in jobs:
+            run(job, conn)
+    cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
     from .static import static_findings
 
     findings = static_findings(facts, spec, anchors, cells, world)
@@ -111,6 +124,61 @@ def check_database(conn, spec: Spec) -> Report:
     )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _run_parallel(run, jobs, conn, url, workers) -> None:
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    pool: queue.Queue = queue.Queue()
+    pool.put(conn)
+    extra = [psycopg.connect(url, autocommit=True) for _ in range(min(workers, len(jobs)) - 1)]
+    for c in extra:
+        pool.put(c)
+
+    def task(job):
+        connection = pool.get()
+        try:
+            run(job, connection)
+        finally:
+            pool.put(connection)
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(extra) + 1) as executor:
+            for future in [executor.submit(task, job) for job in jobs]:
+                future.result()
+    finally:
+        for c in extra:
+            c.close()
+
+
+def _exchange(conn, world, persona, builder, attempts) -> list:
+    """Run attempts as the persona and record them; returns the batches to redo row by row."""
+    redo = []
+    outcomes = run_as(conn, persona, world.user_ids.get(persona.name), [a.sql for a in attempts])
+    for attempt, outcome in zip(attempts, outcomes):
+        if not builder.observe(attempt, outcome):
+            redo += row_attempts(world, world.table(attempt.table), attempt.command)
+    return redo
+
+
+def probe_persona(conn, world, persona, builder, attempts, tables, views) -> list[Cell]:
+    """All rounds for one persona: batches, row-by-row retries, moves, then the views."""
+    redo = _exchange(conn, world, persona, builder, attempts)
+    if redo:
+        _exchange(conn, world, persona, builder, redo)
+    moves = []
+    for table in tables:
+        cell = builder.cells.get((table.key, "update"))
+        for row, accepted in (cell.observations if cell else []):
+            if accepted:
+                moves += move_attempts(world, persona, table, row)
+    if moves:
+        _exchange(conn, world, persona, builder, moves)
+    cells = builder.finish()
+    return cells + view_cells(conn, world, persona, world.user_ids.get(persona.name), views, cells)
 
 
 def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list[Cell]:

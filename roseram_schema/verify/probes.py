@@ -46,6 +46,7 @@ class Attempt:
     sql: str
     row: Row | None = None  # the seeded row (update/delete/move) or the new row (insert)
     new: Row | None = None  # move: the row as it would be after the update
+    rows: tuple = ()  # a batch update/delete: every seeded row of the table
 
 
 def where_ident(world: World, table: Table, row: Row) -> str:
@@ -74,26 +75,63 @@ def touch_column(table: Table, world: World) -> str:
     return usable[0].name
 
 
-def first_attempts(world: World, persona: Persona, tables: list[Table], views: list[View]) -> list[Attempt]:
-    """select, insert, update and delete statements for one persona."""
+def insert_attempts(world: World, persona: Persona, table: Table) -> list[Attempt]:
+    """One INSERT per owner x tenant x public combination."""
+    out = []
+    for owner, tenant, public in world.insert_slots(table.key):
+        try:
+            row = world.probe_row(table.key, owner, tenant, public, persona.name if persona.user else None)
+        except SeedGap:
+            continue
+        out.append(Attempt(table.key, "insert", insert_sql(table, row), row))
+    return out
+
+
+def row_attempts(world: World, table: Table, command: str) -> list[Attempt]:
+    """One UPDATE (`SET c = c`) or DELETE per seeded row."""
+    col = quote_ident(touch_column(table, world))
+    out = []
+    for row in world.rows.get(table.key, []):
+        where = where_ident(world, table, row)
+        text = (f"UPDATE {table.qualified} SET {col} = {col} WHERE {where}" if command == "update"
+                else f"DELETE FROM {table.qualified} WHERE {where}")
+        out.append(Attempt(table.key, command, text, row))
+    return out
+
+
+def batch_attempt(world: World, table: Table, command: str) -> Attempt | None:
+    """One UPDATE or DELETE over every seeded row; the touched() trigger says which changed."""
+    rows = world.rows.get(table.key, [])
+    if not rows:
+        return None
+    cols = world.ident_columns(table.key)
+    if len(cols) == 1:
+        where = f"{quote_ident(cols[0])} IN ({', '.join(r.values[cols[0]] for r in rows)})"
+    else:
+        where = " OR ".join(f"({where_ident(world, table, r)})" for r in rows)
+    col = quote_ident(touch_column(table, world))
+    text = (f"UPDATE {table.qualified} SET {col} = {col} WHERE {where}" if command == "update"
+            else f"DELETE FROM {table.qualified} WHERE {where}")
+    return Attempt(table.key, command, text, rows=tuple(rows))
+
+
+def first_attempts(world: World, persona: Persona, tables: list[Table], granted=None) -> list[Attempt]:
+    """select, insert, update and delete statements for one persona; commands the grants do
+    not allow (`granted`: set of (table, command), None = all) get none."""
     out: list[Attempt] = []
     for table in tables:
         key = table.key
-        out.append(Attempt(key, "select", select_sql(world, table)))
-        for owner, tenant, public in world.insert_slots(key):
-            try:
-                row = world.make_row(key, owner, tenant, public,
-                                     writer=persona.name if persona.user else None)
-            except SeedGap:
-                continue
-            out.append(Attempt(key, "insert", insert_sql(table, row), row))
-        col = quote_ident(touch_column(table, world))
-        for row in world.rows.get(key, []):
-            where = where_ident(world, table, row)
-            out.append(Attempt(key, "update", f"UPDATE {table.qualified} SET {col} = {col} WHERE {where}", row))
-            out.append(Attempt(key, "delete", f"DELETE FROM {table.qualified} WHERE {where}", row))
-    for view in views:
-        out.append(Attempt(view.key, "select", view_sql(view)))
+        def ok(command):
+            return granted is None or (key, command) in granted
+        if ok("select"):
+            out.append(Attempt(key, "select", select_sql(world, table)))
+        if ok("insert"):
+            out += insert_attempts(world, persona, table)
+        for command in ("update", "delete"):
+            if ok(command):
+                batch = batch_attempt(world, table, command)
+                if batch:
+                    out.append(batch)
     return out
 
 
@@ -163,19 +201,45 @@ class CellBuilder:
             self.cells[key] = Cell(table, self.persona.name, command)
         return self.cells[key]
 
-    def observe(self, attempt: Attempt, outcome: Outcome) -> None:
-        """Record one statement's outcome."""
+    def deny_without_privilege(self, table: str, command: str, role: str) -> None:
+        """The role has no privilege for this command: every row is refused, no statement run."""
+        cell = self.cell(table, command)
+        cell.observations.extend((row, False) for row in self.world.rows.get(table, []))
+        if command == "insert":
+            for owner, tenant, public in self.world.insert_slots(table):
+                try:
+                    row = self.world.probe_row(table, owner, tenant, public,
+                                               self.persona.name if self.persona.user else None)
+                except SeedGap:
+                    continue
+                cell.observations.append((row, False))
+        cell.notes = [f"no {command.upper()} privilege for {role}"]  # type: ignore[attr-defined]
+
+    def observe(self, attempt: Attempt, outcome: Outcome) -> bool:
+        """Record one statement's outcome; False when a batch must be retried row by row."""
         command = "update" if attempt.command == "move" else attempt.command
         cell = self.cell(attempt.table, command)
+        if attempt.rows:
+            if outcome.ok:
+                touched = set((outcome.value or "").split("\n"))
+                cols = self.world.ident_columns(attempt.table)
+                for row in attempt.rows:
+                    entry = "|".join((attempt.table, *row.ident(cols)))
+                    cell.observations.append((row, entry in touched))
+                return True
+            if outcome.denied or outcome.passed_policy:
+                return False  # one row's check failed: the others are unknown
+            cell.errors.append((outcome.state, outcome.message or ""))
+            return True
         if not (outcome.ok or outcome.denied or (outcome.passed_policy and attempt.command != "select")):
             cell.errors.append((outcome.state, outcome.message or ""))
-            return
+            return True
         if attempt.command == "select":
             if outcome.ok and attempt.table in self.world.rows:
                 self._observe_select(cell, outcome)
-            elif attempt.table not in self.world.rows:
-                cell.observations_view = outcome  # type: ignore[attr-defined]
-            return
+            elif outcome.denied and attempt.table in self.world.rows:
+                cell.observations.extend((row, False) for row in self.world.rows[attempt.table])
+            return True
         accepted = (outcome.ok and (outcome.count or 0) > 0) or outcome.passed_policy
         if attempt.command == "insert" and outcome.ok:
             accepted = True
@@ -190,8 +254,9 @@ class CellBuilder:
                     f"UPDATE moved row {attempt.row.label} to {attempt.new.label}"
                 )
                 cell.moved = True  # type: ignore[attr-defined]
-            return
+            return True
         cell.observations.append((attempt.row, accepted))
+        return True
 
     def _observe_select(self, cell: Cell, outcome: Outcome) -> None:
         world = self.world
@@ -221,6 +286,7 @@ class CellBuilder:
                 details.insert(0, f"{verb} rows outside the contract: {', '.join(leaks)}")
             if blocked:
                 details.append(f"cannot {command} rows the contract allows: {', '.join(blocked)}")
+                details.extend(getattr(cell, "notes", []))
             cell.details = details
             if cell.errors:
                 cell.verdict = ERROR

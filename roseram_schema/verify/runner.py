@@ -35,10 +35,14 @@ BEGIN
     BEGIN
       IF left(stmts[k], 6) = 'SELECT' THEN
         EXECUTE stmts[k] INTO v;
+        GET DIAGNOSTICS c = ROW_COUNT;
       ELSE
+        PERFORM set_config('roseram.touched', '', true);
         EXECUTE stmts[k];
+        GET DIAGNOSTICS c = ROW_COUNT;
+        -- rows the statement really changed, recorded by the touched() triggers
+        v := current_setting('roseram.touched', true);
       END IF;
-      GET DIAGNOSTICS c = ROW_COUNT;
       -- undo this probe's effect before the next one runs
       RAISE EXCEPTION USING ERRCODE = 'RSV01';
     EXCEPTION
@@ -51,7 +55,58 @@ BEGIN
 END
 $fn$;
 GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.run(text[]) TO PUBLIC;
+
+-- Records "schema.table|key1|key2" of each row an UPDATE or DELETE changed (cascades included),
+-- so one statement per table tells which seeded rows a persona can reach.
+CREATE OR REPLACE FUNCTION {HELPER_SCHEMA}.touched() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  j jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
+  entry text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
+  i int;
+BEGIN
+  FOR i IN 0 .. TG_NARGS - 1 LOOP
+    entry := entry || '|' || coalesce(j ->> TG_ARGV[i], '');
+  END LOOP;
+  PERFORM set_config('roseram.touched', coalesce(current_setting('roseram.touched', true), '') || entry || chr(10), true);
+  RETURN NULL;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.touched() TO PUBLIC;
 """
+
+PRIVILEGES = """
+SELECT r.rolname, n.nspname || '.' || c.relname,
+       has_any_column_privilege(r.oid, c.oid, 'SELECT'),
+       has_any_column_privilege(r.oid, c.oid, 'INSERT'),
+       has_any_column_privilege(r.oid, c.oid, 'UPDATE'),
+       has_table_privilege(r.oid, c.oid, 'DELETE')
+FROM pg_catalog.pg_roles r, pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE r.rolname = ANY(%s) AND n.nspname || '.' || c.relname = ANY(%s)
+"""
+
+
+def read_privileges(conn, roles, tables) -> set[tuple[str, str, str]]:
+    """(role, table, command) triples the grants allow."""
+    out = set()
+    for role, table, *flags in conn.execute(PRIVILEGES, (list(roles), list(tables))):
+        for command, flag in zip(("select", "insert", "update", "delete"), flags):
+            if flag:
+                out.add((role, table, command))
+    return out
+
+
+def install_touch_triggers(conn, tables, ident_columns) -> None:
+    """An AFTER UPDATE OR DELETE trigger on every probed table (scratch database only)."""
+    from ..model import quote_literal
+
+    for table in tables:
+        args = ", ".join(quote_literal(c) for c in ident_columns(table.key))
+        conn.execute(
+            f"CREATE TRIGGER zz_roseram_verify_touched AFTER UPDATE OR DELETE ON {table.qualified} "
+            f"FOR EACH ROW EXECUTE FUNCTION {HELPER_SCHEMA}.touched({args})"
+        )
 
 
 @dataclass(frozen=True)

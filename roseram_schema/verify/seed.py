@@ -64,11 +64,33 @@ class World:
     user_ids: dict[str, str] = field(default_factory=dict)
     gaps: dict[str, str] = field(default_factory=dict)  # table -> why it has no rows
     _counter: int = 0
+    _tables: dict = field(default_factory=dict)
+    _probe_rows: dict = field(default_factory=dict)
+
+    def table(self, key: str) -> Table:
+        """The table of a key (cached: catalogs look tables up by a linear scan)."""
+        if key not in self._tables:
+            self._tables[key] = self.catalog.table(key)
+        return self._tables[key]
+
+    def probe_row(self, key: str, owner, tenant, public, writer: str | None) -> Row:
+        """A new row to try inserting; the same for every writer unless the table records
+        who wrote it (cached, so every persona tries the same rows)."""
+        cache_key = (key, owner, tenant, public, writer if self.anchors[key].actors else None)
+        if cache_key not in self._probe_rows:
+            try:
+                self._probe_rows[cache_key] = self.make_row(key, owner, tenant, public, writer=writer)
+            except SeedGap as gap:
+                self._probe_rows[cache_key] = gap
+        found = self._probe_rows[cache_key]
+        if isinstance(found, SeedGap):
+            raise found
+        return found
 
     # -- identity ---------------------------------------------------------------------
     def ident_columns(self, key: str) -> tuple[str, ...]:
         """Columns that identify a row: the primary key, else a unique, else all columns."""
-        table = self.catalog.table(key)
+        table = self.table(key)
         if table.primary_key:
             return table.primary_key.columns
         for unique in table.uniques:
@@ -126,7 +148,7 @@ class World:
     def make_row(self, key: str, owner, tenant, public, writer: str | None = None,
                  role_value: str | None = None) -> Row:
         """A new row of table `key` for a slot; raises SeedGap when it cannot be built."""
-        table = self.catalog.table(key)
+        table = self.table(key)
         a = self.anchors[key]
         if a.kind == "tenants":
             label = f"new tenant of {owner}" if tenant == NEW_TENANT else f"tenant {tenant}"
@@ -327,6 +349,14 @@ def _with_public(combos, public_col) -> list[tuple]:
 
 def insert_sql(table: Table, row: Row) -> str:
     """INSERT statement of one row (explicit values, OVERRIDING SYSTEM VALUE when needed)."""
+    cached = getattr(row, "_insert_sql", None)
+    if cached is not None:
+        return cached
+    row._insert_sql = _insert_sql(table, row)
+    return row._insert_sql
+
+
+def _insert_sql(table: Table, row: Row) -> str:
     cols = list(row.values)
     override = any(table.column(c).identity == "always" for c in cols)
     return (
