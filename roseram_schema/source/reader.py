@@ -38,9 +38,8 @@ class Reader:
         self.problems.add(origin, obj, message, hint)
 
     def _wrong(self, node: YNode, obj: str, what: str, expected: str) -> None:
-        self.problem(node.origin, obj, f"{what} must be {expected}, not {_KIND_NAMES[node.kind]}"
-                     if node.kind != "scalar" else
-                     f"{what} must be {expected}, not {_describe_scalar(node)}")
+        found = _describe_scalar(node) if node.kind == "scalar" else _KIND_NAMES[node.kind]
+        self.problem(node.origin, obj, f"{what} must be {expected}, not {found}")
 
     def mapping(self, node: YNode, obj: str, what: str, allowed: Iterable[str]) -> dict[str, YNode] | None:
         """The fields of a mapping node; unknown keys are reported with a "did you mean"."""

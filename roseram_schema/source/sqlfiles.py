@@ -21,7 +21,7 @@ from .problems import Problems, did_you_mean
 from .reader import SourceFile
 from .relations import walk
 from .sqlfunctions import function_from, identity_args, trigger_from
-from .sqltables import TableParts, index_from, table_from, type_sql
+from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
 from .statements import Statement, split_statements
 from .views import is_view_statement, view_from_statement
@@ -463,5 +463,3 @@ _HANDLERS = {
     "CreateTableAsStmt": _create_view,
     "TransactionStmt": _ignore,
 }
-
-__all__ = ["read_sql_file", "handle_statements", "type_sql"]

@@ -263,10 +263,10 @@ def _partition(node: YNode, r: Reader, obj: str) -> Partition | None:
         return None
     name = r.name(f.get("name"), obj, "partition name")
     bound = r.sql(f.get("bound"), obj, "partition bound", parse_partition_bound)
+    if "name" not in f or "bound" not in f:
+        r.problem(node.origin, obj, "a partition needs a name and a bound",
+                  "e.g. {name: events_2024, bound: \"FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')\"}")
     if name is None or bound is None:
-        if name is None and bound is not None or "bound" not in f:
-            r.problem(node.origin, obj, "a partition needs a name and a bound",
-                      "e.g. {name: events_2024, bound: \"FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')\"}")
         return None
     return Partition(name, bound, node.origin)
 
