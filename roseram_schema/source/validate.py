@@ -38,6 +38,14 @@ def _check_table(d: Draft, t: Table, types: TypeCatalog) -> None:
             bad = types.check(c.type, t.schema)
             if bad:
                 p.add(c.origin, f"{t.key}.{c.name}", bad[0], bad[1])
+        if c.default:
+            node, _ = parse_expression(c.default)
+            refs = column_refs(node) if node is not None else []
+            if refs:
+                p.add(c.origin, f"{t.key}.{c.name}",
+                      f"the default {c.default!r} refers to column {'.'.join(refs[0])!r}",
+                      f"a default cannot read columns; for a string write \"'{c.default}'\" "
+                      "(SQL quotes inside the YAML value)" if len(refs[0]) == 1 else None)
         if c.identity and c.default is not None:
             p.add(c.origin, f"{t.key}.{c.name}", "a column cannot have both identity and a default")
         if c.generated and (c.default is not None or c.identity):
