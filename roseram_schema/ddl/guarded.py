@@ -46,20 +46,35 @@ def create_role_if_missing(role: Role) -> str:
     return if_missing(query, create_role(role))
 
 
-def create_enum_if_missing(enum: Enum) -> str:
-    """CREATE TYPE ... AS ENUM when missing; otherwise add the values it lacks, in order."""
-    query = (
+def _enum_exists(enum: Enum) -> str:
+    return (
         "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
         f" WHERE n.nspname = {quote_literal(enum.schema)} AND t.typname = {quote_literal(enum.name)}"
     )
+
+
+def create_enum_if_missing(enum: Enum) -> str:
+    """CREATE TYPE ... AS ENUM unless a type of that name exists (see add_missing_enum_values)."""
+    return if_missing(_enum_exists(enum), create_enum(enum))
+
+
+def add_missing_enum_values(enum: Enum) -> str:
+    """When the enum type exists, add the values it lacks, keeping the declared order.
+
+    PostgreSQL refuses to use an enum value added in the same transaction ("unsafe use of
+    new value"), so this must run, and commit, before anything uses the values.
+    """
     # From the last value backwards, each missing one goes BEFORE its successor, which
     # exists by then: so a value missing at the front still lands at the front.
     values = enum.values
-    completions = [
+    additions = [
         add_enum_value(enum, values[i], before=values[i + 1] if i + 1 < len(values) else None, if_not_exists=True)
         for i in reversed(range(len(values)))
     ]
-    return if_missing(query, create_enum(enum), otherwise=completions)
+    body = [f"    IF EXISTS ({_enum_exists(enum)}) THEN"]
+    body += [_statement(s, 8) for s in additions]
+    body.append("    END IF;")
+    return do_block(body)
 
 
 def create_extension_if_available(extension: Extension) -> str:

@@ -111,3 +111,16 @@ def test_a_missing_optional_extension_warns_and_the_script_goes_on(db_url, tmp_p
     cat = build_catalog(extensions=(Extension("no_such_extension_xyz", optional=True),))
     result = apply_sql(db_url, compile_script(cat, "x"), tmp_path)
     assert "optional extension no_such_extension_xyz is not available" in result.stderr
+
+
+def test_enum_values_added_to_an_existing_type_can_be_used_by_the_same_script(db_url, tmp_path):
+    from roseram_schema.model import Column, Enum, Table
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE TYPE public.mood AS ENUM ('happy')")
+    t = Table("public", "t", columns=(Column("m", "public.mood", default="'neutral'"),))
+    cat = build_catalog(tables=(t,), enums=(Enum("public", "mood", ("happy", "neutral")),))
+    apply_sql(db_url, compile_script(cat, "x"), tmp_path)
+    with psycopg.connect(db_url) as conn:
+        default = conn.execute("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef").fetchone()[0]
+    assert default == "'neutral'::mood"

@@ -2,9 +2,23 @@
 -- Source fingerprint: e8b424b6b283534ccdc19a6ae8b40f75d6efa117f8e853c9682246efb712b8b3
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
+-- Outside the transaction: a new enum value must be committed before it is used.
+
+-- enum values app.mood
+DO $roseram$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'app' AND t.typname = 'mood') THEN
+        ALTER TYPE app.mood ADD VALUE IF NOT EXISTS 'neutral';
+        ALTER TYPE app.mood ADD VALUE IF NOT EXISTS 'sad' BEFORE 'neutral';
+        ALTER TYPE app.mood ADD VALUE IF NOT EXISTS 'happy' BEFORE 'sad';
+    END IF;
+END
+$roseram$;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema app
 CREATE SCHEMA IF NOT EXISTS app;
@@ -14,10 +28,6 @@ DO $roseram$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'app' AND t.typname = 'mood') THEN
         CREATE TYPE app.mood AS ENUM ('happy', 'sad', 'neutral');
-    ELSE
-        ALTER TYPE app.mood ADD VALUE IF NOT EXISTS 'neutral';
-        ALTER TYPE app.mood ADD VALUE IF NOT EXISTS 'sad' BEFORE 'neutral';
-        ALTER TYPE app.mood ADD VALUE IF NOT EXISTS 'happy' BEFORE 'sad';
     END IF;
 END
 $roseram$;

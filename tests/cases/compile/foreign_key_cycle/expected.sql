@@ -2,9 +2,10 @@
 -- Source fingerprint: f406a1d2fc3ab744f485f7558f50206b4cb3313d80c19b81ff3312a058ce1cac
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema public
 CREATE SCHEMA IF NOT EXISTS public;

@@ -2,9 +2,10 @@
 -- Source fingerprint: 9730d47e2ba86152a29a78c490ea12e9df5b8de606a10c6b02295196e2462589
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema public
 CREATE SCHEMA IF NOT EXISTS public;

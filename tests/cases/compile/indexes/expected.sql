@@ -2,9 +2,10 @@
 -- Source fingerprint: 609f3cb7b4ece2a287c849f0a5140c104aeab5bd24ff92f72e6bd117c0ec4b2e
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema public
 CREATE SCHEMA IF NOT EXISTS public;

@@ -2,9 +2,10 @@
 -- Source fingerprint: 1c4617bf831cb707a6e740ff0624e6395ded34e1d1eeaa031f5450ced206451f
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema public
 CREATE SCHEMA IF NOT EXISTS public;

@@ -2,9 +2,10 @@
 -- Source fingerprint: c2e82ecaef72082359c899f1a4b2703aa8423e838e22ae3491f860b286f2a5f2
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema public
 CREATE SCHEMA IF NOT EXISTS public;

@@ -2,9 +2,33 @@
 -- Source fingerprint: c0627d6a0685fe5db1cc0d67a34c888f932f6d23fc639bcc6369bc0ab62cc793
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
+-- Outside the transaction: a new enum value must be committed before it is used.
+
+-- enum values app.status
+DO $roseram$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'app' AND t.typname = 'status') THEN
+        ALTER TYPE app.status ADD VALUE IF NOT EXISTS 'archived';
+        ALTER TYPE app.status ADD VALUE IF NOT EXISTS 'published' BEFORE 'archived';
+        ALTER TYPE app.status ADD VALUE IF NOT EXISTS 'draft' BEFORE 'published';
+    END IF;
+END
+$roseram$;
+
+-- enum values public.mood
+DO $roseram$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typname = 'mood') THEN
+        ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'sad';
+        ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'happy' BEFORE 'sad';
+    END IF;
+END
+$roseram$;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema app
 CREATE SCHEMA IF NOT EXISTS app;
@@ -66,10 +90,6 @@ DO $roseram$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'app' AND t.typname = 'status') THEN
         CREATE TYPE app.status AS ENUM ('draft', 'published', 'archived');
-    ELSE
-        ALTER TYPE app.status ADD VALUE IF NOT EXISTS 'archived';
-        ALTER TYPE app.status ADD VALUE IF NOT EXISTS 'published' BEFORE 'archived';
-        ALTER TYPE app.status ADD VALUE IF NOT EXISTS 'draft' BEFORE 'published';
     END IF;
 END
 $roseram$;
@@ -79,9 +99,6 @@ DO $roseram$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typname = 'mood') THEN
         CREATE TYPE public.mood AS ENUM ('happy', 'sad');
-    ELSE
-        ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'sad';
-        ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'happy' BEFORE 'sad';
     END IF;
 END
 $roseram$;

@@ -2,9 +2,10 @@
 -- Source fingerprint: 55ecda39d4523cfca665a3c6af30316250fccdb2ef33ce340371ed1e2fe22ec0
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema public
 CREATE SCHEMA IF NOT EXISTS public;

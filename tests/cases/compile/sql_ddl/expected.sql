@@ -2,9 +2,23 @@
 -- Source fingerprint: b8e3f65f90767ae5c598557b6bc51f40db78fb8168b3c5105884d4786924a9d1
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
+-- Outside the transaction: a new enum value must be committed before it is used.
+
+-- enum values shop.size
+DO $roseram$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'shop' AND t.typname = 'size') THEN
+        ALTER TYPE shop.size ADD VALUE IF NOT EXISTS 'l';
+        ALTER TYPE shop.size ADD VALUE IF NOT EXISTS 'm' BEFORE 'l';
+        ALTER TYPE shop.size ADD VALUE IF NOT EXISTS 's' BEFORE 'm';
+    END IF;
+END
+$roseram$;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema shop
 CREATE SCHEMA IF NOT EXISTS shop;
@@ -14,10 +28,6 @@ DO $roseram$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'shop' AND t.typname = 'size') THEN
         CREATE TYPE shop.size AS ENUM ('s', 'm', 'l');
-    ELSE
-        ALTER TYPE shop.size ADD VALUE IF NOT EXISTS 'l';
-        ALTER TYPE shop.size ADD VALUE IF NOT EXISTS 'm' BEFORE 'l';
-        ALTER TYPE shop.size ADD VALUE IF NOT EXISTS 's' BEFORE 'm';
     END IF;
 END
 $roseram$;

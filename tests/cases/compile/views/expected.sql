@@ -2,9 +2,10 @@
 -- Source fingerprint: 864c763ab480af2946a3f6fe4ceb2ad2c620a521e1037b02c14024359a81e1fe
 -- Idempotent: run it with  psql -v ON_ERROR_STOP=1 -f <file>  as often as needed.
 
+SET client_min_messages = warning;
+
 BEGIN;
 SET LOCAL check_function_bodies = off;
-SET LOCAL client_min_messages = warning;
 
 -- schema public
 CREATE SCHEMA IF NOT EXISTS public;
