@@ -261,3 +261,22 @@ def test_the_isolation_checker_finds_the_contracts_hold(roseram_url):
     assert [f for f in report.findings if f.severity == "error"] == []
     # 34 tables + 5 views, 9 personas: every command on every table, a select on every view.
     assert report.probes >= 9 * (34 * 4 + 5)
+
+
+def test_credentials_and_billing_are_for_admins_only(world):
+    world.execute("INSERT INTO public.integrations (organization_id, provider, credentials_encrypted)"
+                  " VALUES (%s, 'github', 'secret')", (ORG_A,))
+    world.execute("INSERT INTO public.invoices (organization_id, amount) VALUES (%s, 100)", (ORG_A,))
+    world.execute("INSERT INTO public.usage_quotas (organization_id) VALUES (%s)", (ORG_A,))
+    counts = {}
+    for who in ("alice", "erin", "dave", "vic", "bob"):
+        with acting_as(world, who):
+            counts[who] = tuple(
+                world.execute(f"SELECT count(*) FROM public.{table}").fetchone()[0]
+                for table in ("integrations", "invoices", "usage_quotas")
+            )
+    assert counts == {"alice": (1, 1, 1), "erin": (1, 1, 1), "dave": (0, 0, 1),
+                      "vic": (0, 0, 1), "bob": (0, 0, 0)}
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with acting_as(world, "erin"):
+            world.execute("UPDATE public.invoices SET amount = 0")
