@@ -42,15 +42,33 @@ def inspect_catalog(
     `schemas`: the schemas to read; None means every schema except system, platform
     (`platform.PLATFORM_SCHEMAS`, our own history schema) and extension-owned ones.
     `roles`: roles to report besides the ones grants and policies name (e.g. the source's
-    `roles:`); platform roles (`platform.PLATFORM_ROLES`) are never reported. `extensions`: extensions to report besides the ones installed in a schema in
-    scope (e.g. the source's `extensions:`, which often live in the platform `extensions`
+    `roles:`); platform roles (`platform.PLATFORM_ROLES`) are never reported.
+    `extensions`: extensions to report besides the ones installed in a schema in scope
+    (e.g. the source's `extensions:`, which often live in the platform `extensions`
     schema). Extension-owned objects are always left out.
+
+    A failing read raises DatabaseError.
 
     Texts are PostgreSQL's printed forms: format_type, pg_get_expr, pg_get_constraintdef
     (inside `CHECK (...)`), pg_get_indexdef per column, pg_get_viewdef(oid, true),
     pg_get_functiondef, pg_get_triggerdef. Indexes that back a primary key or unique
     constraint belong to the constraint and are not in Table.indexes.
     """
+    import psycopg
+
+    from ..errors import DatabaseError
+
+    if isinstance(schemas, str):
+        schemas = [schemas]
+    try:
+        scope_rows, rows = _read_rows(conn, schemas, roles, extensions)
+    except psycopg.Error as e:
+        raise DatabaseError(f"reading the database catalog failed: {e}") from e
+    return _assemble(scope_rows, rows)
+
+
+def _read_rows(conn, schemas, roles, extensions) -> tuple[list[dict], dict[str, list[dict]]]:
+    """Run every catalog query in one snapshot; the rows of each, by query name."""
     with _catalog_snapshot(conn):
         scope_rows = run_query(
             conn, "schemas", {"schemas": None if schemas is None else list(schemas), "excluded": excluded_schemas()}
@@ -76,7 +94,7 @@ def inspect_catalog(
         rows["extensions"] = run_query(conn, "extensions", {"schemas": scope, "extensions": list(extensions)})
         wanted_roles = _roles_in_use(rows, roles)
         rows["roles"] = run_query(conn, "roles", {"roles": wanted_roles}) if wanted_roles else []
-    return _assemble(scope_rows, rows)
+    return scope_rows, rows
 
 
 def inspect_row_estimates(conn, schemas: Sequence[str]) -> dict[str, int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+from ..errors import DatabaseError
+
 
 @cache
 def load_query(name: str) -> str:
@@ -13,9 +15,14 @@ def load_query(name: str) -> str:
 
 
 def run_query(conn, name: str, params: dict) -> list[dict]:
-    """Run one catalog query and return its rows as dicts (column name -> value)."""
+    """Run one catalog query and return its rows as dicts (column name -> value).
+    A failure becomes a DatabaseError naming the query."""
+    import psycopg
     from psycopg.rows import dict_row
 
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(load_query(name), params)
-        return cur.fetchall()
+    try:
+        with conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(load_query(name), params)
+            return cur.fetchall()
+    except psycopg.Error as e:
+        raise DatabaseError(f"reading {name} from the database catalog failed: {e}") from e

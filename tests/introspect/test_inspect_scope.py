@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 from psycopg.pq import TransactionStatus
 
 from roseram_schema.introspect import catalog_fingerprint, inspect_catalog, inspect_row_estimates
@@ -17,7 +18,13 @@ def test_platform_schemas_and_extension_objects_are_left_out(db_conn):
     db_conn.execute("CREATE SCHEMA roseram_schema")
     db_conn.execute("CREATE TABLE roseram_schema.history (id int)")
     db_conn.execute("CREATE TABLE public.kv (id int PRIMARY KEY, data public.hstore)")
+    # a grant on an extension's function must not pull its grantee in as a role
+    db_conn.execute(
+        "DO $$ BEGIN CREATE ROLE roseram_test_ext_user; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    db_conn.execute("GRANT EXECUTE ON FUNCTION public.akeys(public.hstore) TO roseram_test_ext_user")
     catalog = inspect_catalog(db_conn)
+    assert catalog.roles == ()
     assert [s.name for s in catalog.schemas] == ["public"]
     assert [t.key for t in catalog.tables] == ["public.kv"]
     # hstore's own functions and type live in public but belong to the extension
@@ -40,6 +47,7 @@ def test_explicit_schema_list_is_read_exactly(every_kind_conn):
     only_app = inspect_catalog(every_kind_conn, ["app"])
     assert [s.name for s in only_app.schemas] == ["app"]
     assert {t.schema for t in only_app.tables} == {"app"}
+    assert inspect_catalog(every_kind_conn, "app") == only_app
     nothing = inspect_catalog(every_kind_conn, ["does_not_exist"])
     assert nothing.schemas == () and nothing.tables == ()
     # platform schemas are read when named explicitly (e.g. to look at auth.users)
@@ -123,3 +131,18 @@ def test_row_estimates(db_conn):
     assert estimates["public.fresh"] > 0
     assert estimates["public.parts"] == 400
     assert "public.parts1" not in estimates
+
+
+
+def test_a_failing_catalog_read_is_a_database_error(db_conn):
+    from roseram_schema.errors import DatabaseError
+    from roseram_schema.introspect.queries import run_query
+
+    with pytest.raises(DatabaseError, match="reading roles from the database catalog failed"):
+        run_query(db_conn, "roles", {"roles": "not an array"})
+    db_conn.execute("BEGIN")
+    with pytest.raises(psycopg.Error):
+        db_conn.execute("SELECT * FROM does_not_exist")
+    # the caller's transaction is aborted: the read fails, as a DatabaseError
+    with pytest.raises(DatabaseError, match="reading the database catalog failed"):
+        inspect_catalog(db_conn)

@@ -1,7 +1,8 @@
 -- Privileges granted on schemas, tables, views and functions in scope, one row per
 -- (object, grantee, privilege). A NULL ACL means the built-in default (acldefault), so a
 -- function nobody touched still shows EXECUTE for PUBLIC. The owner's own privileges are
--- implicit and left out. Grantee oid 0 is PUBLIC.
+-- implicit and left out. Grantee oid 0 is PUBLIC. Extension-owned objects are left out, so
+-- their grants do not pull roles into the catalog.
 WITH objects AS (
   SELECT 'schema' AS kind, n.nspname::text AS schema, NULL::text AS name, n.nspowner AS owner,
          coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner)) AS acl
@@ -15,6 +16,10 @@ WITH objects AS (
   WHERE c.relkind IN ('r', 'p', 'v', 'm')
     AND NOT c.relispartition
     AND n.nspname = ANY (%(schemas)s::text[])
+    AND NOT EXISTS (
+      SELECT FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+        AND d.objid = c.oid AND d.deptype = 'e')
   UNION ALL
   SELECT 'function', n.nspname,
          p.proname || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', p.proowner,
@@ -23,6 +28,10 @@ WITH objects AS (
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   WHERE p.prokind IN ('f', 'p')
     AND n.nspname = ANY (%(schemas)s::text[])
+    AND NOT EXISTS (
+      SELECT FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+        AND d.objid = p.oid AND d.deptype = 'e')
 )
 SELECT o.kind,
        o.schema,
