@@ -52,19 +52,42 @@ def read_target_catalog(db_url: str):
 
 
 def build_schema(conn, catalog) -> None:
-    """Apply the compiled statements of `catalog` to the (scratch) connection."""
+    """Apply the compiled statements of `catalog` to the (scratch) connection.
+
+    One round trip for the whole script; only when it fails is it replayed statement by
+    statement, to name the object (and source line) that failed.
+    """
     import psycopg
 
     from ..compile import compile_statements
 
+    statements = compile_statements(catalog)
     # like pg_dump: function bodies may name functions created later in the script
     conn.execute("SET check_function_bodies = off")
-    for statement in compile_statements(catalog):
-        try:
-            conn.execute(statement.sql)
-        except psycopg.Error as exc:
-            where = f" ({statement.origin})" if statement.origin else ""
-            raise DatabaseError(f"building {statement.obj}{where} in the scratch database failed: {exc}") from exc
+    conn.execute("SET client_min_messages = warning")
+    for statement in statements:
+        if not statement.transactional:
+            _apply_one(conn, statement)
+    script = ";\n".join(s.sql for s in statements if s.transactional)
+    try:
+        with conn.transaction():
+            conn.execute(script)
+        return
+    except psycopg.Error:
+        pass
+    for statement in statements:
+        if statement.transactional:
+            _apply_one(conn, statement)
+
+
+def _apply_one(conn, statement) -> None:
+    import psycopg
+
+    try:
+        conn.execute(statement.sql)
+    except psycopg.Error as exc:
+        where = f" ({statement.origin})" if statement.origin else ""
+        raise DatabaseError(f"building {statement.obj}{where} in the scratch database failed: {exc}") from exc
 
 
 def load_spec(project):
@@ -85,21 +108,39 @@ def load_spec(project):
 
 
 def verify_project(project_dir: Path, db_url: str | None, dev_url: str):
-    """Build the scratch database and run the checker; returns the Report."""
+    """Build the scratch database and run the checker; returns the Report (with the time
+    each phase took in `report.timings`)."""
+    import time
+
     import psycopg
 
     from ..platform import ensure_platform
     from ..source import load_project
     from ..verify.checker import check_database
 
+    clock = time.perf_counter()
+    timings = {}
+
+    def lap(name):
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
     project = load_project(Path(project_dir))
     spec = load_spec(project)
     catalog = read_target_catalog(db_url) if db_url else project.catalog
+    lap("load")
     with scratch_database(dev_url) as url:
+        lap("create_database")
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
             build_schema(conn, catalog)
+            lap("build_schema")
             report = check_database(conn, spec, url=url)
+            lap("check")
+    lap("drop_database")
+    report.timings = timings
     if not db_url:
         report.findings = locate_findings(report.findings, project.catalog)
     return report

@@ -33,6 +33,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
     world: World | None = None
+    timings: dict = field(default_factory=dict)  # phase -> seconds (run_verify)
 
     @property
     def probes(self) -> int:
@@ -122,6 +123,11 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
         findings=findings,
         world=world,
     )
+    if report.failed:
+        from .blame import blame_leaks
+
+        blame_leaks(conn, report)
+        report.findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f.severity], f.location, f.id))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -37,6 +37,7 @@ def summary_dict(report: Report) -> dict:
         "error_findings": sum(1 for f in report.findings if f.severity == "error"),
         "ok": report.ok,
         "seconds": round(report.seconds, 3),
+        "timings": dict(report.timings),
     }
 
 
