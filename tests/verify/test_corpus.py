@@ -73,10 +73,17 @@ def test_every_broken_case_fails(reports, name):
 def test_failures_name_rows_a_person_understands(reports):
     cell = next(c for c in reports["self_compare"].cells
                 if (c.table, c.persona, c.command) == ("public.sites", "bob", "insert"))
-    assert cell.details == ["inserts rows outside the contract: tenant A"]
+    assert cell.details == ["inserts rows outside the contract: tenant A",
+                            "tenant A let through by policy 'sites_insert'"]
     handoff = next(c for c in reports["update_handoff"].cells
                    if (c.table, c.persona, c.command) == ("public.chat_messages", "alice", "update"))
     assert any("UPDATE moved row alice to outsider" in d for d in handoff.details)
+
+
+def test_widening_policy_is_named(reports):
+    widens = [f for f in reports["permissive_widen"].findings if f.id == "policy-widens"]
+    assert [f.location for f in widens] == ["public.pages"]
+    assert "'pages_shared'" in widens[0].message
 
 
 def test_recursion_is_reported_once_per_table(reports):
