@@ -33,8 +33,15 @@ def diff_tables(current: Catalog, desired: Catalog) -> list[Change]:
     old = {t.key: t for t in current.tables}
     new = {t.key: t for t in desired.tables}
     changes: list[Change] = []
-    for key in sorted(old.keys() - new.keys()):
-        changes.append(DropTable(old[key].schema, old[key].name, old[key]))
+    dropped = old.keys() - new.keys()
+    for key in sorted(dropped):
+        t = old[key]
+        # foreign keys between dropped tables go first, so the tables can be dropped in
+        # any order (even when they reference each other)
+        for fk in t.foreign_keys:
+            if f"{fk.ref_schema}.{fk.ref_table}" in dropped:
+                changes.append(DropConstraint(t.schema, t.name, fk))
+        changes.append(DropTable(t.schema, t.name, t))
     for key in sorted(new):
         if key in old:
             changes += diff_table(old[key], new[key])

@@ -18,7 +18,9 @@ _TEXTUAL = ("text", "character varying", "varchar")
 
 def rows_text(rows: int | None) -> str:
     """"~1,234 rows" for an estimate, "rows unknown" without one."""
-    return "rows unknown" if rows is None else f"~{rows:,} rows"
+    if rows is None:
+        return "rows unknown"
+    return "no rows" if rows <= 0 else f"~{rows:,} rows"
 
 
 def lock_hazard(table: str, rows: int | None, what: str) -> list[Hazard]:

@@ -73,11 +73,15 @@ _PHASES = {
     "SetForceRowSecurity": 241,
     "Grant": 250,
     "SetComment": 260,
+    # a function nothing will use any more goes last: policies, defaults and views that
+    # stop using it are altered late in the plan, and it must outlive them
+    "DropFunction+": 270,
 }
 
 
-def phase_of(change: ch.Change) -> int:
-    """The phase of a change (see _PHASES for the reasons)."""
+def phase_of(change: ch.Change, recreated: bool = False) -> int:
+    """The phase of a change (see _PHASES for the reasons). `recreated`: a DropFunction
+    whose function is created again by the same plan (it must go before the create)."""
     name = change.kind
     if isinstance(change, ch.SetRowSecurity) and not change.enabled:
         name = "SetRowSecurity-"
@@ -87,6 +91,8 @@ def phase_of(change: ch.Change) -> int:
         name = "AlterColumnIdentity-"
     elif isinstance(change, ch.DropConstraint) and isinstance(change.constraint, ForeignKey):
         name = "DropConstraint-fk"
+    elif isinstance(change, ch.DropFunction) and not recreated:
+        name = "DropFunction+"
     elif isinstance(change, ch.AddConstraint):
         name = "AddConstraint-" + {
             PrimaryKey: "pk", UniqueConstraint: "unique", CheckConstraint: "check", ForeignKey: "fk",
@@ -181,6 +187,10 @@ def _routine_edges(changes, edges) -> None:
             edges.add((funcs[c.trigger.function], i))
         if isinstance(c, ch.DropTrigger) and c.trigger.function in drops:
             edges.add((i, drops[c.trigger.function]))
+    # a function dropped and created again (new result type): the drop goes first
+    for key, i in drops.items():
+        if key in funcs:
+            edges.add((i, funcs[key]))
 
 
 def order_changes(changes: list[ch.Change], current: Catalog, desired: Catalog) -> list[int]:
@@ -195,7 +205,8 @@ def order_changes(changes: list[ch.Change], current: Catalog, desired: Catalog) 
     except CycleError as exc:
         cycle = " -> ".join(changes[i].describe() for i in exc.args[1])
         raise PlanCycleError(f"the plan has a dependency cycle: {cycle}") from None
-    key = lambda i: (phase_of(changes[i]), i)  # noqa: E731
+    created = {c.key for c in changes if isinstance(c, ch.CreateFunction)}
+    key = lambda i: (phase_of(changes[i], changes[i].key in created), i)  # noqa: E731
     ready = [key(i) for i in graph.get_ready()]
     heapq.heapify(ready)
     order: list[int] = []

@@ -93,7 +93,7 @@ def _create_table(c: ch.CreateTable, ctx) -> list[Step]:
 
 def _drop_table(c: ch.DropTable, ctx) -> list[Step]:
     rows = ctx.rows(c.table_key)
-    hazards = [Hazard("deletes_data", f"drops table {c.table_key} and its {rows_text(rows)}")]
+    hazards = [Hazard("deletes_data", f"drops table {c.table_key} ({rows_text(rows)})")]
     return [Step(ddl.drop_table(c.definition, if_exists=True), hazards=tuple(hazards))]
 
 

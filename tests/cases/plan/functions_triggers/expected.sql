@@ -6,9 +6,6 @@ SET LOCAL check_function_bodies = off;
 -- drop trigger 'notes_stamp' on public.notes (schema/public/functions.sql:12:1)
 DROP TRIGGER IF EXISTS notes_stamp ON public.notes;
 
--- drop function public.old_helper()
-DROP FUNCTION IF EXISTS public.old_helper();
-
 -- create function public.first_note() (schema/public/functions.sql:10:1)
 CREATE OR REPLACE FUNCTION public.first_note() RETURNS text LANGUAGE sql STABLE AS $$ SELECT body FROM public.notes ORDER BY id LIMIT 1 $$;
 
@@ -23,5 +20,8 @@ $$;
 -- create trigger 'notes_stamp' on public.notes (schema/public/functions.sql:12:1)
 CREATE TRIGGER notes_stamp BEFORE INSERT OR UPDATE ON public.notes
 FOR EACH ROW EXECUTE FUNCTION public.stamp();
+
+-- drop function public.old_helper()
+DROP FUNCTION IF EXISTS public.old_helper();
 
 COMMIT;

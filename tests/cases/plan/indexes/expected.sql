@@ -10,7 +10,7 @@ DROP INDEX IF EXISTS public.events_kind_idx;
 DROP INDEX IF EXISTS public.events_old_idx;
 
 -- create index public.empty_log_note_idx on public.empty_log (note) (schema/public/empty_log.yaml:5:5)
--- hazard: builds_index: builds public.empty_log_note_idx on public.empty_log (~0 rows), blocking writes while it builds
+-- hazard: builds_index: builds public.empty_log_note_idx on public.empty_log (no rows), blocking writes while it builds
 CREATE INDEX IF NOT EXISTS empty_log_note_idx ON public.empty_log (note);
 
 COMMIT;

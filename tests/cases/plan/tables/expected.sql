@@ -4,7 +4,7 @@ BEGIN;
 SET LOCAL check_function_bodies = off;
 
 -- drop table public.obsolete
--- hazard: deletes_data (blocking): drops table public.obsolete and its ~3 rows
+-- hazard: deletes_data (blocking): drops table public.obsolete (~3 rows)
 DROP TABLE IF EXISTS public.obsolete;
 
 -- rename table public.settings to user_settings (schema/public/user_settings.yaml:1:1)
