@@ -168,6 +168,11 @@ def run_verify(project_dir, db_url, dev_url, fmt="text", infer=False, emit_pgtap
 
     report = verify_project(Path(project_dir), db_url, dev_url)
     console = Console(stderr=True)
+    # the matrix is one row per table: never let a narrow (or absent) terminal fold it
+    longest = max([len(k) for k in (*report.tables, *report.views)] or [10]) + 9
+    needed = longest + sum(max(len(p), 4) + 3 for p in report.personas)
+    if console.width < needed:
+        console = Console(stderr=True, width=needed)
     if infer:
         from ..verify.infer import infer_contracts
 
