@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from .. import ddl
 from .. import changes as ch
-from ..model import Catalog, CheckConstraint, ForeignKey, Grant as GrantModel, Table, View, quote_ident
+from ..model import Catalog, CheckConstraint, ForeignKey, Table, View, quote_ident
 from .access import access_changes, policy_commands
 from .hazards import adds_with_rewrite, lock_hazard, rows_text, type_change_effects
 from .model import Hazard

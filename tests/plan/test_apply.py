@@ -15,7 +15,6 @@ import pytest
 from roseram_schema.apply import apply_plan
 from roseram_schema.errors import DatabaseError, FingerprintMismatch, HazardBlocked
 from roseram_schema.plan import Plan, PlanStatement, build_plan, managed_fingerprint, plan_to_json
-from roseram_schema.platform import ensure_platform
 
 from .dbutil import catalog_from_sql, history_rows, inspect_url, run_sql
 

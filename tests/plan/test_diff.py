@@ -14,7 +14,6 @@ from roseram_schema.model import (
     Grant,
     Index,
     Partition,
-    Policy,
     Schema,
     Table,
     UniqueConstraint,

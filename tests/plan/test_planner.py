@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 
 from roseram_schema.model import CheckConstraint, Column, ForeignKey, Grant, Index, PrimaryKey, Table, build_catalog
-from roseram_schema.plan import Hazard, Plan, PlanFormatError, build_plan, plan_from_json, plan_to_json
+from roseram_schema.plan import Plan, PlanFormatError, build_plan, plan_from_json, plan_to_json
 from roseram_schema.render import render_drift, render_plan, rich_plan
 from roseram_schema.diff import diff_catalogs
 
-from .catalogs import base_catalog, projects_table, stats_view, tasks_table
+from .catalogs import base_catalog, projects_table, tasks_table
 
 
 def position(plan: Plan, change: str, obj: str, nth: int = 0) -> int:
