@@ -126,10 +126,9 @@ def _catalog_snapshot(conn):
         else:
             previous = conn.execute("SELECT pg_catalog.current_setting('search_path')").fetchone()[0]
             conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (previous,))
+            yield
+            # after an error the savepoint's rollback restores the setting by itself
+            conn.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (previous,))
 
 
 def _roles_in_use(rows: dict, requested: Sequence[str]) -> list[str]:
