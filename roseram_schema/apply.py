@@ -10,7 +10,9 @@
    instead of queueing every other query behind its lock.
 5. Every transactional statement and the history row run in ONE transaction: on any
    error it rolls back and the database and history are as before (a killed process too:
-   PostgreSQL rolls back what was never committed).
+   PostgreSQL rolls back what was never committed). The one exception: new enum values
+   are committed just before, because PostgreSQL will not let the same transaction use
+   them (plan.model.FIRST_CHANGES); they are additive and re-runnable.
 6. Then the statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY), each
    re-runnable: an INVALID index left by an interrupted earlier build is dropped first,
    and IF NOT EXISTS skips a finished one.
@@ -112,6 +114,7 @@ def apply_plan(
                     "make a new plan"
                 )
             _set_timeouts(conn, lock_timeout, statement_timeout)
+            _run_first(conn, plan, progress)
             history_id = _run_transaction(conn, plan, progress)
             _run_outside(conn, plan, progress)
             return ApplyResult("applied", len(plan.statements), history_id)
@@ -151,6 +154,24 @@ def _failure(n: int, total: int, s: PlanStatement, exc: Exception) -> DatabaseEr
     )
 
 
+def _run_first(conn, plan: Plan, progress: Progress | None) -> None:
+    """Enum values, committed before the main transaction (see plan.model.FIRST_CHANGES)."""
+    import psycopg
+
+    first = plan.first_statements
+    if not first:
+        return
+    total = len(plan.statements)
+    with conn.transaction():
+        for n, s in enumerate(first, 1):
+            try:
+                conn.execute(s.sql)
+            except psycopg.Error as exc:
+                raise _failure(n, total, s, exc) from exc
+            if progress:
+                progress(n, total, s)
+
+
 def _run_transaction(conn, plan: Plan, progress: Progress | None) -> int:
     import psycopg
 
@@ -158,13 +179,14 @@ def _run_transaction(conn, plan: Plan, progress: Progress | None) -> int:
 
     total = len(plan.statements)
     inside = plan.transactional_statements
+    offset = len(plan.first_statements)
     n = 0
     try:
         with conn.transaction():
             # function bodies are checked when called, not when created: a body may name a
             # table that is created later in the same plan
             conn.execute("SET LOCAL check_function_bodies = off")
-            for n, s in enumerate(inside, 1):
+            for n, s in enumerate(inside, offset + 1):
                 try:
                     conn.execute(s.sql)
                 except psycopg.Error as exc:
@@ -181,7 +203,7 @@ def _run_outside(conn, plan: Plan, progress: Progress | None) -> None:
     import psycopg
 
     total = len(plan.statements)
-    done = len(plan.transactional_statements)
+    done = len(plan.first_statements) + len(plan.transactional_statements)
     for n, s in enumerate(plan.non_transactional_statements, done + 1):
         try:
             if s.change == "CreateIndex":

@@ -21,6 +21,11 @@ HAZARD_NAMES = (
     "changes_access",
 )
 BLOCKING_HAZARDS = frozenset({"deletes_data"})
+# Changes committed in a transaction of their own before the main one: PostgreSQL refuses
+# to use an enum value added in the same transaction ("unsafe use of new value"), and a
+# plan often adds a value and uses it (a default, a check). Adding a value is additive and
+# re-runnable (IF NOT EXISTS), so it is the one thing that may stay if the main part fails.
+FIRST_CHANGES = frozenset({"AddEnumValue"})
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,14 @@ class Plan:
         return not self.statements
 
     @property
+    def first_statements(self) -> tuple[PlanStatement, ...]:
+        """Statements committed before the main transaction (enum values, see FIRST_CHANGES)."""
+        return tuple(s for s in self.statements if s.transactional and s.change in FIRST_CHANGES)
+
+    @property
     def transactional_statements(self) -> tuple[PlanStatement, ...]:
-        """The statements that run together in the one transaction."""
-        return tuple(s for s in self.statements if s.transactional)
+        """The statements that run together in the one main transaction."""
+        return tuple(s for s in self.statements if s.transactional and s.change not in FIRST_CHANGES)
 
     @property
     def non_transactional_statements(self) -> tuple[PlanStatement, ...]:

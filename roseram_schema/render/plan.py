@@ -34,6 +34,7 @@ def render_plan_sql(plan: Plan) -> str:
     as `-- hazard:` comments, the CONCURRENTLY statements after COMMIT."""
     return environment().get_template("plan.sql.j2").render(
         plan=plan,
+        first=plan.first_statements,
         inside=plan.transactional_statements,
         outside=plan.non_transactional_statements,
     )

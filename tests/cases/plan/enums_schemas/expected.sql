@@ -1,4 +1,18 @@
--- roseram-schema plan: 8 statement(s)
+-- roseram-schema plan: 9 statement(s)
+-- new enum values are committed first: PostgreSQL does not let the transaction that adds a value use it
+BEGIN;
+
+-- add value 'very happy' to enum public.mood (project.yaml:8:3)
+ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'very happy' BEFORE 'happy';
+
+-- add value 'neutral' to enum public.mood (project.yaml:8:3)
+ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'neutral' AFTER 'happy';
+
+-- add value 'angry' to enum public.mood (project.yaml:8:3)
+ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'angry' AFTER 'sad';
+
+COMMIT;
+
 BEGIN;
 -- function bodies are checked when they run, not when created: they may name tables created later in this script
 SET LOCAL check_function_bodies = off;
@@ -18,15 +32,6 @@ $roseram$;
 -- create enum shop.status (open, closed) (project.yaml:9:3)
 CREATE TYPE shop.status AS ENUM ('open', 'closed');
 
--- add value 'very happy' to enum public.mood (project.yaml:8:3)
-ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'very happy' BEFORE 'happy';
-
--- add value 'neutral' to enum public.mood (project.yaml:8:3)
-ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'neutral' AFTER 'happy';
-
--- add value 'angry' to enum public.mood (project.yaml:8:3)
-ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'angry' AFTER 'sad';
-
 -- create table shop.orders (schema/shop/orders.yaml:1:1)
 CREATE TABLE IF NOT EXISTS shop.orders (
     id integer NOT NULL,
@@ -34,6 +39,9 @@ CREATE TABLE IF NOT EXISTS shop.orders (
     email text,
     CONSTRAINT orders_pkey PRIMARY KEY (id)
 );
+
+-- set default of public.people.mood to 'neutral'::public.mood (was no default) (schema/public/people.yaml:3:3)
+ALTER TABLE public.people ALTER COLUMN mood SET DEFAULT 'neutral';
 
 -- set comment on schema shop (project.yaml:3:5)
 COMMENT ON SCHEMA shop IS 'the shop';
