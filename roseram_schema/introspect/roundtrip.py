@@ -10,7 +10,7 @@ through one more round trip than our normalized source, and would differ forever
 
 The approach: only texts that differ are looked at, so the no-change case costs nothing
 (no connection at all). For each differing pair (check expression, policy USING / WITH
-CHECK, column default, view query) both texts are put through the printer again in a
+CHECK, column default, generation expression, partial-index predicate, view query) both texts are put through the printer again in a
 scratch database holding the desired schema, round after round, until they are equal
 (then it is the same object: the live text is replaced by the desired one, and the diff
 sees no change) or both stop changing (then they really differ and are left alone). A
@@ -37,8 +37,9 @@ _PROBE = "roseram_roundtrip_probe"
 class TextPair:
     """One text that differs between live and desired: where it lives and both versions.
 
-    kind: "check", "default", "using", "with_check" or "view"; table: "schema.name" of the
-    table (or view); name: constraint, column or policy name ("" for a view).
+    kind: "check", "default", "generated", "where" (partial index predicate), "using",
+    "with_check" or "view"; table: "schema.name" of the table (or view); name:
+    constraint, column, index or policy name ("" for a view).
     """
 
     kind: str
@@ -49,8 +50,9 @@ class TextPair:
 
 
 def differing_texts(live: Catalog, desired: Catalog) -> tuple[TextPair, ...]:
-    """Every check, default, policy expression and view query present on both sides with
-    a different text (same object otherwise: same column type, same policy command)."""
+    """Every check, default, generation expression, partial-index predicate, policy
+    expression and view query present on both sides with a different text (same object
+    otherwise: same column type, same policy command)."""
     pairs: list[TextPair] = []
     desired_tables = {t.key: t for t in desired.tables}
     for lt in live.tables:
@@ -74,8 +76,17 @@ def _table_pairs(lt: Table, dt: Table) -> list[TextPair]:
             pairs.append(TextPair("check", lt.key, c.name, c.expression, d.expression))
     for c in lt.columns:
         d = dt.column(c.name)
-        if d is not None and d.type == c.type and c.default and d.default and c.default != d.default:
+        if d is None or d.type != c.type:
+            continue
+        if c.default and d.default and c.default != d.default:
             pairs.append(TextPair("default", lt.key, c.name, c.default, d.default))
+        if c.generated and d.generated and c.generated != d.generated:
+            pairs.append(TextPair("generated", lt.key, c.name, c.generated, d.generated))
+    indexes = {i.name: i for i in dt.indexes}
+    for i in lt.indexes:
+        d = indexes.get(i.name)
+        if d is not None and i.where and d.where and i.where != d.where:
+            pairs.append(TextPair("where", lt.key, i.name, i.where, d.where))
     policies = {p.name: p for p in dt.policies}
     for p in lt.policies:
         d = policies.get(p.name)
@@ -105,7 +116,7 @@ class RoundTripper:
             with self.conn.transaction(force_rollback=True):
                 self.conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
                 return getattr(self, f"_{pair.kind}")(pair, text)
-        except psycopg.Error:
+        except (psycopg.Error, LookupError):
             return None
 
     def _relation(self, key: str) -> str:
@@ -134,6 +145,39 @@ class RoundTripper:
             " JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
             " WHERE d.adrelid = %s::regclass AND a.attname = %s",
             (rel, pair.name),
+        ).fetchone()
+        return row[0]
+
+    def _generated(self, pair: TextPair, text: str) -> str:
+        rel = self._relation(pair.table)
+        table = self.catalog.table(pair.table)
+        column = table.column(pair.name) if table else None
+        if column is None:
+            raise LookupError(pair.name)
+        self.conn.execute(f"ALTER TABLE {rel} ADD COLUMN {_PROBE} {column.type} GENERATED ALWAYS AS ({text}) STORED")
+        row = self.conn.execute(
+            "SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef d"
+            " JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+            " WHERE d.adrelid = %s::regclass AND a.attname = %s",
+            (rel, _PROBE),
+        ).fetchone()
+        return row[0]
+
+    def _where(self, pair: TextPair, text: str) -> str:
+        from ..model import quote_ident
+
+        rel = self._relation(pair.table)
+        table = self.catalog.table(pair.table)
+        if table is None or not table.columns:
+            raise LookupError(pair.table)
+        # any key will do: only the predicate is read back
+        key = quote_ident(table.columns[0].name)
+        schema = pair.table.partition(".")[0]
+        self.conn.execute(f"CREATE INDEX {_PROBE} ON {rel} ({key}) WHERE {text}")
+        row = self.conn.execute(
+            "SELECT pg_catalog.pg_get_expr(i.indpred, i.indrelid) FROM pg_catalog.pg_index i"
+            " WHERE i.indexrelid = %s::regclass",
+            (f"{quote_ident(schema)}.{_PROBE}",),
         ).fetchone()
         return row[0]
 
@@ -207,7 +251,15 @@ def _adopt_in_table(t: Table, pairs) -> Table:
     return replace(
         t,
         checks=tuple(replace(c, expression=texts.get(("check", c.name), c.expression)) for c in t.checks),
-        columns=tuple(replace(c, default=texts.get(("default", c.name), c.default)) for c in t.columns),
+        columns=tuple(
+            replace(
+                c,
+                default=texts.get(("default", c.name), c.default),
+                generated=texts.get(("generated", c.name), c.generated),
+            )
+            for c in t.columns
+        ),
+        indexes=tuple(replace(i, where=texts.get(("where", i.name), i.where)) for i in t.indexes),
         policies=tuple(
             replace(
                 p,
@@ -246,7 +298,8 @@ def renormalize_texts(
     """`live` with every text that differs from `desired` only by PostgreSQL's printer
     round trips replaced by the desired text (see the module docstring for the approach).
 
-    When no check, default, policy expression or view query differs, `live` is returned
+    When no check, default, generation expression, index predicate, policy expression
+    or view query differs, `live` is returned
     as it is without connecting anywhere. Otherwise a scratch database is built on the
     server of `dev_url` (platform stand-in + compile_statements of `source` when given,
     which is exactly what normalize_catalog built, else of `desired`), the pairs are

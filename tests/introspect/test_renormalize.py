@@ -6,7 +6,7 @@ import psycopg
 
 from roseram_schema.errors import Origin
 from roseram_schema.introspect.roundtrip import differing_texts
-from roseram_schema.model import CheckConstraint, Column, Policy, PrimaryKey, Schema, Table, View, build_catalog
+from roseram_schema.model import CheckConstraint, Column, Index, Policy, PrimaryKey, Schema, Table, View, build_catalog
 from roseram_schema.normalize import inspect_like_source, normalize_catalog, renormalize_texts
 from roseram_schema.platform import ensure_platform
 
@@ -23,7 +23,9 @@ def source():
                 columns=(
                     Column("id", "int", nullable=False),
                     Column("theme", "varchar(20)", default="'light'"),
+                    Column("is_light", "boolean", generated="theme IN ('light', 'dark')"),
                 ),
+                indexes=(Index("prefs_themed_idx", ("id",), where="theme IN ('light', 'dark')"),),
                 primary_key=PrimaryKey("prefs_pkey", ("id",)),
                 checks=(
                     CheckConstraint("prefs_theme_check", "theme IN ('light', 'dark')"),
@@ -44,12 +46,15 @@ FROM_PRINTED_TEXT = """
 CREATE TABLE public.prefs (
   id integer NOT NULL PRIMARY KEY,
   theme character varying(20) DEFAULT 'light'::character varying,
+  is_light boolean GENERATED ALWAYS AS (((theme)::text = ANY ((ARRAY['light'::character varying, 'dark'::character varying])::text[]))) STORED,
   CONSTRAINT prefs_theme_check CHECK (((theme)::text = ANY ((ARRAY['light'::character varying, 'dark'::character varying])::text[]))),
   CONSTRAINT prefs_len_check CHECK ((length((theme)::text) > 2))
 );
 CREATE POLICY themed ON public.prefs
   USING (((theme)::text = ANY ((ARRAY['light'::character varying, 'dark'::character varying])::text[])));
 ALTER TABLE public.prefs ENABLE ROW LEVEL SECURITY;
+CREATE INDEX prefs_themed_idx ON public.prefs (id)
+  WHERE ((theme)::text = ANY ((ARRAY['light'::character varying, 'dark'::character varying])::text[]));
 CREATE VIEW public.light AS
  SELECT id FROM public.prefs
   WHERE ((theme)::text = ANY ((ARRAY['light'::character varying, 'dark'::character varying])::text[]));
@@ -64,7 +69,14 @@ def test_second_round_trip_texts_settle_and_real_differences_stay(pg_server, db_
         live = inspect_like_source(conn, source())
     # the printer is not a fixpoint: the live texts really differ before settling
     kinds = sorted((p.kind, p.name) for p in differing_texts(live, desired))
-    assert kinds == [("check", "prefs_len_check"), ("check", "prefs_theme_check"), ("using", "themed"), ("view", "")]
+    assert kinds == [
+        ("check", "prefs_len_check"),
+        ("check", "prefs_theme_check"),
+        ("generated", "is_light"),
+        ("using", "themed"),
+        ("view", ""),
+        ("where", "prefs_themed_idx"),
+    ]
     settled = renormalize_texts(pg_server.base_url, live, desired)
     live_t, desired_t = settled.table("public.prefs"), desired.table("public.prefs")
     checks = {c.name: c.expression for c in live_t.checks}
@@ -72,6 +84,8 @@ def test_second_round_trip_texts_settle_and_real_differences_stay(pg_server, db_
     assert checks["prefs_theme_check"] == wanted["prefs_theme_check"]
     assert checks["prefs_len_check"] != wanted["prefs_len_check"]
     assert live_t.policies == desired_t.policies
+    assert live_t.column("is_light") == desired_t.column("is_light")
+    assert live_t.indexes == desired_t.indexes
     assert settled.views == desired.views
     assert [(p.kind, p.name) for p in differing_texts(settled, desired)] == [("check", "prefs_len_check")]
 
