@@ -299,8 +299,8 @@ def renormalize_texts(
     round trips replaced by the desired text (see the module docstring for the approach).
 
     When no check, default, generation expression, index predicate, policy expression
-    or view query differs, `live` is returned
-    as it is without connecting anywhere. Otherwise a scratch database is built on the
+    or view query differs, `live` is returned as it is without connecting anywhere.
+    Otherwise a scratch database is built on the
     server of `dev_url` (platform stand-in + compile_statements of `source` when given,
     which is exactly what normalize_catalog built, else of `desired`), the pairs are
     settled there, and it is dropped again. Should that build fail, nothing can be
