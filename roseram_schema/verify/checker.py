@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 from ..lint.findings import Finding
 from ..platform import is_platform_schema
-from .anchors import Anchors, derive_anchors
+from .anchors import derive_anchors
 from .facts import read_facts
-from .probes import ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts, row_attempts
-from .spec import COMMANDS
+from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
+                     row_attempts, view_sql)
 from .runner import install_runner, install_touch_triggers, read_privileges, run_as
 from .seed import World, build_world, fk_order, insert_sql
-from .spec import Spec
+from .spec import COMMANDS, Spec
 
 
 @dataclass
@@ -190,8 +190,6 @@ def probe_persona(conn, world, persona, builder, attempts, tables, views) -> lis
 def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list[Cell]:
     """Select every view as the persona; a returned key of a row the persona cannot select
     from its own table is a leak."""
-    from .probes import view_sql
-
     if not views:
         return []
     visible: dict[str, set] = {}

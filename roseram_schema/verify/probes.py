@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from ..model import Table, View, quote_ident, quote_literal
 from .categories import allowed
 from .runner import Outcome
-from .seed import NEW_TENANT, Row, SeedGap, World, insert_sql, row_label
+from .seed import Row, SeedGap, World, insert_sql, row_label
 from .spec import Persona
 
 ALLOWED, DENIED, LEAK, BLOCKED, ERROR = "allowed", "denied", "LEAK", "BLOCKED", "ERROR"
@@ -31,6 +31,8 @@ class Cell:
     details: list[str] = field(default_factory=list)
     observations: list[tuple[Row, bool]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (sqlstate, message)
+    notes: list[str] = field(default_factory=list)  # e.g. "no INSERT privilege for anon"
+    moved: bool = False  # an UPDATE handed a row to someone outside the contract
 
     @property
     def failed(self) -> bool:
@@ -171,7 +173,7 @@ def move_attempts(world: World, persona: Persona, table: Table, row: Row) -> lis
 
 def _anchor_value(world: World, path, owner=None, tenant=None) -> dict | None:
     if path.via is None and owner is not None:
-        return {"id": world.user_ids[owner]} if False else _user_raw(world, owner)
+        return _user_raw(world, owner)
     key = path.via or world.spec.tenancy.tenants
     for r in world.rows.get(key, []):
         if (owner is None or r.owner == owner) and (tenant is None or r.tenant == tenant):
@@ -213,7 +215,7 @@ class CellBuilder:
                 except SeedGap:
                     continue
                 cell.observations.append((row, False))
-        cell.notes = [f"no {command.upper()} privilege for {role}"]  # type: ignore[attr-defined]
+        cell.notes = [f"no {command.upper()} privilege for {role}"]
 
     def observe(self, attempt: Attempt, outcome: Outcome) -> bool:
         """Record one statement's outcome; False when a batch must be retried row by row."""
@@ -253,7 +255,7 @@ class CellBuilder:
                 cell.details.append(
                     f"UPDATE moved row {attempt.row.label} to {attempt.new.label}"
                 )
-                cell.moved = True  # type: ignore[attr-defined]
+                cell.moved = True
             return True
         cell.observations.append((attempt.row, accepted))
         return True
@@ -286,13 +288,13 @@ class CellBuilder:
                 details.insert(0, f"{verb} rows outside the contract: {', '.join(leaks)}")
             if blocked:
                 details.append(f"cannot {command} rows the contract allows: {', '.join(blocked)}")
-                details.extend(getattr(cell, "notes", []))
+                details.extend(cell.notes)
             cell.details = details
             if cell.errors:
                 cell.verdict = ERROR
                 state, message = cell.errors[0]
                 cell.details.insert(0, f"{message} [{state}]")
-            elif leaks or getattr(cell, "moved", False):
+            elif leaks or cell.moved:
                 cell.verdict = LEAK
             elif blocked:
                 cell.verdict = BLOCKED

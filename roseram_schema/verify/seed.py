@@ -168,8 +168,6 @@ class World:
         users_key = self.spec.tenancy.users
         if a.kind == "users":
             put(self.ident_columns(key)[0], self.user_ids[owner])
-        if a.kind == "tenants" and tenant != NEW_TENANT:
-            self._fill_pk(table, key, label, put)
         # anchors first: they decide which parent rows the other columns follow
         same = a.owner and a.tenant and a.owner.column == a.tenant.column
         if same:
@@ -245,7 +243,9 @@ class World:
         put(column, parent.raw.get(fk.ref_columns[0]))
 
     def _parent(self, key, owner=None, tenant=None, strict=False) -> Row | None:
-        rows = [r for r in self.rows.get(key, []) if not r.public]  or self.rows.get(key, [])
+        # private parent rows first: a child row must not become public through its parent
+        rows = [r for r in self.rows.get(key, []) if not r.public] or self.rows.get(key, [])
+
         def ok(r):
             return (owner is None or r.owner == owner) and (tenant is None or r.tenant == tenant)
         match = next((r for r in rows if ok(r)), None)
@@ -253,11 +253,6 @@ class World:
             match = next((r for r in rows if tenant is None or r.tenant == tenant), None)
             match = match or (rows[0] if rows else None)
         return match
-
-    def _fill_pk(self, table, key, label, put) -> None:
-        for col in self.ident_columns(key):
-            column = table.column(col)
-            put(col, self._value(table, column, label, {}, {}))
 
     def _fill_rest(self, table: Table, key: str, label: str, values, put) -> None:
         allowed, minimum = column_rules(c.expression for c in table.checks)
@@ -293,7 +288,7 @@ class World:
         if typ == "boolean":
             return "false"
         if typ == "date":
-            return f"2024-01-01"
+            return "2024-01-01"
         if typ.startswith("timestamp"):
             return f"2024-01-01 00:00:{n % 60:02d}+00"
         if typ.startswith("time"):
