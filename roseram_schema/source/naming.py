@@ -17,8 +17,8 @@ from dataclasses import replace
 from pglast import ast
 
 from ..model import Index, Table, View
-from .relations import column_refs
-from .sqltext import parse_expression, parse_index_key
+from .relations import expression_columns
+from .sqltext import parse_index_key
 
 NAMEDATALEN = 64
 
@@ -136,10 +136,7 @@ def index_key_name(key: str) -> str:
 
 def check_column(expression: str) -> str | None:
     """The column a check names when it names exactly one (PostgreSQL's `<table>_<col>_check`)."""
-    node, _ = parse_expression(expression)
-    if node is None:
-        return None
-    names = {ref[-1] for ref in column_refs(node)}
+    names = {ref[-1] for ref in expression_columns(expression)}
     return next(iter(names)) if len(names) == 1 else None
 
 

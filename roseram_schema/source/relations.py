@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from pglast import ast
+
+from .sqltext import parse_expression
 
 
 def walk(node, skip=()) -> Iterator[ast.Node]:
@@ -67,3 +70,10 @@ def column_refs(expr: ast.Node) -> list[tuple[str, ...]]:
             if len(fields) == len(n.fields):
                 out.append(fields)
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def expression_columns(text: str) -> tuple[tuple[str, ...], ...]:
+    """column_refs of a SQL expression given as text (cached: policies repeat a lot)."""
+    node, _ = parse_expression(text)
+    return tuple(column_refs(node)) if node is not None else ()

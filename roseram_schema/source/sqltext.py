@@ -7,6 +7,7 @@ accepts exactly that kind of snippet, so "does it parse" means what PostgreSQL m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pglast import ast
 from pglast.parser import ParseError, parse_sql
@@ -21,8 +22,13 @@ class SnippetError:
     offset: int
 
 
+@lru_cache(maxsize=1 << 16)
 def _parse(prefix: str, text: str, suffix: str = ""):
-    """Parse prefix+text+suffix; a ParseError offset is returned relative to `text`."""
+    """Parse prefix+text+suffix; a ParseError offset is returned relative to `text`.
+
+    Cached: projects repeat the same types and expressions thousands of times, building
+    pglast's Python trees is the loader's main cost, and the trees are never mutated.
+    """
     sql = prefix + text + suffix
     try:
         return parse_sql(sql), None
@@ -36,6 +42,7 @@ def _parse(prefix: str, text: str, suffix: str = ""):
         return None, SnippetError(message, offset)
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_expression(text: str) -> tuple[ast.Node | None, SnippetError | None]:
     """A scalar SQL expression (a default, a check, a policy's using...)."""
     stmts, error = _parse("SELECT ", text)
@@ -59,6 +66,7 @@ def parse_expression(text: str) -> tuple[ast.Node | None, SnippetError | None]:
     return stmt.targetList[0].val, None
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_type(text: str) -> tuple[ast.TypeName | None, SnippetError | None]:
     """A column/argument type such as `varchar(20)`, `text[]`, `public.mood`."""
     stmts, error = _parse("SELECT NULL::", text)
@@ -77,6 +85,7 @@ def parse_type(text: str) -> tuple[ast.TypeName | None, SnippetError | None]:
     return stmt.targetList[0].val.typeName, None
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_index_key(text: str) -> tuple[ast.IndexElem | None, SnippetError | None]:
     """One index key: a column or an expression, with optional collation/opclass/order."""
     stmts, error = _parse("CREATE INDEX ON t (", text, ")")
@@ -88,6 +97,7 @@ def parse_index_key(text: str) -> tuple[ast.IndexElem | None, SnippetError | Non
     return stmt.indexParams[0], None
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_partition_by(text: str) -> tuple[ast.PartitionSpec | None, SnippetError | None]:
     """A PARTITION BY clause body: `RANGE (created_at)`, `LIST (kind)`, `HASH (id)`."""
     stmts, error = _parse("CREATE TABLE t () PARTITION BY ", text)
@@ -99,6 +109,7 @@ def parse_partition_by(text: str) -> tuple[ast.PartitionSpec | None, SnippetErro
     return stmt.partspec, None
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_partition_bound(text: str) -> tuple[ast.PartitionBoundSpec | None, SnippetError | None]:
     """A partition bound: `FOR VALUES FROM (...) TO (...)`, `FOR VALUES IN (...)`, `DEFAULT`."""
     stmts, error = _parse("CREATE TABLE p PARTITION OF t ", text)

@@ -8,8 +8,8 @@ from ..model import Table
 from ..platform import PLATFORM_ROLES, is_platform_schema
 from .draft import Draft
 from .problems import did_you_mean
-from .relations import column_refs
-from .sqltext import parse_expression, parse_index_key
+from .relations import column_refs, expression_columns
+from .sqltext import parse_index_key
 from .typenames import TypeCatalog
 
 
@@ -39,8 +39,7 @@ def _check_table(d: Draft, t: Table, types: TypeCatalog) -> None:
             if bad:
                 p.add(c.origin, f"{t.key}.{c.name}", bad[0], bad[1])
         if c.default:
-            node, _ = parse_expression(c.default)
-            refs = column_refs(node) if node is not None else []
+            refs = expression_columns(c.default)
             if refs:
                 p.add(c.origin, f"{t.key}.{c.name}",
                       f"the default {c.default!r} refers to column {'.'.join(refs[0])!r}",
@@ -61,10 +60,7 @@ def _check_table(d: Draft, t: Table, types: TypeCatalog) -> None:
     def need_expr(expression: str | None, origin, what: str) -> None:
         if not expression:
             return
-        node, _ = parse_expression(expression)
-        if node is None:
-            return
-        for ref in column_refs(node):
+        for ref in expression_columns(expression):
             if len(ref) == 1 or (len(ref) == 2 and ref[0] == t.name):
                 need([ref[-1]], origin, what)
 

@@ -7,7 +7,6 @@ PyYAML silently accepts, are reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -16,7 +15,6 @@ from ..errors import Origin
 from .problems import Problems
 
 
-@dataclass
 class YNode:
     """One YAML value: `kind` is "map", "seq" or "scalar".
 
@@ -24,17 +22,36 @@ class YNode:
     written; for a seq, a list of YNodes; for a scalar, the constructed Python value
     (str, int, bool, None, ...) and `text`, the scalar exactly as written (unquoted).
     `index`/`end_index` are character offsets into the file, used to map positions inside
-    SQL written in a scalar back to the file.
+    SQL written in a scalar back to the file. Origins are built on demand: a large project
+    has hundreds of thousands of nodes and few problems.
     """
 
-    kind: str
-    value: Any
-    origin: Origin
-    text: str | None = None
-    style: str | None = None
-    index: int = 0
-    end_index: int = 0
-    key_origins: dict[str, Origin] = field(default_factory=dict)
+    __slots__ = ("kind", "value", "path", "line", "column", "text", "style", "index",
+                 "end_index", "key_marks")
+
+    def __init__(self, kind: str, value: Any, path: str, line: int, column: int,
+                 text: str | None = None, style: str | None = None, index: int = 0,
+                 end_index: int = 0, key_marks: dict[str, tuple[int, int]] | None = None):
+        self.kind = kind
+        self.value = value
+        self.path = path
+        self.line = line
+        self.column = column
+        self.text = text
+        self.style = style
+        self.index = index
+        self.end_index = end_index
+        self.key_marks = key_marks or {}
+
+    @property
+    def origin(self) -> Origin:
+        """Where the value starts (1-based line and column)."""
+        return Origin(self.path, self.line, self.column)
+
+    @property
+    def key_origins(self) -> "_KeyOrigins":
+        """key -> Origin of the key, for a map."""
+        return _KeyOrigins(self.path, self.key_marks)
 
     def plain(self) -> Any:
         """The node as plain Python data (dicts, lists, scalars), locations dropped."""
@@ -48,59 +65,76 @@ class YNode:
     def is_null(self) -> bool:
         return self.kind == "scalar" and self.value is None
 
+    def __repr__(self) -> str:
+        return f"YNode({self.kind}, {self.plain()!r}, {self.origin})"
+
+
+class _KeyOrigins:
+    """A read-only mapping view: key -> Origin, built from (line, column) pairs."""
+
+    __slots__ = ("path", "marks")
+
+    def __init__(self, path: str, marks: dict[str, tuple[int, int]]):
+        self.path = path
+        self.marks = marks
+
+    def __getitem__(self, key: str) -> Origin:
+        line, column = self.marks[key]
+        return Origin(self.path, line, column)
+
+    def get(self, key: str, default=None):
+        return self[key] if key in self.marks else default
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.marks
+
 
 # libyaml's parser is about ten times faster and gives the same marks (character offsets,
 # 0-based line/column); the pure-Python one is the fallback.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _origin(path: str, mark) -> Origin:
-    return Origin(path, mark.line + 1, mark.column + 1)
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _convert(node: yaml.Node, path: str, loader, problems: Problems) -> YNode:
     start = node.start_mark
-    origin = _origin(path, start)
+    line, column = start.line + 1, start.column + 1
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         items: dict[str, YNode] = {}
-        key_origins: dict[str, Origin] = {}
+        key_marks: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
-            key_origin = _origin(path, key_node.start_mark)
+            mark = key_node.start_mark
+            key_mark = (mark.line + 1, mark.column + 1)
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.add(key_origin, "", "a mapping key must be a plain name")
+                problems.add(Origin(path, *key_mark), "", "a mapping key must be a plain name")
                 continue
             key = key_node.value
             if key in items:
                 problems.add(
-                    key_origin,
+                    Origin(path, *key_mark),
                     key,
                     f"duplicate key {key!r}",
-                    f"it was already given at line {key_origins[key].line}",
+                    f"it was already given at line {key_marks[key][0]}",
                 )
                 continue
-            key_origins[key] = key_origin
+            key_marks[key] = key_mark
             items[key] = _convert(value_node, path, loader, problems)
-        return YNode("map", items, origin, index=start.index, end_index=node.end_mark.index,
-                     key_origins=key_origins)
+        return YNode("map", items, path, line, column, index=start.index,
+                     end_index=node.end_mark.index, key_marks=key_marks)
     if isinstance(node, yaml.SequenceNode):
         values = [_convert(v, path, loader, problems) for v in node.value]
-        return YNode("seq", values, origin, index=start.index, end_index=node.end_mark.index)
-    value = loader.construct_object(node, deep=True)
-    if isinstance(value, (bytes, bytearray)) or not isinstance(
-        value, (str, int, float, bool, type(None))
-    ):
-        # Dates, timestamps, binary: keep the text; nothing in the format wants those types.
-        value = node.value
-    return YNode(
-        "scalar",
-        value,
-        origin,
-        text=node.value,
-        style=node.style or None,
-        index=start.index,
-        end_index=node.end_mark.index,
-    )
+        return YNode("seq", values, path, line, column, index=start.index, end_index=node.end_mark.index)
+    if node.tag == _STR_TAG:
+        value = node.value  # the common case, without the constructor machinery
+    else:
+        value = loader.construct_object(node, deep=True)
+        if isinstance(value, (bytes, bytearray)) or not isinstance(
+            value, (str, int, float, bool, type(None))
+        ):
+            # Dates, timestamps, binary: keep the text; nothing in the format wants those types.
+            value = node.value
+    return YNode("scalar", value, path, line, column, text=node.value, style=node.style or None,
+                 index=start.index, end_index=node.end_mark.index)
 
 
 def parse_yaml(text: str, path: str, problems: Problems) -> YNode | None:
@@ -114,7 +148,7 @@ def parse_yaml(text: str, path: str, problems: Problems) -> YNode | None:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        origin = _origin(path, mark) if mark else Origin(path)
+        origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path)
         message = "malformed YAML: " + (exc.problem or str(exc))
         if exc.context:
             message += f" ({exc.context})"
@@ -126,5 +160,5 @@ def parse_yaml(text: str, path: str, problems: Problems) -> YNode | None:
     finally:
         loader.dispose()
     if node is None:
-        return YNode("map", {}, Origin(path, 1, 1))
+        return YNode("map", {}, path, 1, 1)
     return _convert(node, path, loader, problems)
