@@ -1,4 +1,4 @@
--- roseram-schema plan: 10 statement(s)
+-- roseram-schema plan: 11 statement(s)
 BEGIN;
 -- function bodies are checked when they run, not when created: they may name tables created later in this script
 SET LOCAL check_function_bodies = off;
@@ -10,6 +10,10 @@ REVOKE USAGE ON SCHEMA app FROM anon;
 -- revoke update on table app.items from anon (schema/app/items.yaml:7:3)
 -- hazard: changes_access: anon may no longer UPDATE app.items
 REVOKE UPDATE ON TABLE app.items FROM anon;
+
+-- revoke execute on function public.answer() from public
+-- hazard: changes_access: public loses EXECUTE on function public.answer()
+REVOKE EXECUTE ON FUNCTION public.answer() FROM PUBLIC;
 
 -- grant usage on schema app to authenticated (schema/public/functions.sql:5:1)
 -- hazard: changes_access: authenticated is granted USAGE on schema app
