@@ -41,7 +41,8 @@ def column_from_row(row: dict) -> Column:
 
 
 def index_from_row(row: dict) -> Index:
-    """An Index from one row of indexes.sql: key columns with their options, then INCLUDE."""
+    """An Index from one row of indexes.sql: keys as SQL with their options (quoted as
+    needed), INCLUDE columns as plain names like every other column list in the model."""
     key_count = row["key_count"]
     columns = row["columns"]
     options = list(row["options"] or [])
@@ -62,7 +63,7 @@ def index_from_row(row: dict) -> Index:
         unique=row["unique"],
         method=row["method"],
         where=row["where"],
-        include=tuple(columns[key_count:]),
+        include=tuple(row["include"]),
         nulls_not_distinct=bool(row["nulls_not_distinct"]),
         comment=row["comment"],
     )

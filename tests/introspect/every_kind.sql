@@ -64,6 +64,8 @@ CREATE UNIQUE INDEX users_lower_name_idx ON app.users (lower(name)) INCLUDE (id)
 CREATE INDEX users_name_pattern_idx ON app.users (name text_pattern_ops);
 CREATE INDEX users_expr_idx ON app.users ((id + seq));
 CREATE INDEX members_role_idx ON app.members USING hash (role);
+ALTER TABLE app.members ADD COLUMN "Joined At" timestamptz;
+CREATE INDEX members_joined_idx ON app.members ("Joined At") INCLUDE ("Joined At", role);
 CREATE UNIQUE INDEX orgs_slug_nnd_idx ON app.orgs (slug) NULLS NOT DISTINCT;
 COMMENT ON INDEX app.users_created_idx IS 'newest first';
 

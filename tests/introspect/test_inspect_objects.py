@@ -107,7 +107,11 @@ def test_indexes_leave_out_constraint_indexes(catalog):
     )
     assert by_name["users_name_pattern_idx"].keys == ("name text_pattern_ops",)
     assert by_name["users_expr_idx"].keys == ("(id + seq)",)
-    assert catalog.table("app.members").indexes == (Index("members_role_idx", ("role",), method="hash"),)
+    assert catalog.table("app.members").indexes == (
+        # keys are SQL (quoted as needed), INCLUDE columns plain names
+        Index("members_joined_idx", ('"Joined At"',), include=("Joined At", "role")),
+        Index("members_role_idx", ("role",), method="hash"),
+    )
     assert catalog.table("app.orgs").indexes == (
         Index("orgs_slug_nnd_idx", ("slug",), unique=True, nulls_not_distinct=True),
     )

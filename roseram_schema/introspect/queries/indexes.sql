@@ -11,8 +11,13 @@ SELECT n.nspname AS schema,
        i.indnullsnotdistinct AS nulls_not_distinct,
        i.indnkeyatts AS key_count,
        ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
-             FROM pg_catalog.generate_series(1, i.indnatts) AS k
+             FROM pg_catalog.generate_series(1, i.indnkeyatts) AS k
              ORDER BY k) AS columns,
+       -- INCLUDE columns are plain column names (never expressions): raw attnames
+       ARRAY(SELECT a.attname::text
+             FROM pg_catalog.generate_series(i.indnkeyatts + 1, i.indnatts) AS k
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
+             ORDER BY k) AS include,
        i.indoption::int2[] AS options,
        -- scalar sub-selects per element so each lookup is an index probe, not a scan
        ARRAY(SELECT (SELECT CASE WHEN opc.opcdefault THEN NULL
