@@ -153,6 +153,13 @@ def _add_function(g: _Graph, fn: Function) -> None:
     # off for the rest, as in pg_dump output.
     own = f"{fn.kind}:{fn.key}"
     g.add(_key(FUNCTION, fn.key), sql, obj, fn.origin, provides=[token, own], needs=[f"schema:{fn.schema}"])
+    # PostgreSQL lets PUBLIC execute every new function. A function that declares its
+    # grants declares them all (a SECURITY DEFINER helper must not be anon-callable just
+    # because nobody wrote the REVOKE), so PUBLIC's default goes unless it is listed.
+    if fn.grants and not any(g_.grantee.lower() == "public" for g_ in fn.grants):
+        everyone = Grant("public", ("execute",))
+        g.add(_key(GRANT, fn.key, 3, ""), ddl.revoke(fn, everyone), f"revoke {obj} from public", fn.origin,
+              scan="", needs=[own])
     _add_grants(g, fn, fn.key, 3, fn.grants, own, obj, fn.origin)
     if fn.comment is not None:
         g.add(_key(COMMENT, fn.key, 3), ddl.comment_on_function(fn), f"comment {obj}", fn.origin, needs=[own])

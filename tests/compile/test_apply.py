@@ -124,3 +124,23 @@ def test_enum_values_added_to_an_existing_type_can_be_used_by_the_same_script(db
     with psycopg.connect(db_url) as conn:
         default = conn.execute("SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef").fetchone()[0]
     assert default == "'neutral'::mood"
+
+
+def test_a_function_with_declared_grants_is_not_executable_by_public(db_url, tmp_path):
+    from roseram_schema.model import Function, Grant, Role
+
+    body = "RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"
+    granted = Function("public", "granted", "", f"CREATE FUNCTION public.granted() {body}",
+                       grants=(Grant("compile_test_caller", ("execute",)),))
+    plain = Function("public", "plain", "", f"CREATE FUNCTION public.plain() {body}")
+    cat = build_catalog(functions=(granted, plain), roles=(Role("compile_test_caller"),))
+    script = compile_script(cat, "x")
+    apply_sql(db_url, script, tmp_path)
+    apply_sql(db_url, script, tmp_path)
+    with psycopg.connect(db_url) as conn:
+        acl = dict(conn.execute("SELECT proname, coalesce(proacl::text, 'default') FROM pg_proc "
+                                "WHERE proname IN ('granted', 'plain')").fetchall())
+    assert acl["plain"] == "default"
+    items = acl["granted"].strip("{}").split(",")
+    assert "compile_test_caller=X/postgres" in items
+    assert not [i for i in items if i.startswith("=")]  # "=X/owner" would be PUBLIC
