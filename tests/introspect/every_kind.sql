@@ -32,6 +32,7 @@ CREATE TABLE app.users (
   theme varchar(20) DEFAULT 'light' CHECK (theme IN ('light', 'dark')),
   created_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz,
+  code text COLLATE "C.utf8",
   CONSTRAINT users_email_key UNIQUE NULLS NOT DISTINCT (email),
   CONSTRAINT name_not_empty CHECK (length(name) > 0) NO INHERIT
 );

@@ -47,7 +47,7 @@ def test_enum_values_in_declared_order(catalog):
 def test_columns_with_types_defaults_identity_generated_collation(catalog):
     users = catalog.table("app.users")
     assert [c.name for c in users.columns] == [
-        "id", "email", "name", "mood", "seq", "seq2", "lower_email", "theme", "created_at", "deleted_at",
+        "id", "email", "name", "mood", "seq", "seq2", "lower_email", "theme", "created_at", "deleted_at", "code",
     ]
     # a bigserial column reads as what it really is: bigint with its owned sequence's nextval
     assert users.column("id").type == "bigint"
@@ -56,6 +56,9 @@ def test_columns_with_types_defaults_identity_generated_collation(catalog):
     assert users.column("email").type == "character varying(200)"
     assert users.column("email").comment == "Login e-mail"
     assert users.column("name").collation == "C"
+    # a name with a dot stays one name: quoted, as ddl.collation takes quoted names as written
+    assert users.column("code").collation == '"C.utf8"'
+    assert users.column("email").collation is None
     assert users.column("mood").type == "app.mood"
     assert users.column("mood").default == "'happy'::app.mood"
     assert users.column("seq").identity == "always"

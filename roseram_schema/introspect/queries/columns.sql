@@ -9,9 +9,13 @@ SELECT n.nspname AS schema,
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
        CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
        a.attidentity::text AS identity,
+       -- a bare name (C, en-US-x-icu) unless it needs quoting to stay one name (en_US.utf8),
+       -- or is in another schema: then qualified and quoted as SQL
        CASE WHEN a.attcollation <> t.typcollation THEN
-         CASE WHEN con.nspname = 'pg_catalog' THEN co.collname::text
-              ELSE pg_catalog.quote_ident(con.nspname) || '.' || co.collname END
+         CASE WHEN con.nspname <> 'pg_catalog'
+                THEN pg_catalog.quote_ident(con.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+              WHEN co.collname ~ '[."]' THEN pg_catalog.quote_ident(co.collname)
+              ELSE co.collname::text END
        END AS collation,
        pg_catalog.col_description(c.oid, a.attnum) AS comment
 FROM pg_catalog.pg_attribute a
