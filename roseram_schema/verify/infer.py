@@ -20,13 +20,15 @@ def _candidates(report: Report, key: str) -> list[Clause]:
     atoms: list[Clause] = [frozenset({"anyone"}), frozenset({"signed_in"})]
     if a.public:
         atoms.append(frozenset({"public"}))
-    if a.owner:
-        atoms.append(frozenset({"own"}))
-    if a.tenant:
-        atoms.append(frozenset({"tenant"}))
-        atoms += [frozenset({f"{r}+"}) for r in ten.ranks]
-        if a.owner:
-            atoms += [frozenset({"own", f"{r}+"}) for r in ten.ranks]
+    ranks = [frozenset({"tenant"})] + [frozenset({f"{r}+"}) for r in ten.ranks] if a.tenant else []
+    own = [frozenset({"own"})] if a.owner else []
+    # on the tenants table the owner is also the top rank: say it with the rank
+    atoms += ranks + own if a.kind == "tenants" else own + ranks
+    if a.public:
+        atoms.append(frozenset({"public", "signed_in"}))
+    if a.owner and a.tenant:
+        atoms.append(frozenset({"own", "tenant"}))
+        atoms += [frozenset({"own", f"{r}+"}) for r in ten.ranks]
     return atoms
 
 
@@ -75,7 +77,7 @@ def _subsumes(big: Clause, small: Clause, personas, rows, ten) -> bool:
 
 
 def _clause_text(clause: Clause) -> str:
-    order = ["anyone", "signed_in", "public", "own", "tenant"]
+    order = ["anyone", "public", "signed_in", "own", "tenant"]
     return " & ".join(sorted(clause, key=lambda a: (order.index(a) if a in order else 9, a)))
 
 

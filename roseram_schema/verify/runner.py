@@ -109,6 +109,9 @@ def install_touch_triggers(conn, tables, ident_columns) -> None:
         )
 
 
+STATEMENT_TIMEOUT = "60s"  # for one persona's whole batch of probes
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one statement did: row count or SELECT value, or the error."""
@@ -154,6 +157,8 @@ def run_as(conn, persona: Persona, user_id: str | None, statements: list[str]) -
     claims = claims_of(persona, user_id)
     try:
         conn.execute("BEGIN")
+        # a policy that never returns (a runaway function) must not hang the whole run
+        conn.execute(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'")
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(persona.role)))
         conn.execute(
             "SELECT set_config('request.jwt.claims', %s, true),"
