@@ -311,16 +311,29 @@ def _view_extras(view: View, ctx) -> list[Step]:
     return steps
 
 
+def _view_access(old: View | None, new: View) -> tuple[Hazard, ...]:
+    """changes_access when a view starts or stops running with the caller's rights."""
+    if old is None or old.security_invoker == new.security_invoker:
+        return ()
+    if new.security_invoker:
+        text = f"{new.key} now runs with the caller's rights (security_invoker): RLS of its tables applies"
+    else:
+        text = (f"{new.key} no longer runs with the caller's rights: it reads its tables as its owner, "
+                "bypassing their RLS")
+    return (Hazard("changes_access", text),)
+
+
 def _create_view(c: ch.CreateView, ctx) -> list[Step]:
     view = ctx.texts.view(c.view)
-    hazards = ()
+    hazards: tuple[Hazard, ...] = ()
     if c.recreated:
         hazards = (Hazard("recreates_view", f"{c.key} is created again with its grants and comment"),)
+        hazards += _view_access(ctx.current.view(c.key), c.view)
     return [Step(ddl.create_view(view), hazards=hazards), *_view_extras(view, ctx)]
 
 
 def _replace_view(c: ch.ReplaceView, ctx) -> list[Step]:
-    return [Step(ddl.create_view(ctx.texts.view(c.new), or_replace=True))]
+    return [Step(ddl.create_view(ctx.texts.view(c.new), or_replace=True), hazards=_view_access(c.old, c.new))]
 
 
 def _drop_view(c: ch.DropView, ctx) -> list[Step]:

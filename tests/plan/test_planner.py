@@ -195,3 +195,13 @@ def test_drift_github_annotations_point_at_the_source():
 
     data = json.loads(render_drift(diff_catalogs(live, desired), "json"))
     assert data["drift"] is True and len(data["objects"]) == 2
+
+
+def test_view_losing_security_invoker_changes_access():
+    from .catalogs import stats_view
+
+    plan = build_plan(base_catalog(), base_catalog(views=[stats_view(security_invoker=False)]))
+    assert [s.change for s in plan.statements] == ["ReplaceView"]
+    assert plan.statements[0].sql.startswith("CREATE OR REPLACE VIEW public.project_stats AS")
+    assert [h.name for h in plan.statements[0].hazards] == ["changes_access"]
+    assert "bypassing their RLS" in plan.statements[0].hazards[0].message
