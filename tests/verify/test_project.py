@@ -145,3 +145,11 @@ def test_emitted_pgtap_replays_the_contract(make_db, tmp_path):
         _replay(replay_url, path)  # every assertion holds on the correct schema
     with pytest.raises(psycopg.Error, match=r"not ok: \w+: insert tenant [AB] is denied \(got allowed"):
         _replay(broken_url, sites)
+
+
+def test_roseram_infer_explains_every_observation(pg_server, capsys):
+    assert run_verify(ROSERAM, None, pg_server.base_url, "text", infer=True) == 0
+    out = capsys.readouterr().out
+    assert out.count("contract: {") == 34
+    assert "not exact" not in out
+    assert "# policies/public/projects.yaml\ncontract: {select: [public, own], insert: own" in out
