@@ -1,4 +1,4 @@
--- roseram-schema plan: 5 statement(s)
+-- roseram-schema plan: 8 statement(s)
 BEGIN;
 -- function bodies are checked when they run, not when created: they may name tables created later in this script
 SET LOCAL check_function_bodies = off;
@@ -16,6 +16,16 @@ CREATE OR REPLACE VIEW public.big_orders WITH (security_invoker = true) AS
 SELECT id, customer, amount
 FROM public.orders
 WHERE amount > 10;
+
+-- create view public.customer_names (views/public/customer_names.sql:4:1)
+CREATE VIEW public.customer_names WITH (security_invoker = true) AS
+SELECT DISTINCT customer FROM public.orders;
+
+-- create view public.customer_names (views/public/customer_names.sql:4:1)
+COMMENT ON VIEW public.customer_names IS 'Every customer once.';
+
+-- create view public.customer_names (views/public/customer_names.sql:4:1)
+GRANT SELECT ON TABLE public.customer_names TO authenticated;
 
 -- re-create view public.customer_totals (views/public/customer_totals.sql:1:1)
 -- hazard: recreates_view: public.customer_totals is created again with its grants and comment
