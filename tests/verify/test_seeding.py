@@ -103,3 +103,38 @@ def test_anchor_paths_through_parents(platform_db_url):
     chat = anchors["public.chat_messages"]
     assert (chat.owner.column, chat.owner.via, chat.actors) == ("project_id", "public.projects", ("user_id",))
     assert anchors["public.sites"].owner is None  # the tenant's owner does not own its sites
+
+
+def test_a_value_that_cannot_be_generated_is_named_and_seed_fixes_it(platform_db_url):
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("""
+            CREATE TABLE public.places (
+              id uuid PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users(id),
+              spot point NOT NULL);
+            GRANT SELECT ON public.places TO authenticated;
+            ALTER TABLE public.places ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY own ON public.places FOR SELECT TO authenticated
+              USING (user_id = (SELECT auth.uid()));
+        """)
+        report = check_database(conn, parse_spec(PERSONAS, {"public.places": {"select": "own"}}))
+    gap = next(f for f in report.findings if f.id == "seed-failed")
+    assert "public.places.spot: cannot generate a value of type point" in gap.message
+    assert "seed: {spot: ...}" in gap.message
+    assert not report.ok
+
+
+def test_seed_override_supplies_the_value(platform_db_url):
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("""
+            CREATE TABLE public.places (
+              id uuid PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users(id),
+              spot point NOT NULL);
+            GRANT SELECT ON public.places TO authenticated;
+            ALTER TABLE public.places ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY own ON public.places FOR SELECT TO authenticated
+              USING (user_id = (SELECT auth.uid()));
+        """)
+        contracts = {"public.places": {"select": "own", "seed": {"spot": "(1,2)"}}}
+        report = check_database(conn, parse_spec(PERSONAS, contracts))
+    assert report.ok and report.failed == 0
+    assert len(report.world.rows["public.places"]) == 2
