@@ -15,6 +15,12 @@ statements that are ready at the same time; the edges carry the rules that matte
 - policies, views, defaults, checks and indexes come after the functions, tables, views
   and types their SQL names (read with pglast), whatever phase those are in;
 - triggers after their table and function; grants and comments after their object.
+
+Two rules that are not about order:
+- values missing from an existing enum type are added before the transaction starts,
+  because PostgreSQL will not use an enum value added in the same transaction;
+- a function that declares grants gets exactly those: PUBLIC's default EXECUTE is
+  revoked unless PUBLIC is listed (a function without grants keeps the default).
 """
 
 from __future__ import annotations
