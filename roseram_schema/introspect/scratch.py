@@ -36,9 +36,25 @@ def scratch_database(server_url: str) -> Iterator[str]:
         raise DatabaseError(f"could not create a scratch database on {_where(server_url)}: {e}") from e
     try:
         yield database_url(server_url, name)
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    except BaseException:
+        # the body's error is the one to report; a failing drop must not replace it
+        try:
+            _drop(server_url, name)
+        except psycopg.Error:
+            pass
+        raise
+    try:
+        _drop(server_url, name)
+    except psycopg.Error as e:
+        raise DatabaseError(f"could not drop the scratch database {name} on {_where(server_url)}: {e}") from e
+
+
+def _drop(server_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _where(url: str) -> str:

@@ -205,3 +205,24 @@ def test_inspect_of_normalized_scope_leaves_out_platform(pg_server):
     assert [s.name for s in normalized.schemas] == ["public"]
     assert all(t.schema == "public" for t in normalized.tables)
     assert all(f.schema != "auth" for f in normalized.functions)
+
+
+def test_scratch_database_is_dropped_when_the_body_fails(pg_server):
+    from roseram_schema.introspect.scratch import scratch_database
+
+    before = _scratch_databases(pg_server)
+    with pytest.raises(RuntimeError, match="boom"):
+        with scratch_database(pg_server.base_url) as url:
+            # a connection still open inside the body does not stop the drop (WITH FORCE)
+            conn = psycopg.connect(url)
+            assert _scratch_databases(pg_server) != before
+            raise RuntimeError("boom")
+    assert _scratch_databases(pg_server) == before
+    conn.close()
+
+
+def test_an_unreachable_dev_server_is_a_database_error():
+    from roseram_schema.errors import DatabaseError
+
+    with pytest.raises(DatabaseError, match="scratch database"):
+        normalize_catalog(source_catalog(), UNREACHABLE)
