@@ -41,3 +41,23 @@ def test_roseram_rls_follows_policies_and_fks_follow_tables(project):
             assert rls > last_policy, table.key
         for fk in table.foreign_keys:
             assert objs.index(f"constraint {table.key}.{fk.name}") > last_columns
+
+
+def test_roseram_script_is_the_same_whatever_the_hash_seed(project):
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, sys; from pathlib import Path;"
+        "from roseram_schema.source import load_project;"
+        "from roseram_schema.compile import compile_script;"
+        "p = load_project(Path(sys.argv[1]));"
+        "print(hashlib.sha256(compile_script(p.catalog, p.fingerprint).encode()).hexdigest())"
+    )
+    here = hashlib.sha256(compile_script(project.catalog, project.fingerprint).encode()).hexdigest()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == here
