@@ -22,6 +22,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from . import __version__
@@ -33,8 +34,7 @@ from .introspect.roundtrip import renormalize_texts  # noqa: F401 - part of this
 from .introspect.scratch import scratch_database
 from .model import Catalog
 
-# Bump when the normalized form changes for the same source and server (inspector or
-# compiler output), so stale cache files are never read.
+# Bump when the cache file layout changes (the code that fills it is fingerprinted).
 CACHE_FORMAT = 1
 CACHE_DIR = Path(".roseram") / "cache"
 
@@ -63,9 +63,33 @@ def inspect_like_source(conn, source: Catalog):
     )
 
 
+# The code whose output a normalized catalog depends on: what compiles the source, the
+# platform stand-in it is applied on top of, and what reads it back.
+_NORMALIZING_CODE = ("compile.py", "depgraph.py", "model.py", "catalog_json.py", "normalize.py",
+                     "ddl", "introspect", "platform")
+
+
+@cache
+def code_fingerprint() -> str:
+    """sha256 over the source files of the code that produces a normalized catalog, so a
+    cache entry made by other code (an upgrade, a local edit) is never read. ~2 ms."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    for name in _NORMALIZING_CODE:
+        path = package / name
+        files = [path] if path.is_file() else sorted(
+            p for p in path.rglob("*") if p.suffix in (".py", ".sql") and "__pycache__" not in p.parts
+        )
+        for f in files:
+            digest.update(str(f.relative_to(package)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
 def normalization_key(fingerprint: str, server_version: int) -> str:
-    """Cache key: the source fingerprint, the server version, the tool and cache format."""
-    text = f"{CACHE_FORMAT}|{__version__}|{fingerprint}|{server_version}"
+    """Cache key: the source fingerprint, the server version, the code that normalizes
+    and the cache format."""
+    text = f"{CACHE_FORMAT}|{code_fingerprint()}|{fingerprint}|{server_version}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

@@ -12,6 +12,7 @@ from roseram_schema.errors import Origin, SourceError
 from roseram_schema.introspect import inspect_catalog
 from roseram_schema.normalize import (
     cache_path,
+    code_fingerprint,
     inspect_like_source,
     managed_schemas,
     normalization_key,
@@ -173,7 +174,7 @@ def test_scratch_database_is_dropped_after_success_and_failure(pg_server):
     assert "schema/public/t.yaml:" in str(info.value)
 
 
-def test_cache_serves_the_second_call_without_a_server(pg_server, tmp_path):
+def test_cache_serves_the_second_call_without_a_server(pg_server, tmp_path, monkeypatch):
     source = source_catalog()
     version = pg_server.version_num
     first = normalize_catalog(source, pg_server.base_url, cache_root=tmp_path, server_version_num=version)
@@ -185,8 +186,14 @@ def test_cache_serves_the_second_call_without_a_server(pg_server, tmp_path):
     assert second == first
     assert second.table("public.settings").origin == _o(1)
     assert second.table("public.settings").contract == {"select": ["alice"]}
-    # another server version is another key
+    # another server version is another key, and so is other normalizing code
     assert normalization_key(catalog_fingerprint(source), version + 1) != key
+    code_fingerprint.cache_clear()
+    monkeypatch.setattr("roseram_schema.normalize.__version__", "0.0.0-other")
+    try:
+        assert normalization_key(catalog_fingerprint(source), version) != key
+    finally:
+        code_fingerprint.cache_clear()
 
 
 def test_a_corrupt_cache_file_is_a_miss(pg_server, tmp_path):
