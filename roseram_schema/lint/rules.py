@@ -43,6 +43,19 @@ def rls_disabled(catalog, spec, anchors):
                           f"set `rls: enabled` in policies/{t.schema}/{t.name}.yaml")
 
 
+def _could_hold(clause, persona, tenancy) -> bool:
+    """Whether some row could fall in the clause for this persona (rows may be public)."""
+    for atom in clause:
+        if atom in ("signed_in", "own") and not persona.user:
+            return False
+        if atom not in ("anyone", "public", "signed_in", "own") and persona.tenant is None:
+            return False
+        if atom.endswith("+") and tenancy.ranks and persona.tenant_role in tenancy.ranks:
+            if tenancy.ranks.index(persona.tenant_role) > tenancy.ranks.index(atom[:-1]):
+                return False
+    return "none" not in clause
+
+
 def policy_missing(catalog, spec, anchors):
     if spec is None:
         return
@@ -50,13 +63,26 @@ def policy_missing(catalog, spec, anchors):
         contract = spec.contract(t.key)
         if contract is None or not t.rls_enabled:
             continue
-        covered = {c for p in t.policies if p.permissive for c in _commands(p)}
         for command in ("select", "insert", "update", "delete"):
-            if contract.clauses(command) and command not in covered:
+            clauses = contract.clauses(command)
+            if not clauses:
+                continue
+            policies = [p for p in t.policies if p.permissive and command in _commands(p)]
+            if not policies:
                 yield Finding(_where(t), "policy-missing", "error",
                               f"the contract allows {command} on {t.key} but no permissive policy covers "
                               f"{command}: RLS denies it to every client",
                               f"add a policy with `command: {command}` (or fix the contract)")
+                continue
+            needed = sorted({p.role for p in spec.personas if not p.bypass
+                             and any(_could_hold(c, p, spec.tenancy) for c in clauses)})
+            covered = {r for p in policies for r in p.roles}
+            for role in needed:
+                if role not in covered and "public" not in covered:
+                    yield Finding(_where(t), "policy-missing", "error",
+                                  f"the contract lets role {role} {command} rows of {t.key} but no "
+                                  f"permissive {command} policy applies to {role}",
+                                  f"add {role} to the roles of a {command} policy")
 
 
 def policy_always_true(catalog, spec, anchors):
