@@ -22,7 +22,9 @@ def run_query(conn, name: str, params: dict) -> list[dict]:
 
     try:
         with conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(load_query(name), params)
+            # never server-side prepared: each query runs once per read, and prepared
+            # statements break behind transaction-mode poolers (Supabase's port 6543)
+            cur.execute(load_query(name), params, prepare=False)
             return cur.fetchall()
     except psycopg.Error as e:
         raise DatabaseError(f"reading {name} from the database catalog failed: {e}") from e
