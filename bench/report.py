@@ -113,8 +113,14 @@ def write_report(results: dict, out: Path) -> None:
         "the command run as a subprocess (process start-up included) unless the row says",
         "otherwise; peak memory is the maximum resident set size of that process (GNU `time`).",
         "",
-        f"Run: {results['started_utc']} to {results.get('finished_utc', '?')}; runs per measure: "
-        + ", ".join(f"{c[0]}: {c[1].get('runs')}" for c in cols) + ".",
+        f"Last run: {results['started_utc']} to {results.get('finished_utc', '?')}. Per column: when it was "
+        "measured, the runs per measure, and the load average (1, 5, 15 min) at its start and end "
+        "(2 cores: a load above 2 means other work competed for the CPU):",
+        "",
+        "| column | measured | runs | load at start | load at end |",
+        "|---|---|---|---|---|",
+        *[f"| {c[0]} | {c[1].get('started_utc', '?')} - {c[1].get('finished_utc', '')} | {c[1].get('runs')} | "
+          f"{c[1].get('loadavg_start', '?')} | {c[1].get('loadavg_end', '?')} |" for c in cols],
         "",
         "## Machine and versions",
         "",

@@ -75,9 +75,10 @@ class Bench:
     def cli(self, *args: str) -> Sample:
         return run_timed([CLI, *args], env=self.env, timeout=self.args.timeout)
 
-    def ours(self, label: str, runs: int, prepare, args, ok=(0,)) -> Measure:
-        """Time `roseram-schema <args>` `runs` times, calling prepare(run) (untimed) first.
-        A command that has not landed yet is recorded as not implemented."""
+    def ours(self, label: str, runs: int, prepare, args, ok=(0,), after=None) -> Measure:
+        """Time `roseram-schema <args>` `runs` times, calling prepare(run) (untimed) first
+        and after() (untimed) once after the first run. A command that has not landed yet
+        is recorded as not implemented."""
         m = Measure()
         for r in range(runs):
             if prepare:
@@ -95,6 +96,8 @@ class Bench:
             m.samples.append(s)
             if r == 0:
                 (self.log_dir / f"{label}.out.txt").write_text(s.stdout + "\n----\n" + s.stderr)
+                if after:
+                    after()
         self.say(f"{label}: {fmt(m)}")
         return m
 
@@ -142,6 +145,8 @@ class Bench:
             m.samples.append(s)
             if r == 0:
                 (self.log_dir / f"{label}.out.txt").write_text(s.stdout + "\n----\n" + s.stderr)
+                if after:
+                    after()
         self.say(f"{label}: {fmt(m)}")
         return m
 
@@ -160,7 +165,8 @@ class Bench:
         runs = self.runs_for(n)
         self.say(f"== {n} tables, {runs} runs")
         manifest = generate.generate(n, args.seed, PROJECTS, compile_cli=CLI)
-        res: dict = {"tables": n, "runs": runs, "manifest": manifest, "m": {}, "checks": {}}
+        res: dict = {"tables": n, "runs": runs, "manifest": manifest, "m": {}, "checks": {},
+                     "started_utc": time.strftime("%H:%M UTC", time.gmtime()), "loadavg_start": _load()}
         if manifest["compile_errors"]:
             res["error"] = "compile failed: " + json.dumps(manifest["compile_errors"])[:2000]
             self.say(res["error"])
@@ -246,9 +252,12 @@ class Bench:
         M["plan_nochange"] = self.ours(f"n{n}-plan_nochange", runs, None, ["plan", *proj, *db(p + "uptodate")])
         M["drift"] = self.ours(f"n{n}-drift", runs, None, ["drift", *proj, *db(p + "uptodate")])
         # sanity: how many statements each plan has (no change must be 0)
-        res["checks"]["plan_statements"] = {
-            v: self.plan_size(["--project", str(d / v)], db(p + "uptodate"))[0]
-            for v in ("base", "changed", "edited")}
+        counts = res["checks"]["plan_statements"] = {"base": self.plan_size(proj, db(p + "uptodate"))[0]}
+
+        def count(variant):
+            def after():
+                counts[variant] = self.plan_size(proj, db(p + "uptodate"))[0]
+            return after
 
         # -- source changed since the last plan
         def base_then(variant):
@@ -262,9 +271,9 @@ class Bench:
             return prep
 
         M["plan_changed"] = self.ours(f"n{n}-plan_changed", runs, base_then("changed"),
-                                      ["plan", *proj, *db(p + "uptodate")], ok=PLAN_OK)
+                                      ["plan", *proj, *db(p + "uptodate")], ok=PLAN_OK, after=count("changed"))
         M["plan_one_edit"] = self.ours(f"n{n}-plan_one_edit", runs, base_then("edited"),
-                                       ["plan", *proj, *db(p + "uptodate")], ok=PLAN_OK)
+                                       ["plan", *proj, *db(p + "uptodate")], ok=PLAN_OK, after=count("edited"))
 
         # -- apply the change a -> b
         def to_changed(_r):
@@ -299,6 +308,8 @@ class Bench:
             res["profiles"] = self.profile(n, work, proj, db(p + "uptodate"), base_then)
         for name in ("target", "uptodate"):
             srv.drop_db(p + name)
+        res["finished_utc"] = time.strftime("%H:%M UTC", time.gmtime())
+        res["loadavg_end"] = _load()
         return res
 
     def plan_size(self, proj, db) -> tuple[int | None, int]:
@@ -370,7 +381,8 @@ class Bench:
         and the peers' no-change diff."""
         runs = self.args.runs
         srv = self.server
-        res: dict = {"tables": None, "runs": runs, "m": {}, "checks": {}}
+        res: dict = {"tables": None, "runs": runs, "m": {}, "checks": {},
+                     "started_utc": time.strftime("%H:%M UTC", time.gmtime()), "loadavg_start": _load()}
         M = res["m"]
         work = PROJECTS / "roseram"
         shutil.rmtree(work, ignore_errors=True)
@@ -427,7 +439,13 @@ class Bench:
             if m.median is not None:
                 m.parts = {"diff": m.median, "build_desired_with_psql": M["floor_psql"].median}
             M[f"{tool}_nochange"] = m
+        res["loadavg_end"] = _load()
+        res["finished_utc"] = time.strftime("%H:%M UTC", time.gmtime())
         return res
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def fmt(m: Measure) -> str:
@@ -452,7 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-roseram", action="store_true", help="Skip the Roseram project.")
     ap.add_argument("--verify-max", type=int, default=300, help="Largest generated size to verify.")
-    ap.add_argument("--timeout", type=float, default=900.0, help="Seconds per command.")
+    ap.add_argument("--merge", action="store_true",
+                    help="Keep the other sizes (and the Roseram results) of an earlier results.json.")
+    ap.add_argument("--timeout", type=float, default=1800.0, help="Seconds per command.")
     ap.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--report", action=argparse.BooleanOptionalAction, default=True,
                     help="Write docs/benchmarks.md and the plot.")
@@ -476,8 +496,12 @@ def main(argv: list[str] | None = None) -> int:
         "node": tool_version(["node", "--version"]),
     }
     results["peer_errors"] = bench.peer_errors
-    results["roseram"] = None if args.no_roseram else serialize(bench.bench_roseram())
-    results["sizes"] = {}
+    earlier = json.loads(RESULTS.read_text()) if args.merge and RESULTS.exists() else {}
+    results["roseram"] = earlier.get("roseram") if args.no_roseram else serialize(bench.bench_roseram())
+    results["sizes"] = dict(earlier.get("sizes", {}))
+    results["invocations"] = earlier.get("invocations", []) + [{
+        "started_utc": results["started_utc"], "sizes": args.sizes, "runs": args.runs,
+        "roseram": not args.no_roseram, "loadavg_start": results["machine"]["loadavg"]}]
     for n in args.sizes:
         results["sizes"][str(n)] = serialize(bench.bench_size(n))
         RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
