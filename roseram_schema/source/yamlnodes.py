@@ -127,7 +127,10 @@ def _convert(node: yaml.Node, path: str, loader, problems: Problems) -> YNode:
     if node.tag == _STR_TAG:
         value = node.value  # the common case, without the constructor machinery
     else:
-        value = loader.construct_object(node, deep=True)
+        try:
+            value = loader.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            value = node.value  # a tag the safe constructor refuses (`=`, `!!python/...`)
         if isinstance(value, (bytes, bytearray)) or not isinstance(
             value, (str, int, float, bool, type(None))
         ):
