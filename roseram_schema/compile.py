@@ -109,7 +109,10 @@ def compile_statements(catalog: Catalog) -> tuple[Statement, ...]:
     for schema in catalog.schemas:
         _add_schema(g, schema)
     for ext in catalog.extensions:
-        sql = guarded.create_extension_if_available(ext) if ext.optional else ddl.create_extension(ext, if_not_exists=True)
+        if ext.optional:
+            sql = guarded.create_extension_if_available(ext)
+        else:
+            sql = ddl.create_extension(ext, if_not_exists=True)
         needs = [f"schema:{ext.schema}"] if ext.schema else []
         g.add(_key(EXTENSION, ext.name), sql, f"extension {ext.name}", ext.origin, scan="", needs=needs)
     for role in catalog.roles:
@@ -122,7 +125,7 @@ def compile_statements(catalog: Catalog) -> tuple[Statement, ...]:
               scan="", provides=[f"type:{enum.key}"], needs=[f"schema:{enum.schema}"], after=[values])
         if enum.comment is not None:
             g.add(_key(COMMENT, enum.key, 0), ddl.comment_on_enum(enum), f"comment enum {enum.key}", enum.origin,
-                  needs=[f"type:{enum.key}"])
+                  needs=[f"type:{enum.key}"], scan="")
     for fn in catalog.functions:
         _add_function(g, fn)
     for table in catalog.tables:
@@ -141,7 +144,7 @@ def _add_schema(g: _Graph, schema: Schema) -> None:
     _add_grants(g, schema, schema.name, 0, schema.grants, f"schema:{schema.name}", obj, schema.origin)
     if schema.comment is not None:
         g.add(_key(COMMENT, schema.name, 0), ddl.comment_on_schema(schema), f"comment {obj}", schema.origin,
-              needs=[f"schema:{schema.name}"])
+              needs=[f"schema:{schema.name}"], scan="")
 
 
 def _add_grants(g, target, key: str, kind: int, grants: tuple[Grant, ...], token: str, obj: str, origin) -> None:
@@ -168,7 +171,7 @@ def _add_function(g: _Graph, fn: Function) -> None:
               scan="", needs=[own])
     _add_grants(g, fn, fn.key, 3, fn.grants, own, obj, fn.origin)
     if fn.comment is not None:
-        g.add(_key(COMMENT, fn.key, 3), ddl.comment_on_function(fn), f"comment {obj}", fn.origin, needs=[own])
+        g.add(_key(COMMENT, fn.key, 3), ddl.comment_on_function(fn), f"comment {obj}", fn.origin, needs=[own], scan="")
 
 
 def _add_table(g: _Graph, t: Table) -> None:
@@ -180,8 +183,9 @@ def _add_table(g: _Graph, t: Table) -> None:
                    provides=[f"table:{key}"] + ([] if t.columns else relation), needs=[f"schema:{t.schema}"],
                    ignore=relation)
     if t.columns:
+        # Same columns as the CREATE TABLE, so the same needs: `after` covers them.
         g.add(_key(TABLE, key, 1), ddl.add_columns(t, t.columns, if_not_exists=True), f"columns {key}", t.origin,
-              provides=relation, after=[create])
+              scan="", provides=relation, after=[create])
     for part in t.partitions:
         pkey = f"{t.schema}.{part.name}"
         g.add(_key(TABLE, key, 2, part.name), ddl.create_partition(t, part, if_not_exists=True),
@@ -190,36 +194,42 @@ def _add_table(g: _Graph, t: Table) -> None:
     owned += [(1, u) for u in t.uniques] + [(2, c) for c in t.checks]
     for sub, con in owned:
         provides = [f"keys:{key}"] if sub < 2 else []
+        # Only a check's expression can name other objects; keys name their own columns.
+        scan = ddl.add_constraint(t, con) if sub == 2 else ""
         g.add(_key(KEY, key, sub, con.name), guarded.add_constraint_if_missing(t, con),
-              f"constraint {key}.{con.name}", con.origin or t.origin, scan=ddl.add_constraint(t, con), provides=provides)
+              f"constraint {key}.{con.name}", con.origin or t.origin, scan=scan, provides=provides,
+              needs=[f"relation:{key}"])
     for fk in t.foreign_keys:
         g.add(_key(FOREIGN_KEY, key, 0, fk.name), guarded.add_constraint_if_missing(t, fk),
-              f"constraint {key}.{fk.name}", fk.origin or t.origin, scan=ddl.add_constraint(t, fk),
-              needs=[f"keys:{fk.ref_schema}.{fk.ref_table}"])
+              f"constraint {key}.{fk.name}", fk.origin or t.origin, scan="",
+              needs=[f"relation:{key}", f"relation:{fk.ref_schema}.{fk.ref_table}",
+                     f"keys:{fk.ref_schema}.{fk.ref_table}"])
     for index in t.indexes:
         _add_index(g, t, index)
     for policy in t.policies:
         origin = policy.origin or t.policies_origin or t.origin
         pobj = f"policy {key}.{policy.name}"
         drop = g.add(_key(POLICY, key, 0, policy.name, 0), ddl.drop_policy(t, policy, if_exists=True), pobj, origin,
-                     needs=[f"relation:{key}"])
+                     scan="", needs=[f"relation:{key}"])
         g.add(_key(POLICY, key, 0, policy.name, 1), ddl.create_policy(t, policy), pobj, origin,
               provides=[f"policies:{key}"], after=[drop])
         if policy.comment is not None:
             g.add(_key(COMMENT, key, 1, f"policy {policy.name}"), ddl.comment_on_policy(t, policy),
-                  f"comment {pobj}", origin, after=[_key(POLICY, key, 0, policy.name, 1)])
+                  f"comment {pobj}", origin, after=[_key(POLICY, key, 0, policy.name, 1)], scan="")
     rls_origin = t.policies_origin or t.origin
     if t.rls_enabled:
-        g.add(_key(RLS, key, 0), ddl.enable_rls(t), f"rls {key}", rls_origin, needs=[f"policies:{key}"])
+        g.add(_key(RLS, key, 0), ddl.enable_rls(t), f"rls {key}", rls_origin, scan="",
+              needs=[f"relation:{key}", f"policies:{key}"])
     if t.rls_forced:
-        g.add(_key(RLS, key, 1), ddl.force_rls(t), f"rls {key}", rls_origin, needs=[f"policies:{key}"])
+        g.add(_key(RLS, key, 1), ddl.force_rls(t), f"rls {key}", rls_origin, scan="",
+              needs=[f"relation:{key}", f"policies:{key}"])
     _add_grants(g, t, key, 1, t.grants, f"relation:{key}", obj, t.origin)
     if t.comment is not None:
-        g.add(_key(COMMENT, key, 1), ddl.comment_on_table(t), f"comment {obj}", t.origin, needs=relation)
+        g.add(_key(COMMENT, key, 1), ddl.comment_on_table(t), f"comment {obj}", t.origin, needs=relation, scan="")
     for i, col in enumerate(t.columns):
         if col.comment is not None:
             g.add(_key(COMMENT, key, 2, f"{i:05d}"), ddl.comment_on_column(t, col), f"comment column {key}.{col.name}",
-                  col.origin or t.origin, needs=relation)
+                  col.origin or t.origin, needs=relation, scan="")
 
 
 def _add_index(g: _Graph, target: Table | View, index) -> None:
@@ -229,7 +239,7 @@ def _add_index(g: _Graph, target: Table | View, index) -> None:
           index.origin or target.origin, provides=[f"index:{target.schema}.{index.name}"])
     if index.comment is not None:
         g.add(_key(COMMENT, target.key, 4, index.name), ddl.comment_on_index(target, index), f"comment {iobj}",
-              index.origin or target.origin, needs=[f"index:{target.schema}.{index.name}"])
+              index.origin or target.origin, needs=[f"index:{target.schema}.{index.name}"], scan="")
 
 
 def _add_view(g: _Graph, v: View) -> None:
@@ -246,7 +256,7 @@ def _add_view(g: _Graph, v: View) -> None:
     _add_grants(g, v, v.key, 2, v.grants, f"relation:{v.key}", obj, v.origin)
     if v.comment is not None:
         g.add(_key(COMMENT, v.key, 5), ddl.comment_on_view(v), f"comment {obj}", v.origin,
-              needs=[f"relation:{v.key}"])
+              needs=[f"relation:{v.key}"], scan="")
 
 
 def _relation_token(name: str) -> str:
