@@ -134,7 +134,19 @@ def _alter_column_type(c: ch.AlterColumnType, ctx) -> list[Step]:
         hazards += lock_hazard(c.table_key, rows, f"changing the type of {c.key}")
     # without an implicit cast PostgreSQL needs USING; a plain cast is what it would do anyway
     using = f"{quote_ident(c.column.name)}::{c.column.type}" if rewrites else None
-    return [Step(ddl.alter_column_type(_t(c.schema, c.table), c.column, using=using), hazards=tuple(hazards))]
+    table = _t(c.schema, c.table)
+    steps = [Step(ddl.alter_column_type(table, c.column, using=using), hazards=tuple(hazards))]
+    live = ctx.current.table(c.table_key)
+    old = live.column(c.column.name) if live else None
+    if rewrites and old is not None and old.default is not None and not old.identity:
+        # PostgreSQL cannot always cast the old default to the new type ("default for
+        # column cannot be cast automatically"): drop it first, set the desired one after
+        # (the diff's own AlterColumnDefault does that when the default text changed)
+        steps.insert(0, Step(ddl.alter_column_default(table, replace(c.column, default=None))))
+        if old.default == c.column.default:
+            col = replace(c.column, default=ctx.texts.default(c.table_key, c.column))
+            steps.append(Step(ddl.alter_column_default(table, col)))
+    return steps
 
 
 def _alter_column_nullability(c: ch.AlterColumnNullability, ctx) -> list[Step]:

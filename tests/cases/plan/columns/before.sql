@@ -7,6 +7,8 @@ CREATE TABLE public.projects (
     code text,
     code_upper text GENERATED ALWAYS AS (upper(code)) STORED,
     legacy text,
+    level text DEFAULT '1',
+    big integer DEFAULT 5,
     CONSTRAINT projects_pkey PRIMARY KEY (id)
 );
 INSERT INTO public.projects (name, size, ticket, code, legacy)

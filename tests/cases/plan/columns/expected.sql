@@ -1,4 +1,4 @@
--- roseram-schema plan: 12 statement(s)
+-- roseram-schema plan: 18 statement(s)
 BEGIN;
 -- function bodies are checked when they run, not when created: they may name tables created later in this script
 SET LOCAL check_function_bodies = off;
@@ -7,7 +7,7 @@ SET LOCAL check_function_bodies = off;
 -- hazard: deletes_data (blocking): drops column public.projects.legacy and its values (~25 rows)
 ALTER TABLE public.projects DROP COLUMN IF EXISTS legacy;
 
--- add column public.projects.archived boolean (schema/public/projects.yaml:10:3)
+-- add column public.projects.archived boolean (schema/public/projects.yaml:12:3)
 ALTER TABLE public.projects ADD COLUMN IF NOT EXISTS archived boolean DEFAULT false NOT NULL;
 
 -- generated expression of public.projects.code_upper: upper(code) -> lower(code) (schema/public/projects.yaml:9:3)
@@ -26,11 +26,34 @@ ALTER TABLE public.projects ALTER COLUMN name TYPE character varying(40);
 -- hazard: access_exclusive_lock: changing the type of public.projects.size holds an ACCESS EXCLUSIVE lock on public.projects (~25 rows): reads and writes wait
 ALTER TABLE public.projects ALTER COLUMN size TYPE bigint USING size::bigint;
 
+-- change type of public.projects.level from text to integer (schema/public/projects.yaml:10:3)
+ALTER TABLE public.projects ALTER COLUMN level DROP DEFAULT;
+
+-- change type of public.projects.level from text to integer (schema/public/projects.yaml:10:3)
+-- hazard: deletes_data (blocking): public.projects.level from text to integer may cut or reject existing values
+-- hazard: rewrites_table: changing the type of public.projects.level rewrites public.projects (~25 rows)
+-- hazard: access_exclusive_lock: changing the type of public.projects.level holds an ACCESS EXCLUSIVE lock on public.projects (~25 rows): reads and writes wait
+ALTER TABLE public.projects ALTER COLUMN level TYPE integer USING level::integer;
+
+-- change type of public.projects.big from integer to bigint (schema/public/projects.yaml:11:3)
+ALTER TABLE public.projects ALTER COLUMN big DROP DEFAULT;
+
+-- change type of public.projects.big from integer to bigint (schema/public/projects.yaml:11:3)
+-- hazard: rewrites_table: changing the type of public.projects.big rewrites public.projects (~25 rows)
+-- hazard: access_exclusive_lock: changing the type of public.projects.big holds an ACCESS EXCLUSIVE lock on public.projects (~25 rows): reads and writes wait
+ALTER TABLE public.projects ALTER COLUMN big TYPE bigint USING big::bigint;
+
+-- change type of public.projects.big from integer to bigint (schema/public/projects.yaml:11:3)
+ALTER TABLE public.projects ALTER COLUMN big SET DEFAULT 5;
+
 -- set default of public.projects.size to 0 (was no default) (schema/public/projects.yaml:5:3)
 ALTER TABLE public.projects ALTER COLUMN size SET DEFAULT 0;
 
 -- drop default of public.projects.status (was 'new'::text) (schema/public/projects.yaml:6:3)
 ALTER TABLE public.projects ALTER COLUMN status DROP DEFAULT;
+
+-- set default of public.projects.level to 1 (was '1'::text) (schema/public/projects.yaml:10:3)
+ALTER TABLE public.projects ALTER COLUMN level SET DEFAULT 1;
 
 -- set not null on public.projects.size (schema/public/projects.yaml:5:3)
 -- hazard: access_exclusive_lock: SET NOT NULL on public.projects.size (scans every row) holds an ACCESS EXCLUSIVE lock on public.projects (~25 rows): reads and writes wait
