@@ -9,7 +9,6 @@ import psycopg
 import pytest
 
 from roseram_schema.errors import Origin, SourceError
-from roseram_schema.introspect import inspect_catalog
 from roseram_schema.normalize import (
     cache_path,
     code_fingerprint,
