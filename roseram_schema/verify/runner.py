@@ -143,9 +143,12 @@ def install_runner(conn) -> None:
 
 def claims_of(persona: Persona, user_id: str | None) -> dict:
     """The JWT claims a persona's requests carry."""
+    from .seed import persona_email
+
     claims = {"role": persona.role}
     if user_id:
         claims["sub"] = user_id
+        claims["email"] = persona_email(persona.name)
     claims.update(dict(persona.claims))
     return claims
 

@@ -40,6 +40,11 @@ class Row:
         return tuple(self.raw.get(c, "") for c in columns)
 
 
+def persona_email(name: str) -> str:
+    """The e-mail of a persona's user row and `email` claim."""
+    return f"{name}@personas.invalid"
+
+
 def row_label(owner, tenant, public) -> str:
     """Human label: "alice", "tenant A", "alice@A", with " (public)" when flagged."""
     if owner and tenant and tenant != NEW_TENANT:
@@ -168,6 +173,8 @@ class World:
         users_key = self.spec.tenancy.users
         if a.kind == "users":
             put(self.ident_columns(key)[0], self.user_ids[owner])
+            if table.column("email") is not None:
+                put("email", persona_email(owner))
         # anchors first: they decide which parent rows the other columns follow
         same = a.owner and a.tenant and a.owner.column == a.tenant.column
         if same:
