@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import psycopg
 from psycopg import sql
+
+from ..errors import DatabaseError
 
 from .facts import HELPER_SCHEMA
 from .spec import Persona
@@ -170,6 +173,11 @@ def run_as(conn, persona: Persona, user_id: str | None, statements: list[str]) -
             (json.dumps(claims, sort_keys=True), user_id or "", persona.role),
         )
         rows = conn.execute(f"SELECT * FROM {HELPER_SCHEMA}.run(%s::text[])", (statements,)).fetchall()
+    except psycopg.errors.QueryCanceled as exc:
+        raise DatabaseError(
+            f"probing as {persona.name} took longer than {STATEMENT_TIMEOUT}: a policy or a function "
+            f"it calls does not return ({exc})"
+        ) from exc
     finally:
         conn.execute("ROLLBACK")
     return [Outcome(n, value, state, message) for n, value, state, message in rows]
