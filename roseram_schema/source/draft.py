@@ -38,6 +38,8 @@ class Draft:
     # tables that had a policies/ file, so a second one is reported
     policy_files: dict[str, Origin | None] = field(default_factory=dict)
     later: list[Callable[["Draft"], None]] = field(default_factory=list)
+    # applied after unnamed constraints and indexes got their names (COMMENT ON INDEX)
+    after_naming: list[Callable[["Draft"], None]] = field(default_factory=list)
     # view key -> {relation it reads: where the query names it}, for precise errors
     view_refs: dict[str, dict[str, Origin]] = field(default_factory=dict)
 

@@ -96,6 +96,8 @@ def load_project(root: Path) -> Project:
     for attach in draft.later:
         attach(draft)
     name_everything(draft.tables, draft.views)
+    for attach in draft.after_naming:
+        attach(draft)
     validate(draft)
     problems.raise_if_any()
     return Project(

@@ -433,7 +433,10 @@ def _comment(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> No
         else:
             _unsupported(stmt, d.problems, f"COMMENT ON {objtype.name.replace('OBJECT_', '')}")
 
-    draft.later.append(attach)
+    if objtype == ObjectType.OBJECT_INDEX:
+        draft.after_naming.append(attach)  # the index may be one whose name is chosen for it
+    else:
+        draft.later.append(attach)
 
 
 def _comment_index(d: Draft, key: str, text, missing) -> None:

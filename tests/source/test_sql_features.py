@@ -205,3 +205,12 @@ def test_broken_create_view_points_at_the_syntax_error(tmp_path):
     with pytest.raises(SourceError) as excinfo:
         load_project(root)
     assert [str(p.origin) for p in excinfo.value.problems] == ["views/public/v.sql:3:20"]
+
+
+def test_comment_on_an_index_named_by_postgresql(tmp_path):
+    root = write_project(tmp_path, {"schema/public/t.sql": """
+        COMMENT ON INDEX t_b_idx IS 'Lookups by b.';
+        CREATE INDEX ON t (b);
+        CREATE TABLE t (a int, b int);
+    """})
+    assert load_project(root).catalog.table("t").indexes == (Index("t_b_idx", ("b",), comment="Lookups by b."),)
