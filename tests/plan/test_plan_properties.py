@@ -11,7 +11,21 @@ from hypothesis import strategies as st
 from roseram_schema.apply import apply_plan
 from roseram_schema.compile import compile_statements
 from roseram_schema.diff import diff_catalogs
-from roseram_schema.model import Column, Grant, Index, Policy, PrimaryKey, Table, View, build_catalog
+from dataclasses import replace
+
+from roseram_schema.model import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Grant,
+    Index,
+    Policy,
+    PrimaryKey,
+    Table,
+    UniqueConstraint,
+    View,
+    build_catalog,
+)
 from roseram_schema.normalize import apply_statements, normalize_catalog
 from roseram_schema.plan import HAZARD_NAMES, build_plan, managed_fingerprint
 from roseram_schema.platform import ensure_platform
@@ -40,6 +54,12 @@ def tables(draw, name: str):
     if optional and draw(st.booleans()):
         col = draw(st.sampled_from(optional))
         indexes = (Index(f"{name}_{col}_idx", (col,)),)
+    checks = ()
+    if "score" in optional and draw(st.booleans()):
+        checks = (CheckConstraint(f"{name}_score_check", draw(st.sampled_from(("score >= 0", "score < 1000")))),)
+    uniques = ()
+    if "name" in optional and draw(st.booleans()):
+        uniques = (UniqueConstraint(f"{name}_name_key", ("name",)),)
     rls = draw(st.booleans())
     policies = ()
     if draw(st.booleans()):
@@ -49,13 +69,21 @@ def tables(draw, name: str):
     privileges = draw(st.sets(st.sampled_from(("select", "insert", "update", "delete"))))
     grants = (Grant("authenticated", tuple(sorted(privileges))),) if privileges else ()
     return Table("public", name, tuple(columns), primary_key=PrimaryKey(f"{name}_pkey", ("id",)),
-                 indexes=indexes, rls_enabled=rls, policies=policies, grants=grants)
+                 checks=checks, uniques=uniques, indexes=indexes, rls_enabled=rls, policies=policies,
+                 grants=grants)
 
 
 @st.composite
 def catalogs(draw):
     chosen = draw(st.sets(st.sampled_from(("alpha", "beta", "gamma")), min_size=1))
     ts = [draw(tables(n)) for n in sorted(chosen)]
+    if len(ts) > 1 and draw(st.booleans()):
+        # the last table references the first (a foreign key on an existing or new table)
+        ref, last = ts[0], ts[-1]
+        col = Column(f"{ref.name}_id", "integer")
+        fk = ForeignKey(f"{last.name}_{ref.name}_id_fkey", (col.name,), "public", ref.name, ("id",),
+                        on_delete=draw(st.sampled_from(("no action", "cascade"))))
+        ts[-1] = replace(last, columns=(*last.columns, col), foreign_keys=(fk,))
     views = []
     base = draw(st.sampled_from(ts))
     if draw(st.booleans()):
@@ -72,7 +100,7 @@ def test_diff_of_a_catalog_with_itself_is_empty(c):
 
 
 @given(a=catalogs(), b=catalogs())
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(__import__("os").environ.get("PLAN_PROP_EXAMPLES", "12")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_applying_plan_a_to_b_gives_b(a, b, make_db, pg_server):
     dev = pg_server.base_url
     url = make_db("plan_prop")
