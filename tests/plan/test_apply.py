@@ -58,9 +58,12 @@ def test_failing_statement_leaves_database_and_history_as_before(target, make_db
             CONSTRAINT projects_pkey PRIMARY KEY (id),
             CONSTRAINT projects_name_key UNIQUE (name));
         CREATE TABLE public.extra (id integer);""")
-    apply_plan(target, build_plan(inspect_url(target), catalog_from_sql(make_db, BASE)))  # nothing to do
+    # an earlier apply, so there is history to keep intact
+    first = catalog_from_sql(make_db, BASE + "ALTER TABLE public.projects ADD COLUMN note text;")
+    assert apply_plan(target, build_plan(inspect_url(target), first)).applied
     before = managed_fingerprint(inspect_url(target))
     history_before = history_rows(target)
+    assert len(history_before) == 1
     plan = build_plan(inspect_url(target), desired)
     assert [s.change for s in plan.statements][-1] == "AddConstraint"
     with pytest.raises(DatabaseError) as err:
