@@ -70,3 +70,17 @@ def _skip_blanks_and_comments(sql: str, start: int, end: int) -> int:
 def tokens_of(text: str):
     """pglast scanner tokens of a statement (comments included)."""
     return scan(text)
+
+
+def unsupported(stmt: Statement, problems: Problems, what: str | None = None) -> None:
+    """Report a statement roseram-schema does not manage (nothing is silently ignored)."""
+    kind = what or type(stmt.node).__name__.replace("Stmt", "")
+    problems.add(stmt.origin, first_words(stmt.text), f"{kind} statements are not managed by roseram-schema",
+                 "supported: CREATE TABLE/INDEX/POLICY/TYPE ... AS ENUM/FUNCTION/PROCEDURE/TRIGGER/"
+                 "SCHEMA/EXTENSION/VIEW, ALTER TABLE (row level security, add constraint), GRANT, "
+                 "REVOKE, COMMENT ON")
+
+
+def first_words(text: str) -> str:
+    """The first three words of a statement, to name it in a message."""
+    return " ".join(text.split()[:3])

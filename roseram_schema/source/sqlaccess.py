@@ -1,0 +1,210 @@
+"""GRANT / REVOKE and COMMENT ON statements: attached to their objects once all are known."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pglast import ast
+from pglast.enums import GrantTargetType, ObjectType, RoleSpecType
+
+from ..model import Grant
+from .draft import Draft
+from .grants import PRIVILEGES_BY_KIND, merge_grants, normalize_privileges, revoke_grants
+from .problems import did_you_mean
+from .reader import SourceFile
+from .sqlfunctions import identity_args
+from .sqltext import string_values
+from .statements import Statement, first_words, unsupported
+
+
+def role_name(spec: ast.RoleSpec) -> str:
+    """A grantee or policy role as a name (`public`, `current_user` for the special ones)."""
+    kind = spec.roletype
+    if kind == RoleSpecType.ROLESPEC_CSTRING:
+        return spec.rolename
+    if kind == RoleSpecType.ROLESPEC_PUBLIC:
+        return "public"
+    return kind.name.replace("ROLESPEC_", "").lower()
+
+
+def grant_statement(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
+    node: ast.GrantStmt = stmt.node
+    objtype = node.objtype
+    kind = {
+        ObjectType.OBJECT_TABLE: "table",
+        ObjectType.OBJECT_FUNCTION: "function",
+        ObjectType.OBJECT_PROCEDURE: "function",
+        ObjectType.OBJECT_ROUTINE: "function",
+        ObjectType.OBJECT_SCHEMA: "schema",
+    }.get(objtype)
+    if kind is None or node.targtype == GrantTargetType.ACL_TARGET_DEFAULTS:
+        unsupported(stmt, draft.problems, f"GRANT on {objtype.name.replace('OBJECT_', '').lower()}")
+        return
+    if any(p.cols for p in node.privileges or ()):
+        unsupported(stmt, draft.problems, "column-level GRANT")
+        return
+    names = ["all"] if not node.privileges else [p.priv_name for p in node.privileges]
+    privileges, unknown = normalize_privileges(names, kind)
+    for bad in unknown:
+        draft.problems.add(stmt.origin, first_words(stmt.text), f"privilege {bad!r} does not apply to a {kind}",
+                           did_you_mean(bad.lower(), PRIVILEGES_BY_KIND[kind]))
+    grantees = [role_name(g) for g in node.grantees or ()]
+    if node.grant_option:
+        draft.problems.add(stmt.origin, first_words(stmt.text), "WITH GRANT OPTION is not supported")
+    all_in_schema = node.targtype == GrantTargetType.ACL_TARGET_ALL_IN_SCHEMA
+
+    def attach(d: Draft) -> None:
+        for target_kind, key in _grant_targets(node, kind, schema, all_in_schema, d, stmt):
+            store = getattr(d, target_kind)
+            obj = store[key]
+            grants = obj.grants
+            for grantee in grantees:
+                if node.is_grant:
+                    grants = merge_grants(grants, Grant(grantee, privileges, stmt.origin))
+                else:
+                    grants = revoke_grants(grants, grantee, privileges)
+            store[key] = replace(obj, grants=grants)
+
+    draft.later.append(attach)
+
+
+def _grant_targets(node: ast.GrantStmt, kind: str, schema: str, all_in_schema: bool, d: Draft, stmt):
+    """(draft attribute, key) of every object a GRANT names; unknown objects are reported."""
+    out = []
+    if kind == "schema":
+        for s in node.objects:
+            if s.sval in d.schemas:
+                out.append(("schemas", s.sval))
+            else:
+                d.problems.add(stmt.origin, s.sval, f"GRANT on schema {s.sval}, which is not declared",
+                               "declare it in project.yaml `schemas:` or with CREATE SCHEMA")
+        return out
+    if all_in_schema:
+        for s in node.objects:
+            if kind == "table":
+                out += [("tables", k) for k, t in sorted(d.tables.items()) if t.schema == s.sval]
+                out += [("views", k) for k, v in sorted(d.views.items()) if v.schema == s.sval]
+            else:
+                out += [("functions", k) for k, f in sorted(d.functions.items()) if f.schema == s.sval]
+        return out
+    if kind == "table":
+        for rel in node.objects:
+            key = f"{rel.schemaname or schema}.{rel.relname}"
+            if key in d.tables:
+                out.append(("tables", key))
+            elif key in d.views:
+                out.append(("views", key))
+            else:
+                d.problems.add(stmt.origin, key, f"GRANT on {key}, which is not a declared table or view",
+                               did_you_mean(key, (*d.tables, *d.views)))
+        return out
+    for owa in node.objects:
+        key = _function_key(owa, schema, d, stmt)
+        if key is not None:
+            out.append(("functions", key))
+    return out
+
+
+def _function_key(owa: ast.ObjectWithArgs, schema: str, d: Draft, stmt) -> str | None:
+    names = string_values(owa.objname)
+    fschema, fname = (names[-2], names[-1]) if len(names) > 1 else (schema, names[-1])
+    if owa.args_unspecified:
+        matches = sorted(k for k, f in d.functions.items() if f.schema == fschema and f.name == fname)
+        if len(matches) == 1:
+            return matches[0]
+        message = (f"function {fschema}.{fname} is not declared" if not matches
+                   else f"{fschema}.{fname} is ambiguous: {', '.join(matches)}")
+        d.problems.add(stmt.origin, f"{fschema}.{fname}", message, "name the argument types")
+        return None
+    params = owa.objfuncargs or tuple(ast.FunctionParameter(argType=t, mode="i") for t in owa.objargs or ())
+    key = f"{fschema}.{fname}({identity_args(params)})"
+    if key not in d.functions:
+        d.problems.add(stmt.origin, key, f"function {key} is not declared",
+                       did_you_mean(key, d.functions))
+        return None
+    return key
+
+
+def comment_statement(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
+    node: ast.CommentStmt = stmt.node
+    objtype = node.objtype
+    text = node.comment
+    obj = node.object
+
+    def names_of(o) -> tuple[str, ...]:
+        return string_values(o) if isinstance(o, tuple) else (o.sval,) if isinstance(o, ast.String) else ()
+
+    def rel_key(names: tuple[str, ...]) -> str:
+        return f"{names[-2]}.{names[-1]}" if len(names) > 1 else f"{schema}.{names[-1]}"
+
+    def missing(d: Draft, what: str, key: str, choices=()) -> None:
+        d.problems.add(stmt.origin, key, f"COMMENT ON {what} {key}, which is not declared",
+                       did_you_mean(key, choices))
+
+    def attach(d: Draft) -> None:
+        if objtype == ObjectType.OBJECT_TABLE:
+            key = rel_key(names_of(obj))
+            if key in d.tables:
+                d.tables[key] = replace(d.tables[key], comment=text)
+            else:
+                missing(d, "TABLE", key, d.tables)
+        elif objtype in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW):
+            key = rel_key(names_of(obj))
+            if key in d.views:
+                d.views[key] = replace(d.views[key], comment=text)
+            else:
+                missing(d, "VIEW", key, d.views)
+        elif objtype == ObjectType.OBJECT_COLUMN:
+            names = names_of(obj)
+            key, column = rel_key(names[:-1]), names[-1]
+            table = d.tables.get(key)
+            if table is None or table.column(column) is None:
+                missing(d, "COLUMN", f"{key}.{column}")
+            else:
+                d.tables[key] = replace(table, columns=tuple(
+                    replace(c, comment=text) if c.name == column else c for c in table.columns))
+        elif objtype == ObjectType.OBJECT_POLICY:
+            names = names_of(obj)
+            key, policy_name = rel_key(names[:-1]), names[-1]
+            table = d.tables.get(key)
+            if table is None or not any(p.name == policy_name for p in table.policies):
+                missing(d, "POLICY", f"{policy_name} ON {key}")
+            else:
+                d.tables[key] = replace(table, policies=tuple(
+                    replace(p, comment=text) if p.name == policy_name else p for p in table.policies))
+        elif objtype == ObjectType.OBJECT_INDEX:
+            _comment_index(d, rel_key(names_of(obj)), text, missing)
+        elif objtype == ObjectType.OBJECT_SCHEMA:
+            name = names_of(obj)[0]
+            if name in d.schemas:
+                d.schemas[name] = replace(d.schemas[name], comment=text)
+            else:
+                missing(d, "SCHEMA", name, d.schemas)
+        elif objtype == ObjectType.OBJECT_TYPE:
+            key = rel_key(string_values(obj.names))
+            if key in d.enums:
+                d.enums[key] = replace(d.enums[key], comment=text)
+            else:
+                missing(d, "TYPE", key, d.enums)
+        elif objtype in (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE):
+            key = _function_key(obj, schema, d, stmt)
+            if key is not None:
+                d.functions[key] = replace(d.functions[key], comment=text)
+        else:
+            unsupported(stmt, d.problems, f"COMMENT ON {objtype.name.replace('OBJECT_', '')}")
+
+    if objtype == ObjectType.OBJECT_INDEX:
+        draft.after_naming.append(attach)  # the index may be one whose name is chosen for it
+    else:
+        draft.later.append(attach)
+
+
+def _comment_index(d: Draft, key: str, text, missing) -> None:
+    schema, name = key.split(".", 1)
+    for store in (d.tables, d.views):
+        for rel_key_, rel in store.items():
+            if rel.schema == schema and any(i.name == name for i in rel.indexes):
+                store[rel_key_] = replace(rel, indexes=tuple(
+                    replace(i, comment=text) if i.name == name else i for i in rel.indexes))
+                return
+    missing(d, "INDEX", key)
