@@ -18,6 +18,7 @@ class Finding:
     hint: str = ""
 
     def to_dict(self) -> dict:
+        """The JSON form."""
         return {
             "id": self.id,
             "severity": self.severity,

@@ -27,23 +27,27 @@ RULE_HELP = {
 
 
 def summary(findings: list[Finding]) -> dict:
+    """Counts per severity."""
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
     return {"findings": len(findings), "errors": counts["error"], "warnings": counts["warning"],
             "info": counts["info"]}
 
 
 def summary_line(findings: list[Finding]) -> str:
+    """`lint: 1 errors, 2 warnings, 0 info`."""
     s = summary(findings)
     return f"lint: {s['errors']} errors, {s['warnings']} warnings, {s['info']} info"
 
 
 def to_text(findings: list[Finding]) -> str:
+    """One line per finding: `severity: location: [id] message (fix: hint)`."""
     lines = [f"{f.severity}: {f.location}: [{f.id}] {f.message}" + (f" (fix: {f.hint})" if f.hint else "")
              for f in findings]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def to_json(findings: list[Finding]) -> str:
+    """`{"summary": ..., "findings": [...]}`."""
     return json.dumps({"summary": summary(findings), "findings": [f.to_dict() for f in findings]},
                       indent=2) + "\n"
 

@@ -34,6 +34,7 @@ def _commands(policy: Policy) -> tuple[str, ...]:
 
 
 def rls_disabled(catalog, spec, anchors):
+    """rls-disabled: a table in an exposed schema without row-level security."""
     exposed = spec.tenancy.exposed if spec else ("public",)
     for t in _managed(catalog):
         if t.schema in exposed and not t.rls_enabled:
@@ -57,6 +58,7 @@ def _could_hold(clause, persona, tenancy) -> bool:
 
 
 def policy_missing(catalog, spec, anchors):
+    """policy-missing: the contract allows a command (for a role) that no permissive policy covers."""
     if spec is None:
         return
     for t in _managed(catalog):
@@ -86,6 +88,7 @@ def policy_missing(catalog, spec, anchors):
 
 
 def policy_always_true(catalog, spec, anchors):
+    """policy-always-true: USING/WITH CHECK (true) where the contract is not open."""
     for t in _managed(catalog):
         contract = spec.contract(t.key) if spec else None
         for p in t.policies:
@@ -105,6 +108,7 @@ def policy_always_true(catalog, spec, anchors):
 
 
 def policy_self_compare(catalog, spec, anchors):
+    """policy-self-compare: `x = x` in a policy, usually an unqualified column in a subquery."""
     for t in _managed(catalog):
         for p in t.policies:
             for text in (p.using, p.with_check):
@@ -116,6 +120,7 @@ def policy_self_compare(catalog, spec, anchors):
 
 
 def policy_anon(catalog, spec, anchors):
+    """policy-anon: a policy for anon on a table whose contract gives anon nothing."""
     for t in _managed(catalog):
         contract = spec.contract(t.key) if spec else None
         for p in t.policies:
@@ -132,6 +137,7 @@ def policy_anon(catalog, spec, anchors):
 
 
 def policy_leaves_owner(catalog, spec, anchors):
+    """policy-leaves-owner: an INSERT/UPDATE check that ignores the owner/tenant column."""
     if not anchors:
         return
     for t in _managed(catalog):
@@ -160,6 +166,7 @@ def policy_leaves_owner(catalog, spec, anchors):
 
 
 def view_not_invoker(catalog, spec, anchors):
+    """view-not-invoker: a view over RLS tables running with its owner's rights."""
     rls_tables = {t.key for t in catalog.tables if t.rls_enabled}
     for v in catalog.views:
         if is_platform_schema(v.schema) or v.security_invoker:
@@ -178,6 +185,7 @@ def view_not_invoker(catalog, spec, anchors):
 
 
 def definer_search_path(catalog, spec, anchors):
+    """definer-search-path: SECURITY DEFINER without a fixed search_path."""
     for f in catalog.functions:
         if is_platform_schema(f.schema) or not f.security_definer or f.search_path:
             continue
@@ -197,6 +205,7 @@ def _plain(key: str) -> str:
 
 
 def fk_unindexed(catalog, spec, anchors):
+    """fk-unindexed: a foreign key whose columns lead no index or key."""
     for t in _managed(catalog):
         leading = []
         if t.primary_key:
@@ -213,6 +222,7 @@ def fk_unindexed(catalog, spec, anchors):
 
 
 def index_duplicate(catalog, spec, anchors):
+    """index-duplicate: an index with the same keys as another index or key."""
     for t in _managed(catalog):
         seen: dict[tuple, str] = {}
         if t.primary_key:
@@ -230,6 +240,8 @@ def index_duplicate(catalog, spec, anchors):
 
 
 def policy_recursion(catalog, spec, anchors):
+    """policy-recursion: a cycle of policies reading each other's tables through RLS
+    (directly or through SECURITY INVOKER functions)."""
     rls = {t.key: t for t in catalog.tables if t.rls_enabled}
     functions = {}
     for f in catalog.functions:
@@ -277,6 +289,7 @@ def _cycles(edges: dict[str, dict[str, str]]) -> list[list[str]]:
 
 
 def policy_bare_uid(catalog, spec, anchors):
+    """policy-bare-uid: auth.uid() evaluated per row instead of once."""
     for t in _managed(catalog):
         for p in t.policies:
             count = sum(sqlrefs.bare_uid_calls(sqlrefs.parse_expression(x)) for x in (p.using, p.with_check) if x)
@@ -286,6 +299,7 @@ def policy_bare_uid(catalog, spec, anchors):
 
 
 def contract_missing(catalog, spec, anchors):
+    """contract-missing: an exposed table without a contract (when the project has some)."""
     if spec is None or not spec.contracts:
         return
     for t in _managed(catalog):

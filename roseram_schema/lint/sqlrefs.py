@@ -25,6 +25,7 @@ def parse_expression(text: str):
 
 @lru_cache(maxsize=1024)
 def parse_query(text: str):
+    """The sqlglot tree of a whole query, or None when it does not parse."""
     try:
         return sqlglot.parse_one(text, read="postgres")
     except Exception:

@@ -27,6 +27,7 @@ def atom_holds(atom: str, persona: Persona, row: Row, tenancy: Tenancy) -> bool:
 
 
 def clause_holds(clause: Clause, persona: Persona, row: Row, tenancy: Tenancy) -> bool:
+    """True when every atom of the clause holds (`own & member+`)."""
     return all(atom_holds(a, persona, row, tenancy) for a in clause)
 
 

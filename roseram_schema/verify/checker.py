@@ -37,14 +37,17 @@ class Report:
 
     @property
     def probes(self) -> int:
+        """Number of cells (persona x table x command, persona x view)."""
         return len(self.cells)
 
     @property
     def failed(self) -> int:
+        """Cells that are LEAK, BLOCKED or ERROR."""
         return sum(1 for c in self.cells if c.failed)
 
     @property
     def passed(self) -> int:
+        """Cells that hold."""
         return self.probes - self.failed
 
     @property
@@ -54,6 +57,7 @@ class Report:
 
 
 def probed_tables(world: World) -> list:
+    """Tables outside the platform schemas: the ones probed."""
     return [t for t in world.catalog.tables if not is_platform_schema(t.schema)]
 
 

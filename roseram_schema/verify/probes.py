@@ -36,6 +36,7 @@ class Cell:
 
     @property
     def failed(self) -> bool:
+        """LEAK, BLOCKED or ERROR."""
         return self.verdict in FAILING
 
 
@@ -52,17 +53,20 @@ class Attempt:
 
 
 def where_ident(world: World, table: Table, row: Row) -> str:
+    """The WHERE condition that picks exactly this seeded row."""
     cols = world.ident_columns(table.key)
     return " AND ".join(f"{quote_ident(c)} = {row.values[c]}" for c in cols)
 
 
 def select_sql(world: World, table: Table) -> str:
+    """A SELECT returning the identity of every row the caller sees, as JSON."""
     cols = world.ident_columns(table.key)
     arr = ", ".join(f"{quote_ident(c)}::text" for c in cols)
     return f"SELECT coalesce(json_agg(ARRAY[{arr}])::text, '[]') FROM {table.qualified}"
 
 
 def view_sql(view: View) -> str:
+    """A SELECT returning every row of the view the caller sees, as JSON."""
     return f"SELECT coalesce(json_agg(to_jsonb(v))::text, '[]') FROM {view.qualified} v"
 
 
@@ -198,6 +202,7 @@ class CellBuilder:
         self.cells: dict[tuple[str, str], Cell] = {}
 
     def cell(self, table: str, command: str) -> Cell:
+        """The cell of (table, command), created on first use."""
         key = (table, command)
         if key not in self.cells:
             self.cells[key] = Cell(table, self.persona.name, command)

@@ -26,6 +26,7 @@ def summary_line(report: Report) -> str:
 
 
 def summary_dict(report: Report) -> dict:
+    """The `summary` object of the JSON report."""
     return {
         "probes": report.probes,
         "passed": report.passed,

@@ -126,6 +126,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
+        """The statement ran without error."""
         return self.state == "00000"
 
     @property

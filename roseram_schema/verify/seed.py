@@ -37,6 +37,7 @@ class Row:
     public: bool | None = None
 
     def ident(self, columns: tuple[str, ...]) -> tuple[str, ...]:
+        """The identity values of the row, as text, in `columns` order."""
         return tuple(self.raw.get(c, "") for c in columns)
 
 
@@ -104,6 +105,7 @@ class World:
         return tuple(c.name for c in table.columns if not c.generated)
 
     def next_number(self) -> int:
+        """A fresh number for unique values (deterministic: one counter per run)."""
         self._counter += 1
         return self._counter
 

@@ -74,9 +74,11 @@ class Spec:
     contracts: dict = field(default_factory=dict)  # table key -> Contract
 
     def contract(self, key: str) -> Contract | None:
+        """The contract of a table key, or None."""
         return self.contracts.get(key)
 
     def persona(self, name: str) -> Persona:
+        """The persona of that name."""
         return next(p for p in self.personas if p.name == name)
 
     def tenants(self) -> tuple[str, ...]:
@@ -84,6 +86,7 @@ class Spec:
         return tuple(dict.fromkeys(p.tenant for p in self.personas if p.tenant))
 
     def users(self) -> tuple[Persona, ...]:
+        """Personas that are users (have an id and a row in the users table)."""
         return tuple(p for p in self.personas if p.user)
 
     def tenant_owner(self, tenant: str) -> Persona | None:
