@@ -100,6 +100,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platfor
     from ..introspect.roundtrip import renormalize_texts
     from ..normalize import inspect_like_source, managed_schemas, normalize_catalog
     from ..source import load_project
+    from .viewprobe import check_view_replacements
 
     project = load_project(Path(project_dir))
     desired = normalize_catalog(project.catalog, dev_url, cache_root=Path(project_dir),
@@ -124,6 +125,6 @@ def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platfor
                 desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
         live = without_invalid_indexes(conn, inspect_like_source(conn, project.catalog))
         estimates = inspect_row_estimates(conn, managed_schemas(project.catalog))
-    settled = renormalize_texts(dev_url, live, desired)
-    changes = diff_catalogs(settled, desired)
+        settled = renormalize_texts(dev_url, live, desired)
+        changes = check_view_replacements(conn, diff_catalogs(settled, desired))
     return LiveComparison(project, desired, live, settled, changes, estimates, pre_platform)

@@ -137,3 +137,22 @@ def test_cli_exit_codes(project, db_url, pg_server):
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["drift", *args, "--format", "github"])
     assert result.exit_code == 0, result.output
+
+
+def test_view_with_a_changed_column_type_is_recreated_not_replaced(project, db_url, pg_server, capsys):
+    dev = pg_server.base_url
+    assert run_apply(project, db_url, dev, yes=True) == 0
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("""
+            DROP VIEW public.public_projects;
+            CREATE VIEW public.public_projects WITH (security_invoker = true) AS
+                SELECT id::bigint AS id, name FROM public.projects WHERE is_public;
+            GRANT SELECT ON public.public_projects TO anon;
+        """)
+    capsys.readouterr()
+    assert run_plan(project, db_url, dev, fmt="sql") == 2
+    sql = capsys.readouterr().out
+    # CREATE OR REPLACE cannot change a column's type: the view is dropped and re-created
+    assert "DROP VIEW IF EXISTS public.public_projects;" in sql and "CREATE OR REPLACE VIEW" not in sql
+    assert run_apply(project, db_url, dev, yes=True) == 0
+    assert run_drift(project, db_url, dev) == 0
