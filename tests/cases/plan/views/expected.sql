@@ -6,10 +6,6 @@ SET LOCAL check_function_bodies = off;
 -- drop view public.retired
 DROP VIEW IF EXISTS public.retired;
 
--- drop (to re-create) view public.by_region (views/public/by_region.sql:1:1)
--- hazard: recreates_view: public.by_region is dropped and created again: queries using it fail until the transaction commits
-DROP VIEW IF EXISTS public.by_region;
-
 -- drop (to re-create) view public.top_customers (views/public/top_customers.sql:1:1)
 -- hazard: recreates_view: public.top_customers is dropped and created again: queries using it fail until the transaction commits
 DROP VIEW IF EXISTS public.top_customers;
@@ -21,6 +17,10 @@ DROP VIEW IF EXISTS public.customer_totals;
 -- drop (to re-create) view public.big_orders (views/public/big_orders.sql:4:1)
 -- hazard: recreates_view: public.big_orders is dropped and created again: queries using it fail until the transaction commits
 DROP VIEW IF EXISTS public.big_orders;
+
+-- drop (to re-create) view public.by_region (views/public/by_region.sql:1:1)
+-- hazard: recreates_view: public.by_region is dropped and created again: queries using it fail until the transaction commits
+DROP VIEW IF EXISTS public.by_region;
 
 -- change type of public.orders.region from character varying(10) to text (schema/public/orders.yaml:5:3)
 ALTER TABLE public.orders ALTER COLUMN region TYPE text;
@@ -49,14 +49,14 @@ SELECT customer, sum(amount) AS total_amount
 FROM public.big_orders
 GROUP BY customer;
 
--- re-create view public.by_region (views/public/by_region.sql:1:1)
--- hazard: recreates_view: public.by_region is created again with its grants and comment
-CREATE VIEW public.by_region AS
-SELECT region, count(*) AS n FROM public.orders GROUP BY region;
-
 -- re-create view public.top_customers (views/public/top_customers.sql:1:1)
 -- hazard: recreates_view: public.top_customers is created again with its grants and comment
 CREATE VIEW public.top_customers AS
 SELECT customer FROM public.customer_totals WHERE total_amount > 100;
+
+-- re-create view public.by_region (views/public/by_region.sql:1:1)
+-- hazard: recreates_view: public.by_region is created again with its grants and comment
+CREATE VIEW public.by_region AS
+SELECT region, count(*) AS n FROM public.orders GROUP BY region;
 
 COMMIT;
