@@ -28,30 +28,37 @@ RETURNS TABLE (n bigint, value text, state text, message text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   k int;
+  tries int;
   c bigint;
   v text;
   st text;
   m text;
 BEGIN
   FOR k IN 1 .. coalesce(array_length(stmts, 1), 0) LOOP
-    c := NULL; v := NULL; st := '00000'; m := NULL;
-    BEGIN
-      IF left(stmts[k], 6) = 'SELECT' THEN
-        EXECUTE stmts[k] INTO v;
-        GET DIAGNOSTICS c = ROW_COUNT;
-      ELSE
-        PERFORM set_config('roseram.touched', '', true);
-        EXECUTE stmts[k];
-        GET DIAGNOSTICS c = ROW_COUNT;
-        -- rows the statement really changed, recorded by the touched() triggers
-        v := current_setting('roseram.touched', true);
-      END IF;
-      -- undo this probe's effect before the next one runs
-      RAISE EXCEPTION USING ERRCODE = 'RSV01';
-    EXCEPTION
-      WHEN SQLSTATE 'RSV01' THEN NULL;
-      WHEN OTHERS THEN st := SQLSTATE; m := SQLERRM;
-    END;
+    tries := 0;
+    LOOP
+      c := NULL; v := NULL; st := '00000'; m := NULL;
+      BEGIN
+        IF left(stmts[k], 6) = 'SELECT' THEN
+          EXECUTE stmts[k] INTO v;
+          GET DIAGNOSTICS c = ROW_COUNT;
+        ELSE
+          PERFORM set_config('roseram.touched', '', true);
+          EXECUTE stmts[k];
+          GET DIAGNOSTICS c = ROW_COUNT;
+          -- rows the statement really changed, recorded by the touched() triggers
+          v := current_setting('roseram.touched', true);
+        END IF;
+        -- undo this probe's effect before the next one runs
+        RAISE EXCEPTION USING ERRCODE = 'RSV01';
+      EXCEPTION
+        WHEN SQLSTATE 'RSV01' THEN NULL;
+        WHEN OTHERS THEN st := SQLSTATE; m := SQLERRM;
+      END;
+      tries := tries + 1;
+      -- personas are probed concurrently on the same rows: a deadlock is not an answer
+      EXIT WHEN st NOT IN ('40P01', '40001') OR tries >= 8;
+    END LOOP;
     n := c; value := v; state := st; message := m;
     RETURN NEXT;
   END LOOP;
@@ -166,6 +173,9 @@ def run_as(conn, persona: Persona, user_id: str | None, statements: list[str]) -
         conn.execute("BEGIN")
         # a policy that never returns (a runaway function) must not hang the whole run
         conn.execute(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'")
+        # concurrent personas lock the same rows; find (and retry) deadlocks quickly
+        conn.execute("DO $$ BEGIN IF current_setting('is_superuser') = 'on' THEN "
+                     "SET LOCAL deadlock_timeout = '20ms'; END IF; END $$")
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(persona.role)))
         conn.execute(
             "SELECT set_config('request.jwt.claims', %s, true),"

@@ -153,3 +153,26 @@ def test_roseram_infer_explains_every_observation(pg_server, capsys):
     assert out.count("contract: {") == 34
     assert "not exact" not in out
     assert "# policies/public/projects.yaml\ncontract: {select: [public, own], insert: own" in out
+
+
+def test_same_schema_same_report(make_db, tmp_path):
+    """Deterministic output: two runs (parallel connections included) give the same JSON
+    report and the same pgTAP files."""
+    from roseram_schema.platform import ensure_platform
+    from roseram_schema.verify.render import to_json
+
+    texts, taps = [], []
+    for n in range(2):
+        url = make_db("verify_same")
+        with psycopg.connect(url, autocommit=True) as conn:
+            ensure_platform(conn)
+        build_case(url, "self_compare")
+        with psycopg.connect(url, autocommit=True) as conn:
+            report = check_database(conn, good_spec(), url=url)
+        data = json.loads(to_json(report))
+        data["summary"].pop("seconds")
+        data["summary"].pop("timings")
+        texts.append(data)
+        taps.append([p.read_text() for p in emit_pgtap(report, tmp_path / str(n))])
+    assert texts[0] == texts[1]
+    assert taps[0] == taps[1]
