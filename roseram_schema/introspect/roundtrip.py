@@ -8,16 +8,20 @@ round prints the same as the second. A live object created from printed text (a 
 tool that copies catalog text, an earlier plan rendered from catalog text) therefore went
 through one more round trip than our normalized source, and would differ forever.
 
+The same holds when the development server is another major version than the target:
+PostgreSQL 16+ prints view bodies without the table qualifications 15 writes.
+
 The approach: only texts that differ are looked at, so the no-change case costs nothing
 (no connection at all). For each differing pair (check expression, policy USING / WITH
-CHECK, column default, generation expression, partial-index predicate, view query) both texts are put through the printer again in a
-scratch database holding the desired schema, round after round, until they are equal
-(then it is the same object: the live text is replaced by the desired one, and the diff
-sees no change) or both stop changing (then they really differ and are left alone). A
-text that does not even compile in the desired schema (it names a column that is not
-there) is a real difference too.
+CHECK, column default, generation expression, partial-index predicate, view query) both
+texts are put through the printer again in a scratch database holding the desired
+schema, round after round, until they are equal (then it is the same object: the live
+text is replaced by the desired one, and the diff sees no change) or both stop changing
+(then they really differ and are left alone). A text that does not even compile in the
+desired schema (it names a column that is not there) is a real difference too. Both
+texts go through the same number of rounds, so neither side is favoured.
 
-Each round trip runs in a savepoint that is rolled back, with search_path empty like the
+Each round trip runs in a transaction that is rolled back, with search_path empty like the
 inspector, so texts are parsed and printed exactly as inspect_catalog reads them.
 """
 
@@ -26,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..model import Catalog, Table
+from ..model import Catalog, Table, qualify, quote_ident
 from .texts import strip_check, view_query
 
 _NEXTVAL = re.compile(r"^nextval\('.*'::regclass\)$", re.DOTALL)
@@ -121,8 +125,6 @@ class RoundTripper:
 
     def _relation(self, key: str) -> str:
         schema, _, name = key.partition(".")
-        from ..model import qualify
-
         return qualify(schema, name)
 
     def _check(self, pair: TextPair, text: str) -> str:
@@ -136,8 +138,6 @@ class RoundTripper:
         return strip_check(row[0])
 
     def _default(self, pair: TextPair, text: str) -> str:
-        from ..model import quote_ident
-
         rel = self._relation(pair.table)
         self.conn.execute(f"ALTER TABLE {rel} ALTER COLUMN {quote_ident(pair.name)} SET DEFAULT {text}")
         row = self.conn.execute(
@@ -164,8 +164,6 @@ class RoundTripper:
         return row[0]
 
     def _where(self, pair: TextPair, text: str) -> str:
-        from ..model import quote_ident
-
         rel = self._relation(pair.table)
         table = self.catalog.table(pair.table)
         if table is None or not table.columns:
@@ -184,7 +182,7 @@ class RoundTripper:
     def _policy(self, pair: TextPair, text: str, clause: str, column: str) -> str:
         rel = self._relation(pair.table)
         table = self.catalog.table(pair.table)
-        policy = next(p for p in table.policies if p.name == pair.name) if table else None
+        policy = next((p for p in table.policies if p.name == pair.name), None) if table else None
         command = policy.command if policy else "all"
         self.conn.execute(f"CREATE POLICY {_PROBE} ON {rel} FOR {command} {clause} ({text})")
         row = self.conn.execute(
@@ -201,8 +199,6 @@ class RoundTripper:
         return self._policy(pair, text, "WITH CHECK", "polwithcheck")
 
     def _view(self, pair: TextPair, text: str) -> str:
-        from ..model import quote_ident
-
         schema = pair.table.partition(".")[0]
         probe = f"{quote_ident(schema)}.{_PROBE}"
         self.conn.execute(f"CREATE VIEW {probe} AS {text}")
