@@ -148,6 +148,11 @@ def dependency_edges(changes: list[ch.Change], current: Catalog, desired: Catalo
                     isinstance(d, ch.DropConstraint) and isinstance(d.constraint, (PrimaryKey, UniqueConstraint))
                 ):
                     edges.add((i, j))
+    # grants, revokes and comments on a view or function come after it is created
+    made = {c.key: i for i, c in enumerate(changes) if isinstance(c, (ch.CreateView, ch.CreateFunction))}
+    for i, c in enumerate(changes):
+        if isinstance(c, (ch.Grant, ch.Revoke, ch.SetComment)) and c.object_key in made:
+            edges.add((made[c.object_key], i))
     _view_edges(changes, current, desired, by_table, edges)
     _routine_edges(changes, edges)
     return edges

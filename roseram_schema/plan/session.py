@@ -100,6 +100,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platfor
     from ..introspect.roundtrip import renormalize_texts
     from ..normalize import inspect_like_source, managed_schemas, normalize_catalog
     from ..source import load_project
+    from .defaultacl import default_privileges, revoke_default_privileges
     from .viewprobe import check_view_replacements
 
     project = load_project(Path(project_dir))
@@ -127,4 +128,5 @@ def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platfor
         estimates = inspect_row_estimates(conn, managed_schemas(project.catalog))
         settled = renormalize_texts(dev_url, live, desired)
         changes = check_view_replacements(conn, diff_catalogs(settled, desired))
+        changes = revoke_default_privileges(changes, desired, default_privileges(conn))
     return LiveComparison(project, desired, live, settled, changes, estimates, pre_platform)

@@ -156,3 +156,25 @@ def test_view_with_a_changed_column_type_is_recreated_not_replaced(project, db_u
     assert "DROP VIEW IF EXISTS public.public_projects;" in sql and "CREATE OR REPLACE VIEW" not in sql
     assert run_apply(project, db_url, dev, yes=True) == 0
     assert run_drift(project, db_url, dev) == 0
+
+
+def test_default_privileges_do_not_widen_new_objects(project, db_url, pg_server, capsys):
+    """Like Supabase: every new table/function is granted to anon by default."""
+    from roseram_schema.platform import ensure_platform
+
+    dev = pg_server.base_url
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        ensure_platform(conn)
+        conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon;"
+                     "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon")
+    assert run_plan(project, db_url, dev, fmt="sql") == 2
+    sql = capsys.readouterr().out
+    assert "REVOKE DELETE, INSERT, REFERENCES, TRIGGER, TRUNCATE, UPDATE ON TABLE public.projects FROM anon;" in sql
+    # views get the table defaults too; the revoke comes after the view exists
+    revoke_view = sql.index("REVOKE DELETE, INSERT, REFERENCES, TRIGGER, TRUNCATE, UPDATE ON TABLE public.public_projects FROM anon;")
+    assert sql.index("CREATE VIEW public.public_projects") < revoke_view
+    assert run_apply(project, db_url, dev, yes=True) == 0
+    # converged in one step: the defaults granted nothing the source does not declare
+    assert run_plan(project, db_url, dev, fmt="sql") == 0
+    with psycopg.connect(db_url) as conn:
+        assert not conn.execute("SELECT has_table_privilege('anon', 'public.projects', 'DELETE')").fetchone()[0]
