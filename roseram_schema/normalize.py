@@ -120,7 +120,21 @@ def write_cached(cache_root: Path, key: str, catalog: Catalog) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _prune(path.parent, keep=path)
     return path
+
+
+# Entries kept per project: enough for switching branches back and forth.
+CACHE_ENTRIES = 8
+
+
+def _prune(directory: Path, keep: Path) -> None:
+    """Remove all but the CACHE_ENTRIES most recently written entries (never `keep`)."""
+    entries = sorted(directory.glob("normalized-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[CACHE_ENTRIES:]:
+        if old != keep:
+            # another process may be pruning too
+            old.unlink(missing_ok=True)
 
 
 def server_version(url: str) -> int:

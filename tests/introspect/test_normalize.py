@@ -232,3 +232,16 @@ def test_an_unreachable_dev_server_is_a_database_error():
 
     with pytest.raises(DatabaseError, match="scratch database"):
         normalize_catalog(source_catalog(), UNREACHABLE)
+
+
+def test_the_cache_keeps_only_the_most_recent_entries(tmp_path):
+    from roseram_schema.normalize import CACHE_ENTRIES, write_cached
+
+    catalog = source_catalog()
+    paths = []
+    for n in range(CACHE_ENTRIES + 3):
+        path = write_cached(tmp_path, f"{n:04d}", catalog)
+        os.utime(path, (1_000_000 + n, 1_000_000 + n))
+        paths.append(path)
+    remaining = sorted(p.name for p in (tmp_path / ".roseram" / "cache").glob("normalized-*.json"))
+    assert remaining == sorted(p.name for p in paths[-CACHE_ENTRIES:])
