@@ -7,29 +7,27 @@ import re
 from pglast import ast
 
 from ..model import Function, Trigger, quote_ident
-from .sqltables import type_sql
+from .typenames import format_type
 from .sqltext import string_values
 
 _CREATE_ROUTINE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\b", re.I)
 
 
 def identity_args(parameters) -> str:
-    """The argument types that identify a routine (IN, INOUT, VARIADIC), comma-space separated."""
-    out = []
-    for p in parameters or ():
-        mode = getattr(p.mode, "value", p.mode)
-        if mode in ("i", "b", "d"):
-            out.append(type_sql(p.argType))
-        elif mode == "v":
-            out.append("VARIADIC " + type_sql(p.argType))
-    return ", ".join(out)
+    """The input argument types that identify a routine (IN, INOUT, VARIADIC), comma-space
+    separated, spelt as pg_catalog.oidvectortypes(proargtypes) prints them."""
+    return ", ".join(
+        format_type(p.argType) for p in parameters or ()
+        if getattr(p.mode, "value", p.mode) in ("i", "b", "d", "v")
+    )
 
 
 def function_from(stmt: ast.CreateFunctionStmt, schema: str, text: str, origin) -> tuple[Function, list[str]]:
     """A Function from CREATE [OR REPLACE] FUNCTION|PROCEDURE, and unsupported SET forms."""
     names = string_values(stmt.funcname)
     fschema, fname = (names[-2], names[-1]) if len(names) > 1 else (schema, names[-1])
-    language, security_definer, config, problems = "sql", False, [], []
+    language, security_definer, problems = "sql", False, []
+    config: dict[str, str] = {}
     for opt in stmt.options or ():
         if opt.defname == "language":
             language = opt.arg.sval.lower()
@@ -40,7 +38,8 @@ def function_from(stmt: ast.CreateFunctionStmt, schema: str, text: str, origin) 
             if setting is None:
                 problems.append(f"SET {opt.arg.name} FROM CURRENT")
             elif setting:
-                config.append(setting)
+                # a repeated setting replaces the earlier one in place, as in pg_proc.proconfig
+                config[setting.split("=", 1)[0]] = setting
     definition = _CREATE_ROUTINE.sub(lambda m: f"CREATE OR REPLACE {m.group(1).upper()}", text, count=1)
     return Function(
         schema=fschema,
@@ -50,7 +49,7 @@ def function_from(stmt: ast.CreateFunctionStmt, schema: str, text: str, origin) 
         returns=_returns(stmt),
         language=language,
         security_definer=security_definer,
-        config=tuple(sorted(config)),
+        config=tuple(config.values()),  # in SET clause order, as pg_proc.proconfig keeps them
         kind="procedure" if stmt.is_procedure else "function",
         origin=origin,
     ), problems
@@ -62,17 +61,18 @@ def _returns(stmt: ast.CreateFunctionStmt) -> str:
     params = stmt.parameters or ()
     table_cols = [p for p in params if getattr(p.mode, "value", p.mode) == "t"]
     if table_cols:
-        return "TABLE(" + ", ".join(f"{quote_ident(p.name)} {type_sql(p.argType)}" for p in table_cols) + ")"
+        return "TABLE(" + ", ".join(f"{quote_ident(p.name)} {format_type(p.argType)}" for p in table_cols) + ")"
     if stmt.returnType is not None:
-        return type_sql(stmt.returnType)
+        return format_type(stmt.returnType)
     outs = [p for p in params if getattr(p.mode, "value", p.mode) in ("o", "b")]
     if len(outs) == 1:
-        return type_sql(outs[0].argType)
+        return format_type(outs[0].argType)
     return "record" if outs else "void"
 
 
 def config_setting(var: ast.VariableSetStmt) -> str | None:
-    """`name=value` as pg_proc.proconfig holds it; None for SET ... FROM CURRENT, "" to skip."""
+    """`name=value` as pg_proc.proconfig holds it; None for SET ... FROM CURRENT, "" to skip
+    (SET x TO DEFAULT, which stores nothing)."""
     kind = var.kind.name
     if kind == "VAR_SET_CURRENT":
         return None

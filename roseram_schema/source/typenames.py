@@ -76,3 +76,39 @@ class TypeCatalog:
         if hint is None and len(names) == 1 and names[0] in self.by_name:
             hint = "qualify it: " + ", ".join(f"{s}.{names[0]}" for s in sorted(self.by_name[names[0]]))
         return f"type {shown!r} is not known to PostgreSQL", hint or "declare enum types in project.yaml `enums:`"
+
+
+# format_type's spelling of the built-in names the grammar or users produce.
+_FORMAT_NAMES = {
+    "int2": "smallint", "int4": "integer", "int8": "bigint", "int": "integer",
+    "float4": "real", "float8": "double precision", "bool": "boolean",
+    "varchar": "character varying", "bpchar": "character", "decimal": "numeric",
+    "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
+    "timetz": "time with time zone", "time": "time without time zone", "varbit": "bit varying",
+}
+
+
+def format_type(type_name) -> str:
+    """A parsed type spelt as PostgreSQL's format_type prints an argument type.
+
+    No type modifiers (argument types have none), one `[]` for any array, built-ins by their
+    SQL names (`character varying`), `public` types unqualified (it is on the search path).
+    Used for function signatures, so a function's key is the same from source and catalog.
+    """
+    from ..model import qualify, quote_ident
+    from .sqltext import to_sql
+
+    if type_name.pct_type:
+        return to_sql(type_name)
+    names = [n.sval for n in type_name.names]
+    if len(names) == 2 and names[0] == "pg_catalog":
+        base = _FORMAT_NAMES.get(names[1], names[1])
+    elif len(names) == 1:
+        base = _FORMAT_NAMES.get(names[0]) or quote_ident(names[0])
+    elif len(names) == 2 and names[0] == "public":
+        base = quote_ident(names[1])
+    else:
+        base = qualify(names[-2], names[-1])
+    if type_name.arrayBounds:
+        base += "[]"
+    return ("SETOF " if type_name.setof else "") + base
