@@ -98,6 +98,10 @@ def print_text(report: Report, console) -> None:
                 row.append(text)
             grid.add_row(*row)
     console.print(grid)
+    for kind, keys, commands in (("table", report.tables, COMMANDS), ("view", report.views, ("select",))):
+        for key in keys:
+            if any(index[(key, p, c)].failed for p in report.personas for c in commands if (key, p, c) in index):
+                console.print(_table_matrix(index, key, report.personas, commands))
     failing = [c for c in report.cells if c.failed]
     for cell in failing:
         console.print(Text.assemble((f"{cell.verdict:7}", STYLES[cell.verdict]),
@@ -108,6 +112,21 @@ def print_text(report: Report, console) -> None:
         console.print(Text.assemble((f"{f.severity:7}", style), f" {f.id} {f.location}: {f.message}",
                                     (f" (fix: {f.hint})" if f.hint else "", "dim")))
     console.print(Text(summary_line(report), style="bold green" if report.ok else "bold red"))
+
+
+def _table_matrix(index, key, personas, commands):
+    """The personas x commands matrix of one table, verdicts in words (failing tables only)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(title=key, title_justify="left")
+    grid.add_column("persona")
+    for cmd in commands:
+        grid.add_column(cmd)
+    for persona in personas:
+        cells = [index.get((key, persona, cmd)) for cmd in commands]
+        grid.add_row(persona, *[Text(c.verdict, style=STYLES[c.verdict]) if c else Text("") for c in cells])
+    return grid
 
 
 def to_markdown(report: Report) -> str:
