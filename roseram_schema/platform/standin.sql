@@ -80,6 +80,11 @@ GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION auth.jwt(), auth.uid(), auth.role(), auth.email()
   TO anon, authenticated, service_role;
 GRANT ALL ON auth.users TO service_role;
+-- Sequences are not part of the source model (a serial column owns its sequence), so, as on
+-- Supabase, roles get sequence privileges by default: a role the source lets INSERT into a
+-- table with a serial id can then draw the next value.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES
+  TO anon, authenticated, service_role;
 -- Sessions impersonate these roles with SET ROLE, so the connecting user must be a member.
 DO $$
 BEGIN

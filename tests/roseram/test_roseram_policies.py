@@ -231,16 +231,12 @@ def test_updated_at_is_set_by_the_trigger(world):
     assert stamp is True
 
 
-@pytest.mark.xfail(strict=True, reason="compile keeps PostgreSQL's default EXECUTE for PUBLIC: the"
-                   " REVOKE ... FROM PUBLIC in policies/public/membership.sql is not compiled")
 def test_anon_cannot_call_the_membership_helpers(world):
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         with acting_as(world, None):
             world.execute("SELECT public.org_role(%s)", (ORG_A,))
 
 
-@pytest.mark.xfail(strict=True, reason="the source format has no sequence grants and compile does not"
-                   " grant USAGE on a serial column's sequence to roles that may INSERT")
 def test_service_role_can_write_the_server_only_tables(world):
     with world.transaction(force_rollback=True):
         world.execute("SET LOCAL ROLE service_role")
