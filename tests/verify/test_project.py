@@ -176,3 +176,11 @@ def test_same_schema_same_report(make_db, tmp_path):
         taps.append([p.read_text() for p in emit_pgtap(report, tmp_path / str(n))])
     assert texts[0] == texts[1]
     assert taps[0] == taps[1]
+
+
+def test_text_output_of_a_failing_project(pg_server, capsys):
+    assert run_verify(NOTES, None, pg_server.base_url, "text") == 4
+    err = capsys.readouterr().err
+    assert "│ public.notes │ ---- │ LLLL │ LLLL │ siud" in err.replace("│public.notes", "│ public.notes")
+    assert "persona" in err and "LEAK    public.notes select as ann: sees rows outside the contract: ben" in err
+    assert "verify: 16 probes, 8 passed, 8 failed, 2 error findings" in err
