@@ -87,7 +87,7 @@ def test_grants_revokes_and_comments(tmp_path):
     assert f.returns == "record"
     assert f.grants == (Grant("authenticated", ("execute",)),)
     assert g.returns == 'TABLE(id integer, "Name" text)'
-    assert g.config == ('search_path=app, "$user"', "work_mem=64MB")
+    assert g.config == ("work_mem=64MB", 'search_path=app, "$user"')  # SET clause order
     assert g.search_path == 'app, "$user"'
     assert g.grants == () and g.comment == "G."
 
