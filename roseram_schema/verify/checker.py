@@ -61,6 +61,32 @@ def probed_tables(world: World) -> list:
     return [t for t in world.catalog.tables if not is_platform_schema(t.schema)]
 
 
+def check_tenancy(catalog, spec: Spec) -> None:
+    """The tables and columns `personas.tenancy` names must exist; raise SourceError if not."""
+    from ..errors import Origin, Problem, SourceError
+
+    ten = spec.tenancy
+    wanted = [("users", ten.users, ())]
+    if ten.tenants:
+        wanted.append(("tenants", ten.tenants, tuple(c for c in (ten.tenants_owner,) if c)))
+    if ten.members:
+        wanted.append(("members", ten.members,
+                       tuple(c for c in (ten.members_tenant, ten.members_user, ten.members_role) if c)))
+    problems = []
+    for what, key, columns in wanted:
+        table = catalog.table(key)
+        if table is None:
+            problems.append(Problem(Origin("project.yaml"), f"personas.tenancy.{what}",
+                                    f"table {key} does not exist in the schema"))
+            continue
+        for column in columns:
+            if table.column(column) is None:
+                problems.append(Problem(Origin("project.yaml"), f"personas.tenancy.{what}",
+                                        f"table {key} has no column {column}"))
+    if problems:
+        raise SourceError(problems)
+
+
 def seed_database(conn, world: World) -> None:
     """Insert the seeded rows as the (superuser) connection, parents first; record failures."""
     for key in fk_order(world.catalog):
@@ -84,6 +110,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
     """
     started = time.perf_counter()
     facts = read_facts(conn)
+    check_tenancy(facts, spec)
     anchors = derive_anchors(facts, spec)
     world = build_world(facts, spec, anchors)
     tables = probed_tables(world)

@@ -73,3 +73,21 @@ def test_sql_analysis():
     assert sqlrefs.is_always_true("(true)") and not sqlrefs.is_always_true("user_id = auth.uid()")
     assert sqlrefs.bare_uid_calls(sqlrefs.parse_expression("user_id = auth.uid()")) == 1
     assert sqlrefs.bare_uid_calls(sqlrefs.parse_expression("user_id = (select auth.uid())")) == 0
+
+
+def test_tenancy_must_name_real_tables(platform_db_url):
+    import psycopg
+
+    from roseram_schema.verify.checker import check_database
+
+    personas = {"tenancy": {"tenants": {"table": "public.orgs", "owner": "owner_id"},
+                            "members": {"table": "public.members", "tenant": "org_id", "user": "uid"},
+                            "ranks": ["owner"]},
+                "amy": {"role": "authenticated", "tenant": "A", "tenant_role": "owner"}}
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.orgs (id uuid PRIMARY KEY)")
+        with pytest.raises(SourceError) as err:
+            check_database(conn, parse_spec(personas, {}))
+    text = str(err.value)
+    assert "personas.tenancy.tenants: table public.orgs has no column owner_id" in text
+    assert "personas.tenancy.members: table public.members does not exist in the schema" in text
