@@ -37,8 +37,11 @@ def test_roseram_project_passes_with_zero_failures(pg_server, capsys):
     assert code == 0
     summary = data["summary"]
     assert summary["failed"] == 0 and summary["passed"] == summary["probes"]
-    # 34 tables x 9 personas x 4 commands + 5 views x 9 personas
-    assert summary["probes"] == 34 * 9 * 4 + 5 * 9
+    # every table x persona x command, every view x persona (Roseram: 34 tables, 5 views, 9 personas)
+    tables = sum(1 for t in data["tables"] if t["kind"] == "table")
+    views = sum(1 for t in data["tables"] if t["kind"] == "view")
+    assert tables >= 34 and views >= 5 and len(data["personas"]) == 9
+    assert summary["probes"] == (tables * 4 + views) * len(data["personas"])
     print(f"verify on Roseram: {elapsed:.2f} s end to end, checker {summary['seconds']:.2f} s")
     assert elapsed < 15  # target 3 s on a quiet machine; generous for shared CI runners
 
@@ -47,7 +50,10 @@ def test_roseram_text_matrix(pg_server, capsys):
     assert run_verify(ROSERAM, None, pg_server.base_url, "text") == 0
     err = capsys.readouterr().err
     assert "isolation matrix" in err and "public.projects" in err
-    assert "verify: 1269 probes, 1269 passed, 0 failed" in err
+    import re
+
+    probes = re.search(r"verify: (\d+) probes, (\d+) passed, 0 failed, 0 error findings", err)
+    assert probes and probes.group(1) == probes.group(2)
 
 
 def test_broken_source_project_exits_4(pg_server, capsys):
@@ -150,7 +156,7 @@ def test_emitted_pgtap_replays_the_contract(make_db, tmp_path):
 def test_roseram_infer_explains_every_observation(pg_server, capsys):
     assert run_verify(ROSERAM, None, pg_server.base_url, "text", infer=True) == 0
     out = capsys.readouterr().out
-    assert out.count("contract: {") == 34
+    assert out.count("contract: {") >= 34
     assert "not exact" not in out
     assert "# policies/public/projects.yaml\ncontract: {select: [public, own], insert: own" in out
 
