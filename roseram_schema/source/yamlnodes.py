@@ -93,18 +93,39 @@ class _KeyOrigins:
 # 0-based line/column); the pure-Python one is the fallback.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _convert(node: yaml.Node, path: str, loader, problems: Problems) -> YNode:
+def _convert(node: yaml.Node, path: str, loader, problems: Problems, active: set | None = None) -> YNode:
     start = node.start_mark
     line, column = start.line + 1, start.column + 1
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        # an alias may point at a collection that contains it: refuse the cycle
+        active = set() if active is None else active
+        if id(node) in active:
+            problems.add(Origin(path, line, column), "", "a YAML alias refers to itself",
+                         "remove the recursive *alias")
+            return YNode("scalar", None, path, line, column)
+        active.add(id(node))
+        try:
+            return _convert_collection(node, path, loader, problems, active, line, column)
+        finally:
+            active.discard(id(node))
+    return _convert_scalar(node, path, loader, line, column)
+
+
+def _convert_collection(node, path, loader, problems, active, line, column) -> YNode:
+    start = node.start_mark
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
         items: dict[str, YNode] = {}
         key_marks: dict[str, tuple[int, int]] = {}
+        merges = []
         for key_node, value_node in node.value:
             mark = key_node.start_mark
             key_mark = (mark.line + 1, mark.column + 1)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _MERGE_TAG:
+                merges.append((value_node, key_mark))
+                continue
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.add(Origin(path, *key_mark), "", "a mapping key must be a plain name")
                 continue
@@ -118,12 +139,27 @@ def _convert(node: yaml.Node, path: str, loader, problems: Problems) -> YNode:
                 )
                 continue
             key_marks[key] = key_mark
-            items[key] = _convert(value_node, path, loader, problems)
+            items[key] = _convert(value_node, path, loader, problems, active)
+        # `<<: *base` (or a list of them): keys written here win, then earlier merges
+        for value_node, key_mark in merges:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                merged = _convert(source, path, loader, problems, active)
+                if merged.kind != "map":
+                    problems.add(Origin(path, *key_mark), "<<", "a merge key (<<) needs a mapping")
+                    continue
+                for key, value in merged.value.items():
+                    if key not in items:
+                        items[key] = value
+                        key_marks[key] = merged.key_marks[key]
         return YNode("map", items, path, line, column, index=start.index,
                      end_index=node.end_mark.index, key_marks=key_marks)
-    if isinstance(node, yaml.SequenceNode):
-        values = [_convert(v, path, loader, problems) for v in node.value]
-        return YNode("seq", values, path, line, column, index=start.index, end_index=node.end_mark.index)
+    values = [_convert(v, path, loader, problems, active) for v in node.value]
+    return YNode("seq", values, path, line, column, index=start.index, end_index=node.end_mark.index)
+
+
+def _convert_scalar(node, path, loader, line, column) -> YNode:
+    start = node.start_mark
     if node.tag == _STR_TAG:
         value = node.value  # the common case, without the constructor machinery
     else:

@@ -86,3 +86,24 @@ def test_arbitrary_text_in_every_kind_of_file(text):
 def test_yaml_tags_the_safe_loader_refuses_are_plain_text():
     """`=` is YAML's !!value tag and `!!python/...` is refused: both load as text."""
     _load({"schema/public/t.yaml": "=", "schema/public/u.yaml": "columns: {a: !!python/name:os.system int}"})
+
+
+def test_a_recursive_yaml_alias_is_a_problem_not_a_hang(tmp_path):
+    import pytest
+
+    (tmp_path / "schema" / "public").mkdir(parents=True)
+    (tmp_path / "schema" / "public" / "t.yaml").write_text("columns: {a: int}\ncomment: &x [1, *x]\n")
+    with pytest.raises(SourceError) as excinfo:
+        load_project(tmp_path)
+    # the alias is the anchored list itself, so the problem is where the anchor is
+    assert "schema/public/t.yaml:2:10: a YAML alias refers to itself" in str(excinfo.value)
+
+
+def test_shared_aliases_and_merge_keys_load(tmp_path):
+    (tmp_path / "schema" / "public").mkdir(parents=True)
+    (tmp_path / "schema" / "public" / "t.yaml").write_text(
+        "columns:\n  a: &uuid {type: uuid, nullable: false}\n  b: *uuid\n"
+        "  c: {<<: *uuid, nullable: true}\n")
+    t = load_project(tmp_path).catalog.table("t")
+    assert [(c.name, c.type, c.nullable) for c in t.columns] == [
+        ("a", "uuid", False), ("b", "uuid", False), ("c", "uuid", True)]
