@@ -101,9 +101,11 @@ def policy_always_true(catalog, spec, anchors):
                                              for cl in contract.clauses(c)))
                 ]
                 if opened:
-                    yield Finding(_where(t, p), "policy-always-true", "error" if contract or spec else "warning",
+                    why = (f"but the contract of {t.key} does not make it public" if contract
+                           else f"and {t.key} has no contract saying it is public")
+                    yield Finding(_where(t, p), "policy-always-true", "error" if contract else "warning",
                                   f"{what} (true) lets every {', '.join(p.roles)} row through for "
-                                  f"{', '.join(opened)}, but the contract of {t.key} does not make it public",
+                                  f"{', '.join(opened)}, {why}",
                                   "restrict the policy to the rows the contract allows")
 
 
