@@ -190,3 +190,21 @@ def test_text_output_of_a_failing_project(pg_server, capsys):
     assert "│ public.notes │ ---- │ LLLL │ LLLL │ siud" in err.replace("│public.notes", "│ public.notes")
     assert "persona" in err and "LEAK    public.notes select as ann: sees rows outside the contract: ben" in err
     assert "verify: 16 probes, 8 passed, 8 failed, 2 error findings" in err
+
+
+def test_roseram_pgtap_files_replay(pg_server, make_db, tmp_path, capsys):
+    from roseram_schema.commands.verify import build_schema
+    from roseram_schema.platform import ensure_platform
+    from roseram_schema.source import load_project
+
+    assert run_verify(ROSERAM, None, pg_server.base_url, "text", emit_pgtap=tmp_path) == 0
+    assert "pgTAP files" in capsys.readouterr().err
+    url = make_db("verify_tap_roseram")
+    with psycopg.connect(url, autocommit=True) as conn:
+        ensure_platform(conn)
+        build_schema(conn, load_project(ROSERAM).catalog)
+        conn.execute(PGTAP_STUBS)
+    files = sorted(tmp_path.glob("*.sql"))
+    assert len(files) >= 34
+    for path in files:
+        _replay(url, path)
