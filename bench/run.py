@@ -145,8 +145,6 @@ class Bench:
             m.samples.append(s)
             if r == 0:
                 (self.log_dir / f"{label}.out.txt").write_text(s.stdout + "\n----\n" + s.stderr)
-                if after:
-                    after()
         self.say(f"{label}: {fmt(m)}")
         return m
 
