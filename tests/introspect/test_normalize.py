@@ -245,3 +245,31 @@ def test_the_cache_keeps_only_the_most_recent_entries(tmp_path):
         paths.append(path)
     remaining = sorted(p.name for p in (tmp_path / ".roseram" / "cache").glob("normalized-*.json"))
     assert remaining == sorted(p.name for p in paths[-CACHE_ENTRIES:])
+
+
+def test_apply_statements_runs_a_batch_and_blames_the_right_statement(db_conn):
+    from roseram_schema.compile import Statement
+    from roseram_schema.normalize import apply_statements
+
+    apply_statements(
+        db_conn,
+        [
+            Statement("CREATE TABLE a (id int) -- a trailing line comment", "table public.a"),
+            Statement("CREATE TABLE b (id int)", "table public.b"),
+        ],
+    )
+    tables = {r[0] for r in db_conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert tables == {"a", "b"}
+    broken = [
+        Statement("CREATE TABLE c (id int)", "table public.c", Origin("schema/public/c.yaml", 1, 1)),
+        Statement("CREATE TABLE d (id nosuchtype)", "table public.d", Origin("schema/public/d.yaml", 2, 7)),
+        Statement("CREATE TABLE e (id int)", "table public.e", Origin("schema/public/e.yaml", 1, 1)),
+    ]
+    with pytest.raises(SourceError) as info:
+        apply_statements(db_conn, broken)
+    (problem,) = info.value.problems
+    assert (problem.origin, problem.obj) == (Origin("schema/public/d.yaml", 2, 7), "table public.d")
+    assert 'type "nosuchtype" does not exist' in problem.message
+    # all or nothing: c was rolled back with the rest
+    tables = {r[0] for r in db_conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert tables == {"a", "b"}
