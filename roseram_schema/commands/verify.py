@@ -42,11 +42,12 @@ def read_target_catalog(db_url: str):
     import psycopg
 
     from ..introspect import inspect_catalog
+    from ..introspect.buildable import buildable_catalog
 
     try:
         with psycopg.connect(db_url) as conn:
             conn.execute("SET TRANSACTION READ ONLY")
-            return inspect_catalog(conn)
+            return buildable_catalog(inspect_catalog(conn))
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
 

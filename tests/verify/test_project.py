@@ -208,3 +208,17 @@ def test_roseram_pgtap_files_replay(pg_server, make_db, tmp_path, capsys):
     assert len(files) >= 34
     for path in files:
         _replay(url, path)
+
+
+def test_roseram_verified_from_a_live_database_with_serial_columns(pg_server, platform_db_url):
+    """--db rebuilds the live schema elsewhere: serial columns (user_sessions.id and others)
+    read back as nextval() defaults and must still build, and every contract must hold."""
+    from roseram_schema.compile import compile_statements
+    from roseram_schema.normalize import apply_statements
+    from roseram_schema.source import load_project
+
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        apply_statements(conn, compile_statements(load_project(ROSERAM).catalog))
+    report = verify_project(ROSERAM, platform_db_url, pg_server.base_url)
+    assert report.probes > 1000
+    assert report.failed == 0
