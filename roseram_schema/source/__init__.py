@@ -2,7 +2,7 @@
 
 `load_project(root)` returns a `Project` or raises `SourceError` listing every problem,
 each with `file:line:column`, the object, what is wrong and a hint. The format is
-described in docs/source-format.md.
+described in the README ("The source format").
 """
 
 from .dump import dump_table, table_to_data

@@ -61,7 +61,7 @@ def read_view_file(file: SourceFile, r: Reader, schema: str, name: str, draft: D
     if first is not None and not isinstance(first.node, ast.SelectStmt):
         r.problem(first.origin, f"{schema}.{name}",
                   "a view file holds a CREATE VIEW statement or a SELECT query",
-                  "see the views section of docs/source-format.md")
+                  "see the views section of the README's source format")
         return
     _view_from_header(file, r, schema, name, draft, lines[:header_end], body, body_start)
 
