@@ -153,6 +153,21 @@ class BenchServer:
         self.bin_dir = self.server._usable_bin_dir()
         self.url = self.server.start()
         self._admin = None
+        self._ensure_lock_table()
+
+    # A 3,000-table schema built in one transaction takes more locks than the default lock
+    # table holds (max_locks_per_transaction 64 x 100 connections): psql -1 fails with
+    # "out of shared memory". The benchmark server gets a bigger one (a restart is needed).
+    LOCKS_PER_TRANSACTION = 1024
+
+    def _ensure_lock_table(self) -> None:
+        current = int(self.admin.execute("SHOW max_locks_per_transaction").fetchone()[0])
+        if current >= self.LOCKS_PER_TRANSACTION:
+            return
+        self.admin.execute(f"ALTER SYSTEM SET max_locks_per_transaction = {self.LOCKS_PER_TRANSACTION}")
+        self.close()
+        self.server.stop()
+        self.url = self.server.start()
 
     def db_url(self, name: str, *, driver: str = "postgresql") -> str:
         """URL of database `name`; driver "postgresql+psycopg2" for migra (SQLAlchemy)."""

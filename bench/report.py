@@ -117,10 +117,10 @@ def write_report(results: dict, out: Path) -> None:
         "measured, the runs per measure, and the load average (1, 5, 15 min) at its start and end "
         "(2 cores: a load above 2 means other work competed for the CPU):",
         "",
-        "| column | measured | runs | load at start | load at end |",
-        "|---|---|---|---|---|",
-        *[f"| {c[0]} | {c[1].get('started_utc', '?')} - {c[1].get('finished_utc', '')} | {c[1].get('runs')} | "
-          f"{c[1].get('loadavg_start', '?')} | {c[1].get('loadavg_end', '?')} |" for c in cols],
+        "| column | measured | code | runs | load at start | load at end |",
+        "|---|---|---|---|---|---|",
+        *[f"| {c[0]} | {c[1].get('started_utc', '?')} - {c[1].get('finished_utc', '')} | {c[1].get('code', '?')} | "
+          f"{c[1].get('runs')} | {c[1].get('loadavg_start', '?')} | {c[1].get('loadavg_end', '?')} |" for c in cols],
         "",
         "## Machine and versions",
         "",

@@ -164,7 +164,8 @@ class Bench:
         self.say(f"== {n} tables, {runs} runs")
         manifest = generate.generate(n, args.seed, PROJECTS, compile_cli=CLI)
         res: dict = {"tables": n, "runs": runs, "manifest": manifest, "m": {}, "checks": {},
-                     "started_utc": time.strftime("%H:%M UTC", time.gmtime()), "loadavg_start": _load()}
+                     "started_utc": time.strftime("%H:%M UTC", time.gmtime()), "loadavg_start": _load(),
+                     "code": _our_version()}
         if manifest["compile_errors"]:
             res["error"] = "compile failed: " + json.dumps(manifest["compile_errors"])[:2000]
             self.say(res["error"])
@@ -380,7 +381,8 @@ class Bench:
         runs = self.args.runs
         srv = self.server
         res: dict = {"tables": None, "runs": runs, "m": {}, "checks": {},
-                     "started_utc": time.strftime("%H:%M UTC", time.gmtime()), "loadavg_start": _load()}
+                     "started_utc": time.strftime("%H:%M UTC", time.gmtime()), "loadavg_start": _load(),
+                     "code": _our_version()}
         M = res["m"]
         work = PROJECTS / "roseram"
         shutil.rmtree(work, ignore_errors=True)
