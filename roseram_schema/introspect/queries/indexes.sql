@@ -1,5 +1,7 @@
 -- Indexes of the tables and materialized views in scope, except the ones that back a
--- primary key, unique or exclusion constraint (those belong to the constraint).
+-- primary key, unique or exclusion constraint (those belong to the constraint), and
+-- INVALID ones: an interrupted CREATE INDEX CONCURRENTLY leaves an index that no query
+-- uses; reading it as missing makes the next plan build it again.
 -- Each column printed by pg_get_indexdef(oid, k, true); ordering options, operator
 -- classes that are not the default and collations are returned raw and assembled in
 -- Python (the per-column form of pg_get_indexdef leaves them out).
@@ -49,6 +51,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
 WHERE c.relkind IN ('r', 'p', 'm')
   AND NOT c.relispartition
+  AND i.indisvalid
   AND n.nspname = ANY (%(schemas)s::text[])
   AND NOT EXISTS (
     SELECT FROM pg_catalog.pg_constraint con
