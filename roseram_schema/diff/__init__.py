@@ -25,11 +25,13 @@ __all__ = ["diff_catalogs"]
 def diff_catalogs(current: Catalog, desired: Catalog) -> tuple[Change, ...]:
     """The changes that turn `current` into `desired`, in a fixed (not yet planned) order."""
     current = managed_catalog(current)
+    declared = desired
     desired = managed_catalog(desired)
     renames, current = apply_table_renames(current, desired)
     changes: list[Change] = []
     changes += diff_schemas(current, desired)
-    changes += diff_extensions(current, desired)
+    # by name only; the created extension keeps its `optional` flag (how to create it)
+    changes += diff_extensions(current, declared)
     changes += diff_enums(current, desired)
     changes += renames
     changes += diff_tables(current, desired)

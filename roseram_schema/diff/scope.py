@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..model import Catalog, build_catalog
 
 try:  # the lead's platform module; the fallback keeps the pure diff importable on its own
@@ -16,13 +18,16 @@ def managed_catalog(catalog: Catalog) -> Catalog:
 
     Roles are never part of a diff: they are created by the platform stand-in or by the
     compiled script and never dropped. A partition is diffed as part of its parent.
+    An extension's `optional` flag is a source-only instruction (how to create it), which
+    a database cannot report: it is left out, so it never counts as a change or changes a
+    fingerprint, whichever side carries it.
     """
     partitions = {
         f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions
     }
     return build_catalog(
         schemas=[s for s in catalog.schemas if not is_platform_schema(s.name)],
-        extensions=catalog.extensions,
+        extensions=[replace(e, optional=False) if e.optional else e for e in catalog.extensions],
         roles=(),
         enums=[e for e in catalog.enums if not is_platform_schema(e.schema)],
         tables=[
