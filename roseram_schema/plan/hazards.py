@@ -32,15 +32,41 @@ def lock_hazard(table: str, rows: int | None, what: str) -> list[Hazard]:
                    "reads and writes wait")]
 
 
+def _is_serial(column: Column) -> bool:
+    return column.type.lower().replace(" ", "") in ("serial", "bigserial", "smallserial", "serial4",
+                                                     "serial8", "serial2")
+
+
 def adds_with_rewrite(column: Column) -> bool:
     """True when ADD COLUMN has to write a value into every existing row."""
     if column.identity or column.generated is not None:
         return True
-    if column.type.lower().replace(" ", "") in ("serial", "bigserial", "smallserial", "serial4",
-                                                 "serial8", "serial2"):
+    if _is_serial(column):
         return True
     default = (column.default or "").lower()
     return any(f"{name}" in default for name in _VOLATILE_CALLS)
+
+
+def needs_a_value(column: Column) -> bool:
+    """True when ADD COLUMN of `column` cannot fill existing rows: NOT NULL with nothing to
+    put there (no default, identity or generation expression), so PostgreSQL rejects it on
+    a table with rows."""
+    return (not column.nullable and column.default is None and column.identity is None
+            and column.generated is None and not _is_serial(column))
+
+
+def fails_on_existing_rows(key: str, table: str, rows: int | None) -> Hazard:
+    """The blocking hazard of adding a NOT NULL column without a default to a table with rows."""
+    return Hazard("fails_on_existing_rows",
+                  f"adding {key} NOT NULL without a default fails: {table} has rows ({rows_text(rows)}). "
+                  "Give it a default, or add it nullable, backfill it, then make it NOT NULL")
+
+
+def checks_existing_rows(key: str, table: str, rows: int | None) -> Hazard:
+    """SET NOT NULL reads every row, and fails if one holds NULL."""
+    return Hazard("checks_existing_rows",
+                  f"SET NOT NULL on {key} scans every row of {table} ({rows_text(rows)}) and fails if "
+                  "one is NULL: backfill first (a validated CHECK (... IS NOT NULL) lets PostgreSQL skip the scan)")
 
 
 _TYPE_RE = re.compile(r"^\s*([a-z_ ]+?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(\[\])?\s*$")

@@ -11,16 +11,20 @@ from dataclasses import dataclass
 
 from ..errors import Origin
 
-# The hazards a statement can carry, in report order. Only data-deleting ones block apply.
+# The hazards a statement can carry, in report order. Data-deleting ones block apply, and
+# so do statements PostgreSQL is sure to reject on a table with rows (ADD COLUMN NOT NULL
+# without a default): better refused at plan time, with a hint, than failed mid-apply.
 HAZARD_NAMES = (
     "deletes_data",
+    "fails_on_existing_rows",
+    "checks_existing_rows",
     "rewrites_table",
     "access_exclusive_lock",
     "builds_index",
     "recreates_view",
     "changes_access",
 )
-BLOCKING_HAZARDS = frozenset({"deletes_data"})
+BLOCKING_HAZARDS = frozenset({"deletes_data", "fails_on_existing_rows"})
 # Changes committed in a transaction of their own before the main one: PostgreSQL refuses
 # to use an enum value added in the same transaction ("unsafe use of new value"), and a
 # plan often adds a value and uses it (a default, a check). Adding a value is additive and

@@ -14,7 +14,15 @@ from .. import ddl
 from .. import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, Table, View, quote_ident
 from .access import access_changes, policy_commands
-from .hazards import adds_with_rewrite, lock_hazard, rows_text, type_change_effects
+from .hazards import (
+    adds_with_rewrite,
+    checks_existing_rows,
+    fails_on_existing_rows,
+    lock_hazard,
+    needs_a_value,
+    rows_text,
+    type_change_effects,
+)
 from .model import Hazard
 from .sql_extra import comment_on, create_optional_extension, grant_on, revoke_on
 from .texts import SourceTexts
@@ -105,6 +113,9 @@ def _add_column(c: ch.AddColumn, ctx) -> list[Step]:
     col = ctx.texts.column(c.table_key, c.column)
     hazards: list[Hazard] = []
     rows = ctx.rows(c.table_key)
+    # decided on the printed column: a serial's default is there (nextval), as in the database
+    if needs_a_value(c.column) and rows > 0:
+        hazards.append(fails_on_existing_rows(c.key, c.table_key, rows))
     if adds_with_rewrite(col) and rows > 0:
         hazards.append(Hazard("rewrites_table", f"adding {c.key} writes a value into every row of {c.table_key}"))
         hazards += lock_hazard(c.table_key, rows, f"adding {c.key}")
@@ -151,8 +162,10 @@ def _alter_column_type(c: ch.AlterColumnType, ctx) -> list[Step]:
 
 def _alter_column_nullability(c: ch.AlterColumnNullability, ctx) -> list[Step]:
     hazards: list[Hazard] = []
-    if not c.column.nullable:
-        hazards += lock_hazard(c.table_key, ctx.rows(c.table_key), f"SET NOT NULL on {c.key} (scans every row)")
+    rows = ctx.rows(c.table_key)
+    if not c.column.nullable and rows > 0:
+        hazards.append(checks_existing_rows(c.key, c.table_key, rows))
+        hazards += lock_hazard(c.table_key, rows, f"SET NOT NULL on {c.key} (scans every row)")
     return [Step(ddl.alter_column_nullability(_t(c.schema, c.table), c.column), hazards=tuple(hazards))]
 
 

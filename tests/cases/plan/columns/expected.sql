@@ -56,6 +56,7 @@ ALTER TABLE public.projects ALTER COLUMN status DROP DEFAULT;
 ALTER TABLE public.projects ALTER COLUMN level SET DEFAULT 1;
 
 -- set not null on public.projects.size (schema/public/projects.yaml:5:3)
+-- hazard: checks_existing_rows: SET NOT NULL on public.projects.size scans every row of public.projects (~25 rows) and fails if one is NULL: backfill first (a validated CHECK (... IS NOT NULL) lets PostgreSQL skip the scan)
 -- hazard: access_exclusive_lock: SET NOT NULL on public.projects.size (scans every row) holds an ACCESS EXCLUSIVE lock on public.projects (~25 rows): reads and writes wait
 ALTER TABLE public.projects ALTER COLUMN size SET NOT NULL;
 
