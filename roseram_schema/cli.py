@@ -111,12 +111,13 @@ def plan_cmd(
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
 ):
     """Dry run: the changes the database needs. Exit 0 when none, 2 when some."""
-    from .context import resolve_db_url, resolve_dev_url
+    # the dev server is resolved (the embedded one started) only if a scratch DB is needed
+    from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
     _finish(_runner("plan")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
-        dev_url=resolve_dev_url(dev_db, project_dir), fmt=fmt.value, out=out, online=online,
+        dev_url=DevServer(dev_db, project_dir), fmt=fmt.value, out=out, online=online,
     ))
 
 
@@ -133,13 +134,13 @@ def apply_cmd(
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
 ):
     """Bring the database to the source: one transaction, advisory lock, history row."""
-    from .context import resolve_db_url, resolve_dev_url
+    from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
     hazards = tuple(sorted(h.strip() for h in allow_hazards.split(",") if h.strip()))
     _finish(_runner("apply")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
-        dev_url=resolve_dev_url(dev_db, project_dir), plan_file=plan_file,
+        dev_url=DevServer(dev_db, project_dir), plan_file=plan_file,
         allow_hazards=hazards, yes=yes, lock_timeout=lock_timeout,
         statement_timeout=statement_timeout, online=online,
     ))
@@ -153,12 +154,12 @@ def drift_cmd(
     fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f"),
 ):
     """For CI: exit 0 when the database matches the source, 2 when it drifted."""
-    from .context import resolve_db_url, resolve_dev_url
+    from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
     _finish(_runner("drift")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
-        dev_url=resolve_dev_url(dev_db, project_dir), fmt=fmt.value,
+        dev_url=DevServer(dev_db, project_dir), fmt=fmt.value,
     ))
 
 

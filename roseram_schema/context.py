@@ -73,6 +73,42 @@ def resolve_dev_url(dev_db: str | None, project_dir: Path) -> str:
     return embedded_server(project_dir).start()
 
 
+class DevServer:
+    """The dev (scratch) server of a command, resolved only when first needed.
+
+    A no-change plan or drift whose desired state is cached never builds a scratch
+    database, so it must not start the embedded server either: commands receive this
+    object and call `url()` only on a cache miss. `identity` names the server without
+    contacting it (the URL given, or "embedded"), to key what is remembered about it.
+    """
+
+    def __init__(self, dev_db: str | None, project_dir: Path):
+        self._given = dev_db or os.environ.get("ROSERAM_DEV_DB") or None
+        self._project_dir = Path(project_dir)
+        self._url: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """A stable name of the server: its URL when given, else "embedded"."""
+        return self._given or "embedded"
+
+    def url(self) -> str:
+        """The server URL; starts the embedded server on the first call when it is the one."""
+        if self._url is None:
+            self._url = self._given or embedded_server(self._project_dir).start()
+        return self._url
+
+
+def dev_url_of(dev) -> str:
+    """The URL of `dev`: a URL string as it is, or a DevServer resolved now."""
+    return dev if isinstance(dev, str) else dev.url()
+
+
+def dev_identity_of(dev) -> str:
+    """What names `dev` without contacting it (see DevServer.identity)."""
+    return dev if isinstance(dev, str) else dev.identity
+
+
 def cache_dir(project_dir: Path) -> Path:
     """Where derived data (normalized catalogs) is cached; git-ignored."""
     path = project_dir / ".roseram" / "cache"

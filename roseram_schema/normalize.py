@@ -22,6 +22,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -50,23 +51,48 @@ def managed_schemas(catalog: Catalog) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not is_platform_schema(n)))
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What of a database a source catalog is about: its managed schemas, its declared
+    roles and extensions (in source order), and which of those extensions are optional.
+    Small enough to cache next to the desired state, so a cached run never loads the source."""
+
+    schemas: tuple[str, ...]
+    roles: tuple[str, ...]
+    extensions: tuple[str, ...]
+    optional_extensions: tuple[str, ...] = ()
+
+
+def source_scope(source: Catalog) -> Scope:
+    """The Scope a source catalog implies (see inspect_like_source)."""
+    return Scope(
+        schemas=managed_schemas(source),
+        roles=tuple(r.name for r in source.roles),
+        extensions=tuple(e.name for e in source.extensions),
+        optional_extensions=tuple(sorted(e.name for e in source.extensions if e.optional)),
+    )
+
+
+def inspect_in_scope(conn, scope: Scope):
+    """Inspect `conn` limited to `scope` (its schemas, roles and extensions)."""
+    from .introspect import inspect_catalog
+
+    return inspect_catalog(conn, scope.schemas, roles=list(scope.roles), extensions=list(scope.extensions))
+
+
 def inspect_like_source(conn, source: Catalog):
     """Inspect `conn` with the scope a source catalog implies: its managed schemas, its
     declared roles and its declared extensions. Use it for the live side too."""
-    from .introspect import inspect_catalog
-
-    return inspect_catalog(
-        conn,
-        managed_schemas(source),
-        roles=[r.name for r in source.roles],
-        extensions=[e.name for e in source.extensions],
-    )
+    return inspect_in_scope(conn, source_scope(source))
 
 
 # The code whose output a normalized catalog depends on: what compiles the source, the
 # platform stand-in it is applied on top of, and what reads it back.
+# The desired-state cache (desired.py) also holds the loaded source (origins, renames) and
+# the plan fingerprint, so the loader and the fingerprint code count too.
 _NORMALIZING_CODE = ("compile.py", "depgraph.py", "model.py", "catalog_json.py", "normalize.py",
-                     "ddl", "introspect", "platform")
+                     "desired.py", "ddl", "introspect", "platform", "source", "plan/fingerprint.py",
+                     "diff/scope.py")
 
 
 @cache
@@ -128,13 +154,68 @@ def write_cached(cache_root: Path, key: str, catalog: Catalog) -> Path:
 CACHE_ENTRIES = 8
 
 
-def _prune(directory: Path, keep: Path) -> None:
-    """Remove all but the CACHE_ENTRIES most recently written entries (never `keep`)."""
-    entries = sorted(directory.glob("normalized-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[CACHE_ENTRIES:]:
+def _prune(directory: Path, keep: Path, prefix: str = "normalized-") -> None:
+    """Remove all but the CACHE_ENTRIES most recently written `prefix` entries (never `keep`)."""
+    entries = []
+    for path in directory.glob(f"{prefix}*.json"):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:  # pruned meanwhile by another process
+            continue
+    entries.sort(key=lambda e: (e[0], e[1].name), reverse=True)
+    for _, old in entries[CACHE_ENTRIES:]:
         if old != keep:
             # another process may be pruning too
             old.unlink(missing_ok=True)
+
+
+_SERVERS_FILE = "dev-servers.json"
+
+
+def known_server_version(cache_root: Path, identity: str) -> int | None:
+    """The server_version_num last seen for the dev server named `identity` (a URL or
+    "embedded"), so a cached desired state can be found without connecting; None if unknown.
+
+    Seen anew, and recorded again, whenever a scratch database is built there."""
+    import json
+
+    try:
+        data = json.loads((Path(cache_root) / CACHE_DIR / _SERVERS_FILE).read_text(encoding="utf-8"))
+        version = data.get(identity)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, int) else None
+
+
+def remember_server_version(cache_root: Path, identity: str, version: int) -> None:
+    """Record the server_version_num of the dev server `identity` (atomic rewrite)."""
+    import json
+
+    path = Path(cache_root) / CACHE_DIR / _SERVERS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    if data.get(identity) == version:
+        return
+    data[identity] = version
+    write_atomically(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename, so a concurrent
+    reader sees the old or the new content, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def server_version(url: str) -> int:

@@ -11,7 +11,7 @@ from ..errors import EXIT_ERROR, EXIT_OK
 def run_apply(
     project_dir: Path,
     db_url: str,
-    dev_url: str,
+    dev_url,  # a URL, or a context.DevServer resolved only when a scratch DB is needed
     plan_file: Path | None = None,
     allow_hazards: tuple[str, ...] = (),
     yes: bool = False,
@@ -29,7 +29,7 @@ def run_apply(
     from ..apply import apply_plan, check_hazards
     from ..plan.json_io import plan_from_json
     from ..plan.session import compare_live
-    from ..render import rich_plan
+    from ..render import rich_plan_overview
 
     console = Console(stderr=True)
     comparison = compare_live(project_dir, db_url, dev_url, ensure_platform=True)
@@ -47,7 +47,7 @@ def run_apply(
     if plan.empty:
         console.print("No changes: the database matches the source.")
         return EXIT_OK
-    console.print(rich_plan(plan))
+    console.print(rich_plan_overview(plan))  # a summary past 40 statements
     check_hazards(plan, allow_hazards)  # refuse before asking anything
     if not yes and sys.stdin.isatty() and sys.stderr.isatty():
         answer = console.input(f"Apply these {len(plan.statements)} statement(s)? [y/N] ")

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import EXIT_CHANGES, EXIT_OK
 
 
-def run_drift(project_dir: Path, db_url: str, dev_url: str, fmt: str = "text") -> int:
+def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text") -> int:
     """Report every drifted object (text/json/markdown/github on stdout).
 
     Exit 0 when the database matches the source, 2 when it does not.

@@ -11,7 +11,7 @@ from ..errors import EXIT_CHANGES, EXIT_OK
 def run_plan(
     project_dir: Path,
     db_url: str,
-    dev_url: str,
+    dev_url,  # a URL, or a context.DevServer resolved only when a scratch DB is needed
     fmt: str = "text",
     out: Path | None = None,
     online: bool = False,

@@ -14,15 +14,34 @@ from pathlib import Path
 
 from ..changes import Change
 from ..model import Catalog
+from ..normalize import Scope
 from .fingerprint import managed_fingerprint
 from .model import Plan
+
+
+class SourceRef:
+    """The project of a comparison, loaded (YAML and SQL parsed) only when first asked for:
+    a cached no-change run never needs it."""
+
+    def __init__(self, root: Path, project=None):
+        self.root = Path(root)
+        self._project = project
+
+    @property
+    def project(self):
+        """The source.Project, loaded on first use."""
+        if self._project is None:
+            from ..source import load_project
+
+            self._project = load_project(self.root)
+        return self._project
 
 
 @dataclass(frozen=True)
 class LiveComparison:
     """Everything a command needs after reading source and target."""
 
-    project: object  # source.Project
+    source: SourceRef
     desired: Catalog
     live: Catalog  # as inspected (its fingerprint is the plan's "from")
     settled: Catalog  # live with printer-only text differences settled
@@ -31,12 +50,21 @@ class LiveComparison:
     # the fingerprint before the platform stand-in was installed (apply only), so a plan
     # made on the bare database still matches: installing the stand-in is part of apply
     pre_platform_fingerprint: str | None = None
+    scope: Scope | None = None  # what `live` was read with
+    # managed_fingerprint(desired) when known (cached), else computed when planning
+    desired_fingerprint: str | None = None
+
+    @property
+    def project(self):
+        """The source.Project (loaded on first use)."""
+        return self.source.project
 
     def inspect(self, conn) -> Catalog:
         """Read a database the way `live` was read (same schemas, roles, extensions)."""
-        from ..normalize import inspect_like_source
+        from ..normalize import inspect_in_scope, source_scope
 
-        return without_invalid_indexes(conn, inspect_like_source(conn, self.project.catalog))
+        scope = self.scope if self.scope is not None else source_scope(self.project.catalog)
+        return without_invalid_indexes(conn, inspect_in_scope(conn, scope))
 
     def origin_of(self, change: Change):
         """Where the source declares what a change is about."""
@@ -44,18 +72,31 @@ class LiveComparison:
 
         return SourceTexts(self.project.catalog).origin(change)
 
+    def fingerprints(self) -> tuple[str, str]:
+        """(managed_fingerprint(live), managed_fingerprint(desired)), the second from the
+        cache when known, the first equal to it when live and desired compare equal
+        (equal dataclasses have equal fingerprints), which spares hashing the catalog."""
+        from ..diff.scope import managed_catalog
+
+        to_fp = self.desired_fingerprint or managed_fingerprint(self.desired)
+        if managed_catalog(self.live) == managed_catalog(self.desired):
+            return to_fp, to_fp
+        return managed_fingerprint(self.live), to_fp
+
     def plan(self, *, online: bool = False) -> Plan:
         """The plan from live to desired, rendered from the source's own texts."""
         from .planner import build_plan
 
+        from_fp, to_fp = self.fingerprints()
         return build_plan(
             self.settled,
             self.desired,
             row_estimates=self.row_estimates,
             online=online,
-            from_fingerprint=managed_fingerprint(self.live),
-            to_fingerprint=managed_fingerprint(self.desired),
-            source=self.project.catalog,
+            from_fingerprint=from_fp,
+            to_fingerprint=to_fp,
+            # the source texts only matter when something is to be rendered
+            source=self.project.catalog if self.changes else self.desired,
             changes=self.changes,
         )
 
@@ -86,26 +127,30 @@ def _available_extensions(conn) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM pg_catalog.pg_available_extensions").fetchall()}
 
 
-def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platform: bool = False) -> LiveComparison:
+def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False) -> LiveComparison:
     """Load the project, normalize it, read the target, and diff them.
 
-    With `ensure_platform`, a plain PostgreSQL target first gets the Supabase stand-in
-    (auth schema, roles), as `apply` needs; plan and drift never write to the target.
+    `dev_url` is a URL or a context.DevServer: it is resolved (the embedded server started)
+    only when a scratch database is needed, i.e. when the desired state is not cached or
+    texts differ that need PostgreSQL's printer to settle. With `ensure_platform`, a plain
+    PostgreSQL target first gets the Supabase stand-in (auth schema, roles), as `apply`
+    needs; plan and drift never write to the target.
     """
     import psycopg
 
+    from ..context import dev_url_of
+    from ..desired import desired_state
     from ..diff import diff_catalogs
     from ..errors import DatabaseError
     from ..introspect import inspect_row_estimates
-    from ..introspect.roundtrip import renormalize_texts
-    from ..normalize import inspect_like_source, managed_schemas, normalize_catalog
-    from ..source import load_project
+    from ..introspect.roundtrip import differing_texts, renormalize_texts
+    from ..normalize import inspect_in_scope
     from .defaultacl import default_privileges, revoke_default_privileges
     from .viewprobe import check_view_replacements
 
-    project = load_project(Path(project_dir))
-    desired = normalize_catalog(project.catalog, dev_url, cache_root=Path(project_dir),
-                                fingerprint=project.fingerprint)
+    state, project = desired_state(Path(project_dir), dev_url)
+    source = SourceRef(Path(project_dir), project)
+    desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint
     try:
         conn = psycopg.connect(db_url, autocommit=True)
     except psycopg.Error as exc:
@@ -115,18 +160,18 @@ def compare_live(project_dir: Path, db_url: str, dev_url: str, *, ensure_platfor
         if ensure_platform:
             from ..platform import ensure_platform as install
 
-            pre_platform = managed_fingerprint(
-                without_invalid_indexes(conn, inspect_like_source(conn, project.catalog)))
+            pre_platform = managed_fingerprint(without_invalid_indexes(conn, inspect_in_scope(conn, scope)))
             install(conn)
         # an optional extension the target does not ship is skipped, never planned forever
-        optional = {e.name for e in project.catalog.extensions if e.optional}
-        if optional:
-            missing = optional - _available_extensions(conn)
+        if scope.optional_extensions:
+            missing = set(scope.optional_extensions) - _available_extensions(conn)
             if missing:
                 desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
-        live = without_invalid_indexes(conn, inspect_like_source(conn, project.catalog))
-        estimates = inspect_row_estimates(conn, managed_schemas(project.catalog))
-        settled = renormalize_texts(dev_url, live, desired)
+                desired_fp = None
+        live = without_invalid_indexes(conn, inspect_in_scope(conn, scope))
+        estimates = inspect_row_estimates(conn, scope.schemas)
+        # no differing text: nothing to settle, and no scratch database (nor dev server)
+        settled = renormalize_texts(dev_url_of(dev_url), live, desired) if differing_texts(live, desired) else live
         changes = check_view_replacements(conn, diff_catalogs(settled, desired))
         changes = revoke_default_privileges(changes, desired, default_privileges(conn))
-    return LiveComparison(project, desired, live, settled, changes, estimates, pre_platform)
+    return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp)

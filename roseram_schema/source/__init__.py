@@ -5,7 +5,15 @@ each with `file:line:column`, the object, what is wrong and a hint. The format i
 described in the README ("The source format").
 """
 
-from .dump import dump_table, table_to_data
 from .loader import Project, fingerprint_of, load_project, source_files
 
 __all__ = ["Project", "load_project", "source_files", "fingerprint_of", "dump_table", "table_to_data"]
+
+
+def __getattr__(name: str):
+    # dump pulls in the YAML writer; loaded only when asked for (PEP 562)
+    if name in ("dump_table", "table_to_data"):
+        from . import dump
+
+        return getattr(dump, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,20 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Origin
-from ..model import Catalog, Schema, build_catalog
-from ..platform import is_platform_schema
-from .draft import Draft
-from .naming import name_everything
-from .policies import read_policy_file
-from .positions import line_col
-from .problems import Problems
-from .projectfile import read_project_file
-from .reader import Reader, SourceFile
-from .sqlfiles import handle_statements, read_sql_file
-from .tables import read_table_file
-from .validate import validate
-from .views import read_view_file
-from .yamlnodes import parse_yaml
+from ..model import Catalog
+
+# The readers (YAML, pglast) are imported inside load_project: a command whose cached
+# results match the source fingerprint never parses a file, and must not pay for them.
 
 AREAS = ("schema", "policies", "views")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -73,6 +63,13 @@ def fingerprint_of(root: Path, files: list[str]) -> str:
 
 def load_project(root: Path) -> Project:
     """Read a project folder into a Project; raise SourceError listing every problem found."""
+    from .draft import Draft
+    from .naming import name_everything
+    from .positions import line_col
+    from .problems import Problems
+    from .reader import SourceFile
+    from .validate import validate
+
     root = Path(root)
     problems = Problems()
     if not root.is_dir():
@@ -117,7 +114,15 @@ def _folder_schema(rel: str) -> tuple[str, str]:
     return (parts[1] if len(parts) > 2 else "public"), stem
 
 
-def _read_file(file: SourceFile, draft: Draft) -> None:
+def _read_file(file, draft) -> None:
+    from .policies import read_policy_file
+    from .projectfile import read_project_file
+    from .reader import Reader
+    from .sqlfiles import handle_statements, read_sql_file
+    from .tables import read_table_file
+    from .views import read_view_file
+    from .yamlnodes import parse_yaml
+
     rel = file.path
     problems = draft.problems
     reader = Reader(file, problems)
@@ -150,7 +155,10 @@ def _read_file(file: SourceFile, draft: Draft) -> None:
         read_policy_file(node, reader, schema, name, draft)
 
 
-def _catalog(d: Draft) -> Catalog:
+def _catalog(d) -> Catalog:
+    from ..model import Schema, build_catalog
+    from ..platform import is_platform_schema
+
     schemas = dict(d.schemas)
     if d.declared_schemas is None:
         used = set(d.folder_schemas)
