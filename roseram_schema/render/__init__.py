@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from ..errors import RoseramError
 from .drift import drift_items, render_drift
-from .plan import PLAN_FORMATS, render_plan, rich_plan
+from .plan import PLAN_FORMATS, render_plan, rich_plan, rich_plan_overview, rich_plan_summary
 
-__all__ = ["PLAN_FORMATS", "UnknownFormat", "drift_items", "render_drift", "render_plan", "rich_plan"]
+__all__ = ["PLAN_FORMATS", "UnknownFormat", "drift_items", "render_drift", "render_plan", "rich_plan",
+           "rich_plan_overview", "rich_plan_summary"]
 
 
 class UnknownFormat(RoseramError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..plan.json_io import plan_to_json
-from ..plan.model import Plan
+from ..plan.model import Plan, PlanStatement
 from .env import environment
 
 PLAN_FORMATS = ("text", "sql", "json", "markdown")
@@ -74,17 +74,98 @@ def _headline(plan: Plan) -> str:
 
 def rich_plan(plan: Plan):
     """A rich renderable of the plan (a table), for the terminal (stderr)."""
-    from rich.table import Table
     from rich.text import Text
 
     if plan.empty:
         return Text("No changes: the database matches the source.", style="green")
-    table = Table(title=_headline(plan), show_lines=False, expand=False)
+    return _statement_table(enumerate(plan.statements, 1), _headline(plan))
+
+
+# apply shows the whole table up to this many statements; past it a summary, so building a
+# schema from nothing does not scroll hundreds of rows by (`plan --format text` lists all)
+FULL_LIST_LIMIT = 40
+# a summary lists these statements one by one: what blocks apply, what locks out readers
+_ALWAYS_LISTED = frozenset({"access_exclusive_lock"})
+# objects whose creation makes the access statements about them part of "new" (counted only)
+_CREATING = frozenset({"CreateSchema", "CreateTable", "CreateView", "CreateFunction", "CreatePartition"})
+_DROPPING = frozenset({"DropTable", "DropView", "DropFunction"})
+
+
+def notable_statements(plan: Plan) -> tuple[tuple[int, PlanStatement], ...]:
+    """(number in the plan, statement) of what a summary must still show one by one:
+    statements with a blocking hazard or an ACCESS EXCLUSIVE lock, and access changes
+    (`changes_access`) on objects that exist before the plan. Access given to objects the
+    plan creates is what the source declares for them; it is counted, not listed."""
+    created = {s.obj for s in plan.statements if s.change in _CREATING}
+    created -= {s.obj for s in plan.statements if s.change in _DROPPING}  # re-created ones existed
+
+    def on_new_object(s: PlanStatement) -> bool:
+        return any(s.obj == k or s.obj.startswith((f"{k}.", f"{k}:")) for k in created)
+
+    out = []
+    for n, s in enumerate(plan.statements, 1):
+        names = {h.name for h in s.hazards}
+        if (s.blocking_hazards or names & _ALWAYS_LISTED
+                or ("changes_access" in names and not on_new_object(s))):
+            out.append((n, s))
+    return tuple(out)
+
+
+def rich_plan_overview(plan: Plan, limit: int = FULL_LIST_LIMIT):
+    """What apply shows before it runs: the full table (rich_plan) up to `limit` statements,
+    else rich_plan_summary."""
+    if len(plan.statements) <= limit:
+        return rich_plan(plan)
+    return rich_plan_summary(plan)
+
+
+def rich_plan_summary(plan: Plan):
+    """A rich renderable summing a long plan up: statements per change kind, statements per
+    hazard, and the notable_statements in full. Deterministic (counts, then names)."""
+    from collections import Counter
+
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    if plan.empty:
+        return rich_plan(plan)
+    kinds = Table(expand=False)
+    kinds.add_column("change")
+    kinds.add_column("statements", justify="right")
+    for kind, count in sorted(Counter(s.change for s in plan.statements).items(), key=lambda kc: (-kc[1], kc[0])):
+        kinds.add_row(kind, str(count))
+    parts: list = [Text(_headline(plan), style="bold"), kinds]
+    per_hazard = Counter(h.name for s in plan.statements for h in {h.name: h for h in s.hazards}.values())
+    if per_hazard:
+        hazards = Table(expand=False)
+        hazards.add_column("hazard")
+        hazards.add_column("statements", justify="right")
+        hazards.add_column("blocks apply")
+        for name in plan.hazard_names():
+            blocking = any(h.blocking for s in plan.statements for h in s.hazards if h.name == name)
+            hazards.add_row(Text(name, style="bold red" if blocking else "yellow"), str(per_hazard[name]),
+                            "yes" if blocking else "")
+        parts.append(hazards)
+    notable = notable_statements(plan)
+    if notable:
+        parts.append(_statement_table(notable, "Statements to review (blocking, locking, or changing access to "
+                                               "existing objects)"))
+    parts.append(Text(f"{len(plan.statements)} statements in all: `roseram-schema plan --format text` lists "
+                      "every one.", style="dim"))
+    return Group(*parts)
+
+
+def _statement_table(numbered, title: str | None = None):
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, show_lines=False, expand=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("change")
     table.add_column("hazards")
     table.add_column("source", style="dim")
-    for n, s in enumerate(plan.statements, 1):
+    for n, s in numbered:
         hazards = Text()
         for i, h in enumerate(s.hazards):
             if i:
