@@ -19,8 +19,10 @@ statements that are ready at the same time; the edges carry the rules that matte
 Two rules that are not about order:
 - values missing from an existing enum type are added before the transaction starts,
   because PostgreSQL will not use an enum value added in the same transaction;
-- a function that declares grants gets exactly those: PUBLIC's default EXECUTE is
-  revoked unless PUBLIC is listed (a function without grants keeps the default).
+- a function gets exactly the grants of its model, which (like the inspector's) include
+  PostgreSQL's default EXECUTE for PUBLIC when the source leaves it (the loader starts
+  every routine with it): PUBLIC's EXECUTE is revoked when PUBLIC is not listed, so empty
+  grants mean "nobody but the owner".
 """
 
 from __future__ import annotations
@@ -162,14 +164,16 @@ def _add_function(g: _Graph, fn: Function) -> None:
     # off for the rest, as in pg_dump output.
     own = f"{fn.kind}:{fn.key}"
     g.add(_key(FUNCTION, fn.key), sql, obj, fn.origin, provides=[token, own], needs=[f"schema:{fn.schema}"])
-    # PostgreSQL lets PUBLIC execute every new function. A function that declares its
-    # grants declares them all (a SECURITY DEFINER helper must not be anon-callable just
-    # because nobody wrote the REVOKE), so PUBLIC's default goes unless it is listed.
-    if fn.grants and not any(g_.grantee.lower() == "public" for g_ in fn.grants):
+    # PostgreSQL lets PUBLIC execute every new function; the model lists PUBLIC when that
+    # stays (the source's default, or a live function nobody restricted). So PUBLIC's
+    # EXECUTE goes when it is not listed, and is never granted: creating gives it.
+    public = [g_ for g_ in fn.grants if g_.grantee.lower() == "public"]
+    if not public:
         everyone = Grant("public", ("execute",))
         g.add(_key(GRANT, fn.key, 3, ""), ddl.revoke(fn, everyone), f"revoke {obj} from public", fn.origin,
               scan="", needs=[own])
-    _add_grants(g, fn, fn.key, 3, fn.grants, own, obj, fn.origin)
+    others = tuple(g_ for g_ in fn.grants if g_.grantee.lower() != "public")
+    _add_grants(g, fn, fn.key, 3, others, own, obj, fn.origin)
     if fn.comment is not None:
         g.add(_key(COMMENT, fn.key, 3), ddl.comment_on_function(fn), f"comment {obj}", fn.origin, needs=[own], scan="")
 

@@ -6,9 +6,15 @@ import re
 
 from pglast import ast
 
-from ..model import Function, Trigger, quote_ident
+from ..model import Function, Grant, Trigger, quote_ident
 from .typenames import format_type
 from .sqltext import string_values
+
+# What PostgreSQL grants on a new function or procedure: EXECUTE to PUBLIC. Every routine
+# starts with it, and the file's GRANT/REVOKE statements apply on top, so the model says what
+# running the source would leave (the same grants the inspector reads back): a REVOKE from
+# PUBLIC alone leaves nobody, a GRANT alone keeps PUBLIC.
+DEFAULT_ROUTINE_GRANTS = (Grant("public", ("execute",)),)
 
 _CREATE_ROUTINE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\b", re.I)
 
@@ -51,6 +57,7 @@ def function_from(stmt: ast.CreateFunctionStmt, schema: str, text: str, origin) 
         security_definer=security_definer,
         config=tuple(config.values()),  # in SET clause order, as pg_proc.proconfig keeps them
         kind="procedure" if stmt.is_procedure else "function",
+        grants=DEFAULT_ROUTINE_GRANTS,
         origin=origin,
     ), problems
 

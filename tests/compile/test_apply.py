@@ -126,21 +126,27 @@ def test_enum_values_added_to_an_existing_type_can_be_used_by_the_same_script(db
     assert default == "'neutral'::mood"
 
 
-def test_a_function_with_declared_grants_is_not_executable_by_public(db_url, tmp_path):
+def test_a_function_gets_exactly_the_grants_of_its_model(db_url, tmp_path):
     from roseram_schema.model import Function, Grant, Role
 
     body = "RETURNS int LANGUAGE sql AS $$ SELECT 1 $$"
+    everyone = Grant("public", ("execute",))  # PostgreSQL's default, as the loader starts a function
     granted = Function("public", "granted", "", f"CREATE FUNCTION public.granted() {body}",
                        grants=(Grant("compile_test_caller", ("execute",)),))
-    plain = Function("public", "plain", "", f"CREATE FUNCTION public.plain() {body}")
-    cat = build_catalog(functions=(granted, plain), roles=(Role("compile_test_caller"),))
+    plain = Function("public", "plain", "", f"CREATE FUNCTION public.plain() {body}", grants=(everyone,))
+    both = Function("public", "both", "", f"CREATE FUNCTION public.both() {body}",
+                    grants=(Grant("compile_test_caller", ("execute",)), everyone))
+    nobody = Function("public", "nobody", "", f"CREATE FUNCTION public.nobody() {body}", grants=())
+    cat = build_catalog(functions=(granted, plain, both, nobody), roles=(Role("compile_test_caller"),))
     script = compile_script(cat, "x")
+    assert "TO PUBLIC" not in script  # creating a function grants it already
     apply_sql(db_url, script, tmp_path)
     apply_sql(db_url, script, tmp_path)
     with psycopg.connect(db_url) as conn:
         acl = dict(conn.execute("SELECT proname, coalesce(proacl::text, 'default') FROM pg_proc "
-                                "WHERE proname IN ('granted', 'plain')").fetchall())
+                                "WHERE proname IN ('granted', 'plain', 'both', 'nobody')").fetchall())
     assert acl["plain"] == "default"
-    items = acl["granted"].strip("{}").split(",")
-    assert "compile_test_caller=X/postgres" in items
-    assert not [i for i in items if i.startswith("=")]  # "=X/owner" would be PUBLIC
+    items = {name: set(acl[name].strip("{}").split(",")) for name in ("granted", "both", "nobody")}
+    assert "compile_test_caller=X/postgres" in items["granted"] and "=X/postgres" not in items["granted"]
+    assert {"compile_test_caller=X/postgres", "=X/postgres"} <= items["both"]  # "=X/owner" is PUBLIC
+    assert items["nobody"] == {"postgres=X/postgres"}  # the owner only

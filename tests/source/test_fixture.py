@@ -186,7 +186,8 @@ def test_functions_and_triggers(project):
         security_definer=True,
         config=('search_path=""',),
         comment="Membership test.",
-        grants=(Grant("authenticated", ("execute",)),),
+        # GRANT without REVOKE: PostgreSQL's default EXECUTE for PUBLIC stays
+        grants=(Grant("authenticated", ("execute",)), Grant("public", ("execute",))),
     )
     assert is_member.definition.startswith("CREATE OR REPLACE FUNCTION app.is_member(org uuid) RETURNS boolean")
     assert is_member.definition.endswith("$$")

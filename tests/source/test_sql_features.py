@@ -85,11 +85,12 @@ def test_grants_revokes_and_comments(tmp_path):
     f, g = c.functions
     assert f.key == "app.f(integer, text[], text)"  # as oidvectortypes(proargtypes) prints it
     assert f.returns == "record"
-    assert f.grants == (Grant("authenticated", ("execute",)),)
+    # every routine starts with PostgreSQL's default (PUBLIC may execute); GRANTs add to it
+    assert f.grants == (Grant("authenticated", ("execute",)), Grant("public", ("execute",)))
     assert g.returns == 'TABLE(id integer, "Name" text)'
     assert g.config == ("work_mem=64MB", 'search_path=app, "$user"')  # SET clause order
     assert g.search_path == 'app, "$user"'
-    assert g.grants == () and g.comment == "G."
+    assert g.grants == (Grant("public", ("execute",)),) and g.comment == "G."
 
 
 def test_policies_rls_and_views_in_sql(tmp_path):

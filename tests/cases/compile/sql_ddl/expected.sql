@@ -112,9 +112,6 @@ CREATE POLICY "owners manage" ON shop.items FOR ALL TO authenticated
 -- rls shop.items
 ALTER TABLE shop.items ENABLE ROW LEVEL SECURITY;
 
--- revoke function shop.item_count(uuid) from public
-REVOKE EXECUTE ON FUNCTION shop.item_count(uuid) FROM PUBLIC;
-
 -- grant function shop.item_count(uuid) to authenticated
 GRANT EXECUTE ON FUNCTION shop.item_count(uuid) TO authenticated;
 
