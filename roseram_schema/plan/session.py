@@ -1,8 +1,10 @@
 """What the plan, apply and drift commands share: load, normalize, inspect, diff, plan.
 
     source folder ─ load_project ─▶ Catalog as written (texts for rendering, origins)
-                  ─ normalize_catalog (scratch DB, cached) ─▶ desired, as PostgreSQL prints it
-    target DB     ─ inspect_like_source ─▶ live (its fingerprint is the plan's "from")
+                  ─ normalize_catalog (scratch DB) ─▶ desired, as PostgreSQL prints it
+                  (both cached together by desired.py: a hit parses nothing and needs no
+                  dev server; the project is then loaded only if changes must be rendered)
+    target DB     ─ inspect_in_scope ─▶ live (its fingerprint is the plan's "from")
                   ─ renormalize_texts ─▶ live with printer-only differences settled
     diff(live, desired) ─▶ build_plan(..., source=catalog as written)
 """
@@ -79,15 +81,18 @@ class LiveComparison:
         from ..diff.scope import managed_catalog
 
         to_fp = self.desired_fingerprint or managed_fingerprint(self.desired)
-        if managed_catalog(self.live) == managed_catalog(self.desired):
+        if self.live == self.desired or managed_catalog(self.live) == managed_catalog(self.desired):
             return to_fp, to_fp
         return managed_fingerprint(self.live), to_fp
 
     def plan(self, *, online: bool = False) -> Plan:
         """The plan from live to desired, rendered from the source's own texts."""
+        from_fp, to_fp = self.fingerprints()
+        if not self.changes:
+            # nothing to expand, order or render: build_plan would give exactly this
+            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=())
         from .planner import build_plan
 
-        from_fp, to_fp = self.fingerprints()
         return build_plan(
             self.settled,
             self.desired,
@@ -140,7 +145,6 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
 
     from ..context import dev_url_of
     from ..desired import desired_state
-    from ..diff import diff_catalogs
     from ..errors import DatabaseError
     from ..introspect import inspect_row_estimates
     from ..introspect.roundtrip import differing_texts, renormalize_texts
@@ -172,6 +176,12 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
         estimates = inspect_row_estimates(conn, scope.schemas)
         # no differing text: nothing to settle, and no scratch database (nor dev server)
         settled = renormalize_texts(dev_url_of(dev_url), live, desired) if differing_texts(live, desired) else live
-        changes = check_view_replacements(conn, diff_catalogs(settled, desired))
+        # equal catalogs have no differences (the diff of two equal catalogs is empty)
+        if settled == desired:
+            changes = ()
+        else:
+            from ..diff import diff_catalogs
+
+            changes = check_view_replacements(conn, diff_catalogs(settled, desired))
         changes = revoke_default_privileges(changes, desired, default_privileges(conn))
     return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp)
