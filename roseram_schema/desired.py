@@ -82,13 +82,17 @@ def write_entry(root: Path, key: str, state: DesiredState) -> Path:
     return path
 
 
-def desired_state(root: Path, dev, *, fingerprint: str | None = None):
+def desired_state(root: Path, dev, *, fingerprint: str | None = None, incremental_min_tables: int | None = None):
     """(DesiredState, Project or None) of the project at `root`.
 
     `dev` is a dev server URL or a context.DevServer (resolved only on a miss). The
     Project is None when the state came from the cache: load it only if it is needed
     (to render statements or name origins). Raises SourceError for a broken source and
     DatabaseError when the dev server is needed and unreachable.
+
+    A project of `incremental_min_tables` tables or more (default
+    incremental.INCREMENTAL_MIN_TABLES) is normalized in its kept database, re-doing only
+    what changed since the last time (see incremental.py).
     """
     from .context import dev_identity_of, dev_url_of
     from .normalize import known_server_version, normalization_key, remember_server_version, server_version
@@ -115,7 +119,14 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None):
         cached = read_entry(root, key)
         if cached is not None:
             return cached, project
-    normalized = normalize_catalog(project.catalog, url)
+    from . import incremental
+
+    threshold = incremental.INCREMENTAL_MIN_TABLES if incremental_min_tables is None else incremental_min_tables
+    normalized = None
+    if len(project.catalog.tables) >= threshold:
+        normalized = incremental.normalize_kept(root, project, url, identity)
+    if normalized is None:
+        normalized = normalize_catalog(project.catalog, url)
     state = DesiredState(normalized, source_scope(project.catalog), managed_fingerprint(normalized))
     write_entry(root, key, state)
     return state, project

@@ -89,10 +89,11 @@ def inspect_like_source(conn, source: Catalog):
 # The code whose output a normalized catalog depends on: what compiles the source, the
 # platform stand-in it is applied on top of, and what reads it back.
 # The desired-state cache (desired.py) also holds the loaded source (origins, renames) and
-# the plan fingerprint, so the loader and the fingerprint code count too.
+# the plan fingerprint, and the kept database (incremental.py) is advanced by the planner,
+# so the loader, the diff and the planner count too.
 _NORMALIZING_CODE = ("compile.py", "depgraph.py", "model.py", "catalog_json.py", "normalize.py",
-                     "desired.py", "ddl", "introspect", "platform", "source", "plan/fingerprint.py",
-                     "diff/scope.py")
+                     "desired.py", "incremental.py", "changes.py", "ddl", "diff", "introspect",
+                     "plan", "platform", "source")
 
 
 @cache

@@ -1,0 +1,137 @@
+"""Re-normalizing only what changed (the kept database) gives exactly what a full
+normalize gives, for each kind of edit (correctness only; no timings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from roseram_schema.desired import desired_state
+from roseram_schema.incremental import drop_state_database, state_database_name
+from roseram_schema.normalize import normalize_catalog
+from roseram_schema.source import load_project
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def add_column(root: Path) -> None:
+    _replace(root / "schema/public/tasks.yaml", "  title:", "  done: {type: boolean, nullable: false, default: \"false\"}\n  title:")
+
+
+def change_policy(root: Path) -> None:
+    _replace(root / "policies/public/projects.yaml", "    using: owner_id = (select auth.uid())\n",
+             "    using: owner_id = (select auth.uid()) AND status <> 'closed'\n")
+
+
+def change_view(root: Path) -> None:
+    _replace(root / "views/public/open_projects.sql", "SELECT id, name FROM", "SELECT id, name, owner_id FROM")
+
+
+def add_table(root: Path) -> None:
+    (root / "schema/public/labels.yaml").write_text(
+        "columns:\n"
+        "  id:         {type: bigint, nullable: false, identity: always}\n"
+        "  project_id: {type: uuid, nullable: false}\n"
+        "  label:      {type: varchar(40), nullable: false}\n"
+        "primary_key: [id]\n"
+        "foreign_keys:\n"
+        "  - columns: [project_id]\n"
+        "    references: public.projects(id)\n"
+        "checks:\n"
+        "  - length(label) > 0\n"
+        "indexes:\n"
+        "  - columns: [project_id, label]\n"
+        "    unique: true\n"
+    )
+
+
+def drop_table(root: Path) -> None:
+    (root / "schema/public/tasks.yaml").unlink()
+
+
+def change_check_and_index(root: Path) -> None:
+    _replace(root / "schema/public/projects.yaml", "status IN ('open', 'closed')",
+             "status IN ('open', 'closed', 'archived')")
+    _replace(root / "schema/public/tasks.yaml", "indexes:\n  - columns: [project_id]", "indexes:\n  - columns: [project_id, title]")
+
+
+EDITS = [add_column, change_policy, change_view, add_table, drop_table, change_check_and_index]
+
+
+@pytest.fixture
+def kept(project, pg_server):
+    """The project with its kept database; dropped afterwards."""
+    yield project
+    drop_state_database(pg_server.base_url, project, pg_server.base_url)
+
+
+def kept_oid(pg_server, project) -> int | None:
+    name = state_database_name(project, pg_server.base_url)
+    with psycopg.connect(pg_server.base_url, autocommit=True) as conn:
+        row = conn.execute("SELECT oid FROM pg_catalog.pg_database WHERE datname = %s", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def assert_equals_full_normalize(state, project: Path, pg_server) -> None:
+    source = load_project(project)
+    fresh = normalize_catalog(source.catalog, pg_server.base_url)
+    assert state.catalog == fresh
+    for got, want in zip(state.catalog.tables, fresh.tables):
+        assert [c.name for c in got.columns] == [c.name for c in want.columns]
+        assert got.origin == want.origin
+        assert [p.origin for p in got.policies] == [p.origin for p in want.policies]
+    assert [v.origin for v in state.catalog.views] == [v.origin for v in fresh.views]
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda e: e.__name__)
+def test_one_edit_equals_a_full_normalize(kept, pg_server, edit):
+    first, _ = desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    oid = kept_oid(pg_server, kept)
+    assert oid is not None
+    assert_equals_full_normalize(first, kept, pg_server)
+    edit(kept)
+    state, loaded = desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    assert loaded is not None
+    assert kept_oid(pg_server, kept) == oid, "the kept database was rebuilt, not advanced"
+    assert_equals_full_normalize(state, kept, pg_server)
+
+
+def test_edits_in_a_row_and_back(kept, pg_server):
+    desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    oid = kept_oid(pg_server, kept)
+    original = {p: p.read_text() for p in kept.rglob("*") if p.is_file() and ".roseram" not in p.parts}
+    for edit in (add_column, change_policy, add_table, change_view):
+        edit(kept)
+        state, _ = desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+        assert_equals_full_normalize(state, kept, pg_server)
+    # back to the start: labels.yaml removed, every other file restored
+    (kept / "schema/public/labels.yaml").unlink()
+    for path, text in original.items():
+        path.write_text(text)
+    state, loaded = desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    # the start is still cached: no database touched at all
+    assert loaded is None
+    assert_equals_full_normalize(state, kept, pg_server)
+    assert kept_oid(pg_server, kept) == oid
+
+
+def test_a_lost_previous_source_rebuilds(kept, pg_server):
+    desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    oid = kept_oid(pg_server, kept)
+    for path in (kept / ".roseram/cache").glob("source-*.json"):
+        path.unlink()
+    add_column(kept)
+    state, _ = desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    assert kept_oid(pg_server, kept) != oid
+    assert_equals_full_normalize(state, kept, pg_server)
+
+
+def test_small_projects_keep_no_database(project, pg_server):
+    desired_state(project, pg_server.base_url)
+    assert kept_oid(pg_server, project) is None
