@@ -346,9 +346,11 @@ def main(argv: list[str] | None = None) -> int:
         if fast is not None:
             command, kwargs = fast
             command(**kwargs)  # ends with typer.Exit(code)
-        # Outside standalone mode click hands a typer.Exit's code back as the return value.
-        result = app(args=argv, standalone_mode=False)
-        code = result if isinstance(result, int) else 0
+            code = 0
+        else:
+            # Outside standalone mode click hands a typer.Exit's code back as the return value.
+            result = app(args=argv, standalone_mode=False)
+            code = result if isinstance(result, int) else 0
     except typer.Exit as exc:
         code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
