@@ -130,3 +130,24 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     state = DesiredState(normalized, source_scope(project.catalog), managed_fingerprint(normalized))
     write_entry(root, key, state)
     return state, project
+
+
+_SCOPE_FILE = "scope.json"
+
+
+def last_scope(root: Path) -> Scope | None:
+    """The scope of the last desired state of the project at `root` (None if unknown), so
+    the target can be read while the desired state is still being loaded or built."""
+    try:
+        data = json.loads((Path(root) / CACHE_DIR / _SCOPE_FILE).read_text(encoding="utf-8"))
+        return Scope(**{k: tuple(v) for k, v in data.items()})
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def remember_scope(root: Path, scope: Scope) -> None:
+    """Record `scope` as the project's last one (see last_scope)."""
+    from .normalize import write_atomically
+
+    data = {k: list(v) for k, v in asdict(scope).items()}
+    write_atomically(Path(root) / CACHE_DIR / _SCOPE_FILE, json.dumps(data, sort_keys=True) + "\n")

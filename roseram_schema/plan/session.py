@@ -132,6 +132,64 @@ def _available_extensions(conn) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM pg_catalog.pg_available_extensions").fetchall()}
 
 
+class _LiveRead:
+    """Reads the target (connect, inspect, row estimates) in a background thread, with a
+    guessed scope, while the main thread loads or builds the desired state: the catalog
+    queries run on the server while Python works on the source (at 1,000 tables both take
+    about 0.5 s). The main thread only uses the connection after `join`."""
+
+    def __init__(self, db_url: str, scope):
+        import threading
+
+        self.scope = scope
+        self.conn = None
+        self.result = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(db_url,), daemon=True)
+        self._thread.start()
+
+    def _run(self, db_url: str) -> None:
+        try:
+            self.conn = _connect_target(db_url)
+            self.result = _read_target(self.conn, self.scope)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by join()
+            self.error = exc
+
+    def join(self):
+        """(connection, live, row estimates); re-raises the thread's error."""
+        self._thread.join()
+        if self.error is not None:
+            self.close()
+            raise self.error
+        return (self.conn, *self.result)
+
+    def close(self) -> None:
+        """Wait for the thread and close its connection (its result is not wanted)."""
+        self._thread.join()
+        if self.conn is not None:
+            self.conn.close()
+
+
+def _connect_target(db_url: str):
+    import psycopg
+
+    from ..errors import DatabaseError
+
+    try:
+        return psycopg.connect(db_url, autocommit=True)
+    except psycopg.Error as exc:
+        raise DatabaseError(f"could not connect to the target database: {exc}") from exc
+
+
+def _read_target(conn, scope):
+    """(live, row estimates) of the target within `scope`."""
+    from ..introspect import inspect_row_estimates
+    from ..normalize import inspect_in_scope
+
+    live = without_invalid_indexes(conn, inspect_in_scope(conn, scope))
+    return live, inspect_row_estimates(conn, scope.schemas)
+
+
 def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False) -> LiveComparison:
     """Load the project, normalize it, read the target, and diff them.
 
@@ -139,27 +197,37 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     only when a scratch database is needed, i.e. when the desired state is not cached or
     texts differ that need PostgreSQL's printer to settle. With `ensure_platform`, a plain
     PostgreSQL target first gets the Supabase stand-in (auth schema, roles), as `apply`
-    needs; plan and drift never write to the target.
+    needs; plan and drift never write to the target, and read it while the desired state
+    is being loaded (with the project's last scope; read again should the scope differ).
     """
-    import psycopg
-
     from ..context import dev_url_of
-    from ..desired import desired_state
-    from ..errors import DatabaseError
-    from ..introspect import inspect_row_estimates
+    from ..desired import desired_state, last_scope, remember_scope
     from ..introspect.roundtrip import differing_texts, renormalize_texts
     from ..normalize import inspect_in_scope
     from .defaultacl import default_privileges, revoke_default_privileges
     from .viewprobe import check_view_replacements
 
-    state, project = desired_state(Path(project_dir), dev_url)
-    source = SourceRef(Path(project_dir), project)
-    desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint
+    root = Path(project_dir)
+    guess = None if ensure_platform else last_scope(root)
+    reader = _LiveRead(db_url, guess) if guess is not None else None
     try:
-        conn = psycopg.connect(db_url, autocommit=True)
-    except psycopg.Error as exc:
-        raise DatabaseError(f"could not connect to the target database: {exc}") from exc
+        state, project = desired_state(root, dev_url)
+    except BaseException:
+        if reader is not None:
+            reader.close()
+        raise
+    source = SourceRef(root, project)
+    desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint
+    if scope != guess:
+        remember_scope(root, scope)
     pre_platform = None
+    if reader is not None and reader.scope == scope:
+        conn, live, estimates = reader.join()
+    else:
+        if reader is not None:
+            reader.close()
+        conn = _connect_target(db_url)
+        live = estimates = None
     with conn:
         if ensure_platform:
             from ..platform import ensure_platform as install
@@ -172,8 +240,8 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
             if missing:
                 desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
                 desired_fp = None
-        live = without_invalid_indexes(conn, inspect_in_scope(conn, scope))
-        estimates = inspect_row_estimates(conn, scope.schemas)
+        if live is None:
+            live, estimates = _read_target(conn, scope)
         # no differing text: nothing to settle, and no scratch database (nor dev server)
         settled = renormalize_texts(dev_url_of(dev_url), live, desired) if differing_texts(live, desired) else live
         # equal catalogs have no differences (the diff of two equal catalogs is empty)

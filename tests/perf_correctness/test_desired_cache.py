@@ -116,3 +116,29 @@ def test_unreachable_dev_server_on_a_miss_is_a_clear_error(project):
     with pytest.raises(DatabaseError):
         desired_state(project, unreachable)
     assert issubclass(DatabaseError, RoseramError)
+
+
+def test_a_stale_scope_guess_reads_the_target_again(project, pg_server, platform_db_url):
+    from roseram_schema.desired import last_scope
+
+    compare_live(project, platform_db_url, pg_server.base_url)
+    assert last_scope(project).schemas == ("public",)
+    # a table in a new schema: the guessed scope (public only) no longer fits
+    (project / "schema/crm").mkdir(parents=True)
+    (project / "schema/crm/leads.yaml").write_text("columns:\n  id: {type: bigint, nullable: false}\nprimary_key: [id]\n")
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA crm; CREATE TABLE crm.leads (id bigint PRIMARY KEY, extra text)")
+    comparison = compare_live(project, platform_db_url, pg_server.base_url)
+    assert last_scope(project).schemas == ("crm", "public")
+    assert "crm.leads" in {t.key for t in comparison.live.tables}
+    assert any("crm.leads" in c.describe() and "extra" in c.describe() for c in comparison.changes)
+
+
+def test_a_source_error_wins_over_the_background_read(project, pg_server, platform_db_url):
+    from roseram_schema.errors import SourceError
+
+    compare_live(project, platform_db_url, pg_server.base_url)  # remembers a scope
+    (project / "schema/public/tasks.yaml").write_text("columns: [not, a, mapping]\n")
+    unreachable = "postgresql://postgres@/postgres?host=/nonexistent-roseram&port=1"
+    with pytest.raises(SourceError):
+        compare_live(project, unreachable, pg_server.base_url)
