@@ -311,6 +311,25 @@ def contract_missing(catalog, spec, anchors):
                           "add `contract:` to its policies file (`verify --infer` prints one)")
 
 
+def definer_public_execute(catalog, spec, anchors):
+    """definer-public-execute: a SECURITY DEFINER function anon may call (PUBLIC or anon
+    holds EXECUTE). PostgreSQL grants EXECUTE to PUBLIC on every new function, so a helper
+    that runs with its owner's rights is callable by anyone until it is revoked."""
+    for f in catalog.functions:
+        if is_platform_schema(f.schema) or not f.security_definer:
+            continue
+        callers = sorted(g.grantee for g in f.grants
+                         if g.grantee in ("public", "anon") and "execute" in g.privileges)
+        if not callers:
+            continue
+        where = f"{f.origin} ({f.signature})" if f.origin else f.signature
+        yield Finding(where, "definer-public-execute", "warning",
+                      f"SECURITY DEFINER function {f.signature} is executable by "
+                      f"{' and '.join(callers)}: anyone, signed in or not, runs it with its owner's rights",
+                      f"REVOKE EXECUTE ON FUNCTION {f.signature} FROM PUBLIC, anon; then GRANT it "
+                      "to the roles whose policies call it")
+
+
 RULES = (
     rls_disabled,
     policy_missing,
@@ -321,6 +340,7 @@ RULES = (
     policy_recursion,
     view_not_invoker,
     definer_search_path,
+    definer_public_execute,
     fk_unindexed,
     index_duplicate,
     policy_bare_uid,

@@ -67,3 +67,17 @@ def test_lint_live_database(platform_db_url, capsys):
     assert run_lint(NOTES, platform_db_url, "text") == 4
     out = capsys.readouterr().out
     assert "[rls-disabled] public.pages is in the exposed schema" in out
+
+
+def test_definer_function_callable_by_anyone_is_flagged(platform_db_url):
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION public.open_helper() RETURNS int LANGUAGE sql STABLE"
+                     " SECURITY DEFINER SET search_path = '' AS 'SELECT 1'")
+        conn.execute("CREATE FUNCTION public.closed_helper() RETURNS int LANGUAGE sql STABLE"
+                     " SECURITY DEFINER SET search_path = '' AS 'SELECT 1'")
+        conn.execute("REVOKE EXECUTE ON FUNCTION public.closed_helper() FROM PUBLIC")
+        conn.execute("GRANT EXECUTE ON FUNCTION public.closed_helper() TO authenticated")
+        catalog = inspect_catalog(conn)
+    flagged = [f for f in lint_catalog(catalog) if f.id == "definer-public-execute"]
+    assert [f.location for f in flagged] == ["public.open_helper()"]
+    assert "REVOKE EXECUTE ON FUNCTION public.open_helper() FROM PUBLIC" in flagged[0].hint
