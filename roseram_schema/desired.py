@@ -124,7 +124,13 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     threshold = incremental.INCREMENTAL_MIN_TABLES if incremental_min_tables is None else incremental_min_tables
     normalized = None
     if len(project.catalog.tables) >= threshold:
-        normalized = incremental.normalize_kept(root, project, url, identity)
+        import psycopg
+
+        try:
+            normalized = incremental.normalize_kept(root, project, url, identity)
+        except psycopg.Error:
+            # e.g. no right to keep a database there: a throw-away scratch database will do
+            normalized = None
     if normalized is None:
         normalized = normalize_catalog(project.catalog, url)
     state = DesiredState(normalized, source_scope(project.catalog), managed_fingerprint(normalized))
