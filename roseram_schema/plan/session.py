@@ -4,7 +4,8 @@
                   ─ normalize_catalog (scratch DB) ─▶ desired, as PostgreSQL prints it
                   (both cached together by desired.py: a hit parses nothing and needs no
                   dev server; the project is then loaded only if changes must be rendered)
-    target DB     ─ inspect_in_scope ─▶ live (its fingerprint is the plan's "from")
+    target DB     ─ inspect_in_scope ─▶ live (its fingerprint is the plan's "from");
+                  read in a background thread meanwhile, with the project's last scope
                   ─ renormalize_texts ─▶ live with printer-only differences settled
     diff(live, desired) ─▶ build_plan(..., source=catalog as written)
 """
