@@ -8,6 +8,10 @@ from pathlib import Path
 from ..errors import EXIT_CHANGES, EXIT_OK
 
 
+# Past this many statements the text report is written plain instead of as a rich table.
+RICH_TABLE_LIMIT = 500
+
+
 def run_plan(
     project_dir: Path,
     db_url: str,
@@ -29,10 +33,14 @@ def run_plan(
     plan = comparison.plan(online=online)
     if out is not None:
         Path(out).write_text(plan_to_json(plan), encoding="utf-8")
-    if fmt == "text":
+    if fmt == "text" and len(plan.statements) <= RICH_TABLE_LIMIT:
         from rich.console import Console
 
         Console(stderr=True).print(rich_plan(plan))
+    elif fmt == "text":
+        # the same list, plain: laying out a rich table costs ~0.7 ms a row (7.5 s for the
+        # 11,000 statements of a 1,000-table schema built from nothing)
+        sys.stderr.write(render_plan(plan, "text"))
     else:
         sys.stdout.write(render_plan(plan, fmt))
         sys.stdout.flush()

@@ -178,3 +178,20 @@ def test_default_privileges_do_not_widen_new_objects(project, db_url, pg_server,
     assert run_plan(project, db_url, dev, fmt="sql") == 0
     with psycopg.connect(db_url) as conn:
         assert not conn.execute("SELECT has_table_privilege('anon', 'public.projects', 'DELETE')").fetchone()[0]
+
+
+def test_long_text_plan_is_written_plain_and_complete(project, db_url, pg_server, capsys, monkeypatch):
+    """Past RICH_TABLE_LIMIT statements the text report is plain text, still one numbered
+    entry per statement (a rich table of thousands of rows takes seconds to lay out)."""
+    import roseram_schema.commands.plan as plan_command
+
+    monkeypatch.setattr(plan_command, "RICH_TABLE_LIMIT", 0)
+    assert run_plan(project, db_url, pg_server.base_url, "text") == 2
+    err = capsys.readouterr().err
+    headline = err.splitlines()[0]
+    assert headline.startswith("Plan: ")
+    count = int(headline.split()[1])
+    assert count > 5
+    numbered = [line for line in err.splitlines() if line[:4].strip().rstrip(".").isdigit()]
+    assert len(numbered) == count
+    assert "│" not in err, "no table drawing"
