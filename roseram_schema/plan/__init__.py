@@ -3,7 +3,16 @@
 from .fingerprint import managed_fingerprint
 from .json_io import PLAN_FORMAT_VERSION, PlanFormatError, plan_from_json, plan_to_json
 from .model import BLOCKING_HAZARDS, HAZARD_NAMES, Hazard, Plan, PlanStatement
-from .planner import build_plan
+
+
+def __getattr__(name: str):
+    # The planner pulls in pglast and the DDL renderers; a no-change plan or drift never
+    # builds a plan, so it is imported on first use only.
+    if name == "build_plan":
+        from .planner import build_plan
+
+        return build_plan
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "BLOCKING_HAZARDS",
