@@ -29,6 +29,8 @@ PANELS = [
         ("plan_one_edit", "roseram-schema plan (one edit)", "C0", "--"),
         ("migra_changed", "migra diff (changed)", "C1", "-"),
         ("supabase_changed", "supabase db diff (changed)", "C2", "-"),
+        ("migra_changed+build", "migra: psql build + diff", "C1", "-."),
+        ("supabase_changed+build", "supabase: psql build + diff", "C2", "-."),
     ]),
     ("Cold: empty database", [
         ("plan_empty", "roseram-schema plan (cold)", "C0", "-"),

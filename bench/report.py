@@ -159,7 +159,9 @@ def write_report(results: dict, out: Path) -> None:
               "column to one table (a different one each run).", ""]
 
     # main table
-    L += ["## roseram-schema and the floor (medians)", ""]
+    L += ["## roseram-schema and the floor (medians)", "",
+          "`verify` runs on the generated projects up to `--verify-max` tables (300 by default);",
+          "\"-\" means not measured.", ""]
     L.append("| measure | " + " | ".join(c[0] for c in cols) + " |")
     L.append("|---" * (len(cols) + 1) + "|")
     for key, label in OURS + FLOOR:
@@ -288,7 +290,7 @@ def targets(results: dict) -> list[str]:
                         f"{ratio:.1f}x (fastest peer {min(peers):.2f} s) | {'yes' if ratio >= 3 else '**no**'} |")
     smallest = min(sizes) if sizes else None
     if smallest is not None:
-        add(f"`plan` after the source changed <= 1.0 s ({smallest} tables)",
+        add(f"`plan` after the source changed <= 1.0 s ({smallest} tables, the size nearest Roseram's)",
             _med(sizes[smallest]["m"].get("plan_changed")), 1.0)
     if 1000 in sizes:
         add("`plan` after a one-object edit, 1,000 tables <= 2 s", _med(sizes[1000]["m"].get("plan_one_edit")), 2.0)
