@@ -147,10 +147,16 @@ def _failure(n: int, total: int, s: PlanStatement, exc: Exception) -> DatabaseEr
     where = f" declared at {s.origin}" if s.origin else ""
     first = s.sql.strip().splitlines()[0] if s.sql.strip() else s.sql
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    hint = ""
+    if "max_locks_per_transaction" in str(exc):
+        # one transaction holds a lock per table it touches; thousands of tables exceed the
+        # server's default lock table (the embedded server is started with 1024)
+        hint = ("\n  hint: the plan touches more tables than the server's lock table holds in one "
+                "transaction: raise max_locks_per_transaction (e.g. 1024) and restart the server")
     return DatabaseError(
         f"statement {n} of {total} failed: {first}\n"
         f"  from: {s.summary} ({s.change} {s.obj}){where}\n"
-        f"  PostgreSQL: {detail}"
+        f"  PostgreSQL: {detail}{hint}"
     )
 
 

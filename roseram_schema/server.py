@@ -261,6 +261,10 @@ class LocalServer:
         opts = [
             f"-k {sock}", f"-p {PORT}", "-c listen_addresses=''", "-c max_connections=100",
             "-c shared_buffers=64MB",
+            # building a schema of thousands of tables in one transaction (apply, and the
+            # scratch builds of normalize) holds a lock per table: the default of 64 runs
+            # out of shared memory near 3,000 tables
+            "-c max_locks_per_transaction=1024",
         ]
         if self.fast:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
