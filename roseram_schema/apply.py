@@ -64,9 +64,8 @@ def check_hazards(plan: Plan, allow_hazards: Iterable[str] = ()) -> None:
 
 def _default_inspect(conn) -> Catalog:
     from .introspect import inspect_catalog
-    from .plan.session import without_invalid_indexes
 
-    return without_invalid_indexes(conn, inspect_catalog(conn))
+    return inspect_catalog(conn)
 
 
 def apply_plan(

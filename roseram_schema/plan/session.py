@@ -67,7 +67,7 @@ class LiveComparison:
         from ..normalize import inspect_in_scope, source_scope
 
         scope = self.scope if self.scope is not None else source_scope(self.project.catalog)
-        return without_invalid_indexes(conn, inspect_in_scope(conn, scope))
+        return inspect_in_scope(conn, scope)
 
     def origin_of(self, change: Change):
         """Where the source declares what a change is about."""
@@ -105,28 +105,6 @@ class LiveComparison:
             source=self.project.catalog if self.changes else self.desired,
             changes=self.changes,
         )
-
-
-def without_invalid_indexes(conn, catalog: Catalog) -> Catalog:
-    """`catalog` without the INVALID indexes an interrupted CREATE INDEX CONCURRENTLY left.
-
-    Such an index is not used by queries and is no index at all; leaving it out makes the
-    next plan build it again (apply drops the invalid leftover first).
-    """
-    rows = conn.execute(
-        "SELECT n.nspname, c.relname FROM pg_catalog.pg_index i"
-        " JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE NOT i.indisvalid"
-    ).fetchall()
-    if not rows:
-        return catalog
-    invalid = {(r[0], r[1]) for r in rows}
-    tables = tuple(
-        replace(t, indexes=tuple(ix for ix in t.indexes if (t.schema, ix.name) not in invalid))
-        for t in catalog.tables
-    )
-    return replace(catalog, tables=tables)
 
 
 def _available_extensions(conn) -> set[str]:
@@ -187,7 +165,7 @@ def _read_target(conn, scope):
     from ..introspect import inspect_row_estimates
     from ..normalize import inspect_in_scope
 
-    live = without_invalid_indexes(conn, inspect_in_scope(conn, scope))
+    live = inspect_in_scope(conn, scope)
     return live, inspect_row_estimates(conn, scope.schemas)
 
 
@@ -233,7 +211,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
         if ensure_platform:
             from ..platform import ensure_platform as install
 
-            pre_platform = managed_fingerprint(without_invalid_indexes(conn, inspect_in_scope(conn, scope)))
+            pre_platform = managed_fingerprint(inspect_in_scope(conn, scope))
             install(conn)
         # an optional extension the target does not ship is skipped, never planned forever
         if scope.optional_extensions:

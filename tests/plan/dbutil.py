@@ -6,7 +6,6 @@ import psycopg
 
 from roseram_schema.introspect import inspect_catalog
 from roseram_schema.model import Catalog
-from roseram_schema.plan.session import without_invalid_indexes
 from roseram_schema.platform import ensure_platform
 
 
@@ -19,7 +18,7 @@ def run_sql(url: str, sql: str) -> None:
 def inspect_url(url: str) -> Catalog:
     """The catalog of the database at `url` (every non-platform schema), as apply reads it."""
     with psycopg.connect(url, autocommit=True) as conn:
-        return without_invalid_indexes(conn, inspect_catalog(conn))
+        return inspect_catalog(conn)
 
 
 def catalog_from_sql(make_db, sql: str) -> Catalog:
