@@ -52,16 +52,26 @@ def read_project_file(node: YNode, r: Reader, draft: Draft) -> None:
         draft.personas = fields["personas"].plain()
 
 
-def _schema(node: YNode, r: Reader) -> Schema | None:
+def _named_entry(node: YNode, r: Reader, kind: str, keys: tuple[str, ...]):
+    """(name, fields) of a list entry written either as a bare name or as a mapping with a
+    `name:` key; fields is {} for the bare form, (None, None) after a reported problem."""
+    article = "an" if kind[0] in "aeiou" else "a"
     if node.kind == "scalar":
-        name = r.name(node, "project", "schema name")
-        return Schema(name, origin=node.origin) if name else None
-    f = r.mapping(node, "project", "a schema", SCHEMA_KEYS)
+        name = r.name(node, "project", f"{kind} name")
+        return (name, {}) if name else (None, None)
+    f = r.mapping(node, "project", f"{article} {kind}", keys)
     if f is None:
-        return None
-    name = r.name(f.get("name"), "project", "schema name")
+        return None, None
+    name = r.name(f.get("name"), "project", f"{kind} name")
     if name is None:
-        r.problem(node.origin, "project", "a schema needs a name")
+        r.problem(node.origin, "project", f"{article} {kind} needs a name")
+        return None, None
+    return name, f
+
+
+def _schema(node: YNode, r: Reader) -> Schema | None:
+    name, f = _named_entry(node, r, "schema", SCHEMA_KEYS)
+    if name is None:
         return None
     return Schema(
         name=name,
@@ -72,15 +82,8 @@ def _schema(node: YNode, r: Reader) -> Schema | None:
 
 
 def _extension(node: YNode, r: Reader) -> Extension | None:
-    if node.kind == "scalar":
-        name = r.name(node, "project", "extension name")
-        return Extension(name, origin=node.origin) if name else None
-    f = r.mapping(node, "project", "an extension", EXTENSION_KEYS)
-    if f is None:
-        return None
-    name = r.name(f.get("name"), "project", "extension name")
+    name, f = _named_entry(node, r, "extension", EXTENSION_KEYS)
     if name is None:
-        r.problem(node.origin, "project", "an extension needs a name")
         return None
     return Extension(
         name=name,
@@ -91,15 +94,8 @@ def _extension(node: YNode, r: Reader) -> Extension | None:
 
 
 def _role(node: YNode, r: Reader) -> Role | None:
-    if node.kind == "scalar":
-        name = r.name(node, "project", "role name")
-        return Role(name, origin=node.origin) if name else None
-    f = r.mapping(node, "project", "a role", ROLE_KEYS)
-    if f is None:
-        return None
-    name = r.name(f.get("name"), "project", "role name")
+    name, f = _named_entry(node, r, "role", ROLE_KEYS)
     if name is None:
-        r.problem(node.origin, "project", "a role needs a name")
         return None
     return Role(
         name=name,
