@@ -18,15 +18,25 @@ through one more round trip than ours) are settled by `renormalize_texts`; see t
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from . import __version__
+# Cache locations and keys live in cachefiles.py (light, for the no-change fast path);
+# re-exported here, where the rest of the code has always found them.
+from .cachefiles import (  # noqa: F401 - re-exported
+    CACHE_DIR,
+    CACHE_ENTRIES,
+    CACHE_FORMAT,
+    _prune,
+    code_fingerprint,
+    known_server_version,
+    normalization_key,
+    remember_server_version,
+    write_atomically,
+)
 from .catalog_json import catalog_from_json, catalog_to_json
 from .errors import DatabaseError, Problem, SourceError
 from .introspect.fingerprint import catalog_fingerprint
@@ -34,10 +44,6 @@ from .introspect.origins import attach_origins
 from .introspect.roundtrip import renormalize_texts  # noqa: F401 - part of this module's API
 from .introspect.scratch import scratch_database
 from .model import Catalog
-
-# Bump when the cache file layout changes (the code that fills it is fingerprinted).
-CACHE_FORMAT = 1
-CACHE_DIR = Path(".roseram") / "cache"
 
 
 def managed_schemas(catalog: Catalog) -> tuple[str, ...]:
@@ -86,40 +92,6 @@ def inspect_like_source(conn, source: Catalog):
     return inspect_in_scope(conn, source_scope(source))
 
 
-# The code whose output a normalized catalog depends on: what compiles the source, the
-# platform stand-in it is applied on top of, and what reads it back.
-# The desired-state cache (desired.py) also holds the loaded source (origins, renames) and
-# the plan fingerprint, and the kept database (incremental.py) is advanced by the planner,
-# so the loader, the diff and the planner count too.
-_NORMALIZING_CODE = ("compile.py", "depgraph.py", "model.py", "catalog_json.py", "normalize.py",
-                     "desired.py", "incremental.py", "changes.py", "ddl", "diff", "introspect",
-                     "plan", "platform", "source")
-
-
-@cache
-def code_fingerprint() -> str:
-    """sha256 over the source files of the code that produces a normalized catalog, so a
-    cache entry made by other code (an upgrade, a local edit) is never read. ~2 ms."""
-    package = Path(__file__).parent
-    digest = hashlib.sha256(__version__.encode())
-    for name in _NORMALIZING_CODE:
-        path = package / name
-        files = [path] if path.is_file() else sorted(
-            p for p in path.rglob("*") if p.suffix in (".py", ".sql") and "__pycache__" not in p.parts
-        )
-        for f in files:
-            digest.update(str(f.relative_to(package)).encode())
-            digest.update(f.read_bytes())
-    return digest.hexdigest()
-
-
-def normalization_key(fingerprint: str, server_version: int) -> str:
-    """Cache key: the source fingerprint, the server version, the code that normalizes
-    and the cache format."""
-    text = f"{CACHE_FORMAT}|{code_fingerprint()}|{fingerprint}|{server_version}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
 def cache_path(cache_root: Path, key: str) -> Path:
     """Where the normalized catalog of `key` is kept under a project root."""
     return Path(cache_root) / CACHE_DIR / f"normalized-{key}.json"
@@ -149,74 +121,6 @@ def write_cached(cache_root: Path, key: str, catalog: Catalog) -> Path:
         raise
     _prune(path.parent, keep=path)
     return path
-
-
-# Entries kept per project: enough for switching branches back and forth.
-CACHE_ENTRIES = 8
-
-
-def _prune(directory: Path, keep: Path, prefix: str = "normalized-") -> None:
-    """Remove all but the CACHE_ENTRIES most recently written `prefix` entries (never `keep`)."""
-    entries = []
-    for path in directory.glob(f"{prefix}*.json"):
-        try:
-            entries.append((path.stat().st_mtime, path))
-        except OSError:  # pruned meanwhile by another process
-            continue
-    entries.sort(key=lambda e: (e[0], e[1].name), reverse=True)
-    for _, old in entries[CACHE_ENTRIES:]:
-        if old != keep:
-            # another process may be pruning too
-            old.unlink(missing_ok=True)
-
-
-_SERVERS_FILE = "dev-servers.json"
-
-
-def known_server_version(cache_root: Path, identity: str) -> int | None:
-    """The server_version_num last seen for the dev server named `identity` (a URL or
-    "embedded"), so a cached desired state can be found without connecting; None if unknown.
-
-    Seen anew, and recorded again, whenever a scratch database is built there."""
-    import json
-
-    try:
-        data = json.loads((Path(cache_root) / CACHE_DIR / _SERVERS_FILE).read_text(encoding="utf-8"))
-        version = data.get(identity)
-    except (OSError, ValueError, AttributeError):
-        return None
-    return version if isinstance(version, int) else None
-
-
-def remember_server_version(cache_root: Path, identity: str, version: int) -> None:
-    """Record the server_version_num of the dev server `identity` (atomic rewrite)."""
-    import json
-
-    path = Path(cache_root) / CACHE_DIR / _SERVERS_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
-    if data.get(identity) == version:
-        return
-    data[identity] = version
-    write_atomically(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename, so a concurrent
-    reader sees the old or the new content, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def server_version(url: str) -> int:

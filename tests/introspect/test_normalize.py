@@ -188,7 +188,7 @@ def test_cache_serves_the_second_call_without_a_server(pg_server, tmp_path, monk
     # another server version is another key, and so is other normalizing code
     assert normalization_key(catalog_fingerprint(source), version + 1) != key
     code_fingerprint.cache_clear()
-    monkeypatch.setattr("roseram_schema.normalize.__version__", "0.0.0-other")
+    monkeypatch.setattr("roseram_schema.cachefiles.__version__", "0.0.0-other")
     try:
         assert normalization_key(catalog_fingerprint(source), version) != key
     finally:

@@ -1,0 +1,120 @@
+"""Where cached results live and what they are keyed by: a light module (no model, no
+psycopg), so the no-change fast path (nochange.py) can find its entry without importing
+what a full comparison needs.
+
+    <project>/.roseram/cache/   desired states, source catalogs, no-change memos, parse cache
+    key = sha256(cache format, code fingerprint, source fingerprint, dev server version)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from . import __version__
+
+# Bump when the cache file layout changes (the code that fills it is fingerprinted).
+CACHE_FORMAT = 1
+CACHE_DIR = Path(".roseram") / "cache"
+
+
+# The code whose output a normalized catalog depends on: what compiles the source, the
+# platform stand-in it is applied on top of, and what reads it back.
+# The desired-state cache (desired.py) also holds the loaded source (origins, renames) and
+# the plan fingerprint, and the kept database (incremental.py) is advanced by the planner,
+# so the loader, the diff and the planner count too.
+_NORMALIZING_CODE = ("compile.py", "depgraph.py", "model.py", "catalog_json.py", "normalize.py",
+                     "desired.py", "incremental.py", "changes.py", "cachefiles.py", "nochange.py", "ddl", "diff", "introspect",
+                     "plan", "platform", "source")
+
+
+@cache
+def code_fingerprint() -> str:
+    """sha256 over the source files of the code that produces a normalized catalog, so a
+    cache entry made by other code (an upgrade, a local edit) is never read. ~2 ms."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    for name in _NORMALIZING_CODE:
+        path = package / name
+        files = [path] if path.is_file() else sorted(
+            p for p in path.rglob("*") if p.suffix in (".py", ".sql") and "__pycache__" not in p.parts
+        )
+        for f in files:
+            digest.update(str(f.relative_to(package)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def normalization_key(fingerprint: str, server_version: int) -> str:
+    """Cache key: the source fingerprint, the server version, the code that normalizes
+    and the cache format."""
+    text = f"{CACHE_FORMAT}|{code_fingerprint()}|{fingerprint}|{server_version}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+# Entries kept per project: enough for switching branches back and forth.
+CACHE_ENTRIES = 8
+
+
+def _prune(directory: Path, keep: Path, prefix: str = "normalized-") -> None:
+    """Remove all but the CACHE_ENTRIES most recently written `prefix` entries (never `keep`)."""
+    entries = []
+    for path in directory.glob(f"{prefix}*.json"):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:  # pruned meanwhile by another process
+            continue
+    entries.sort(key=lambda e: (e[0], e[1].name), reverse=True)
+    for _, old in entries[CACHE_ENTRIES:]:
+        if old != keep:
+            # another process may be pruning too
+            old.unlink(missing_ok=True)
+
+
+_SERVERS_FILE = "dev-servers.json"
+
+
+def known_server_version(cache_root: Path, identity: str) -> int | None:
+    """The server_version_num last seen for the dev server named `identity` (a URL or
+    "embedded"), so a cached desired state can be found without connecting; None if unknown.
+
+    Seen anew, and recorded again, whenever a scratch database is built there."""
+    try:
+        data = json.loads((Path(cache_root) / CACHE_DIR / _SERVERS_FILE).read_text(encoding="utf-8"))
+        version = data.get(identity)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, int) else None
+
+
+def remember_server_version(cache_root: Path, identity: str, version: int) -> None:
+    """Record the server_version_num of the dev server `identity` (atomic rewrite)."""
+    path = Path(cache_root) / CACHE_DIR / _SERVERS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    if data.get(identity) == version:
+        return
+    data[identity] = version
+    write_atomically(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename, so a concurrent
+    reader sees the old or the new content, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
