@@ -287,83 +287,32 @@ def _report(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
-# The CI case, `plan`/`drift` with plain options, skips typer's parsing: typer 0.29 builds a
-# pydantic TypeAdapter for every option (about 0.1 s of a 0.4 s no-change drift). Anything
-# else (help, an unknown option, a value typer would reject or convert, `-pDIR`) goes
-# through typer as before, so its messages and exit codes stay the only ones.
-_FAST_OPTIONS = {
-    "plan": {"--project": "project", "-p": "project", "--db": "db", "--dev-db": "dev_db",
-             "--format": "fmt", "-f": "fmt", "--out": "out", "-o": "out"},
-    "drift": {"--project": "project", "-p": "project", "--db": "db", "--dev-db": "dev_db",
-              "--format": "fmt", "-f": "fmt"},
-}
-_FAST_FLAGS = {"plan": {"--online": "online"}, "drift": {}}
-
-
-def fast_call(argv: list[str]):
-    """(command function, keyword arguments) for a `plan`/`drift` command line that needs
-    no help from typer, else None. The arguments are exactly what typer would pass."""
-    if not argv or argv[0] not in _FAST_OPTIONS:
-        return None
-    command = argv[0]
-    options, flags = _FAST_OPTIONS[command], _FAST_FLAGS[command]
-    values: dict[str, object] = {}
-    i = 1
-    while i < len(argv):
-        name, eq, value = argv[i].partition("=") if argv[i].startswith("--") else (argv[i], "", "")
-        if name in flags and not eq:
-            values[flags[name]] = True
-            i += 1
-            continue
-        if name not in options:
-            return None
-        if not eq:
-            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
-                return None  # a missing value, or one click may read otherwise
-            value = argv[i + 1]
-        i += 1 if eq else 2
-        values[options[name]] = value
-    formats = PlanFormat if command == "plan" else DriftFormat
-    if values.get("fmt", "text") not in {f.value for f in formats}:
-        return None
-    kwargs = {
-        "project": Path(values["project"]) if "project" in values else None,
-        "db": values.get("db"),
-        "dev_db": values.get("dev_db"),
-        "fmt": formats(values.get("fmt", "text")),
-    }
-    if command == "plan":
-        kwargs["out"] = Path(values["out"]) if "out" in values else None
-        kwargs["online"] = bool(values.get("online", False))
-        return plan_cmd, kwargs
-    return drift_cmd, kwargs
+def exit_code_of(exc: BaseException) -> int:
+    """The exit code a command ending with `exc` exits with (errors are reported here)."""
+    if isinstance(exc, typer.Exit):
+        return exc.exit_code
+    if isinstance(exc, (typer.Abort, KeyboardInterrupt)):
+        print("aborted", file=sys.stderr)
+        return EXIT_ERROR
+    if callable(getattr(exc, "show", None)) and not isinstance(exc, RoseramError):
+        # a usage error from typer's bundled click: it prints itself; exit 1, because
+        # 2 means "changes pending" here, not "bad usage" as in click
+        exc.show()
+        return EXIT_ERROR
+    if isinstance(exc, Exception):
+        return _report(exc)
+    raise exc  # SystemExit and the like are not ours to translate
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point; returns (and exits with) the command's exit code."""
+    """The typer CLI (entry.main answers plain `plan`/`drift` before coming here); returns
+    (and exits with) the command's exit code."""
     try:
-        fast = fast_call(sys.argv[1:] if argv is None else list(argv))
-        if fast is not None:
-            command, kwargs = fast
-            command(**kwargs)  # ends with typer.Exit(code)
-            code = 0
-        else:
-            # Outside standalone mode click hands a typer.Exit's code back as the return value.
-            result = app(args=argv, standalone_mode=False)
-            code = result if isinstance(result, int) else 0
-    except typer.Exit as exc:
-        code = exc.exit_code
-    except (typer.Abort, KeyboardInterrupt):
-        print("aborted", file=sys.stderr)
-        code = EXIT_ERROR
-    except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
-        if callable(getattr(exc, "show", None)) and not isinstance(exc, RoseramError):
-            # a usage error from typer's bundled click: it prints itself; exit 1, because
-            # 2 means "changes pending" here, not "bad usage" as in click
-            exc.show()
-            code = EXIT_ERROR
-        else:
-            code = _report(exc)
+        # Outside standalone mode click hands a typer.Exit's code back as the return value.
+        result = app(args=argv, standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
+        code = exit_code_of(exc)
     sys.exit(code)
 
 

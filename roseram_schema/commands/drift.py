@@ -8,15 +8,16 @@ from pathlib import Path
 from ..errors import EXIT_CHANGES, EXIT_OK
 
 
-def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text") -> int:
+def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text", prefetched=None) -> int:
     """Report every drifted object (text/json/markdown/github on stdout).
 
-    Exit 0 when the database matches the source, 2 when it does not.
+    Exit 0 when the database matches the source, 2 when it does not. `prefetched`: what
+    nochange.quick_check read (entry.py).
     """
     from ..plan.session import compare_live
     from ..render import render_drift
 
-    comparison = compare_live(project_dir, db_url, dev_url)
+    comparison = compare_live(project_dir, db_url, dev_url, prefetched=prefetched)
     sys.stdout.write(render_drift(comparison.changes, fmt, origins=comparison.origin_of))
     sys.stdout.flush()
     return EXIT_CHANGES if comparison.changes else EXIT_OK

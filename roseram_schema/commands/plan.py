@@ -19,17 +19,18 @@ def run_plan(
     fmt: str = "text",
     out: Path | None = None,
     online: bool = False,
+    prefetched=None,
 ) -> int:
     """Print the plan (text: a rich table on stderr; sql/json/markdown on stdout).
 
     `out` saves the plan as JSON for `apply --plan`. Exit 0 when nothing would change,
-    2 when something would.
+    2 when something would. `prefetched`: what nochange.quick_check read (entry.py).
     """
     from ..plan.json_io import plan_to_json
     from ..plan.session import compare_live
     from ..render import render_plan, rich_plan
 
-    comparison = compare_live(project_dir, db_url, dev_url)
+    comparison = compare_live(project_dir, db_url, dev_url, prefetched=prefetched)
     plan = comparison.plan(online=online)
     if out is not None:
         Path(out).write_text(plan_to_json(plan), encoding="utf-8")

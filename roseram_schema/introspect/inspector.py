@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from contextlib import contextmanager
 
 from ..model import Catalog, Index, build_catalog
-from ..platform import PLATFORM_ROLES
 from .objects import (
     enum_from_row,
     extension_from_row,
@@ -26,7 +24,7 @@ from .objects import (
     view_from_row,
 )
 from .queries import run_query
-from .scope import excluded_schemas
+from .rows import CatalogRows, read_catalog_rows
 from .tables import TableParts, index_from_row
 
 
@@ -54,6 +52,13 @@ def inspect_catalog(
     pg_get_functiondef, pg_get_triggerdef. Indexes that back a primary key or unique
     constraint belong to the constraint and are not in Table.indexes.
     """
+    return assemble(inspect_rows(conn, schemas, roles=roles, extensions=extensions))
+
+
+def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[str] = (),
+                 extensions: Sequence[str] = ()) -> CatalogRows:
+    """The rows inspect_catalog builds its Catalog from (`assemble` builds it); a failing
+    read raises DatabaseError."""
     import psycopg
 
     from ..errors import DatabaseError
@@ -61,40 +66,9 @@ def inspect_catalog(
     if isinstance(schemas, str):
         schemas = [schemas]
     try:
-        scope_rows, rows = _read_rows(conn, schemas, roles, extensions)
+        return read_catalog_rows(conn, schemas, roles, extensions)
     except psycopg.Error as e:
         raise DatabaseError(f"reading the database catalog failed: {e}") from e
-    return _assemble(scope_rows, rows)
-
-
-def _read_rows(conn, schemas, roles, extensions) -> tuple[list[dict], dict[str, list[dict]]]:
-    """Run every catalog query in one snapshot; the rows of each, by query name."""
-    with _catalog_snapshot(conn):
-        scope_rows = run_query(
-            conn, "schemas", {"schemas": None if schemas is None else list(schemas), "excluded": excluded_schemas()}
-        )
-        scope = [r["name"] for r in scope_rows]
-        params = {"schemas": scope}
-        rows = {
-            name: run_query(conn, name, params)
-            for name in (
-                "enums",
-                "tables",
-                "columns",
-                "constraints",
-                "indexes",
-                "policies",
-                "partitions",
-                "grants",
-                "views",
-                "functions",
-                "triggers",
-            )
-        }
-        rows["extensions"] = run_query(conn, "extensions", {"schemas": scope, "extensions": list(extensions)})
-        wanted_roles = _roles_in_use(rows, roles)
-        rows["roles"] = run_query(conn, "roles", {"roles": wanted_roles}) if wanted_roles else []
-    return scope_rows, rows
 
 
 def inspect_row_estimates(conn, schemas: Sequence[str]) -> dict[str, int]:
@@ -108,43 +82,9 @@ def inspect_row_estimates(conn, schemas: Sequence[str]) -> dict[str, int]:
     return {f"{r['schema']}.{r['name']}": int(r["rows"]) for r in rows}
 
 
-@contextmanager
-def _catalog_snapshot(conn):
-    """One transaction for all queries, search_path empty; the caller's state is kept.
-
-    On an idle connection this is a new read-only REPEATABLE READ transaction (one
-    snapshot for every query). Inside a caller's transaction it is a savepoint, and the
-    caller's search_path is put back afterwards.
-    """
-    from psycopg.pq import TransactionStatus
-
-    idle = conn.info.transaction_status == TransactionStatus.IDLE
-    with conn.transaction():
-        if idle:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL search_path = ''")
-            yield
-        else:
-            previous = conn.execute("SELECT pg_catalog.current_setting('search_path')").fetchone()[0]
-            conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
-            yield
-            # after an error the savepoint's rollback restores the setting by itself
-            conn.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (previous,))
-
-
-def _roles_in_use(rows: dict, requested: Sequence[str]) -> list[str]:
-    """Requested roles plus every role a grant or policy names; PUBLIC is not a role, and
-    the platform's roles (anon, authenticated, service_role) belong to the platform, which
-    creates them (Supabase, or ensure_platform): they are never part of a catalog."""
-    names = set(requested)
-    names.update(r["grantee"] for r in rows["grants"])
-    for policy in rows["policies"]:
-        names.update(policy["roles"])
-    names.discard("public")
-    return sorted(names - set(PLATFORM_ROLES))
-
-
-def _assemble(scope_rows: list[dict], rows: dict[str, list[dict]]) -> Catalog:
+def assemble(read: CatalogRows) -> Catalog:
     """Build the sorted Catalog from the rows of every query."""
+    scope_rows, rows = read.schemas, read.rows
     grants = grants_by_object(rows["grants"])
     parts = TableParts()
     parts.add_columns(rows["columns"])

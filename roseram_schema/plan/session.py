@@ -107,10 +107,6 @@ class LiveComparison:
         )
 
 
-def _available_extensions(conn) -> set[str]:
-    return {r[0] for r in conn.execute("SELECT name FROM pg_catalog.pg_available_extensions").fetchall()}
-
-
 class _LiveRead:
     """Reads the target (connect, inspect, row estimates) in a background thread, with a
     guessed scope, while the main thread loads or builds the desired state: the catalog
@@ -135,7 +131,7 @@ class _LiveRead:
             self.error = exc
 
     def join(self):
-        """(connection, live, row estimates); re-raises the thread's error."""
+        """(connection, live, row estimates, rows); re-raises the thread's error."""
         self._thread.join()
         if self.error is not None:
             self.close()
@@ -161,15 +157,36 @@ def _connect_target(db_url: str):
 
 
 def _read_target(conn, scope):
-    """(live, row estimates) of the target within `scope`."""
-    from ..introspect import inspect_row_estimates
-    from ..normalize import inspect_in_scope
+    """(live, row estimates, the catalog rows live was built from) of the target within `scope`."""
+    from ..introspect.inspector import assemble, inspect_row_estimates, inspect_rows
 
-    live = inspect_in_scope(conn, scope)
-    return live, inspect_row_estimates(conn, scope.schemas)
+    rows = inspect_rows(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions)
+    return assemble(rows), inspect_row_estimates(conn, scope.schemas), rows
 
 
-def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False) -> LiveComparison:
+def _remember_if_clean(root: Path, dev_url, source_fp: str, scope: Scope, desired_fp: str | None,
+                       conn, rows, digest: str | None) -> None:
+    """After a comparison that found nothing to do, remember the target's rows digest so
+    the next plan/drift answers from nochange.quick_check (see nochange.py)."""
+    from dataclasses import asdict
+
+    from ..context import dev_identity_of
+    from ..introspect.rows import available_extensions
+    from ..nochange import desired_key, remember_clean, rows_digest
+
+    if desired_fp is None:  # the desired state was adjusted to this target (optional extensions)
+        return
+    key = desired_key(root, dev_identity_of(dev_url), source_fp)
+    if key is None:
+        return
+    fields = {k: list(v) for k, v in asdict(scope).items()}
+    if digest is None:
+        digest = rows_digest(fields, rows, available_extensions(conn, scope.optional_extensions))
+    remember_clean(root, key, fields, desired_fp, digest)
+
+
+def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False,
+                 prefetched=None) -> LiveComparison:
     """Load the project, normalize it, read the target, and diff them.
 
     `dev_url` is a URL or a context.DevServer: it is resolved (the embedded server started)
@@ -178,35 +195,51 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     PostgreSQL target first gets the Supabase stand-in (auth schema, roles), as `apply`
     needs; plan and drift never write to the target, and read it while the desired state
     is being loaded (with the project's last scope; read again should the scope differ).
+    `prefetched` (a nochange.Prefetch) is what the no-change fast path already read: the
+    source fingerprint, and maybe the target's rows and connection, taken over here.
+
+    A comparison that finds nothing to do is remembered for nochange.quick_check.
     """
     from ..context import dev_url_of
-    from ..desired import desired_state, last_scope, remember_scope
+    from ..desired import desired_state, last_scope, remember_scope, source_fingerprint
     from ..introspect.roundtrip import differing_texts, renormalize_texts
     from ..normalize import inspect_in_scope
     from .defaultacl import default_privileges, revoke_default_privileges
     from .viewprobe import check_view_replacements
 
     root = Path(project_dir)
-    guess = None if ensure_platform else last_scope(root)
+    pre = prefetched if prefetched is not None and prefetched.db_url == db_url and not ensure_platform else None
+    source_fp = pre.source_fingerprint if pre is not None else source_fingerprint(root)
+    guess = None if ensure_platform or (pre is not None and pre.rows is not None) else last_scope(root)
     reader = _LiveRead(db_url, guess) if guess is not None else None
     try:
-        state, project = desired_state(root, dev_url)
+        state, project = desired_state(root, dev_url, fingerprint=source_fp)
     except BaseException:
         if reader is not None:
             reader.close()
+        if prefetched is not None:
+            prefetched.close()
         raise
     source = SourceRef(root, project)
     desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint
     if scope != guess:
         remember_scope(root, scope)
     pre_platform = None
-    if reader is not None and reader.scope == scope:
-        conn, live, estimates = reader.join()
+    digest = None
+    if pre is not None and pre.rows is not None and Scope(**{k: tuple(v) for k, v in pre.scope.items()}) == scope:
+        from ..introspect.inspector import assemble, inspect_row_estimates
+
+        conn, rows, digest = pre.conn, pre.rows, pre.digest
+        live, estimates = assemble(rows), inspect_row_estimates(conn, scope.schemas)
+    elif reader is not None and reader.scope == scope:
+        conn, live, estimates, rows = reader.join()
     else:
         if reader is not None:
             reader.close()
         conn = _connect_target(db_url)
-        live = estimates = None
+        live = estimates = rows = None
+    if prefetched is not None and prefetched.conn is not conn:
+        prefetched.close()
     with conn:
         if ensure_platform:
             from ..platform import ensure_platform as install
@@ -215,12 +248,14 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
             install(conn)
         # an optional extension the target does not ship is skipped, never planned forever
         if scope.optional_extensions:
-            missing = set(scope.optional_extensions) - _available_extensions(conn)
+            from ..introspect.rows import available_extensions
+
+            missing = set(scope.optional_extensions) - set(available_extensions(conn, scope.optional_extensions))
             if missing:
                 desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
                 desired_fp = None
         if live is None:
-            live, estimates = _read_target(conn, scope)
+            live, estimates, rows = _read_target(conn, scope)
         # no differing text: nothing to settle, and no scratch database (nor dev server)
         settled = renormalize_texts(dev_url_of(dev_url), live, desired) if differing_texts(live, desired) else live
         # equal catalogs have no differences (the diff of two equal catalogs is empty)
@@ -231,4 +266,6 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
 
             changes = check_view_replacements(conn, diff_catalogs(settled, desired))
         changes = revoke_default_privileges(changes, desired, default_privileges(conn))
+        if not changes:
+            _remember_if_clean(root, dev_url, source_fp, scope, desired_fp, conn, rows, digest)
     return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp)

@@ -16,7 +16,7 @@ def run(*args, cwd, env_extra=None):
     env.pop("DATABASE_URL", None)
     env.update(env_extra or {})
     return subprocess.run(
-        [sys.executable, "-m", "roseram_schema.cli", *args],
+        [sys.executable, "-m", "roseram_schema", *args],
         cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=180,
     )
 

@@ -19,7 +19,7 @@ primary_key: [id]
 def cli(*args, project, db, dev):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     return subprocess.run(
-        [sys.executable, "-m", "roseram_schema.cli", *args, "--project", str(project),
+        [sys.executable, "-m", "roseram_schema", *args, "--project", str(project),
          "--db", db, "--dev-db", dev],
         capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=300,
     )

@@ -11,7 +11,7 @@ NOTES = Path(__file__).resolve().parent.parent / "cases" / "verify_source" / "no
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "roseram_schema.cli", *args],
+    return subprocess.run([sys.executable, "-m", "roseram_schema", *args],
                           capture_output=True, text=True, timeout=120)
 
 

@@ -1,0 +1,5 @@
+"""`python -m roseram_schema`: the same as the `roseram-schema` console script."""
+
+from .entry import main
+
+main()
