@@ -53,9 +53,11 @@ def _table(t: Table, src: Table) -> dict:
     primary_key = t.primary_key
     if primary_key is not None and src.primary_key is not None:
         primary_key = replace(primary_key, origin=src.primary_key.origin)
+    # one dict per table: Table.column is a linear search (quadratic over wide tables)
+    source_columns = {c.name: c for c in src.columns}
     columns = tuple(
         replace(c, origin=s.origin, renamed_from=s.renamed_from) if s is not None else c
-        for c, s in ((c, src.column(c.name)) for c in t.columns)
+        for c, s in ((c, source_columns.get(c.name)) for c in t.columns)
     )
     return {
         "columns": columns,
