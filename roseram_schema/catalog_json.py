@@ -1,16 +1,25 @@
-"""Catalog <-> JSON, for the normalization cache and for fingerprints.
+"""Catalog <-> JSON, for fingerprints and readable dumps; Catalog <-> bytes, for the caches.
 
 The encoding is generic over the model's frozen dataclasses: an object becomes a JSON
 object of its fields, leaving out every field that still has its default value. That keeps
 the documents small, and a field added to the model later (always with a default) neither
 changes existing documents nor their fingerprints. Keys are sorted, so the same catalog
 always gives the same bytes.
+
+The caches (desired.py, incremental.py) use catalog_to_bytes instead: a pickle of the
+frozen dataclasses, 4-5x faster to read back than this JSON (no per-field Python work).
+Pickle stays an internal cache format: the cache key includes the code fingerprint, so a
+file is only ever read by the code that wrote it, and the reader only accepts the model's
+own classes (anything else is a ValueError, i.e. a cache miss).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
+import io
 import json
+import pickle
 import types
 import typing
 from functools import cache
@@ -122,3 +131,41 @@ def _dataclass_decoder(cls):
         return cls(**{name: fields[name](value) for name, value in data.items()})
 
     return decode
+
+
+def catalog_to_bytes(catalog: Catalog) -> bytes:
+    """The catalog as pickle (protocol 5) bytes, for a cache (see catalog_from_bytes)."""
+    return pickle.dumps(catalog, protocol=5)
+
+
+def catalog_from_bytes(data: bytes) -> Catalog:
+    """The Catalog catalog_to_bytes gave. Raises ValueError for anything else: truncated,
+    corrupt, another type, or a class outside the model (nothing else is ever imported)."""
+    # ~190,000 objects at 1,000 tables: the cyclic GC would run dozens of times while they
+    # are created (more than half of the load time), and none of them can be garbage yet
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        catalog = _ModelUnpickler(io.BytesIO(data)).load()
+    except Exception as exc:  # noqa: BLE001 - any damage is "not a catalog"
+        raise ValueError(f"not a catalog pickle: {exc}") from exc
+    finally:
+        if enabled:
+            gc.enable()
+    if not isinstance(catalog, Catalog):
+        raise ValueError(f"not a catalog pickle: a {type(catalog).__name__}")
+    return catalog
+
+
+_MODEL_MODULES = ("roseram_schema.model", "roseram_schema.errors")
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    """Unpickles the model's dataclasses only (called once per class, not per object)."""
+
+    def find_class(self, module: str, name: str):
+        if module in _MODEL_MODULES:
+            cls = getattr(__import__(module, fromlist=[name]), name, None)
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls):
+                return cls
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of the model")

@@ -5,10 +5,15 @@ origins and renames attached), the scope to inspect the target with, and the pla
 fingerprint of the desired state. All three depend only on the source files, the dev
 server's version and this code, so they are stored together:
 
-    .roseram/cache/desired-<key>.json   line 1: {"scope": ..., "fingerprint": ...}
-                                        line 2: catalog_json of the normalized catalog
+    .roseram/cache/desired-<key>.pickle   line 1: ENTRY_TAG (this file's format)
+                                          line 2: {"scope": ..., "fingerprint": ...}
+                                          then:   catalog_json.catalog_to_bytes(catalog)
 
     key = sha256(cache format, code fingerprint, source fingerprint, dev server version)
+
+The first two lines alone answer read_entry_meta (scope and fingerprint without decoding
+the catalog, for the no-change fast path). The catalog is a pickle, not JSON: reading it
+back costs ~0.07 s at 1,000 tables instead of ~0.3-0.9 s.
 
 The source fingerprint is a sha256 of the files' bytes (no YAML or SQL parsing); the dev
 server's version is the one recorded the last time a scratch database was built there
@@ -23,13 +28,23 @@ miss; `rm -r .roseram/cache` forgets everything.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import Catalog
-from .normalize import CACHE_DIR, Scope
+# light at import (no model, no normalize): read_entry_meta serves the no-change fast path
+from .cachefiles import CACHE_DIR, CACHE_ENTRIES
+
+if TYPE_CHECKING:
+    from .model import Catalog
+    from .normalize import Scope
 
 ENTRY_PREFIX = "desired-"
+ENTRY_SUFFIX = ".pickle"
+# Bump when the layout above changes; a file with another first line is a miss.
+ENTRY_TAG = b"roseram-desired 2\n"
 
 
 @dataclass(frozen=True)
@@ -52,34 +67,91 @@ def source_fingerprint(root: Path) -> str:
 
 def entry_path(root: Path, key: str) -> Path:
     """Where the desired state of `key` is kept under a project root."""
-    return Path(root) / CACHE_DIR / f"{ENTRY_PREFIX}{key}.json"
+    return Path(root) / CACHE_DIR / f"{ENTRY_PREFIX}{key}{ENTRY_SUFFIX}"
+
+
+def _scope_of(data: dict) -> Scope:
+    from .normalize import Scope
+
+    return Scope(**{k: tuple(v) for k, v in data.items()})
+
+
+def read_entry_meta(root: Path, key: str) -> tuple[Scope, str] | None:
+    """(scope, desired fingerprint) of the cached entry `key` without decoding its catalog
+    (two short lines are read); None when absent, unreadable or of another format."""
+    try:
+        with open(entry_path(root, key), "rb") as f:
+            if f.readline() != ENTRY_TAG:
+                return None
+            meta = json.loads(f.readline())
+        return _scope_of(meta["scope"]), str(meta["fingerprint"])
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # a cache miss, never an error
 
 
 def read_entry(root: Path, key: str) -> DesiredState | None:
-    """The cached desired state of `key`, or None when absent, unreadable or of another format."""
-    from .catalog_json import catalog_from_json
+    """The cached desired state of `key`, or None when absent, unreadable, truncated or of
+    another format."""
+    from .catalog_json import catalog_from_bytes
 
     try:
-        text = entry_path(root, key).read_text(encoding="utf-8")
-        head, _, body = text.partition("\n")
-        meta = json.loads(head)
-        scope = Scope(**{k: tuple(v) for k, v in meta["scope"].items()})
-        return DesiredState(catalog_from_json(body), scope, str(meta["fingerprint"]))
+        data = entry_path(root, key).read_bytes()
+        if not data.startswith(ENTRY_TAG):
+            return None
+        end = data.index(b"\n", len(ENTRY_TAG))
+        meta = json.loads(data[len(ENTRY_TAG):end])
+        scope, fingerprint = _scope_of(meta["scope"]), str(meta["fingerprint"])
+        # a memoryview: the catalog's bytes (megabytes) are not copied once more
+        return DesiredState(catalog_from_bytes(memoryview(data)[end + 1:]), scope, fingerprint)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None  # a cache miss, never an error
 
 
 def write_entry(root: Path, key: str, state: DesiredState) -> Path:
     """Store a desired state atomically; keep only the most recent entries."""
-    from .catalog_json import catalog_to_json
-    from .normalize import _prune, write_atomically
+    from .catalog_json import catalog_to_bytes
 
     path = entry_path(root, key)
     meta = {"scope": {k: list(v) for k, v in asdict(state.scope).items()}, "fingerprint": state.fingerprint}
-    # catalog_to_json escapes newlines inside strings, so line 2 is the whole catalog
-    write_atomically(path, json.dumps(meta, sort_keys=True) + "\n" + catalog_to_json(state.catalog))
-    _prune(path.parent, keep=path, prefix=ENTRY_PREFIX)
+    # json.dumps escapes newlines inside strings: the meta is exactly line 2
+    head = ENTRY_TAG + json.dumps(meta, sort_keys=True).encode("utf-8") + b"\n"
+    write_bytes_atomically(path, head + catalog_to_bytes(state.catalog))
+    prune_entries(path.parent, keep=path, prefix=ENTRY_PREFIX, suffix=ENTRY_SUFFIX)
     return path
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename, so a concurrent reader
+    sees the old or the new content, never a part (normalize.write_atomically, for bytes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def prune_entries(directory: Path, keep: Path, prefix: str, suffix: str) -> None:
+    """Keep the CACHE_ENTRIES most recent `prefix*suffix` files (never `keep`), and drop
+    the entries of the same prefix in the earlier JSON format, which nothing reads now."""
+    entries = []
+    for path in directory.glob(f"{prefix}*"):
+        if path.suffix == ".json":  # the format before the pickle one
+            path.unlink(missing_ok=True)
+            continue
+        if not path.name.endswith(suffix):
+            continue  # e.g. another writer's temporary file
+        try:
+            entries.append((path.stat().st_mtime, path.name, path))
+        except OSError:  # pruned meanwhile by another process
+            continue
+    entries.sort(reverse=True)
+    for _, _, old in entries[CACHE_ENTRIES:]:
+        if old != keep:
+            old.unlink(missing_ok=True)  # another process may be pruning too
 
 
 def desired_state(root: Path, dev, *, fingerprint: str | None = None, incremental_min_tables: int | None = None):
@@ -146,7 +218,7 @@ def last_scope(root: Path) -> Scope | None:
     the target can be read while the desired state is still being loaded or built."""
     try:
         data = json.loads((Path(root) / CACHE_DIR / _SCOPE_FILE).read_text(encoding="utf-8"))
-        return Scope(**{k: tuple(v) for k, v in data.items()})
+        return _scope_of(data)
     except (OSError, ValueError, TypeError, AttributeError):
         return None
 

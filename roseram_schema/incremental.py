@@ -8,7 +8,7 @@ the desired state is instead kept in a database on the dev server,
     COMMENT ON DATABASE: "roseram-state <code fingerprint> <source fingerprint>"
 
 and brought from the previous source to the new one by our own planner: the source
-catalogs as written (the previous one cached as `.roseram/cache/source-<fp>.json`) are
+catalogs as written (the previous one cached as `.roseram/cache/source-<fp>.pickle`) are
 diffed, planned (source texts, so the same statements a fresh build runs) and applied in
 one transaction that also moves the comment; the database is then read back like a
 scratch database. Column order is put back to the source's (ADD COLUMN appends, a fresh
@@ -33,6 +33,10 @@ from .model import Catalog
 INCREMENTAL_MIN_TABLES = 100
 STATE_PREFIX = "roseram_state_"
 SOURCE_PREFIX = "source-"
+SOURCE_SUFFIX = ".pickle"
+# The first line of a source cache file (then catalog_json.catalog_to_bytes); bump it
+# when that layout changes: a file with another first line is a miss.
+SOURCE_TAG = b"roseram-source 2\n"
 _COMMENT_TAG = "roseram-state"
 
 
@@ -48,29 +52,33 @@ def state_database_name(root: Path, identity: str) -> str:
 
 def source_cache_path(root: Path, fingerprint: str) -> Path:
     """Where the loaded source catalog of `fingerprint` is kept (for the next diff)."""
-    from .normalize import CACHE_DIR
+    from .cachefiles import CACHE_DIR
 
-    return Path(root) / CACHE_DIR / f"{SOURCE_PREFIX}{fingerprint}.json"
+    return Path(root) / CACHE_DIR / f"{SOURCE_PREFIX}{fingerprint}{SOURCE_SUFFIX}"
 
 
 def read_source(root: Path, fingerprint: str) -> Catalog | None:
-    """The cached source catalog of `fingerprint`, or None."""
-    from .catalog_json import catalog_from_json
+    """The cached source catalog of `fingerprint`, or None (absent, unreadable, truncated,
+    another format: a miss, and the kept database is rebuilt)."""
+    from .catalog_json import catalog_from_bytes
 
     try:
-        return catalog_from_json(source_cache_path(root, fingerprint).read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError, KeyError):
+        data = source_cache_path(root, fingerprint).read_bytes()
+        if not data.startswith(SOURCE_TAG):
+            return None
+        return catalog_from_bytes(memoryview(data)[len(SOURCE_TAG):])
+    except (OSError, ValueError):
         return None
 
 
 def write_source(root: Path, fingerprint: str, catalog: Catalog) -> None:
     """Cache a loaded source catalog (atomically; a few entries kept)."""
-    from .catalog_json import catalog_to_json
-    from .normalize import _prune, write_atomically
+    from .catalog_json import catalog_to_bytes
+    from .desired import prune_entries, write_bytes_atomically
 
     path = source_cache_path(root, fingerprint)
-    write_atomically(path, catalog_to_json(catalog))
-    _prune(path.parent, keep=path, prefix=SOURCE_PREFIX)
+    write_bytes_atomically(path, SOURCE_TAG + catalog_to_bytes(catalog))
+    prune_entries(path.parent, keep=path, prefix=SOURCE_PREFIX, suffix=SOURCE_SUFFIX)
 
 
 def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog | None:

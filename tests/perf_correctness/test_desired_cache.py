@@ -70,9 +70,9 @@ def test_an_edit_is_a_miss_and_shows(project, pg_server):
 
 def test_a_broken_cache_entry_is_a_miss(project, pg_server):
     desired_state(project, pg_server.base_url)
-    entries = sorted((project / ".roseram/cache").glob("desired-*.json"))
+    entries = sorted((project / ".roseram/cache").glob("desired-*.pickle"))
     assert len(entries) == 1
-    entries[0].write_text("{not json")
+    entries[0].write_bytes(entries[0].read_bytes()[:-100])  # truncated
     state, loaded = desired_state(project, pg_server.base_url)
     assert loaded is not None
     assert len(state.catalog.tables) == 2

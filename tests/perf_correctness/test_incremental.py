@@ -124,8 +124,21 @@ def test_edits_in_a_row_and_back(kept, pg_server):
 def test_a_lost_previous_source_rebuilds(kept, pg_server):
     desired_state(kept, pg_server.base_url, incremental_min_tables=0)
     oid = kept_oid(pg_server, kept)
-    for path in (kept / ".roseram/cache").glob("source-*.json"):
+    paths = list((kept / ".roseram/cache").glob("source-*.pickle"))
+    assert paths
+    for path in paths:
         path.unlink()
+    add_column(kept)
+    state, _ = desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    assert kept_oid(pg_server, kept) != oid
+    assert_equals_full_normalize(state, kept, pg_server)
+
+
+def test_a_damaged_previous_source_rebuilds(kept, pg_server):
+    desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    oid = kept_oid(pg_server, kept)
+    (path,) = (kept / ".roseram/cache").glob("source-*.pickle")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     add_column(kept)
     state, _ = desired_state(kept, pg_server.base_url, incremental_min_tables=0)
     assert kept_oid(pg_server, kept) != oid
