@@ -106,11 +106,12 @@ def desired_key(root: Path, dev_identity: str, source_fp: str) -> str | None:
     return None if version is None else normalization_key(source_fp, version)
 
 
-def read_target(conn, scope: dict):
-    """(rows, available optional extensions, digest) of the target with `scope`."""
+def read_target(conn, scope: dict, connect=None):
+    """(rows, available optional extensions, digest) of the target with `scope`;
+    `connect` opens a second connection for a parallel read."""
     from .introspect.rows import available_extensions, read_catalog_rows
 
-    rows = read_catalog_rows(conn, scope["schemas"], scope["roles"], scope["extensions"])
+    rows = read_catalog_rows(conn, scope["schemas"], scope["roles"], scope["extensions"], connect=connect)
     available = available_extensions(conn, scope.get("optional_extensions", ()))
     return rows, available, rows_digest(scope, rows, available)
 
@@ -134,7 +135,7 @@ def quick_check(root: Path, db_url: str, dev_identity: str) -> tuple[str | None,
     except psycopg.Error:
         return None, prefetch  # the full path connects again and reports the error its way
     try:
-        rows, _, digest = read_target(conn, memo["scope"])
+        rows, _, digest = read_target(conn, memo["scope"], lambda: psycopg.connect(db_url))
     except Exception:  # noqa: BLE001 - any trouble: the full path reads again and reports it
         conn.close()
         return None, prefetch

@@ -56,9 +56,10 @@ def inspect_catalog(
 
 
 def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[str] = (),
-                 extensions: Sequence[str] = ()) -> CatalogRows:
+                 extensions: Sequence[str] = (), connect=None) -> CatalogRows:
     """The rows inspect_catalog builds its Catalog from (`assemble` builds it); a failing
-    read raises DatabaseError."""
+    read raises DatabaseError. `connect` opens a second connection to the same database
+    for a parallel read (see rows.read_catalog_rows)."""
     import psycopg
 
     from ..errors import DatabaseError
@@ -66,7 +67,7 @@ def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[
     if isinstance(schemas, str):
         schemas = [schemas]
     try:
-        return read_catalog_rows(conn, schemas, roles, extensions)
+        return read_catalog_rows(conn, schemas, roles, extensions, connect=connect)
     except psycopg.Error as e:
         raise DatabaseError(f"reading the database catalog failed: {e}") from e
 

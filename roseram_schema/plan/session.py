@@ -126,7 +126,7 @@ class _LiveRead:
     def _run(self, db_url: str) -> None:
         try:
             self.conn = _connect_target(db_url)
-            self.result = _read_target(self.conn, self.scope)
+            self.result = _read_target(self.conn, self.scope, db_url)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by join()
             self.error = exc
 
@@ -156,11 +156,15 @@ def _connect_target(db_url: str):
         raise DatabaseError(f"could not connect to the target database: {exc}") from exc
 
 
-def _read_target(conn, scope):
-    """(live, row estimates, the catalog rows live was built from) of the target within `scope`."""
+def _read_target(conn, scope, db_url: str):
+    """(live, row estimates, the catalog rows live was built from) of the target within
+    `scope`; half of the catalog queries run on a second connection to `db_url`."""
+    import psycopg
+
     from ..introspect.inspector import assemble, inspect_row_estimates, inspect_rows
 
-    rows = inspect_rows(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions)
+    rows = inspect_rows(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions,
+                        connect=lambda: psycopg.connect(db_url))
     return assemble(rows), inspect_row_estimates(conn, scope.schemas), rows
 
 
@@ -255,7 +259,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
                 desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
                 desired_fp = None
         if live is None:
-            live, estimates, rows = _read_target(conn, scope)
+            live, estimates, rows = _read_target(conn, scope, db_url)
         # no differing text: nothing to settle, and no scratch database (nor dev server)
         settled = renormalize_texts(dev_url_of(dev_url), live, desired) if differing_texts(live, desired) else live
         # equal catalogs have no differences (the diff of two equal catalogs is empty)
