@@ -12,11 +12,10 @@ these rules against a real server.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from pglast import ast
 
 from ..model import Index, Table, View
+from .draft import evolve
 from .relations import expression_columns
 from .sqltext import parse_index_key
 
@@ -40,9 +39,10 @@ def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
             name1_len -= 1
         else:
             name2_len -= 1
-    out = _clip(name1, name1_len)
+    # clipping only when something was cut: the usual name fits as it is
+    out = name1 if name1_len == len(name1) else _clip(name1, name1_len)
     if name2:
-        out += "_" + _clip(name2, name2_len)
+        out += "_" + (name2 if name2_len == len(name2) else _clip(name2, name2_len))
     if label:
         out += "_" + label
     return out
@@ -180,23 +180,23 @@ def name_table(t: Table, names: SchemaNames) -> Table:
     checks = []
     for c in t.checks:
         if not c.name:
-            c = replace(c, name=choose_name(t.name, check_column(c.expression), "check", names.constraints))
+            c = evolve(c, name=choose_name(t.name, check_column(c.expression), "check", names.constraints))
         checks.append(c)
     pk = t.primary_key
     if pk is not None and not pk.name:
-        pk = replace(pk, name=_choose_index_constraint_name(t.name, None, "pkey", names))
+        pk = evolve(pk, name=_choose_index_constraint_name(t.name, None, "pkey", names))
     uniques = []
     for u in t.uniques:
         if not u.name:
             addition = name_addition(index_column_names(list(u.columns)))
-            u = replace(u, name=_choose_index_constraint_name(t.name, addition, "key", names))
+            u = evolve(u, name=_choose_index_constraint_name(t.name, addition, "key", names))
         uniques.append(u)
     fks = []
     for fk in t.foreign_keys:
         if not fk.name:
-            fk = replace(fk, name=choose_name(t.name, name_addition(list(fk.columns)), "fkey", names.constraints))
+            fk = evolve(fk, name=choose_name(t.name, name_addition(list(fk.columns)), "fkey", names.constraints))
         fks.append(fk)
-    return replace(t, primary_key=pk, checks=tuple(checks), uniques=tuple(uniques),
+    return evolve(t, primary_key=pk, checks=tuple(checks), uniques=tuple(uniques),
                    foreign_keys=tuple(fks), indexes=name_indexes(t.name, t.indexes, names))
 
 
@@ -206,7 +206,7 @@ def name_indexes(relation: str, indexes, names: SchemaNames) -> tuple[Index, ...
     for i in indexes:
         if not i.name:
             columns = index_column_names([index_key_name(k) for k in i.keys] + list(i.include))
-            i = replace(i, name=choose_name(relation, name_addition(columns), "idx", names.relations))
+            i = evolve(i, name=choose_name(relation, name_addition(columns), "idx", names.relations))
         out.append(i)
     return tuple(out)
 
@@ -235,4 +235,4 @@ def name_everything(tables: dict[str, Table], views: dict) -> None:
             tables[t.key] = name_table(t, names)
         for v in schema_views:
             if any(not i.name for i in v.indexes):
-                views[v.key] = replace(v, indexes=name_indexes(v.name, v.indexes, names))
+                views[v.key] = evolve(v, indexes=name_indexes(v.name, v.indexes, names))

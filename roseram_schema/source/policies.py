@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import partial
 
 from ..errors import Origin
 from ..model import POLICY_COMMANDS, Policy
-from .draft import Draft
+from .draft import Draft, evolve
 from .problems import did_you_mean
 from .reader import Reader
 from .sqltext import parse_expression
@@ -33,35 +33,40 @@ def read_policy_file(node: YNode, r: Reader, schema: str, name: str, draft: Draf
             policies.append(policy)
     contract = fields["contract"].plain() if "contract" in fields else None
 
-    def attach(d: Draft) -> None:
-        table = d.tables.get(key)
-        if table is None:
-            d.problems.add(
-                node.origin,
-                key,
-                f"policies for table {key}, which is not declared",
-                did_you_mean(key, d.tables) or f"declare it in schema/{schema}/{name}.yaml",
-            )
-            return
-        if key in d.policy_files:
-            d.problems.add(node.origin, key, f"a second policies file for {key}",
-                           f"the first is {d.policy_files[key]}")
-            return
-        d.policy_files[key] = node.origin
-        enabled = rls in ("enabled", "forced") if rls else bool(policies) or table.rls_enabled
-        table = replace(
-            table,
-            rls_enabled=enabled,
-            rls_forced=rls == "forced" or (rls is None and table.rls_forced),
-            policies=table.policies + tuple(policies),
-            contract=contract,
-            policies_origin=node.origin,
-        )
-        d.tables[key] = table
-        if contract is not None:
-            d.contracts[key] = contract
+    # a partial of a module function, not a closure: it is kept in the parse cache
+    draft.later.append(partial(_attach_policies, key, f"schema/{schema}/{name}.yaml", rls,
+                               tuple(policies), contract, node.origin))
 
-    draft.later.append(attach)
+
+def _attach_policies(key: str, table_file: str, rls: str | None, policies: tuple[Policy, ...],
+                     contract, origin: Origin, d: Draft) -> None:
+    """Put a policies file's RLS switch, policies and contract on its table."""
+    table = d.tables.get(key)
+    if table is None:
+        d.problems.add(
+            origin,
+            key,
+            f"policies for table {key}, which is not declared",
+            did_you_mean(key, d.tables) or f"declare it in {table_file}",
+        )
+        return
+    if key in d.policy_files:
+        d.problems.add(origin, key, f"a second policies file for {key}",
+                       f"the first is {d.policy_files[key]}")
+        return
+    d.policy_files[key] = origin
+    enabled = rls in ("enabled", "forced") if rls else bool(policies) or table.rls_enabled
+    table = evolve(
+        table,
+        rls_enabled=enabled,
+        rls_forced=rls == "forced" or (rls is None and table.rls_forced),
+        policies=table.policies + policies,
+        contract=contract,
+        policies_origin=origin,
+    )
+    d.tables[key] = table
+    if contract is not None:
+        d.contracts[key] = contract
 
 
 def read_policy(node: YNode, r: Reader, table_key: str) -> Policy | None:

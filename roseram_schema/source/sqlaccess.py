@@ -1,8 +1,10 @@
-"""GRANT / REVOKE and COMMENT ON statements: attached to their objects once all are known."""
+"""GRANT / REVOKE and COMMENT ON statements: attached to their objects once all are known
+(by partials of module functions, which the parse cache can keep)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from pglast import ast
 from pglast.enums import GrantTargetType, ObjectType, RoleSpecType
@@ -52,20 +54,22 @@ def grant_statement(stmt: Statement, file: SourceFile, schema: str, draft: Draft
     if node.grant_option:
         draft.problems.add(stmt.origin, first_words(stmt.text), "WITH GRANT OPTION is not supported")
     all_in_schema = node.targtype == GrantTargetType.ACL_TARGET_ALL_IN_SCHEMA
+    draft.later.append(partial(_attach_grant, stmt, kind, schema, all_in_schema, grantees, privileges))
 
-    def attach(d: Draft) -> None:
-        for target_kind, key in _grant_targets(node, kind, schema, all_in_schema, d, stmt):
-            store = getattr(d, target_kind)
-            obj = store[key]
-            grants = obj.grants
-            for grantee in grantees:
-                if node.is_grant:
-                    grants = merge_grants(grants, Grant(grantee, privileges, stmt.origin))
-                else:
-                    grants = revoke_grants(grants, grantee, privileges)
-            store[key] = replace(obj, grants=grants)
 
-    draft.later.append(attach)
+def _attach_grant(stmt: Statement, kind: str, schema: str, all_in_schema: bool, grantees: list[str],
+                  privileges: tuple[str, ...], d: Draft) -> None:
+    node: ast.GrantStmt = stmt.node
+    for target_kind, key in _grant_targets(node, kind, schema, all_in_schema, d, stmt):
+        store = getattr(d, target_kind)
+        obj = store[key]
+        grants = obj.grants
+        for grantee in grantees:
+            if node.is_grant:
+                grants = merge_grants(grants, Grant(grantee, privileges, stmt.origin))
+            else:
+                grants = revoke_grants(grants, grantee, privileges)
+        store[key] = replace(obj, grants=grants)
 
 
 def _grant_targets(node: ast.GrantStmt, kind: str, schema: str, all_in_schema: bool, d: Draft, stmt):
@@ -126,80 +130,82 @@ def _function_key(owa: ast.ObjectWithArgs, schema: str, d: Draft, stmt) -> str |
 
 
 def comment_statement(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
-    node: ast.CommentStmt = stmt.node
-    objtype = node.objtype
-    text = node.comment
-    obj = node.object
-
-    def names_of(o) -> tuple[str, ...]:
-        return string_values(o) if isinstance(o, tuple) else (o.sval,) if isinstance(o, ast.String) else ()
-
-    def rel_key(names: tuple[str, ...]) -> str:
-        return f"{names[-2]}.{names[-1]}" if len(names) > 1 else f"{schema}.{names[-1]}"
-
-    def missing(d: Draft, what: str, key: str, choices=()) -> None:
-        d.problems.add(stmt.origin, key, f"COMMENT ON {what} {key}, which is not declared",
-                       did_you_mean(key, choices))
-
-    def attach(d: Draft) -> None:
-        if objtype == ObjectType.OBJECT_TABLE:
-            key = rel_key(names_of(obj))
-            if key in d.tables:
-                d.tables[key] = replace(d.tables[key], comment=text)
-            else:
-                missing(d, "TABLE", key, d.tables)
-        elif objtype in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW):
-            key = rel_key(names_of(obj))
-            if key in d.views:
-                d.views[key] = replace(d.views[key], comment=text)
-            else:
-                missing(d, "VIEW", key, d.views)
-        elif objtype == ObjectType.OBJECT_COLUMN:
-            names = names_of(obj)
-            key, column = rel_key(names[:-1]), names[-1]
-            table = d.tables.get(key)
-            if table is None or table.column(column) is None:
-                missing(d, "COLUMN", f"{key}.{column}")
-            else:
-                d.tables[key] = replace(table, columns=tuple(
-                    replace(c, comment=text) if c.name == column else c for c in table.columns))
-        elif objtype == ObjectType.OBJECT_POLICY:
-            names = names_of(obj)
-            key, policy_name = rel_key(names[:-1]), names[-1]
-            table = d.tables.get(key)
-            if table is None or not any(p.name == policy_name for p in table.policies):
-                missing(d, "POLICY", f"{policy_name} ON {key}")
-            else:
-                d.tables[key] = replace(table, policies=tuple(
-                    replace(p, comment=text) if p.name == policy_name else p for p in table.policies))
-        elif objtype == ObjectType.OBJECT_INDEX:
-            _comment_index(d, rel_key(names_of(obj)), text, missing)
-        elif objtype == ObjectType.OBJECT_SCHEMA:
-            name = names_of(obj)[0]
-            if name in d.schemas:
-                d.schemas[name] = replace(d.schemas[name], comment=text)
-            else:
-                missing(d, "SCHEMA", name, d.schemas)
-        elif objtype == ObjectType.OBJECT_TYPE:
-            key = rel_key(string_values(obj.names))
-            if key in d.enums:
-                d.enums[key] = replace(d.enums[key], comment=text)
-            else:
-                missing(d, "TYPE", key, d.enums)
-        elif objtype in (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE):
-            key = _function_key(obj, schema, d, stmt)
-            if key is not None:
-                d.functions[key] = replace(d.functions[key], comment=text)
-        else:
-            unsupported(stmt, d.problems, f"COMMENT ON {objtype.name.replace('OBJECT_', '')}")
-
-    if objtype == ObjectType.OBJECT_INDEX:
+    attach = partial(_attach_comment, stmt, schema)
+    if stmt.node.objtype == ObjectType.OBJECT_INDEX:
         draft.after_naming.append(attach)  # the index may be one whose name is chosen for it
     else:
         draft.later.append(attach)
 
 
-def _comment_index(d: Draft, key: str, text, missing) -> None:
+def _names_of(o) -> tuple[str, ...]:
+    return string_values(o) if isinstance(o, tuple) else (o.sval,) if isinstance(o, ast.String) else ()
+
+
+def _rel_key(names: tuple[str, ...], schema: str) -> str:
+    return f"{names[-2]}.{names[-1]}" if len(names) > 1 else f"{schema}.{names[-1]}"
+
+
+def _missing(stmt: Statement, d: Draft, what: str, key: str, choices=()) -> None:
+    d.problems.add(stmt.origin, key, f"COMMENT ON {what} {key}, which is not declared",
+                   did_you_mean(key, choices))
+
+
+def _attach_comment(stmt: Statement, schema: str, d: Draft) -> None:
+    node: ast.CommentStmt = stmt.node
+    objtype, text, obj = node.objtype, node.comment, node.object
+    if objtype == ObjectType.OBJECT_TABLE:
+        key = _rel_key(_names_of(obj), schema)
+        if key in d.tables:
+            d.tables[key] = replace(d.tables[key], comment=text)
+        else:
+            _missing(stmt, d, "TABLE", key, d.tables)
+    elif objtype in (ObjectType.OBJECT_VIEW, ObjectType.OBJECT_MATVIEW):
+        key = _rel_key(_names_of(obj), schema)
+        if key in d.views:
+            d.views[key] = replace(d.views[key], comment=text)
+        else:
+            _missing(stmt, d, "VIEW", key, d.views)
+    elif objtype == ObjectType.OBJECT_COLUMN:
+        names = _names_of(obj)
+        key, column = _rel_key(names[:-1], schema), names[-1]
+        table = d.tables.get(key)
+        if table is None or table.column(column) is None:
+            _missing(stmt, d, "COLUMN", f"{key}.{column}")
+        else:
+            d.tables[key] = replace(table, columns=tuple(
+                replace(c, comment=text) if c.name == column else c for c in table.columns))
+    elif objtype == ObjectType.OBJECT_POLICY:
+        names = _names_of(obj)
+        key, policy_name = _rel_key(names[:-1], schema), names[-1]
+        table = d.tables.get(key)
+        if table is None or not any(p.name == policy_name for p in table.policies):
+            _missing(stmt, d, "POLICY", f"{policy_name} ON {key}")
+        else:
+            d.tables[key] = replace(table, policies=tuple(
+                replace(p, comment=text) if p.name == policy_name else p for p in table.policies))
+    elif objtype == ObjectType.OBJECT_INDEX:
+        _comment_index(d, _rel_key(_names_of(obj), schema), text, stmt)
+    elif objtype == ObjectType.OBJECT_SCHEMA:
+        name = _names_of(obj)[0]
+        if name in d.schemas:
+            d.schemas[name] = replace(d.schemas[name], comment=text)
+        else:
+            _missing(stmt, d, "SCHEMA", name, d.schemas)
+    elif objtype == ObjectType.OBJECT_TYPE:
+        key = _rel_key(string_values(obj.names), schema)
+        if key in d.enums:
+            d.enums[key] = replace(d.enums[key], comment=text)
+        else:
+            _missing(stmt, d, "TYPE", key, d.enums)
+    elif objtype in (ObjectType.OBJECT_FUNCTION, ObjectType.OBJECT_PROCEDURE, ObjectType.OBJECT_ROUTINE):
+        key = _function_key(obj, schema, d, stmt)
+        if key is not None:
+            d.functions[key] = replace(d.functions[key], comment=text)
+    else:
+        unsupported(stmt, d.problems, f"COMMENT ON {objtype.name.replace('OBJECT_', '')}")
+
+
+def _comment_index(d: Draft, key: str, text, stmt: Statement) -> None:
     schema, name = key.split(".", 1)
     for store in (d.tables, d.views):
         for rel_key_, rel in store.items():
@@ -207,4 +213,4 @@ def _comment_index(d: Draft, key: str, text, missing) -> None:
                 store[rel_key_] = replace(rel, indexes=tuple(
                     replace(i, comment=text) if i.name == name else i for i in rel.indexes))
                 return
-    missing(d, "INDEX", key)
+    _missing(stmt, d, "INDEX", key)

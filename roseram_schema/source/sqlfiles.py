@@ -2,12 +2,14 @@
 
 Definitions go into the draft at once; statements that modify another object (indexes,
 RLS switches, policies, grants, comments, partitions, added constraints) are queued in
-`draft.later`, so they work whatever file the object itself is declared in.
+`draft.later`, so they work whatever file the object itself is declared in. What is queued
+is a partial of a module function (never a closure), so a file's Draft can be cached.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from pglast import ast
 from pglast.enums import AlterTableType
@@ -75,37 +77,35 @@ def _partition_of(stmt: Statement, schema: str, draft: Draft) -> None:
     parent_key = f"{parent.schemaname or schema}.{parent.relname}"
     own_schema = node.relation.schemaname or schema
     partition = Partition(node.relation.relname, to_sql(node.partbound), stmt.origin)
+    draft.later.append(partial(_attach_partition, parent_key, own_schema, partition, stmt.origin))
 
-    def attach(d: Draft) -> None:
-        table = d.tables.get(parent_key)
-        if table is None:
-            d.problems.add(stmt.origin, partition.name, f"partition of {parent_key}, which is not declared",
-                           did_you_mean(parent_key, d.tables))
-            return
-        if own_schema != table.schema:
-            d.problems.add(stmt.origin, partition.name,
-                           "a partition must be in the schema of its parent table")
-            return
-        d.tables[parent_key] = replace(table, partitions=table.partitions + (partition,))
 
-    draft.later.append(attach)
+def _attach_partition(parent_key: str, own_schema: str, partition: Partition, origin, d: Draft) -> None:
+    table = d.tables.get(parent_key)
+    if table is None:
+        d.problems.add(origin, partition.name, f"partition of {parent_key}, which is not declared",
+                       did_you_mean(parent_key, d.tables))
+        return
+    if own_schema != table.schema:
+        d.problems.add(origin, partition.name, "a partition must be in the schema of its parent table")
+        return
+    d.tables[parent_key] = replace(table, partitions=table.partitions + (partition,))
 
 
 def _create_index(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
     node: ast.IndexStmt = stmt.node
     key = f"{node.relation.schemaname or schema}.{node.relation.relname}"
-    index = index_from(node, stmt.origin)
+    draft.later.append(partial(_attach_index, key, index_from(node, stmt.origin), stmt.origin))
 
-    def attach(d: Draft) -> None:
-        if key in d.tables:
-            d.tables[key] = replace(d.tables[key], indexes=d.tables[key].indexes + (index,))
-        elif key in d.views and d.views[key].materialized:
-            d.views[key] = replace(d.views[key], indexes=d.views[key].indexes + (index,))
-        else:
-            d.problems.add(stmt.origin, index.name or key, f"index on {key}, which is not a declared "
-                           "table or materialized view", did_you_mean(key, (*d.tables, *d.views)))
 
-    draft.later.append(attach)
+def _attach_index(key: str, index, origin, d: Draft) -> None:
+    if key in d.tables:
+        d.tables[key] = replace(d.tables[key], indexes=d.tables[key].indexes + (index,))
+    elif key in d.views and d.views[key].materialized:
+        d.views[key] = replace(d.views[key], indexes=d.views[key].indexes + (index,))
+    else:
+        d.problems.add(origin, index.name or key, f"index on {key}, which is not a declared "
+                       "table or materialized view", did_you_mean(key, (*d.tables, *d.views)))
 
 
 def _alter_table(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
@@ -131,30 +131,30 @@ def _alter_table(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -
             return
     for what in parts.unsupported:
         draft.problems.add(stmt.origin, key, f"{what} constraints are not supported")
+    draft.later.append(partial(_attach_alter_table, key, changes, parts, stmt.origin))
 
-    def attach(d: Draft) -> None:
-        table = d.tables.get(key)
-        if table is None:
-            d.problems.add(stmt.origin, key, f"ALTER TABLE of {key}, which is not declared",
-                           did_you_mean(key, d.tables))
-            return
-        for change in changes:
-            table = replace(table, **change)
-        if parts.primary_key is not None:
-            if table.primary_key is not None:
-                d.problems.add(stmt.origin, key, "the table already has a primary key")
-            else:
-                table = replace(table, primary_key=parts.primary_key, columns=tuple(
-                    replace(c, nullable=False) if c.name in parts.primary_key.columns else c
-                    for c in table.columns))
-        d.tables[key] = replace(
-            table,
-            uniques=table.uniques + tuple(parts.uniques),
-            checks=table.checks + tuple(parts.checks),
-            foreign_keys=table.foreign_keys + tuple(parts.foreign_keys),
-        )
 
-    draft.later.append(attach)
+def _attach_alter_table(key: str, changes: list[dict], parts: TableParts, origin, d: Draft) -> None:
+    table = d.tables.get(key)
+    if table is None:
+        d.problems.add(origin, key, f"ALTER TABLE of {key}, which is not declared",
+                       did_you_mean(key, d.tables))
+        return
+    for change in changes:
+        table = replace(table, **change)
+    if parts.primary_key is not None:
+        if table.primary_key is not None:
+            d.problems.add(origin, key, "the table already has a primary key")
+        else:
+            table = replace(table, primary_key=parts.primary_key, columns=tuple(
+                replace(c, nullable=False) if c.name in parts.primary_key.columns else c
+                for c in table.columns))
+    d.tables[key] = replace(
+        table,
+        uniques=table.uniques + tuple(parts.uniques),
+        checks=table.checks + tuple(parts.checks),
+        foreign_keys=table.foreign_keys + tuple(parts.foreign_keys),
+    )
 
 
 def _create_policy(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
@@ -175,16 +175,16 @@ def _create_policy(stmt: Statement, file: SourceFile, schema: str, draft: Draft)
         with_check=to_sql(node.with_check) if node.with_check is not None else None,
         origin=stmt.origin,
     )
+    draft.later.append(partial(_attach_policy, key, obj, policy, stmt.origin))
 
-    def attach(d: Draft) -> None:
-        table = d.tables.get(key)
-        if table is None:
-            d.problems.add(stmt.origin, obj, f"policy on {key}, which is not a declared table",
-                           did_you_mean(key, d.tables))
-            return
-        d.tables[key] = replace(table, policies=table.policies + (policy,))
 
-    draft.later.append(attach)
+def _attach_policy(key: str, obj: str, policy: Policy, origin, d: Draft) -> None:
+    table = d.tables.get(key)
+    if table is None:
+        d.problems.add(origin, obj, f"policy on {key}, which is not a declared table",
+                       did_you_mean(key, d.tables))
+        return
+    d.tables[key] = replace(table, policies=table.policies + (policy,))
 
 
 def _create_enum(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
