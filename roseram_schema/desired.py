@@ -92,17 +92,15 @@ def read_entry_meta(root: Path, key: str) -> tuple[Scope, str] | None:
 def read_entry(root: Path, key: str) -> DesiredState | None:
     """The cached desired state of `key`, or None when absent, unreadable, truncated or of
     another format."""
-    from .catalog_json import catalog_from_bytes
+    from .catalog_json import catalog_from_file
 
     try:
-        data = entry_path(root, key).read_bytes()
-        if not data.startswith(ENTRY_TAG):
-            return None
-        end = data.index(b"\n", len(ENTRY_TAG))
-        meta = json.loads(data[len(ENTRY_TAG):end])
-        scope, fingerprint = _scope_of(meta["scope"]), str(meta["fingerprint"])
-        # a memoryview: the catalog's bytes (megabytes) are not copied once more
-        return DesiredState(catalog_from_bytes(memoryview(data)[end + 1:]), scope, fingerprint)
+        with open(entry_path(root, key), "rb") as f:
+            if f.readline() != ENTRY_TAG:
+                return None
+            meta = json.loads(f.readline())
+            scope, fingerprint = _scope_of(meta["scope"]), str(meta["fingerprint"])
+            return DesiredState(catalog_from_file(f), scope, fingerprint)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None  # a cache miss, never an error
 
@@ -115,19 +113,21 @@ def write_entry(root: Path, key: str, state: DesiredState) -> Path:
     meta = {"scope": {k: list(v) for k, v in asdict(state.scope).items()}, "fingerprint": state.fingerprint}
     # json.dumps escapes newlines inside strings: the meta is exactly line 2
     head = ENTRY_TAG + json.dumps(meta, sort_keys=True).encode("utf-8") + b"\n"
-    write_bytes_atomically(path, head + catalog_to_bytes(state.catalog))
+    write_bytes_atomically(path, head, catalog_to_bytes(state.catalog))
     prune_entries(path.parent, keep=path, prefix=ENTRY_PREFIX, suffix=ENTRY_SUFFIX)
     return path
 
 
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename, so a concurrent reader
-    sees the old or the new content, never a part (normalize.write_atomically, for bytes)."""
+def write_bytes_atomically(path: Path, *parts: bytes) -> None:
+    """Write `parts` one after the other to `path` through a temporary file and a rename,
+    so a concurrent reader sees the old or the new content, never a part
+    (normalize.write_atomically, for bytes; the parts are not joined into one more copy)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for part in parts:
+                f.write(part)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -60,13 +60,13 @@ def source_cache_path(root: Path, fingerprint: str) -> Path:
 def read_source(root: Path, fingerprint: str) -> Catalog | None:
     """The cached source catalog of `fingerprint`, or None (absent, unreadable, truncated,
     another format: a miss, and the kept database is rebuilt)."""
-    from .catalog_json import catalog_from_bytes
+    from .catalog_json import catalog_from_file
 
     try:
-        data = source_cache_path(root, fingerprint).read_bytes()
-        if not data.startswith(SOURCE_TAG):
-            return None
-        return catalog_from_bytes(memoryview(data)[len(SOURCE_TAG):])
+        with open(source_cache_path(root, fingerprint), "rb") as f:
+            if f.readline() != SOURCE_TAG:
+                return None
+            return catalog_from_file(f)
     except (OSError, ValueError):
         return None
 
@@ -77,7 +77,7 @@ def write_source(root: Path, fingerprint: str, catalog: Catalog) -> None:
     from .desired import prune_entries, write_bytes_atomically
 
     path = source_cache_path(root, fingerprint)
-    write_bytes_atomically(path, SOURCE_TAG + catalog_to_bytes(catalog))
+    write_bytes_atomically(path, SOURCE_TAG, catalog_to_bytes(catalog))
     prune_entries(path.parent, keep=path, prefix=SOURCE_PREFIX, suffix=SOURCE_SUFFIX)
 
 
