@@ -125,14 +125,14 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, cache: b
         draft = Draft(problems=problems)
         parsed = ParseCache.open(root) if cache else None
         _read_files(snapshot, draft, parsed)
-        if parsed is not None:
-            parsed.save()
         for attach in draft.later:
             attach(draft)
         name_everything(draft.tables, draft.views)
         for attach in draft.after_naming:
             attach(draft)
         validate(draft)
+        if parsed is not None:
+            parsed.save()  # after naming and validation: it keeps the snippet facts they used
         problems.raise_if_any()
         return Project(
             root=root,

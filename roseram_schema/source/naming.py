@@ -17,6 +17,7 @@ from pglast import ast
 from ..model import Index, Table, View
 from .draft import evolve
 from .relations import expression_columns
+from .snippetfacts import remembered
 from .sqltext import parse_index_key
 
 NAMEDATALEN = 64
@@ -123,6 +124,7 @@ def figure_colname(node) -> tuple[str | None, int]:
     return None, 0
 
 
+@remembered
 def index_key_name(key: str) -> str:
     """The column name PostgreSQL gives one index key (a column, or a name for an expression)."""
     elem, _ = parse_index_key(key)

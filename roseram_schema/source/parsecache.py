@@ -1,8 +1,10 @@
 """The parse cache: what each source file declared, so a load after an edit reads only the
 files that changed.
 
-    <project>/.roseram/cache/parsed.pickle   pickle of {"version": code_version(),
-                                              "entries": {path: (sha256 of its bytes, pickled Draft)}}
+    <project>/.roseram/cache/parsed.pickle   a pickle of
+        {"version": code_version(), "entries": {path: (sha256 of its bytes, pickled Draft)},
+         "facts": what naming and validation learnt from SQL snippets (snippetfacts.py)}
+    followed by the CRC-32 of that pickle (4 bytes, big-endian)
 
 Reading one file (other than project.yaml) gives a Draft of its own (see draft.py: the
 tables, views ... it declares and the `later` partials it queued), which depends only on
@@ -11,7 +13,7 @@ files read without a problem are kept, so a broken file is read (and reported) e
 Entries are pickled one by one: an unchanged entry is written back as the same bytes, and a
 Draft that cannot be pickled is simply not kept.
 
-A missing, unreadable, corrupt or other-version cache is an empty one; a cache that cannot
+A missing, unreadable, corrupt (the CRC) or other-version cache is an empty one; a cache that cannot
 be written (a read-only checkout) is not written. Never an error. The file is trusted like
 the project's other caches: it is written by this tool, under the project.
 """
@@ -23,51 +25,66 @@ import os
 import pickle
 import sys
 import tempfile
+import zlib
 from functools import cache
 from pathlib import Path
 
-from ..cachefiles import CACHE_DIR, code_fingerprint
+from .. import __version__
+from ..cachefiles import CACHE_DIR
+from . import snippetfacts
 from .draft import Draft
 
 CACHE_FILE = "parsed.pickle"
 # Bump when the layout of the file changes.
-_FORMAT = 1
+_FORMAT = 2
 
 
 @cache
 def code_version() -> str:
-    """What a cached Draft depends on besides the file: this code (the loader and the model
-    it builds), the parsers (pglast, PyYAML with or without libyaml) and the pickle's Python."""
+    """What a cached Draft depends on besides the file: this code (the readers, and the
+    model and errors they build), the parsers (pglast, PyYAML with or without libyaml) and
+    the Python that pickled it. Narrower than cachefiles.code_fingerprint, so an edit of the
+    planner does not make the next load parse everything."""
     import pglast
     import yaml
 
-    return (f"{_FORMAT}|{code_fingerprint()}|pglast {pglast.__version__}|yaml {yaml.__version__}"
-            f" {getattr(yaml, '__with_libyaml__', False)}|python {sys.version_info[:2]}")
+    package = Path(__file__).parents[1]
+    digest = hashlib.sha256(f"{_FORMAT}|{__version__}|pglast {pglast.__version__}|yaml {yaml.__version__}"
+                            f" {getattr(yaml, '__with_libyaml__', False)}|python {sys.version_info[:2]}".encode())
+    for path in (package / "model.py", package / "errors.py", *sorted(Path(__file__).parent.glob("*.py"))):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 class ParseCache:
     """The parse cache of one project: `get` what a file declared, `put` what it now
     declares, then `save` once (the entries of files not asked for are dropped)."""
 
-    def __init__(self, path: Path, entries: dict[str, tuple[bytes, bytes]]):
+    def __init__(self, path: Path, entries: dict[str, tuple[bytes, bytes]], facts: dict):
         self.path = path
         self.entries = entries
+        self.facts = facts
         self.kept: dict[str, tuple[bytes, bytes]] = {}
         self.changed = False
+        snippetfacts.seed(facts)
 
     @classmethod
     def open(cls, root: Path) -> "ParseCache":
         """The cache of the project at `root` (empty when absent or not usable)."""
         path = Path(root) / CACHE_DIR / CACHE_FILE
         try:
-            with open(path, "rb") as f:
-                data = pickle.load(f)
-            entries = data["entries"] if data["version"] == code_version() else {}
-            if not isinstance(entries, dict):
-                entries = {}
+            blob = memoryview(path.read_bytes())  # sliced without a copy
+            if zlib.crc32(blob[:-4]).to_bytes(4, "big") != blob[-4:]:
+                raise ValueError("damaged")
+            data = pickle.loads(blob[:-4])
+            if data["version"] != code_version():
+                raise ValueError("made by other code")
+            entries, facts = data["entries"], data["facts"]
+            if not isinstance(entries, dict) or not isinstance(facts, dict):
+                raise ValueError("not a parse cache")
         except Exception:  # noqa: BLE001 - whatever is wrong with the file, it is a miss
-            entries = {}
-        return cls(path, entries)
+            entries, facts = {}, {}
+        return cls(path, entries, facts)
 
     @staticmethod
     def digest(data: bytes) -> bytes:
@@ -98,25 +115,40 @@ class ParseCache:
         self.changed = True
 
     def save(self) -> None:
-        """Write the kept entries, if they differ from what was read; silently skipped when
-        the cache folder cannot be written."""
-        if not self.changed and self.kept.keys() == self.entries.keys():
+        """Write the kept entries and the snippet facts used (call it after naming and
+        validation), if they differ from what was read; silently skipped when the cache
+        folder cannot be written."""
+        facts = snippetfacts.used()
+        if not self.changed and self.kept.keys() == self.entries.keys() and facts.keys() == self.facts.keys():
             return
-        data = pickle.dumps({"version": code_version(), "entries": self.kept},
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        content = {"version": code_version(), "entries": self.kept, "facts": facts}
         try:
-            _write_atomically(self.path, data)
+            _write_atomically(self.path, content)
         except OSError:
             pass  # a read-only checkout: load without a cache
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    # cachefiles.write_atomically, for bytes: concurrent loads see the old or the new file
+class _Checksummed:
+    """A file the pickle is streamed to (no copy of it in memory), summing what is written."""
+
+    def __init__(self, f):
+        self.f = f
+        self.crc = 0
+
+    def write(self, data) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        return self.f.write(data)
+
+
+def _write_atomically(path: Path, content) -> None:
+    # cachefiles.write_atomically, for a pickle: concurrent loads see the old or the new file
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            out = _Checksummed(f)
+            pickle.dump(content, out, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(out.crc.to_bytes(4, "big"))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Iterator
 
 from pglast import ast
 
-from .sqltext import parse_expression
+from .snippetfacts import remembered
+from .sqltext import parse_expression, parse_index_key
 
 
 def walk(node, skip=()) -> Iterator[ast.Node]:
@@ -72,8 +72,20 @@ def column_refs(expr: ast.Node) -> list[tuple[str, ...]]:
     return out
 
 
-@lru_cache(maxsize=1 << 16)
+@remembered
 def expression_columns(text: str) -> tuple[tuple[str, ...], ...]:
-    """column_refs of a SQL expression given as text (cached: policies repeat a lot)."""
+    """column_refs of a SQL expression given as text (remembered: policies repeat a lot)."""
     node, _ = parse_expression(text)
     return tuple(column_refs(node)) if node is not None else ()
+
+
+@remembered
+def index_key_columns(key: str) -> tuple[str, ...]:
+    """The columns of its table an index key names: the column, or the unqualified column
+    references of its expression (none when it does not parse: reported when read)."""
+    elem, _ = parse_index_key(key)
+    if elem is None:
+        return ()
+    if elem.name:
+        return (elem.name,)
+    return tuple(ref[0] for ref in column_refs(elem.expr) if len(ref) == 1)

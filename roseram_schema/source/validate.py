@@ -8,8 +8,7 @@ from ..model import Table
 from ..platform import PLATFORM_ROLES, is_platform_schema
 from .draft import Draft
 from .problems import did_you_mean
-from .relations import column_refs, expression_columns
-from .sqltext import parse_index_key
+from .relations import expression_columns, index_key_columns
 from .typenames import TypeCatalog
 
 
@@ -92,15 +91,7 @@ def _check_table(d: Draft, t: Table, types: TypeCatalog) -> None:
         d.tables[t.key] = t = replace(t, foreign_keys=tuple(fks))
     for i in t.indexes:
         for key in i.keys:
-            elem, _ = parse_index_key(key)
-            if elem is None:
-                continue
-            if elem.name:
-                need([elem.name], i.origin, f"index {i.name}")
-            else:
-                for ref in column_refs(elem.expr):
-                    if len(ref) == 1:
-                        need([ref[0]], i.origin, f"index {i.name}")
+            need(index_key_columns(key), i.origin, f"index {i.name}")
         need(i.include, i.origin, f"index {i.name}")
         need_expr(i.where, i.origin, f"index {i.name}")
     policy_names: dict[str, object] = {}

@@ -8,13 +8,15 @@ import importlib.util
 import pickle
 import shutil
 import sys
+import zlib
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from roseram_schema.errors import SourceError
-from roseram_schema.source import fingerprint_of, load_project, loader, read_source, source_files
+from roseram_schema.source import fingerprint_of, load_project, loader, naming, read_source, relations, \
+    snippetfacts, source_files
 from roseram_schema.source.parsecache import CACHE_FILE
 from roseram_schema.cachefiles import CACHE_DIR
 
@@ -49,6 +51,21 @@ def _generated_project(dst: Path) -> Path:
     generate = _bench_generate()
     generate.write_project(generate.build_schema(40, 7), dst)
     return dst
+
+
+def _cache_data(root: Path) -> dict:
+    return pickle.loads((root / CACHE_DIR / CACHE_FILE).read_bytes()[:-4])
+
+
+def _with_crc(payload: bytes) -> bytes:
+    return payload + zlib.crc32(payload).to_bytes(4, "big")
+
+
+def _rewritten(data: bytes, change) -> bytes:
+    """A well-formed cache file (right CRC) whose content `change` altered."""
+    content = pickle.loads(data[:-4])
+    change(content)
+    return _with_crc(pickle.dumps(content))
 
 
 def _deep(value):
@@ -124,20 +141,27 @@ def test_a_removed_file_is_forgotten(tmp_path, parses):
     (root / "views" / "public" / "post_counts.sql").unlink()
     without = load_project(root)
     assert "public.post_counts" not in {v.key for v in without.catalog.views}
-    entries = pickle.loads((root / CACHE_DIR / CACHE_FILE).read_bytes())["entries"]
+    entries = _cache_data(root)["entries"]
     assert "views/public/post_counts.sql" not in entries
     assert set(entries) == set(_non_project(source_files(root)))
+
+
+def _flip_a_byte(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0x20]) + data[middle + 1:]
 
 
 @pytest.mark.parametrize("damage", [
     lambda data: b"not a pickle at all",
     lambda data: data[: len(data) // 2],
     lambda data: b"",
-    lambda data: pickle.dumps({"version": "another version", "entries": pickle.loads(data)["entries"]}),
-    lambda data: pickle.dumps({"version": pickle.loads(data)["version"],
-                               "entries": {k: (v[0], b"garbage") for k, v in pickle.loads(data)["entries"].items()}}),
-    lambda data: pickle.dumps(["a list", "not a dict"]),
-], ids=["garbage", "truncated", "empty", "other_version", "damaged_entries", "wrong_shape"])
+    _flip_a_byte,
+    lambda data: _rewritten(data, lambda c: c.update(version="another version")),
+    lambda data: _rewritten(data, lambda c: c.update(entries={k: (v[0], b"garbage") for k, v in c["entries"].items()})),
+    lambda data: _with_crc(pickle.dumps(["a list", "not a dict"])),
+    lambda data: _rewritten(data, lambda c: c.pop("facts")),
+], ids=["garbage", "truncated", "empty", "flipped_byte", "other_version", "damaged_entries", "wrong_shape",
+        "no_facts"])
 def test_a_corrupt_cache_is_ignored(tmp_path, parses, damage):
     root = _copy_project(FULL, tmp_path / "p")
     plain = _deep(load_project(root, cache=False))
@@ -150,6 +174,24 @@ def test_a_corrupt_cache_is_ignored(tmp_path, parses, damage):
     parses.clear()
     assert _deep(load_project(root)) == plain  # and the cache was written anew
     assert _non_project(parses) == []
+
+
+def test_snippet_facts_come_from_the_cache(tmp_path, monkeypatch):
+    """Naming and validation parse no SQL snippet when the cache knows the answers."""
+    root = _generated_project(tmp_path / "p")
+    load_project(root)
+    assert _cache_data(root)["facts"]
+    asked: list[str] = []
+    for module, name in ((naming, "parse_index_key"), (relations, "parse_index_key"),
+                         (relations, "parse_expression")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda text, original=original: asked.append(text) or original(text))
+    monkeypatch.setattr(snippetfacts, "_known", {})  # a new process
+    expected = _deep(load_project(root))
+    assert asked == []
+    monkeypatch.setattr(snippetfacts, "_known", {})
+    assert _deep(load_project(root, cache=False)) == expected
+    assert asked  # without the cache they are parsed
 
 
 def test_an_entry_for_other_bytes_is_not_used(tmp_path):
