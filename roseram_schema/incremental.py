@@ -89,13 +89,11 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
 
     name = state_database_name(root, identity)
     tag = f"{_COMMENT_TAG} {code_fingerprint()}"
-    # the new source is cached for the next edit while the server builds (the GIL is free
-    # while psycopg waits for the server): ~0.3 s of JSON at 1,000 tables, for nothing
-    writer = _Background(write_source, root, project.fingerprint, project.catalog)
-    try:
-        inspected = _normalize_locked(dev_url, name, tag, lock_key_of(name), root, project, database_url)
-    finally:
-        writer.join()
+    # the new source is cached for the next edit first, not in a thread meanwhile: pickling
+    # (~0.1 s at 1,000 tables) holds a memo of every object it wrote (~10 MB per 1,000
+    # tables), which would add to the peak of reading the previous source and the database
+    write_source(root, project.fingerprint, project.catalog)
+    inspected = _normalize_locked(dev_url, name, tag, lock_key_of(name), root, project, database_url)
     if inspected is None:
         return None
     from .introspect.origins import attach_origins
@@ -106,30 +104,6 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
 def lock_key_of(name: str) -> int:
     """The advisory lock key guarding the kept database `name`."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
-class _Background:
-    """Run `function(*args)` in a thread; `join` waits and re-raises its error."""
-
-    def __init__(self, function, *args):
-        import threading
-
-        self.error: BaseException | None = None
-
-        def run():
-            try:
-                function(*args)
-            except BaseException as exc:  # noqa: BLE001 - re-raised by join()
-                self.error = exc
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-
-    def join(self) -> None:
-        """Wait for the function; raise what it raised."""
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
 
 
 def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Path, project, database_url):
@@ -150,12 +124,10 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
             url = database_url(dev_url, name)
             inspected = None
             if comment and comment.startswith(tag + " "):
-                previous = read_source(root, comment.split()[-1])
-                if previous is not None:
-                    try:
-                        inspected = _advance(url, previous, project.catalog, new_comment)
-                    except (_Unsupported, psycopg.Error, Exception):  # noqa: BLE001 - rebuild instead
-                        inspected = None
+                try:
+                    inspected = _advance(url, root, comment.split()[-1], project.catalog, new_comment)
+                except (_Unsupported, psycopg.Error, Exception):  # noqa: BLE001 - rebuild instead
+                    inspected = None
             if inspected is None:
                 ident = sql.Identifier(name)
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
@@ -183,8 +155,9 @@ def _rebuild(url: str, catalog: Catalog, comment: str) -> Catalog:
         return inspect_like_source(conn, catalog)
 
 
-def _advance(url: str, previous: Catalog, new: Catalog, comment: str) -> Catalog:
-    """Apply the plan previous -> new (source catalogs) to the kept database and read it."""
+def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comment: str) -> Catalog | None:
+    """Apply the plan previous -> new (source catalogs; the previous one from the cache)
+    to the kept database and read it; None when the previous source is not cached."""
     import psycopg
     from psycopg import sql
 
@@ -195,6 +168,9 @@ def _advance(url: str, previous: Catalog, new: Catalog, comment: str) -> Catalog
     from .plan.planner import build_plan
     from .plan.viewprobe import check_view_replacements
 
+    previous = read_source(root, previous_fingerprint)
+    if previous is None:
+        return None
     with psycopg.connect(url, autocommit=True) as conn:
         changes = diff_catalogs(previous, new)
         if any(isinstance(c, (RenameTable, RenameColumn, AddEnumValue)) for c in changes):
@@ -209,6 +185,8 @@ def _advance(url: str, previous: Catalog, new: Catalog, comment: str) -> Catalog
             statements = plan.statements
             if any(not s.transactional for s in statements):
                 raise _Unsupported("a statement that cannot run in a transaction")
+        # the only reference: the previous catalog is freed before the database is read
+        del previous, changes
         conn.execute("SET check_function_bodies = off")
         with conn.transaction():
             for statement in statements:

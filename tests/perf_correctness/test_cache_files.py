@@ -159,3 +159,17 @@ def test_a_crafted_cache_file_runs_nothing(tmp_path):
     with pytest.raises(ValueError):  # ... the cache's reader refuses before calling anything
         catalog_from_bytes(data)
     assert not marker.exists()
+
+
+def test_equal_strings_load_as_one_object():
+    from roseram_schema.model import Column, Table, build_catalog
+
+    def text(value: str) -> str:  # a new object, as each database row gives
+        return "".join(list(value))
+
+    tables = [Table(text("public"), f"t{i}", columns=(Column("id", text("bigint")),), grants=()) for i in range(3)]
+    assert tables[0].schema is not tables[1].schema
+    back = catalog_from_bytes(catalog_to_bytes(build_catalog(tables=tables)))
+    assert back == build_catalog(tables=tables)
+    assert back.tables[0].schema is back.tables[1].schema is back.tables[2].schema
+    assert back.tables[0].columns[0].type is back.tables[2].columns[0].type
