@@ -33,9 +33,10 @@ from typing import Iterable
 
 from . import __version__, ddl
 from .ddl import guarded
-from .depgraph import Node, order_nodes, sql_references
+from .depgraph import Node, needs_any, order_nodes, sql_references
 from .errors import Origin
 from .model import Catalog, Function, Grant, Schema, Table, Trigger, View
+from .platform import is_platform_schema
 
 # Phases: tie-break order between statements that are ready together.
 SCHEMA, EXTENSION, ROLE, ENUM, FUNCTION, TABLE, KEY, FOREIGN_KEY, INDEX = range(9)
@@ -80,7 +81,9 @@ class _Graph:
         transactional: bool = True,
     ) -> tuple:
         """Add a statement; `scan` is the plain DDL whose references become needs."""
-        found = sql_references(scan if scan is not None else sql).tokens()
+        text = scan if scan is not None else sql
+        # most statements scan nothing (scan=""): parsing an empty text costs as much as a short one
+        found = sql_references(text).tokens() if text else frozenset()
         all_needs = (found | frozenset(needs)) - frozenset(ignore)
         statement = Statement(sql=sql, obj=obj, origin=origin, transactional=transactional)
         self.nodes.append(
@@ -107,7 +110,65 @@ def compile_statements(catalog: Catalog) -> tuple[Statement, ...]:
     collections. Raises PlanCycleError when objects depend on each other in a circle
     that no statement order can satisfy (e.g. two views reading each other).
     """
+    return _compile(catalog, fresh=False)
+
+
+def build_statements(catalog: Catalog) -> tuple[Statement, ...]:
+    """Statements that build `catalog` in a new database holding only the platform
+    stand-in (a scratch database, a rebuilt kept one), in dependency order.
+
+    The same objects as compile_statements, without the guards an existing schema needs:
+    primary keys, unique and check constraints inline in CREATE TABLE (no completing
+    ADD COLUMN, no DO block per constraint), foreign keys as plain ADD CONSTRAINT, no
+    DROP POLICY before CREATE POLICY. PostgreSQL spends about a third less time on it
+    (1,000 tables: the constraint DO blocks alone were 40% of the build). Tables in
+    platform schemas keep the guarded forms: the stand-in may already hold them.
+    Raises PlanCycleError like compile_statements, and also when a check constraint
+    needs an object that needs its table (normalize then builds with the guarded script).
+    """
+    return _compile(catalog, fresh=True)
+
+
+def build_in_two(catalog: Catalog):
+    """build_statements in two parts, so that PostgreSQL runs the first while the second
+    is compiled: (first statements, a function compiling the rest), or None when that
+    split does not hold (build_statements then).
+
+    The first part is every schema, extension, role, enum and function and every CREATE
+    TABLE; the rest (keys, indexes, policies, RLS, grants, comments, views, triggers)
+    only needs what exists by then. A first-part statement that needs a view (a column or
+    argument of a view's row type) is why the split would not hold. Either part raises
+    PlanCycleError as build_statements does.
+    """
+    first = _Graph()
+    _add_objects(first, catalog, fresh=True)
+    views = [f"{kind}:{v.key}" for v in catalog.views for kind in ("relation", "type")]
+    if needs_any(first.nodes, views):
+        return None
+
+    def rest() -> tuple[Statement, ...]:
+        g = _Graph()
+        _add_dependants(g, catalog, fresh=True)
+        return tuple(node.item for node in order_nodes(g.nodes))
+
+    return tuple(node.item for node in order_nodes(first.nodes)), rest
+
+
+def _compile(catalog: Catalog, *, fresh: bool) -> tuple[Statement, ...]:
     g = _Graph()
+    _add_objects(g, catalog, fresh)
+    _add_dependants(g, catalog, fresh)
+    return tuple(node.item for node in order_nodes(g.nodes))
+
+
+def _new(table: Table, fresh: bool) -> bool:
+    """Whether a table is built the build_statements way (see there)."""
+    return fresh and not is_platform_schema(table.schema)
+
+
+def _add_objects(g: _Graph, catalog: Catalog, fresh: bool) -> None:
+    """Schemas, extensions, roles, enums and functions with everything about them, and the
+    tables themselves (CREATE TABLE, partitions): what build_in_two runs first."""
     for schema in catalog.schemas:
         _add_schema(g, schema)
     for ext in catalog.extensions:
@@ -121,22 +182,35 @@ def compile_statements(catalog: Catalog) -> tuple[Statement, ...]:
         g.add(_key(ROLE, role.name), guarded.create_role_if_missing(role), f"role {role.name}", role.origin,
               scan="", provides=[f"role:{role.name}"])
     for enum in catalog.enums:
-        values = g.add(_key(ENUM, enum.key, 0), guarded.add_missing_enum_values(enum), f"enum values {enum.key}",
-                       enum.origin, scan="", transactional=False)
+        # a new database has no type to complete (outside the platform's schemas)
+        values = [] if fresh and not is_platform_schema(enum.schema) else [
+            g.add(_key(ENUM, enum.key, 0), guarded.add_missing_enum_values(enum), f"enum values {enum.key}",
+                  enum.origin, scan="", transactional=False)]
         g.add(_key(ENUM, enum.key, 1), guarded.create_enum_if_missing(enum), f"enum {enum.key}", enum.origin,
-              scan="", provides=[f"type:{enum.key}"], needs=[f"schema:{enum.schema}"], after=[values])
+              scan="", provides=[f"type:{enum.key}"], needs=[f"schema:{enum.schema}"], after=values)
         if enum.comment is not None:
             g.add(_key(COMMENT, enum.key, 0), ddl.comment_on_enum(enum), f"comment enum {enum.key}", enum.origin,
                   needs=[f"type:{enum.key}"], scan="")
     for fn in catalog.functions:
         _add_function(g, fn)
     for table in catalog.tables:
-        _add_table(g, table)
+        if _new(table, fresh):
+            _add_new_table(g, table)
+        else:
+            _add_table(g, table)
+
+
+def _add_dependants(g: _Graph, catalog: Catalog, fresh: bool) -> None:
+    """Everything else: what is in or on the tables, views, triggers."""
+    for table in catalog.tables:
+        if _new(table, fresh):
+            _add_new_table_dependants(g, table)
+        else:
+            _add_table_dependants(g, table)
     for view in catalog.views:
         _add_view(g, view)
     for trigger in catalog.triggers:
         _add_trigger(g, trigger)
-    return tuple(node.item for node in order_nodes(g.nodes))
 
 
 def _add_schema(g: _Graph, schema: Schema) -> None:
@@ -191,9 +265,11 @@ def _add_table(g: _Graph, t: Table) -> None:
         g.add(_key(TABLE, key, 1), ddl.add_columns(t, t.columns, if_not_exists=True), f"columns {key}", t.origin,
               scan="", provides=relation, after=[create])
     for part in t.partitions:
-        pkey = f"{t.schema}.{part.name}"
-        g.add(_key(TABLE, key, 2, part.name), ddl.create_partition(t, part, if_not_exists=True),
-              f"partition {pkey}", part.origin or t.origin, provides=[f"relation:{pkey}", f"type:{pkey}"])
+        _add_partition(g, t, part)
+
+
+def _add_table_dependants(g: _Graph, t: Table) -> None:
+    key = t.key
     owned = [(0, t.primary_key)] if t.primary_key else []
     owned += [(1, u) for u in t.uniques] + [(2, c) for c in t.checks]
     for sub, con in owned:
@@ -204,22 +280,47 @@ def _add_table(g: _Graph, t: Table) -> None:
               f"constraint {key}.{con.name}", con.origin or t.origin, scan=scan, provides=provides,
               needs=[f"relation:{key}"])
     for fk in t.foreign_keys:
-        g.add(_key(FOREIGN_KEY, key, 0, fk.name), guarded.add_constraint_if_missing(t, fk),
-              f"constraint {key}.{fk.name}", fk.origin or t.origin, scan="",
-              needs=[f"relation:{key}", f"relation:{fk.ref_schema}.{fk.ref_table}",
-                     f"keys:{fk.ref_schema}.{fk.ref_table}"])
+        _add_foreign_key(g, t, fk, guarded.add_constraint_if_missing(t, fk))
     for index in t.indexes:
         _add_index(g, t, index)
     for policy in t.policies:
-        origin = policy.origin or t.policies_origin or t.origin
         pobj = f"policy {key}.{policy.name}"
-        drop = g.add(_key(POLICY, key, 0, policy.name, 0), ddl.drop_policy(t, policy, if_exists=True), pobj, origin,
-                     scan="", needs=[f"relation:{key}"])
-        g.add(_key(POLICY, key, 0, policy.name, 1), ddl.create_policy(t, policy), pobj, origin,
-              provides=[f"policies:{key}"], after=[drop])
-        if policy.comment is not None:
-            g.add(_key(COMMENT, key, 1, f"policy {policy.name}"), ddl.comment_on_policy(t, policy),
-                  f"comment {pobj}", origin, after=[_key(POLICY, key, 0, policy.name, 1)], scan="")
+        drop = g.add(_key(POLICY, key, 0, policy.name, 0), ddl.drop_policy(t, policy, if_exists=True), pobj,
+                     _policy_origin(t, policy), scan="", needs=[f"relation:{key}"])
+        _add_policy(g, t, policy, after=[drop], needs=())
+    _add_table_extras(g, t)
+
+
+def _add_partition(g: _Graph, t: Table, part) -> None:
+    pkey = f"{t.schema}.{part.name}"
+    g.add(_key(TABLE, t.key, 2, part.name), ddl.create_partition(t, part, if_not_exists=True),
+          f"partition {pkey}", part.origin or t.origin, provides=[f"relation:{pkey}", f"type:{pkey}"])
+
+
+def _add_foreign_key(g: _Graph, t: Table, fk, sql: str) -> None:
+    g.add(_key(FOREIGN_KEY, t.key, 0, fk.name), sql, f"constraint {t.key}.{fk.name}", fk.origin or t.origin,
+          scan="", needs=[f"relation:{t.key}", f"relation:{fk.ref_schema}.{fk.ref_table}",
+                          f"keys:{fk.ref_schema}.{fk.ref_table}"])
+
+
+def _policy_origin(t: Table, policy) -> Origin | None:
+    return policy.origin or t.policies_origin or t.origin
+
+
+def _add_policy(g: _Graph, t: Table, policy, *, after, needs) -> None:
+    key, origin = t.key, _policy_origin(t, policy)
+    pobj = f"policy {key}.{policy.name}"
+    created = g.add(_key(POLICY, key, 0, policy.name, 1), ddl.create_policy(t, policy), pobj, origin,
+                    provides=[f"policies:{key}"], needs=needs, after=after)
+    if policy.comment is not None:
+        g.add(_key(COMMENT, key, 1, f"policy {policy.name}"), ddl.comment_on_policy(t, policy),
+              f"comment {pobj}", origin, after=[created], scan="")
+
+
+def _add_table_extras(g: _Graph, t: Table) -> None:
+    """What follows a table in both forms: RLS switches, grants, comments."""
+    key, obj = t.key, f"table {t.key}"
+    relation = [f"relation:{key}", f"type:{key}"]
     rls_origin = t.policies_origin or t.origin
     if t.rls_enabled:
         g.add(_key(RLS, key, 0), ddl.enable_rls(t), f"rls {key}", rls_origin, scan="",
@@ -234,6 +335,29 @@ def _add_table(g: _Graph, t: Table) -> None:
         if col.comment is not None:
             g.add(_key(COMMENT, key, 2, f"{i:05d}"), ddl.comment_on_column(t, col), f"comment column {key}.{col.name}",
                   col.origin or t.origin, needs=relation, scan="")
+
+
+def _add_new_table(g: _Graph, t: Table) -> None:
+    """A table of build_statements: one CREATE TABLE with its keys and checks (their
+    expressions scanned with it); then plain foreign keys and policies, the rest as for
+    _add_table (_add_new_table_dependants)."""
+    key, obj = t.key, f"table {t.key}"
+    relation = [f"relation:{key}", f"type:{key}"]
+    g.add(_key(TABLE, key, 0), ddl.create_table(t, if_not_exists=True), obj, t.origin,
+          provides=[f"table:{key}", f"keys:{key}", *relation], needs=[f"schema:{t.schema}"], ignore=relation)
+    for part in t.partitions:
+        _add_partition(g, t, part)
+
+
+def _add_new_table_dependants(g: _Graph, t: Table) -> None:
+    key = t.key
+    for fk in t.foreign_keys:
+        _add_foreign_key(g, t, fk, ddl.add_constraint(t, fk))
+    for index in t.indexes:
+        _add_index(g, t, index)
+    for policy in t.policies:
+        _add_policy(g, t, policy, after=(), needs=[f"relation:{key}"])
+    _add_table_extras(g, t)
 
 
 def _add_index(g: _Graph, target: Table | View, index) -> None:
@@ -324,4 +448,4 @@ def _statement_lines(statements: Iterable[Statement]) -> list[str]:
     return lines
 
 
-__all__ = ["Statement", "compile_script", "compile_statements"]
+__all__ = ["Statement", "build_in_two", "build_statements", "compile_script", "compile_statements"]
