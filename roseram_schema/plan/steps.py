@@ -46,10 +46,43 @@ class StepContext:
     desired: Catalog
     row_estimates: dict[str, int] = field(default_factory=dict)
     online: bool = False
+    # built on first use: Catalog.table scans every table, and a plan of 1,000 new tables
+    # asks for one about 13,000 times (quadratic: a second at 1,000 tables)
+    _tables: dict = field(default_factory=dict, init=False, repr=False)
+    _access: dict = field(default_factory=dict, init=False, repr=False)
 
     def rows(self, table_key: str) -> int:
         """Estimated rows of a table; a table the estimates do not know is taken as empty."""
         return int(self.row_estimates.get(table_key, 0))
+
+    def current_table(self, key: str) -> Table | None:
+        """ctx.current.table(key), from an index."""
+        return self._table_index("current", self.current).get(_qualified_key(key))
+
+    def desired_table(self, key: str) -> Table | None:
+        """ctx.desired.table(key), from an index."""
+        return self._table_index("desired", self.desired).get(_qualified_key(key))
+
+    def _table_index(self, side: str, catalog: Catalog) -> dict:
+        index = self._tables.get(side)
+        if index is None:
+            index = self._tables[side] = {}
+            for t in catalog.tables:
+                index.setdefault(t.key, t)  # the first, as Catalog.table finds it
+        return index
+
+    def access_changes(self, table_key: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """access_changes of the table's live and desired versions (once per table: a new
+        table asks for each of its grants, policies and RLS switch)."""
+        found = self._access.get(table_key)
+        if found is None:
+            found = self._access[table_key] = access_changes(
+                self.current_table(table_key), self.desired_table(table_key), table_key)
+        return found
+
+
+def _qualified_key(key: str) -> str:
+    return key if "." in key else f"public.{key}"
 
 
 def _t(schema: str, name: str) -> Table:
@@ -147,7 +180,7 @@ def _alter_column_type(c: ch.AlterColumnType, ctx) -> list[Step]:
     using = f"{quote_ident(c.column.name)}::{c.column.type}" if rewrites else None
     table = _t(c.schema, c.table)
     steps = [Step(ddl.alter_column_type(table, c.column, using=using), hazards=tuple(hazards))]
-    live = ctx.current.table(c.table_key)
+    live = ctx.current_table(c.table_key)
     old = live.column(c.column.name) if live else None
     if rewrites and old is not None and old.default is not None and not old.identity:
         # PostgreSQL cannot always cast the old default to the new type ("default for
@@ -242,7 +275,7 @@ def _drop_index(c: ch.DropIndex, ctx) -> list[Step]:
 
 def _access_hazards(table_key: str, ctx, relevant=None, fallback: str = "") -> tuple[Hazard, ...]:
     """changes_access: the table's net gains/losses (those this statement touches)."""
-    messages, pairs = access_changes(ctx.current.table(table_key), ctx.desired.table(table_key), table_key)
+    messages, pairs = ctx.access_changes(table_key)
     picked = [m for m, p in zip(messages, pairs) if relevant is None or relevant(*p)]
     if not picked and fallback:
         picked = [fallback]
@@ -298,7 +331,7 @@ def _drop_policy(c: ch.DropPolicy, ctx) -> list[Step]:
 def _grant(c: ch.Grant, ctx) -> list[Step]:
     hazards: tuple[Hazard, ...] = ()
     privs = set(c.privileges)
-    if c.object_kind == "table" and ctx.desired.table(c.object_key) is not None:
+    if c.object_kind == "table" and ctx.desired_table(c.object_key) is not None:
         fallback = f"{c.grantee} is granted {', '.join(p.upper() for p in c.privileges)} on {c.object_key}"
         hazards = _access_hazards(c.object_key, ctx,
                                   lambda r, m: (r == c.grantee or c.grantee == "public") and (m in privs or "all" in privs),
@@ -312,7 +345,7 @@ def _grant(c: ch.Grant, ctx) -> list[Step]:
 def _revoke(c: ch.Revoke, ctx) -> list[Step]:
     privs = set(c.privileges)
     fallback = f"{c.grantee} loses {', '.join(p.upper() for p in c.privileges)} on {c.object_kind} {c.object_key}"
-    if c.object_kind == "table" and ctx.current.table(c.object_key) is not None:
+    if c.object_kind == "table" and ctx.current_table(c.object_key) is not None:
         hazards = _access_hazards(c.object_key, ctx,
                                   lambda r, m: (r == c.grantee or c.grantee == "public") and (m in privs or "all" in privs),
                                   fallback)
