@@ -330,7 +330,7 @@ def renormalize_texts(
     When no check, default, generation expression, index predicate, policy expression
     or view query differs, `live` is returned as it is without connecting anywhere.
     Otherwise a scratch database is built on the
-    server of `dev_url` (platform stand-in + compile_statements of the probe_schema of
+    server of `dev_url` (platform stand-in + normalize.build_schema of the probe_schema of
     `source` when given, which is what normalize_catalog built, else of `desired`), the
     pairs are settled there, and it is dropped again. Should that build fail, nothing can be
     settled and `live` is returned unchanged: the differences then show as changes,
@@ -341,9 +341,8 @@ def renormalize_texts(
         return live
     import psycopg
 
-    from ..compile import compile_statements
     from ..errors import SourceError
-    from ..normalize import apply_statements
+    from ..normalize import build_schema
     from ..platform import ensure_platform
     from .scratch import scratch_database
 
@@ -351,7 +350,7 @@ def renormalize_texts(
     with scratch_database(dev_url) as url, psycopg.connect(url, autocommit=True) as conn:
         ensure_platform(conn)
         try:
-            apply_statements(conn, compile_statements(schema_source))
+            build_schema(conn, schema_source)
         except SourceError:
             return live
         tripper = RoundTripper(conn, desired)
