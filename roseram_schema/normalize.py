@@ -5,8 +5,11 @@ with the same inspector that reads live databases, so the diff compares texts fr
 printer: policy expressions, defaults, checks and view bodies as pg_get_expr /
 pg_get_viewdef print them, never as the user wrote them.
 
-    source Catalog ─ compile_statements ─▶ scratch DB (platform stand-in first)
-                   ◀─ inspect_catalog ───┘  origins re-attached by key, DB dropped
+    source Catalog ─ build_schema ─▶ scratch DB (platform stand-in first)
+                   ◀─ inspect_catalog ─┘  origins re-attached by key, DB dropped
+
+build_schema runs compile.build_statements, the compiled script without the guards a new
+database does not need (the result, and any error, are those of compile_statements).
 
 The result depends only on the source and the server version, so it is cached on disk
 (`<root>/.roseram/cache/normalized-<key>.json`); a no-change drift check then costs one
@@ -145,8 +148,8 @@ def normalize_catalog(
     """The source catalog as PostgreSQL prints it, with the source's origins attached.
 
     Creates a scratch database on the server of `dev_url`, installs the platform
-    stand-in, applies `compile_statements(catalog)` (transactional statements in one
-    transaction), inspects it with `inspect_like_source`, and drops it in any case.
+    stand-in, builds the catalog there with `build_schema` (in one transaction), inspects
+    it with `inspect_like_source`, and drops it in any case.
     A statement PostgreSQL rejects raises SourceError pointing at the statement's source
     origin, with PostgreSQL's message.
 
