@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from ..model import Table
 from ..platform import PLATFORM_ROLES, is_platform_schema
-from .draft import Draft
+from .draft import Draft, evolve
 from .problems import did_you_mean
 from .relations import expression_columns, index_key_columns
 from .typenames import TypeCatalog
@@ -139,7 +139,8 @@ def _check_foreign_key(d: Draft, t: Table, fk):
     if len(ref_columns) != len(fk.columns):
         d.problems.add(fk.origin, t.key,
                        f"foreign key {fk.name} has {len(fk.columns)} columns but references {len(ref_columns)}")
-    return replace(fk, ref_columns=ref_columns)
+    # most name the columns they reference: the same key, no copy (one per foreign key)
+    return fk if ref_columns == fk.ref_columns else evolve(fk, ref_columns=ref_columns)
 
 
 def _check_relation_names(d: Draft) -> None:
