@@ -22,6 +22,7 @@ import json
 import pickle
 import types
 import typing
+from contextlib import contextmanager
 from functools import cache
 from operator import attrgetter
 
@@ -192,20 +193,31 @@ def catalog_from_bytes(data: bytes) -> Catalog:
 def catalog_from_file(file) -> Catalog:
     """catalog_from_bytes of what is left to read in a binary file (read as it is decoded:
     the whole file is never held as one more bytes object)."""
-    # ~190,000 objects at 1,000 tables: the cyclic GC would run dozens of times while they
-    # are created (more than half of the load time), and none of them can be garbage yet
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        catalog = _ModelUnpickler(file).load()
+        with paused_gc():
+            catalog = _ModelUnpickler(file).load()
     except Exception as exc:  # noqa: BLE001 - any damage is "not a catalog"
         raise ValueError(f"not a catalog pickle: {exc}") from exc
-    finally:
-        if enabled:
-            gc.enable()
     if not isinstance(catalog, Catalog):
         raise ValueError(f"not a catalog pickle: a {type(catalog).__name__}")
     return catalog
+
+
+@contextmanager
+def paused_gc():
+    """No cyclic garbage collection inside: for code that builds a whole catalog at once.
+
+    Frozen model objects form no cycles, so a collection while they are made finds nothing,
+    yet each full one walks every object alive (a loaded project, two catalogs): at 3,000
+    tables attach_origins spends 0.6 of its 0.9 s in the collector, and loading a cached
+    catalog more than half its time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _MODEL_MODULES = ("roseram_schema.model", "roseram_schema.errors")

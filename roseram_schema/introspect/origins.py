@@ -16,6 +16,13 @@ from ..model import Catalog, Function, Table, View
 
 def attach_origins(normalized: Catalog, source: Catalog) -> Catalog:
     """`normalized` with origins, renamed_from and contracts copied from `source` by key."""
+    from ..catalog_json import paused_gc
+
+    with paused_gc():  # a new copy of every object: see paused_gc
+        return _attach(normalized, source)
+
+
+def _attach(normalized: Catalog, source: Catalog) -> Catalog:
     return Catalog(
         schemas=_each(normalized.schemas, source.schemas, lambda s: s.name, _with_grants),
         extensions=_each(normalized.extensions, source.extensions, lambda e: e.name),

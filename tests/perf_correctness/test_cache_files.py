@@ -173,3 +173,24 @@ def test_equal_strings_load_as_one_object():
     assert back == build_catalog(tables=tables)
     assert back.tables[0].schema is back.tables[1].schema is back.tables[2].schema
     assert back.tables[0].columns[0].type is back.tables[2].columns[0].type
+
+
+def test_loading_leaves_the_collector_as_it_found_it(roseram):
+    import gc
+
+    from roseram_schema.introspect.origins import attach_origins
+
+    data = catalog_to_bytes(roseram.catalog)
+    assert gc.isenabled()
+    catalog_from_bytes(data)
+    with pytest.raises(ValueError):
+        catalog_from_bytes(data[:-10])
+    assert attach_origins(roseram.catalog, roseram.catalog) == roseram.catalog
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        catalog_from_bytes(data)
+        attach_origins(roseram.catalog, roseram.catalog)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
