@@ -180,6 +180,7 @@ def test_loading_leaves_the_collector_as_it_found_it(roseram):
 
     from roseram_schema.introspect.origins import attach_origins
 
+    assert gc.isenabled()
     data = catalog_to_bytes(roseram.catalog)
     assert gc.isenabled()
     catalog_from_bytes(data)
@@ -189,7 +190,7 @@ def test_loading_leaves_the_collector_as_it_found_it(roseram):
     assert gc.isenabled()
     gc.disable()
     try:
-        catalog_from_bytes(data)
+        catalog_from_bytes(catalog_to_bytes(roseram.catalog))
         attach_origins(roseram.catalog, roseram.catalog)
         assert not gc.isenabled()
     finally:
