@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from . import __version__, ddl
+from .catalog_json import paused_gc
 from .ddl import guarded
 from .depgraph import Node, needs_any, order_nodes, sql_references
 from .errors import Origin
@@ -140,25 +141,30 @@ def build_in_two(catalog: Catalog):
     argument of a view's row type) is why the split would not hold. Either part raises
     PlanCycleError as build_statements does.
     """
-    first = _Graph()
-    _add_objects(first, catalog, fresh=True)
-    views = [f"{kind}:{v.key}" for v in catalog.views for kind in ("relation", "type")]
-    if needs_any(first.nodes, views):
-        return None
+    with paused_gc():
+        first = _Graph()
+        _add_objects(first, catalog, fresh=True)
+        views = [f"{kind}:{v.key}" for v in catalog.views for kind in ("relation", "type")]
+        if needs_any(first.nodes, views):
+            return None
+        statements = tuple(node.item for node in order_nodes(first.nodes))
 
     def rest() -> tuple[Statement, ...]:
-        g = _Graph()
-        _add_dependants(g, catalog, fresh=True)
-        return tuple(node.item for node in order_nodes(g.nodes))
+        with paused_gc():
+            g = _Graph()
+            _add_dependants(g, catalog, fresh=True)
+            return tuple(node.item for node in order_nodes(g.nodes))
 
-    return tuple(node.item for node in order_nodes(first.nodes)), rest
+    return statements, rest
 
 
 def _compile(catalog: Catalog, *, fresh: bool) -> tuple[Statement, ...]:
-    g = _Graph()
-    _add_objects(g, catalog, fresh)
-    _add_dependants(g, catalog, fresh)
-    return tuple(node.item for node in order_nodes(g.nodes))
+    # a node per statement, none garbage before the end (see paused_gc)
+    with paused_gc():
+        g = _Graph()
+        _add_objects(g, catalog, fresh)
+        _add_dependants(g, catalog, fresh)
+        return tuple(node.item for node in order_nodes(g.nodes))
 
 
 def _new(table: Table, fresh: bool) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from ..catalog_json import paused_gc
 from ..changes import Change
 from ..diff import diff_catalogs
 from ..diff.scope import managed_catalog
@@ -35,6 +36,12 @@ def build_plan(
     printing what the normalized source prints (see plan/texts.py). Fingerprints default to
     managed_fingerprint of each side. `changes` may pass an already computed diff.
     """
+    # statements, steps and hazards by the ten thousand, none garbage before the end
+    with paused_gc():
+        return _build_plan(current, desired, row_estimates, online, from_fingerprint, to_fingerprint, source, changes)
+
+
+def _build_plan(current, desired, row_estimates, online, from_fingerprint, to_fingerprint, source, changes) -> Plan:
     current_m, desired_m = managed_catalog(current), managed_catalog(desired)
     if changes is None:
         changes = diff_catalogs(current, desired)
