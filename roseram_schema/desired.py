@@ -59,10 +59,9 @@ class DesiredState:
 
 def source_fingerprint(root: Path) -> str:
     """The Project.fingerprint load_project would give, from the files' bytes only."""
-    from .source.loader import fingerprint_of, source_files
+    from .source.loader import read_source
 
-    root = Path(root)
-    return fingerprint_of(root, source_files(root))
+    return read_source(root).fingerprint
 
 
 def entry_path(root: Path, key: str) -> Path:
@@ -154,7 +153,8 @@ def prune_entries(directory: Path, keep: Path, prefix: str, suffix: str) -> None
             old.unlink(missing_ok=True)  # another process may be pruning too
 
 
-def desired_state(root: Path, dev, *, fingerprint: str | None = None, incremental_min_tables: int | None = None):
+def desired_state(root: Path, dev, *, fingerprint: str | None = None, incremental_min_tables: int | None = None,
+                  snapshot=None):
     """(DesiredState, Project or None) of the project at `root`.
 
     `dev` is a dev server URL or a context.DevServer (resolved only on a miss). The
@@ -165,13 +165,21 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     A project of `incremental_min_tables` tables or more (default
     incremental.INCREMENTAL_MIN_TABLES) is normalized in its kept database, re-doing only
     what changed since the last time (see incremental.py).
+
+    `snapshot` (source.loader.SourceSnapshot): the files already read, so they are neither
+    read nor hashed again; `fingerprint` alone: their fingerprint (the files are read on
+    a miss).
     """
     from .context import dev_identity_of, dev_url_of
     from .normalize import known_server_version, normalization_key, remember_server_version, server_version
 
     root = Path(root)
     identity = dev_identity_of(dev)
-    fp = fingerprint or source_fingerprint(root)
+    if snapshot is None and fingerprint is None:
+        from .source.loader import read_source
+
+        snapshot = read_source(root)  # read once: fingerprinted now, parsed on a miss
+    fp = snapshot.fingerprint if snapshot is not None else fingerprint
     known = known_server_version(root, identity)
     if known is not None:
         cached = read_entry(root, normalization_key(fp, known))
@@ -182,7 +190,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     from .plan.fingerprint import managed_fingerprint
     from .source import load_project
 
-    project = load_project(root)
+    project = load_project(root, snapshot)
     url = dev_url_of(dev)
     version = server_version(url)
     remember_server_version(root, identity, version)

@@ -10,6 +10,7 @@ codes stay the only ones.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -95,6 +96,11 @@ def run_fast(command: str, kwargs: dict) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; exits with the command's exit code."""
+    # A command builds a few hundred thousand small frozen objects (a 1,000-table catalog
+    # is ~150,000) that never form reference cycles; with the default threshold of 700 the
+    # cyclic collector walks all of them again and again (a fifth of a one-edit plan at
+    # 1,000 tables). Collections still happen, 100x less often.
+    gc.set_threshold(100_000, 50, 1000)
     fast = fast_call(sys.argv[1:] if argv is None else list(argv))
     if fast is None:
         from .cli import main as cli_main

@@ -35,11 +35,12 @@ DIGESTS_KEPT = 8
 @dataclass
 class Prefetch:
     """What the fast path learnt before it missed, for the full comparison to reuse:
-    the source fingerprint, and (when a memo gave the scope) the target's open connection,
+    the source files and their fingerprint, and (when a memo gave the scope) the target's open connection,
     its catalog rows read with `scope` (a Scope's fields) and their digest."""
 
     db_url: str
     source_fingerprint: str
+    snapshot: object | None = None  # source.loader.SourceSnapshot: the files, read once
     scope: dict | None = None
     conn: object | None = None
     rows: object | None = None  # introspect.rows.CatalogRows
@@ -119,12 +120,12 @@ def read_target(conn, scope: dict, connect=None):
 def quick_check(root: Path, db_url: str, dev_identity: str) -> tuple[str | None, Prefetch | None]:
     """(the desired fingerprint, None) when the target is known to match the source;
     else (None, what was read on the way, for the full comparison)."""
-    from .source.loader import fingerprint_of, source_files
+    from .source.loader import read_source
 
     root = Path(root)
-    source_fp = fingerprint_of(root, source_files(root))
-    prefetch = Prefetch(db_url, source_fp)
-    key = desired_key(root, dev_identity, source_fp)
+    snapshot = read_source(root)
+    prefetch = Prefetch(db_url, snapshot.fingerprint, snapshot)
+    key = desired_key(root, dev_identity, snapshot.fingerprint)
     memo = read_memo(root, key) if key is not None else None
     if memo is None:
         return None, prefetch

@@ -205,7 +205,8 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     A comparison that finds nothing to do is remembered for nochange.quick_check.
     """
     from ..context import dev_url_of
-    from ..desired import desired_state, last_scope, remember_scope, source_fingerprint
+    from ..desired import desired_state, last_scope, remember_scope
+    from ..source.loader import read_source
     from ..introspect.roundtrip import differing_texts, renormalize_texts
     from ..normalize import inspect_in_scope
     from .defaultacl import default_privileges, revoke_default_privileges
@@ -213,11 +214,12 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
 
     root = Path(project_dir)
     pre = prefetched if prefetched is not None and prefetched.db_url == db_url and not ensure_platform else None
-    source_fp = pre.source_fingerprint if pre is not None else source_fingerprint(root)
+    snapshot = pre.snapshot if pre is not None and pre.snapshot is not None else read_source(root)
+    source_fp = snapshot.fingerprint
     guess = None if ensure_platform or (pre is not None and pre.rows is not None) else last_scope(root)
     reader = _LiveRead(db_url, guess) if guess is not None else None
     try:
-        state, project = desired_state(root, dev_url, fingerprint=source_fp)
+        state, project = desired_state(root, dev_url, snapshot=snapshot)
     except BaseException:
         if reader is not None:
             reader.close()

@@ -8,9 +8,12 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Origin
-from ..model import Catalog
+
+if TYPE_CHECKING:  # the no-change check (nochange.py) reads files here without the model
+    from ..model import Catalog
 
 # The readers (YAML, pglast) are imported inside load_project: a command whose cached
 # results match the source fingerprint never parses a file, and must not pay for them.
