@@ -89,11 +89,16 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
 
     name = state_database_name(root, identity)
     tag = f"{_COMMENT_TAG} {code_fingerprint()}"
-    # the new source is cached for the next edit first, not in a thread meanwhile: pickling
-    # (~0.1 s at 1,000 tables) holds a memo of every object it wrote (~10 MB per 1,000
-    # tables), which would add to the peak of reading the previous source and the database
-    write_source(root, project.fingerprint, project.catalog)
-    inspected = _normalize_locked(dev_url, name, tag, lock_key_of(name), root, project, database_url)
+    # the new source is cached for the next edit before the previous one is read, not in a
+    # thread meanwhile: pickling (~0.1 s at 1,000 tables) holds a memo of every object it
+    # wrote (~10 MB per 1,000 tables), which would add to the peak of reading the previous
+    # source and the database. A rebuild reads no previous source: there it is done while
+    # PostgreSQL builds.
+    def cache_source():
+        write_source(root, project.fingerprint, project.catalog)
+
+    inspected = _normalize_locked(dev_url, name, tag, lock_key_of(name), root, project, database_url,
+                                  cache_source)
     if inspected is None:
         return None
     from .introspect.origins import attach_origins
@@ -106,9 +111,11 @@ def lock_key_of(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Path, project, database_url):
+def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Path, project, database_url,
+                      cache_source):
     """Advance or rebuild the kept database `name` under its advisory lock and read it
-    back (no origins); None when another process holds the lock."""
+    back (no origins); None when another process holds the lock. `cache_source` writes the
+    new source's cache entry (exactly once, unless None is returned)."""
     import psycopg
     from psycopg import sql
 
@@ -123,7 +130,10 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
             new_comment = f"{tag} {project.fingerprint}"
             url = database_url(dev_url, name)
             inspected = None
+            cached = False
             if comment and comment.startswith(tag + " "):
+                cache_source()
+                cached = True
                 try:
                     inspected = _advance(url, root, comment.split()[-1], project.catalog, new_comment)
                 except (_Unsupported, psycopg.Error, Exception):  # noqa: BLE001 - rebuild instead
@@ -132,27 +142,27 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
                 ident = sql.Identifier(name)
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
                 admin.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-                inspected = _rebuild(url, project.catalog, new_comment)
+                inspected = _rebuild(url, project.catalog, new_comment, None if cached else cache_source)
         finally:
             admin.execute("SELECT pg_advisory_unlock(%s)", (lock_key,))
     return inspected
 
 
-def _rebuild(url: str, catalog: Catalog, comment: str) -> Catalog:
-    """Build `catalog` in the (new, empty) kept database, as normalize does, and read it."""
+def _rebuild(url: str, catalog: Catalog, comment: str, meanwhile=None) -> Catalog:
+    """Build `catalog` in the (new, empty) kept database, as normalize does, and read it;
+    `meanwhile` runs while PostgreSQL builds (see normalize.build_schema)."""
     import psycopg
     from psycopg import sql
 
-    from .compile import compile_statements
-    from .normalize import apply_statements, inspect_like_source
+    from .normalize import build_schema, inspect_like_source
     from .platform import ensure_platform
 
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_platform(conn)
-        apply_statements(conn, compile_statements(catalog))
+        build_schema(conn, catalog, meanwhile=meanwhile)
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(conn.info.dbname), sql.Literal(comment)))
-        return inspect_like_source(conn, catalog)
+        return inspect_like_source(conn, catalog, url=url)
 
 
 def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comment: str) -> Catalog | None:
@@ -194,7 +204,7 @@ def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comm
             # moved in the same transaction: the comment always names what the database holds
             conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
                 sql.Identifier(conn.info.dbname), sql.Literal(comment)))
-        return inspect_like_source(conn, new)
+        return inspect_like_source(conn, new, url=url)
 
 
 def in_source_column_order(catalog: Catalog, source: Catalog) -> Catalog:

@@ -16,6 +16,7 @@ catalog text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Iterable
 
 from .errors import Origin
@@ -49,6 +50,7 @@ _RESERVED = frozenset(
 )
 
 
+@cache  # ~110,000 calls for a cold plan of 1,000 tables, over a few thousand names
 def quote_ident(name: str) -> str:
     """Quote an identifier the way PostgreSQL's quote_ident does (only when needed)."""
     if (

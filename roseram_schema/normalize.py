@@ -82,17 +82,27 @@ def source_scope(source: Catalog) -> Scope:
     )
 
 
-def inspect_in_scope(conn, scope: Scope):
-    """Inspect `conn` limited to `scope` (its schemas, roles and extensions)."""
+def inspect_in_scope(conn, scope: Scope, *, url: str | None = None):
+    """Inspect `conn` limited to `scope` (its schemas, roles and extensions). With the
+    database's `url`, half of the catalog is read on a second connection meanwhile."""
     from .introspect import inspect_catalog
 
-    return inspect_catalog(conn, scope.schemas, roles=list(scope.roles), extensions=list(scope.extensions))
+    connect = None
+    if url is not None:
+        import psycopg
+
+        def connect():
+            return psycopg.connect(url)
+
+    return inspect_catalog(conn, scope.schemas, roles=list(scope.roles), extensions=list(scope.extensions),
+                           connect=connect)
 
 
-def inspect_like_source(conn, source: Catalog):
+def inspect_like_source(conn, source: Catalog, *, url: str | None = None):
     """Inspect `conn` with the scope a source catalog implies: its managed schemas, its
-    declared roles and its declared extensions. Use it for the live side too."""
-    return inspect_in_scope(conn, source_scope(source))
+    declared roles and its declared extensions. Use it for the live side too. `url`: see
+    inspect_in_scope."""
+    return inspect_in_scope(conn, source_scope(source), url=url)
 
 
 def cache_path(cache_root: Path, key: str) -> Path:
@@ -180,7 +190,7 @@ def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
             build_schema(conn, catalog)
-            return inspect_like_source(conn, catalog)
+            return inspect_like_source(conn, catalog, url=url)
 
 
 def build_schema(conn, catalog: Catalog, *, meanwhile=None) -> None:

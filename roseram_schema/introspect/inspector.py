@@ -34,6 +34,7 @@ def inspect_catalog(
     *,
     roles: Sequence[str] = (),
     extensions: Sequence[str] = (),
+    connect=None,
 ) -> Catalog:
     """Read the live database behind `conn` into a sorted Catalog.
 
@@ -44,6 +45,8 @@ def inspect_catalog(
     `extensions`: extensions to report besides the ones installed in a schema in scope
     (e.g. the source's `extensions:`, which often live in the platform `extensions`
     schema). Extension-owned objects are always left out.
+    `connect`: a function opening another connection to the same database, for reading
+    half of the catalog in parallel (see rows.read_catalog_rows).
 
     A failing read raises DatabaseError.
 
@@ -52,7 +55,7 @@ def inspect_catalog(
     pg_get_functiondef, pg_get_triggerdef. Indexes that back a primary key or unique
     constraint belong to the constraint and are not in Table.indexes.
     """
-    return assemble(inspect_rows(conn, schemas, roles=roles, extensions=extensions))
+    return assemble(inspect_rows(conn, schemas, roles=roles, extensions=extensions, connect=connect))
 
 
 def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[str] = (),
@@ -85,6 +88,13 @@ def inspect_row_estimates(conn, schemas: Sequence[str]) -> dict[str, int]:
 
 def assemble(read: CatalogRows) -> Catalog:
     """Build the sorted Catalog from the rows of every query."""
+    from ..catalog_json import paused_gc
+
+    with paused_gc():  # tens of thousands of frozen objects, no cycles among them
+        return _assemble(read)
+
+
+def _assemble(read: CatalogRows) -> Catalog:
     scope_rows, rows = read.schemas, read.rows
     grants = grants_by_object(rows["grants"])
     parts = TableParts()
