@@ -400,18 +400,31 @@ class Catalog:
         )
 
 
+def _by_name(item):
+    return item.name
+
+
+def _by_grantee(grant):
+    return grant.grantee
+
+
+# The parts of a table kept in canonical order, and their sort keys.
+_SORTED_TABLE_PARTS = (("uniques", _by_name), ("checks", _by_name), ("foreign_keys", _by_name),
+                       ("indexes", _by_name), ("policies", _by_name), ("grants", _by_grantee),
+                       ("partitions", _by_name))
+
+
 def sort_table(t: Table) -> Table:
-    """Canonical order inside a table (columns keep their declared order)."""
-    return replace(
-        t,
-        uniques=tuple(sorted(t.uniques, key=lambda c: c.name)),
-        checks=tuple(sorted(t.checks, key=lambda c: c.name)),
-        foreign_keys=tuple(sorted(t.foreign_keys, key=lambda c: c.name)),
-        indexes=tuple(sorted(t.indexes, key=lambda i: i.name)),
-        policies=tuple(sorted(t.policies, key=lambda p: p.name)),
-        grants=tuple(sorted(t.grants, key=lambda g: g.grantee)),
-        partitions=tuple(sorted(t.partitions, key=lambda p: p.name)),
-    )
+    """Canonical order inside a table (columns keep their declared order). A table already
+    in order is returned as it is: diffs and fingerprints re-sort whole catalogs that
+    almost always are (a new Table per table was a tenth of a one-edit plan)."""
+    changed = {}
+    for name, key in _SORTED_TABLE_PARTS:
+        items = getattr(t, name)
+        ordered = tuple(sorted(items, key=key))
+        if ordered != items or type(items) is not tuple:
+            changed[name] = ordered
+    return replace(t, **changed) if changed else t
 
 
 def build_catalog(
