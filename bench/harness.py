@@ -212,6 +212,12 @@ class BenchServer:
         rows = self.admin.execute("SELECT datname FROM pg_database ORDER BY 1").fetchall()
         return [r[0] for r in rows]
 
+    def settle(self) -> None:
+        """CHECKPOINT now, untimed: the dirty pages of the database just built or dropped
+        are written here rather than by the checkpointer in the middle of the next timed
+        command (2 cores: it competes with both the server and the tool)."""
+        self.admin.execute("CHECKPOINT")
+
     def drop_foreign_databases(self) -> list[str]:
         """Drop every database the benchmark did not make itself (the tool's scratch and
         cached dev databases), so the next run starts cold."""

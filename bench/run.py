@@ -22,7 +22,10 @@ Protocol per size N (every database is a copy of a template, so each run starts 
 - apply, changed: a copy of the up-to-date DB, source `changed/`, after an untimed plan;
 - verify: the Roseram project, and the generated ones (they carry contracts);
 - peers: migra and `supabase db diff` on the same database pairs; their "desired" database
-  is built with psql first (that part is the psql floor), reported separately.
+  is built with psql first (that part is the psql floor), reported separately;
+- an untimed CHECKPOINT (BenchServer.settle) before each cold plan, each psql floor and the
+  no-change measures, so the pages the preparation wrote are not flushed by the
+  checkpointer inside a timed command.
 """
 
 from __future__ import annotations
@@ -209,6 +212,7 @@ class Bench:
         m = Measure()
         for r in range(runs):
             srv.create_db(p + "floor", template=p + "empty")
+            srv.settle()  # as before our cold plan: both start from a quiet server
             m.samples.append(srv.psql(p + "floor", sql["base"]))
         srv.drop_db(p + "floor")
         M["floor_psql"] = m
@@ -228,6 +232,7 @@ class Bench:
         def cold(_r):
             go_cold()
             srv.create_db(p + "target", template=p + "empty")
+            srv.settle()
 
         M["plan_empty"] = self.ours(f"n{n}-plan_empty", runs, cold, ["plan", *proj, *db(p + "target")], ok=PLAN_OK)
 
@@ -248,6 +253,7 @@ class Bench:
 
         # -- no change: plan and drift (warm cache: one untimed plan first)
         self.cli("plan", *proj, *db(p + "uptodate"))
+        srv.settle()
         M["plan_nochange"] = self.ours(f"n{n}-plan_nochange", runs, None, ["plan", *proj, *db(p + "uptodate")])
         M["drift"] = self.ours(f"n{n}-drift", runs, None, ["drift", *proj, *db(p + "uptodate")])
         # sanity: how many statements each plan has (no change must be 0)
@@ -417,6 +423,7 @@ class Bench:
         m = Measure()
         for _ in range(runs):
             srv.create_db(p + "floor", template=p + "empty")
+            srv.settle()
             m.samples.append(srv.psql(p + "floor", sql))
         srv.drop_db(p + "floor")
         M["floor_psql"] = m
@@ -426,6 +433,7 @@ class Bench:
             shutil.rmtree(work / ".roseram", ignore_errors=True)
             srv.drop_foreign_databases()
             srv.create_db(p + "target", template=p + "empty")
+            srv.settle()
 
         M["plan_empty"] = self.ours("rr-plan_empty", runs, cold, ["plan", *proj, *db(p + "target")], ok=PLAN_OK)
 
@@ -436,6 +444,7 @@ class Bench:
         M["apply_empty"] = self.ours("rr-apply_empty", runs, fresh, ["apply", "--yes", *proj, *db(p + "target")])
         up = p + "target" if M["apply_empty"].error is None else p + "psql"
         self.cli("plan", *proj, *db(up))
+        srv.settle()
         M["plan_nochange"] = self.ours("rr-plan_nochange", runs, None, ["plan", *proj, *db(up)])
         M["drift"] = self.ours("rr-drift", runs, None, ["drift", *proj, *db(up)])
         res["checks"]["plan_statements"] = {"base": self.plan_size(proj, db(up))[0]}
