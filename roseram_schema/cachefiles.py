@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -60,16 +61,17 @@ def normalization_key(fingerprint: str, server_version: int) -> str:
 CACHE_ENTRIES = 8
 
 
-def _prune(directory: Path, keep: Path, prefix: str = "normalized-") -> None:
-    """Remove all but the CACHE_ENTRIES most recently written `prefix` entries (never `keep`)."""
+def _prune(directory: Path, keep: Path, prefix: str = "normalized-", suffix: str = ".json") -> None:
+    """Remove all but the CACHE_ENTRIES most recently written `prefix*suffix` entries
+    (never `keep`; another writer's temporary files end otherwise)."""
     entries = []
-    for path in directory.glob(f"{prefix}*.json"):
+    for path in directory.glob(f"{prefix}*{suffix}"):
         try:
-            entries.append((path.stat().st_mtime, path))
+            entries.append((path.stat().st_mtime, path.name, path))
         except OSError:  # pruned meanwhile by another process
             continue
-    entries.sort(key=lambda e: (e[0], e[1].name), reverse=True)
-    for _, old in entries[CACHE_ENTRIES:]:
+    entries.sort(reverse=True)
+    for _, _, old in entries[CACHE_ENTRIES:]:
         if old != keep:
             # another process may be pruning too
             old.unlink(missing_ok=True)
@@ -106,15 +108,23 @@ def remember_server_version(cache_root: Path, identity: str, version: int) -> No
     write_atomically(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename, so a concurrent
+@contextmanager
+def atomic_file(path: Path, mode: str = "w"):
+    """A file opened (`mode` "w" for text, "wb" for bytes) on a temporary file next to
+    `path`, renamed over `path` when the block ends and removed if it raises: a concurrent
     reader sees the old or the new content, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
+            yield f
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically (see atomic_file)."""
+    with atomic_file(path) as f:
+        f.write(text)

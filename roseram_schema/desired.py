@@ -28,8 +28,6 @@ miss; `rm -r .roseram/cache` forgets everything.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -120,37 +118,22 @@ def write_entry(root: Path, key: str, state: DesiredState) -> Path:
 def write_bytes_atomically(path: Path, *parts: bytes) -> None:
     """Write `parts` one after the other to `path` through a temporary file and a rename,
     so a concurrent reader sees the old or the new content, never a part
-    (normalize.write_atomically, for bytes; the parts are not joined into one more copy)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for part in parts:
-                f.write(part)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    (the parts are not joined into one more copy)."""
+    from .cachefiles import atomic_file
+
+    with atomic_file(path, "wb") as f:
+        for part in parts:
+            f.write(part)
 
 
 def prune_entries(directory: Path, keep: Path, prefix: str, suffix: str) -> None:
     """Keep the CACHE_ENTRIES most recent `prefix*suffix` files (never `keep`), and drop
     the entries of the same prefix in the earlier JSON format, which nothing reads now."""
-    entries = []
-    for path in directory.glob(f"{prefix}*"):
-        if path.suffix == ".json":  # the format before the pickle one
-            path.unlink(missing_ok=True)
-            continue
-        if not path.name.endswith(suffix):
-            continue  # e.g. another writer's temporary file
-        try:
-            entries.append((path.stat().st_mtime, path.name, path))
-        except OSError:  # pruned meanwhile by another process
-            continue
-    entries.sort(reverse=True)
-    for _, _, old in entries[CACHE_ENTRIES:]:
-        if old != keep:
-            old.unlink(missing_ok=True)  # another process may be pruning too
+    from .cachefiles import _prune
+
+    for path in directory.glob(f"{prefix}*.json"):  # the format before the pickle one
+        path.unlink(missing_ok=True)
+    _prune(directory, keep, prefix, suffix)
 
 
 def desired_state(root: Path, dev, *, fingerprint: str | None = None, incremental_min_tables: int | None = None,

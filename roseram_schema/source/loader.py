@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,6 +110,7 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, cache: b
     unchanged since the last load are not parsed again (parsecache.py); the Project is the
     same either way.
     """
+    from ..catalog_json import paused_gc
     from .draft import Draft
     from .naming import name_everything
     from .parsecache import ParseCache
@@ -123,7 +122,9 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, cache: b
     if not root.is_dir():
         problems.add(Origin(str(root)), "", "the project folder does not exist")
         problems.raise_if_any()
-    with _gc_paused():
+    # loading makes hundreds of thousands of objects that all stay alive: the cycle
+    # collector's passes over them are wasted (a third of a load)
+    with paused_gc():
         snapshot = snapshot if snapshot is not None else read_source(root)
         draft = Draft(problems=problems)
         parsed = ParseCache.open(root) if cache else None
@@ -198,19 +199,6 @@ def _read_part(file, draft):
             return part
     _read_file(file, draft)
     return None
-
-
-@contextmanager
-def _gc_paused():
-    """Loading makes hundreds of thousands of objects that all stay alive, so the cycle
-    collector's passes over them are wasted (a third of a load): it runs afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _folder_schema(rel: str) -> tuple[str, str]:

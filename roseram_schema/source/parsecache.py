@@ -21,16 +21,14 @@ the project's other caches: it is written by this tool, under the project.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 import zlib
 from functools import cache
 from pathlib import Path
 
 from .. import __version__
-from ..cachefiles import CACHE_DIR
+from ..cachefiles import CACHE_DIR, atomic_file
 from . import snippetfacts
 from .draft import Draft
 
@@ -141,15 +139,8 @@ class _Checksummed:
 
 
 def _write_atomically(path: Path, content) -> None:
-    # cachefiles.write_atomically, for a pickle: concurrent loads see the old or the new file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            out = _Checksummed(f)
-            pickle.dump(content, out, protocol=pickle.HIGHEST_PROTOCOL)
-            f.write(out.crc.to_bytes(4, "big"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # concurrent loads see the old or the new file
+    with atomic_file(path, "wb") as f:
+        out = _Checksummed(f)
+        pickle.dump(content, out, protocol=pickle.HIGHEST_PROTOCOL)
+        f.write(out.crc.to_bytes(4, "big"))

@@ -33,7 +33,7 @@ from roseram_schema.model import (
     build_catalog,
 )
 from roseram_schema.plan.fingerprint import managed_fingerprint
-from tests.introspect.test_catalog_json_properties import catalogs, origins
+from introspect.test_catalog_json_properties import catalogs, origins  # tests/ is on sys.path (rootdir of the test packages)
 
 HERE = Origin("schema/public/t.yaml", 3, 5)
 
