@@ -34,13 +34,12 @@ DIGESTS_KEPT = 8
 
 @dataclass
 class Prefetch:
-    """What the fast path learnt before it missed, for the full comparison to reuse:
-    the source files and their fingerprint, and (when a memo gave the scope) the target's open connection,
-    its catalog rows read with `scope` (a Scope's fields) and their digest."""
+    """What the fast path learnt before it missed, for the full comparison to reuse: the
+    source files (with their fingerprint) and, when a memo gave the scope, the target's
+    open connection, its catalog rows read with `scope` (a Scope's fields), their digest."""
 
     db_url: str
-    source_fingerprint: str
-    snapshot: object | None = None  # source.loader.SourceSnapshot: the files, read once
+    snapshot: object  # source.loader.SourceSnapshot: the files, read once, and their fingerprint
     scope: dict | None = None
     conn: object | None = None
     rows: object | None = None  # introspect.rows.CatalogRows
@@ -107,14 +106,20 @@ def desired_key(root: Path, dev_identity: str, source_fp: str) -> str | None:
     return None if version is None else normalization_key(source_fp, version)
 
 
+def target_digest(conn, scope: dict, rows) -> str:
+    """rows_digest of `rows`, read from the target behind `conn` with `scope`."""
+    from .introspect.rows import available_extensions
+
+    return rows_digest(scope, rows, available_extensions(conn, scope.get("optional_extensions", ())))
+
+
 def read_target(conn, scope: dict, connect=None):
-    """(rows, available optional extensions, digest) of the target with `scope`;
-    `connect` opens a second connection for a parallel read."""
-    from .introspect.rows import available_extensions, read_catalog_rows
+    """(rows, digest) of the target with `scope`; `connect` opens a second connection for
+    a parallel read."""
+    from .introspect.rows import read_catalog_rows
 
     rows = read_catalog_rows(conn, scope["schemas"], scope["roles"], scope["extensions"], connect=connect)
-    available = available_extensions(conn, scope.get("optional_extensions", ()))
-    return rows, available, rows_digest(scope, rows, available)
+    return rows, target_digest(conn, scope, rows)
 
 
 def quick_check(root: Path, db_url: str, dev_identity: str) -> tuple[str | None, Prefetch | None]:
@@ -124,7 +129,7 @@ def quick_check(root: Path, db_url: str, dev_identity: str) -> tuple[str | None,
 
     root = Path(root)
     snapshot = read_source(root)
-    prefetch = Prefetch(db_url, snapshot.fingerprint, snapshot)
+    prefetch = Prefetch(db_url, snapshot)
     key = desired_key(root, dev_identity, snapshot.fingerprint)
     memo = read_memo(root, key) if key is not None else None
     if memo is None:
@@ -136,7 +141,7 @@ def quick_check(root: Path, db_url: str, dev_identity: str) -> tuple[str | None,
     except psycopg.Error:
         return None, prefetch  # the full path connects again and reports the error its way
     try:
-        rows, _, digest = read_target(conn, memo["scope"], lambda: psycopg.connect(db_url))
+        rows, digest = read_target(conn, memo["scope"], lambda: psycopg.connect(db_url))
     except Exception:  # noqa: BLE001 - any trouble: the full path reads again and reports it
         conn.close()
         return None, prefetch

@@ -21,8 +21,6 @@ through one more round trip than ours) are settled by `renormalize_texts`; see t
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,15 +121,7 @@ def read_cached(cache_root: Path, key: str) -> Catalog | None:
 def write_cached(cache_root: Path, key: str, catalog: Catalog) -> Path:
     """Store a normalized catalog atomically (write a temporary file, then rename)."""
     path = cache_path(cache_root, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(catalog_to_json(catalog))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, catalog_to_json(catalog))
     _prune(path.parent, keep=path)
     return path
 

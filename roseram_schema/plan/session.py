@@ -175,8 +175,7 @@ def _remember_if_clean(root: Path, dev_url, source_fp: str, scope: Scope, desire
     from dataclasses import asdict
 
     from ..context import dev_identity_of
-    from ..introspect.rows import available_extensions
-    from ..nochange import desired_key, remember_clean, rows_digest
+    from ..nochange import desired_key, remember_clean, target_digest
 
     if desired_fp is None:  # the desired state was adjusted to this target (optional extensions)
         return
@@ -185,7 +184,7 @@ def _remember_if_clean(root: Path, dev_url, source_fp: str, scope: Scope, desire
         return
     fields = {k: list(v) for k, v in asdict(scope).items()}
     if digest is None:
-        digest = rows_digest(fields, rows, available_extensions(conn, scope.optional_extensions))
+        digest = target_digest(conn, fields, rows)
     remember_clean(root, key, fields, desired_fp, digest)
 
 
@@ -214,7 +213,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
 
     root = Path(project_dir)
     pre = prefetched if prefetched is not None and prefetched.db_url == db_url and not ensure_platform else None
-    snapshot = pre.snapshot if pre is not None and pre.snapshot is not None else read_source(root)
+    snapshot = pre.snapshot if pre is not None else read_source(root)
     source_fp = snapshot.fingerprint
     guess = None if ensure_platform or (pre is not None and pre.rows is not None) else last_scope(root)
     reader = _LiveRead(db_url, guess) if guess is not None else None
