@@ -297,6 +297,34 @@ def edit_one_object(project: Path, run: int) -> str:
     return f"add column {target.stem}.edit_{run:03d}"
 
 
+# What `change_roseram` does to a copy of the Roseram project: (file, text found, text
+# put instead). One of each kind a day's work brings: a column, an index, a policy.
+ROSERAM_CHANGE = [
+    ("schema/public/projects.yaml", "  published_at:      {type: timestamptz}\n",
+     "  published_at:      {type: timestamptz}\n  archived_at:       {type: timestamptz}\n"),
+    ("schema/public/projects.yaml", "  - [user_id]\n", "  - [user_id]\n  - [archived_at]\n"),
+    ("policies/public/projects.yaml",
+     "  - name: delete_own\n    command: delete\n    roles: [authenticated]\n    using: user_id = (select auth.uid())\n",
+     "  - name: delete_own\n    command: delete\n    roles: [authenticated]\n"
+     "    using: user_id = (select auth.uid()) AND status <> 'deleted'\n"),
+]
+
+
+def change_roseram(project: Path) -> list[str]:
+    """Apply ROSERAM_CHANGE to a copy of the Roseram project in place; fails loudly when the
+    project no longer contains the text a change expects (the benchmark would otherwise
+    time an unchanged source)."""
+    done = []
+    for rel, old, new in ROSERAM_CHANGE:
+        f = project / rel
+        text = f.read_text()
+        if old not in text:
+            raise ValueError(f"{f}: the text to change is gone: {old!r}")
+        f.write_text(text.replace(old, new, 1))
+        done.append(f"{rel}: {new.strip().splitlines()[-1].strip()}")
+    return done
+
+
 # -- writing the source format -------------------------------------------------------------
 
 

@@ -13,14 +13,19 @@ Protocol per size N (every database is a copy of a template, so each run starts 
 - compile: `compile --project base --out FILE`;
 - floor: `psql -1 -f base.sql` into an empty database; one `inspect_catalog` on a new
   connection, in-process, timed without start-up; `roseram-schema --help`;
-- plan (empty DB, cold): no cache folder, no scratch databases left on the server;
+- plan (empty DB, cold): no cache folder, no scratch databases left on the server; each
+  run right after a psql floor run (floor, plan, floor, plan, ...), so both see the same
+  server;
 - apply (empty DB): right after a plan of the same source (the usual plan-then-apply);
-- plan/drift, no change: the DB our apply built; the source unchanged (warm cache);
+- plan/drift, no change: the DB our apply built; the source unchanged (warm cache); plan
+  and drift runs alternate;
 - plan, changed: cache holds the base (a plan of the base ran first, untimed), then the
   source becomes `changed/`: the time of the first plan that sees the change;
 - plan, one-object edit: the same, with one column added to a different table each run;
 - apply, changed: a copy of the up-to-date DB, source `changed/`, after an untimed plan;
 - verify: the Roseram project, and the generated ones (they carry contracts);
+- Roseram: the same, with `plan` after a change of its own (generate.ROSERAM_CHANGE: a
+  column, an index, a policy expression) instead of the generated `changed/`;
 - peers: migra and `supabase db diff` on the same database pairs; their "desired" database
   is built with psql first (that part is the psql floor), reported separately;
 - an untimed CHECKPOINT (BenchServer.settle) before each cold plan, each psql floor and the
@@ -86,23 +91,63 @@ class Bench:
         for r in range(runs):
             if prepare:
                 prepare(r)
-            s = self.cli(*(args(r) if callable(args) else args))
-            if s.rc == 1 and "not implemented yet" in s.stderr:
-                m.error = NOT_IMPLEMENTED
-                m.samples = []
+            if not self._sample(label, m, r, args(r) if callable(args) else args, ok, after):
                 break
-            if s.rc not in ok:
-                m.error = f"exit {s.rc}: {tail(s.stderr or s.stdout)}"
-                (self.log_dir / f"{label}.err.txt").write_text(s.stdout + "\n----\n" + s.stderr)
-                m.samples = []
-                break
-            m.samples.append(s)
-            if r == 0:
-                (self.log_dir / f"{label}.out.txt").write_text(s.stdout + "\n----\n" + s.stderr)
-                if after:
-                    after()
         self.say(f"{label}: {fmt(m)}")
         return m
+
+    def alternating(self, series: dict[str, list[str]], runs: int) -> dict[str, Measure]:
+        """Several commands timed in turn (a, b, a, b, ...) rather than one series after the
+        other, so a server that is still settling does not favour whichever runs last."""
+        out = {label: Measure() for label in series}
+        for r in range(runs):
+            for label, args in series.items():
+                if out[label].error is None:
+                    self._sample(label, out[label], r, args, (0,), None)
+        for label, m in out.items():
+            self.say(f"{label}: {fmt(m)}")
+        return out
+
+    def _sample(self, label: str, m: Measure, r: int, args: list[str], ok, after) -> bool:
+        """Run the command once and add the sample to `m`; False (and m.error set, samples
+        dropped) when it failed."""
+        s = self.cli(*args)
+        if s.rc == 1 and "not implemented yet" in s.stderr:
+            m.error = NOT_IMPLEMENTED
+            m.samples = []
+            return False
+        if s.rc not in ok:
+            m.error = f"exit {s.rc}: {tail(s.stderr or s.stdout)}"
+            (self.log_dir / f"{label}.err.txt").write_text(s.stdout + "\n----\n" + s.stderr)
+            m.samples = []
+            return False
+        m.samples.append(s)
+        if r == 0:
+            (self.log_dir / f"{label}.out.txt").write_text(s.stdout + "\n----\n" + s.stderr)
+            if after:
+                after()
+        return True
+
+    def cold_and_floor(self, label: str, runs: int, sql: Path, prefix: str, go_cold, plan_args) -> tuple[Measure, Measure]:
+        """The psql floor and our cold plan, measured alternately (floor, plan, floor, plan,
+        ...) from the same quiet start: the server slows down while it is exercised
+        (autovacuum of the databases just built and dropped), and two separate series would
+        put one of them on a calmer server than the other."""
+        srv = self.server
+        floor = Measure()
+
+        def prepare(_r):
+            srv.create_db(prefix + "floor", template=prefix + "empty")
+            srv.settle()
+            floor.samples.append(srv.psql(prefix + "floor", sql))
+            srv.drop_db(prefix + "floor")
+            go_cold()
+            srv.create_db(prefix + "target", template=prefix + "empty")
+            srv.settle()
+
+        plan = self.ours(f"{label}-plan_empty", runs, prepare, plan_args, ok=PLAN_OK)
+        self.say(f"{label}-floor_psql: {fmt(floor)}")
+        return floor, plan
 
     # -- peers -----------------------------------------------------------------------------
 
@@ -209,14 +254,6 @@ class Bench:
         out_sql = WORK / "compile-out.sql"
         M["compile"] = self.ours(f"n{n}-compile", runs, None,
                                  ["compile", "--project", str(d / "base"), "--out", str(out_sql)])
-        m = Measure()
-        for r in range(runs):
-            srv.create_db(p + "floor", template=p + "empty")
-            srv.settle()  # as before our cold plan: both start from a quiet server
-            m.samples.append(srv.psql(p + "floor", sql["base"]))
-        srv.drop_db(p + "floor")
-        M["floor_psql"] = m
-        self.say(f"n{n}-floor_psql: {fmt(m)}")
         for v in ("changed", "edited"):
             m = Measure()
             srv.create_db(p + "floor", template=p + "empty")
@@ -228,13 +265,9 @@ class Bench:
         db = lambda name: ["--db", srv.db_url(name), "--dev-db", self.dev_url]  # noqa: E731
         proj = ["--project", str(work)]
 
-        # -- cold plan against an empty database
-        def cold(_r):
-            go_cold()
-            srv.create_db(p + "target", template=p + "empty")
-            srv.settle()
-
-        M["plan_empty"] = self.ours(f"n{n}-plan_empty", runs, cold, ["plan", *proj, *db(p + "target")], ok=PLAN_OK)
+        # -- cold plan against an empty database, alternating with the psql floor
+        M["floor_psql"], M["plan_empty"] = self.cold_and_floor(f"n{n}", runs, sql["base"], p, go_cold,
+                                                               ["plan", *proj, *db(p + "target")])
 
         # -- apply into the empty database (after a plan of the same source)
         def fresh_target(_r):
@@ -254,8 +287,9 @@ class Bench:
         # -- no change: plan and drift (warm cache: one untimed plan first)
         self.cli("plan", *proj, *db(p + "uptodate"))
         srv.settle()
-        M["plan_nochange"] = self.ours(f"n{n}-plan_nochange", runs, None, ["plan", *proj, *db(p + "uptodate")])
-        M["drift"] = self.ours(f"n{n}-drift", runs, None, ["drift", *proj, *db(p + "uptodate")])
+        nochange = self.alternating({f"n{n}-plan_nochange": ["plan", *proj, *db(p + "uptodate")],
+                                     f"n{n}-drift": ["drift", *proj, *db(p + "uptodate")]}, runs)
+        M["plan_nochange"], M["drift"] = nochange.values()
         # sanity: how many statements each plan has (no change must be 0)
         counts = res["checks"]["plan_statements"] = {"base": self.plan_size(proj, db(p + "uptodate"))[0]}
 
@@ -397,45 +431,48 @@ class Bench:
                      "code": _our_version()}
         M = res["m"]
         work = PROJECTS / "roseram"
+        changed = PROJECTS / "roseram-changed"
+
+        def set_sources(source: Path) -> None:
+            for sub in ("schema", "policies", "views"):
+                shutil.rmtree(work / sub, ignore_errors=True)
+                shutil.copytree(source / sub, work / sub)
+            shutil.copy(source / "project.yaml", work / "project.yaml")
+
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(changed, ignore_errors=True)
         work.mkdir(parents=True)
-        for sub in ("schema", "policies", "views"):
-            shutil.copytree(REPO / sub, work / sub)
-        shutil.copy(REPO / "project.yaml", work / "project.yaml")
+        set_sources(REPO)
+        shutil.copytree(work, changed)
+        res["change"] = generate.change_roseram(changed)
         res["tables"] = len(list((work / "schema").rglob("*.yaml")))
         sql = WORK / "roseram.sql"
-        s = self.cli("compile", "--project", str(work), "--out", str(sql))
-        if s.rc:
-            res["error"] = f"compile failed: {tail(s.stderr)}"
-            self.say(res["error"])
-            return res
+        changed_sql = WORK / "roseram-changed.sql"
         p = "bench_rr_"
         srv.create_db(p + "empty")
-        srv.create_db(p + "psql", template=p + "empty")
-        s = srv.psql(p + "psql", sql)
-        if s.rc:
-            res["error"] = f"psql of the compiled Roseram SQL failed: {tail(s.stderr)}"
-            return res
+        for source, out, db_name in ((work, sql, "psql"), (changed, changed_sql, "changed_psql")):
+            s = self.cli("compile", "--project", str(source), "--out", str(out))
+            if s.rc:
+                res["error"] = f"compile of {source.name} failed: {tail(s.stderr)}"
+                self.say(res["error"])
+                return res
+            srv.create_db(p + db_name, template=p + "empty")
+            s = srv.psql(p + db_name, out)
+            if s.rc:
+                res["error"] = f"psql of the compiled {source.name} SQL failed: {tail(s.stderr)}"
+                return res
         proj = ["--project", str(work)]
         db = lambda name: ["--db", srv.db_url(name), "--dev-db", self.dev_url]  # noqa: E731
         M["cli_start"] = self.ours("rr-cli_start", runs, None, ["--help"])
         M["compile"] = self.ours("rr-compile", runs, None, ["compile", *proj, "--out", str(WORK / "compile-out.sql")])
-        m = Measure()
-        for _ in range(runs):
-            srv.create_db(p + "floor", template=p + "empty")
-            srv.settle()
-            m.samples.append(srv.psql(p + "floor", sql))
-        srv.drop_db(p + "floor")
-        M["floor_psql"] = m
         M["floor_catalog_read"] = self.catalog_read(p + "psql", runs)
 
-        def cold(_r):
+        def go_cold() -> None:
             shutil.rmtree(work / ".roseram", ignore_errors=True)
             srv.drop_foreign_databases()
-            srv.create_db(p + "target", template=p + "empty")
-            srv.settle()
 
-        M["plan_empty"] = self.ours("rr-plan_empty", runs, cold, ["plan", *proj, *db(p + "target")], ok=PLAN_OK)
+        M["floor_psql"], M["plan_empty"] = self.cold_and_floor("rr", runs, sql, p, go_cold,
+                                                               ["plan", *proj, *db(p + "target")])
 
         def fresh(_r):
             srv.create_db(p + "target", template=p + "empty")
@@ -445,15 +482,35 @@ class Bench:
         up = p + "target" if M["apply_empty"].error is None else p + "psql"
         self.cli("plan", *proj, *db(up))
         srv.settle()
-        M["plan_nochange"] = self.ours("rr-plan_nochange", runs, None, ["plan", *proj, *db(up)])
-        M["drift"] = self.ours("rr-drift", runs, None, ["drift", *proj, *db(up)])
+        nochange = self.alternating({"rr-plan_nochange": ["plan", *proj, *db(up)],
+                                     "rr-drift": ["drift", *proj, *db(up)]}, runs)
+        M["plan_nochange"], M["drift"] = nochange.values()
         res["checks"]["plan_statements"] = {"base": self.plan_size(proj, db(up))[0]}
+
+        # -- the source changed since the last plan (a column, an index, a policy)
+        def base_then_changed(_r):
+            set_sources(REPO)
+            self.cli("plan", *proj, *db(up))
+            set_sources(changed)
+
+        def count_changed():
+            res["checks"]["plan_statements"]["changed"] = self.plan_size(proj, db(up))[0]
+
+        M["plan_changed"] = self.ours("rr-plan_changed", runs, base_then_changed, ["plan", *proj, *db(up)],
+                                      ok=PLAN_OK, after=count_changed)
+        set_sources(REPO)
         M["verify"] = self.ours("rr-verify", runs, None, ["verify", *proj, "--dev-db", self.dev_url], ok=(0, 4))
+        changed_build = Measure()
+        srv.create_db(p + "floor", template=p + "empty")
+        changed_build.samples.append(srv.psql(p + "floor", changed_sql))
+        srv.drop_db(p + "floor")
+        M["floor_psql_changed"] = changed_build
         for tool in ("migra", "supabase"):
-            m = self.peer(f"rr-{tool}_nochange", tool, runs, up, p + "psql")
-            if m.median is not None:
-                m.parts = {"diff": m.median, "build_desired_with_psql": M["floor_psql"].median}
-            M[f"{tool}_nochange"] = m
+            for case, desired, build in (("nochange", "psql", "floor_psql"), ("changed", "changed_psql", "floor_psql_changed")):
+                m = self.peer(f"rr-{tool}_{case}", tool, runs, up, p + desired)
+                if m.median is not None:
+                    m.parts = {"diff": m.median, "build_desired_with_psql": M[build].median}
+                M[f"{tool}_{case}"] = m
         res["loadavg_end"] = _load()
         res["finished_utc"] = time.strftime("%H:%M UTC", time.gmtime())
         return res

@@ -69,3 +69,23 @@ def test_run_timed_reports_exit_code_and_memory():
     s = run_timed([sys.executable, "-c", "import sys; b = bytearray(80 * 2**20); sys.exit(3)"])
     assert s.rc == 3
     assert s.max_rss_mib >= 80
+
+
+def test_roseram_change_applies_to_the_current_project(tmp_path):
+    import shutil
+
+    from roseram_schema.source import load_project
+
+    root = Path(__file__).resolve().parent.parent
+    for sub in ("schema", "policies", "views"):
+        shutil.copytree(root / sub, tmp_path / sub)
+    shutil.copy(root / "project.yaml", tmp_path / "project.yaml")
+    done = generate.change_roseram(tmp_path)
+    assert len(done) == len(generate.ROSERAM_CHANGE)
+    projects = next(t for t in load_project(tmp_path).catalog.tables if t.name == "projects")
+    assert "archived_at" in [c.name for c in projects.columns]
+    assert ("archived_at",) in [i.keys for i in projects.indexes]
+    delete_own = next(p for p in projects.policies if p.name == "delete_own")
+    assert "status <> 'deleted'" in delete_own.using
+    with pytest.raises(ValueError, match="the text to change is gone"):
+        generate.change_roseram(tmp_path)  # already changed: the markers are gone
