@@ -68,7 +68,7 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     """A table column. `type` is SQL (`varchar(20)`, `text[]`, `bigserial` in the source)."""
 
@@ -86,14 +86,14 @@ class Column:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PrimaryKey:
     name: str
     columns: tuple[str, ...]
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UniqueConstraint:
     name: str
     columns: tuple[str, ...]
@@ -103,7 +103,7 @@ class UniqueConstraint:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckConstraint:
     name: str
     expression: str
@@ -111,7 +111,7 @@ class CheckConstraint:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForeignKey:
     """FOREIGN KEY (columns) REFERENCES ref_schema.ref_table (ref_columns)."""
 
@@ -133,7 +133,7 @@ class ForeignKey:
         return qualify(self.ref_schema, self.ref_table)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     """A secondary index (not the one a primary key or unique constraint owns).
 
@@ -152,7 +152,7 @@ class Index:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A row-level-security policy. `command` is one of POLICY_COMMANDS; roles sorted."""
 
@@ -166,7 +166,7 @@ class Policy:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grant:
     """Privileges of one grantee on one object; privileges sorted, lower-case."""
 
@@ -175,7 +175,7 @@ class Grant:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Partition:
     """A declared partition of a partitioned table: its own name and its bound clause."""
 
@@ -185,7 +185,7 @@ class Partition:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     """A table with everything that belongs to it, RLS and policies included."""
 
@@ -230,7 +230,7 @@ class Table:
         return tuple(sorted(names))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class View:
     """A view or materialized view. `query` is the SELECT (no trailing semicolon)."""
 
@@ -260,7 +260,7 @@ class View:
         return f"{self.schema}.{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Function:
     """A function or procedure, kept as its full CREATE statement.
 
@@ -300,7 +300,7 @@ class Function:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trigger:
     """A trigger; `definition` is the full CREATE TRIGGER statement without semicolon."""
 
@@ -318,7 +318,7 @@ class Trigger:
         return f"{self.schema}.{self.table}.{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Enum:
     schema: str
     name: str
@@ -335,7 +335,7 @@ class Enum:
         return f"{self.schema}.{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Extension:
     name: str
     schema: str | None = None
@@ -344,7 +344,7 @@ class Extension:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schema:
     name: str
     comment: str | None = None
@@ -352,7 +352,7 @@ class Schema:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Role:
     """A role the schema expects to exist (it is created when missing, never dropped)."""
 
@@ -362,7 +362,7 @@ class Role:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Catalog:
     """Everything roseram-schema manages, in a fixed order."""
 

@@ -14,6 +14,7 @@ from ..model import (
     Table,
     UniqueConstraint,
 )
+from .draft import evolve
 from .sqltext import string_values, to_sql
 
 _FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
@@ -121,7 +122,7 @@ def columns_from(stmt: ast.CreateStmt, parts: TableParts, origin_of) -> tuple[Co
             origin=origin_of(elt),
         ))
     return tuple(
-        Column(**{**c.__dict__, "nullable": False}) if c.name in parts.not_null else c for c in out
+        evolve(c, nullable=False) if c.name in parts.not_null else c for c in out
     )
 
 

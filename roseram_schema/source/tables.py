@@ -18,7 +18,7 @@ from ..model import (
     Table,
     UniqueConstraint,
 )
-from .draft import Draft
+from .draft import Draft, evolve
 from .grants import PRIVILEGES_BY_KIND, normalize_privileges
 from .idents import parse_reference
 from .problems import did_you_mean
@@ -71,7 +71,7 @@ def read_table(fields: dict[str, YNode], r: Reader, schema: str, name: str, node
     if pk is not None:
         # PostgreSQL makes primary-key columns NOT NULL; say so in the model too.
         columns = tuple(
-            Column(**{**c.__dict__, "nullable": False}) if c.name in pk.columns else c
+            evolve(c, nullable=False) if c.name in pk.columns else c
             for c in columns
         )
     partition_by = r.sql(fields.get("partition_by"), obj, "partition_by", parse_partition_by)
