@@ -160,7 +160,7 @@ class _ModelPickler(pickle.Pickler):
         self._strings: dict[str, str] = {}
 
     def reducer_override(self, obj):
-        values = _field_values(type(obj))
+        values = field_values(type(obj))
         if values is None:
             return NotImplemented
         one = self._strings.setdefault
@@ -173,7 +173,7 @@ class _ModelPickler(pickle.Pickler):
 
 
 @cache
-def _field_values(cls):
+def field_values(cls):
     """A function giving the field values of a `cls` instance in __init__ order (None
     when `cls` is no dataclass: pickled the default way)."""
     if not dataclasses.is_dataclass(cls) or not all(f.init for f in dataclasses.fields(cls)):

@@ -17,6 +17,7 @@ import pytest
 from roseram_schema.errors import SourceError
 from roseram_schema.source import fingerprint_of, load_project, loader, naming, read_source, relations, \
     snippetfacts, source_files
+from roseram_schema.source import parsecache
 from roseram_schema.source.parsecache import CACHE_FILE
 from roseram_schema.cachefiles import CACHE_DIR
 
@@ -160,8 +161,10 @@ def _flip_a_byte(data: bytes) -> bytes:
     lambda data: _rewritten(data, lambda c: c.update(entries={k: (v[0], b"garbage") for k, v in c["entries"].items()})),
     lambda data: _with_crc(pickle.dumps(["a list", "not a dict"])),
     lambda data: _rewritten(data, lambda c: c.pop("facts")),
+    lambda data: _rewritten(data, lambda c: c.pop("strings")),
+    lambda data: _rewritten(data, lambda c: c.update(strings=c["strings"][:3])),
 ], ids=["garbage", "truncated", "empty", "flipped_byte", "other_version", "damaged_entries", "wrong_shape",
-        "no_facts"])
+        "no_facts", "no_strings", "strings_cut_short"])
 def test_a_corrupt_cache_is_ignored(tmp_path, parses, damage):
     root = _copy_project(FULL, tmp_path / "p")
     plain = _deep(load_project(root, cache=False))
@@ -174,6 +177,39 @@ def test_a_corrupt_cache_is_ignored(tmp_path, parses, damage):
     parses.clear()
     assert _deep(load_project(root)) == plain  # and the cache was written anew
     assert _non_project(parses) == []
+
+
+def test_cached_files_share_their_strings(tmp_path):
+    """Equal strings of different files load as one object (the memory of a large project)."""
+    root = write_project(tmp_path, {
+        "schema/public/a.yaml": "columns: {id: uuid, note: text}\n",
+        "schema/public/b.yaml": "columns: {id: uuid, note: text}\n",
+    })
+    load_project(root)
+    catalog = load_project(root).catalog
+    a, b = catalog.table("public.a"), catalog.table("public.b")
+    assert a.columns == b.columns
+    assert all(x.name is y.name and x.type is y.type for x, y in zip(a.columns, b.columns))
+    assert a.origin.path == "schema/public/a.yaml" and a.columns[1].origin.path == "schema/public/a.yaml"
+
+
+def test_too_many_strings_start_the_cache_afresh(tmp_path, parses, monkeypatch):
+    root = write_project(tmp_path, {"schema/public/t.yaml": "columns: {a: int}\n",
+                                    "schema/public/u.yaml": "columns: {b: int}\n"})
+    load_project(root)
+    assert _cache_data(root)["entries"]
+    limit = parsecache._STRINGS_LIMIT
+    monkeypatch.setattr(parsecache, "_STRINGS_LIMIT", len(_cache_data(root)["strings"]))
+    (root / "schema/public/t.yaml").write_text("columns: {a: int, c_new_name: text}\n")
+    expected = _deep(load_project(root, cache=False))
+    assert _deep(load_project(root)) == expected  # one more string: over the limit
+    assert _cache_data(root) | {"facts": None} == {"version": parsecache.code_version(), "entries": {},
+                                                    "strings": [], "facts": None}
+    monkeypatch.setattr(parsecache, "_STRINGS_LIMIT", limit)  # a fresh list: strings of the files as they are
+    parses.clear()
+    assert _deep(load_project(root)) == expected
+    assert sorted(_non_project(parses)) == ["schema/public/t.yaml", "schema/public/u.yaml"]
+    assert len(_cache_data(root)["entries"]) == 2
 
 
 def test_snippet_facts_come_from_the_cache(tmp_path, monkeypatch):
