@@ -29,8 +29,8 @@ CACHE_DIR = Path(".roseram") / "cache"
 # the plan fingerprint, and the kept database (incremental.py) is advanced by the planner,
 # so the loader, the diff and the planner count too.
 _NORMALIZING_CODE = ("compile.py", "depgraph.py", "model.py", "catalog_json.py", "normalize.py",
-                     "desired.py", "incremental.py", "changes.py", "cachefiles.py", "nochange.py", "ddl", "diff", "introspect",
-                     "plan", "platform", "source")
+                     "desired.py", "incremental.py", "splice.py", "changes.py", "cachefiles.py", "nochange.py",
+                     "ddl", "diff", "introspect", "plan", "platform", "source")
 
 
 @cache

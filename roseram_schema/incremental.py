@@ -10,10 +10,12 @@ the desired state is instead kept in a database on the dev server,
 and brought from the previous source to the new one by our own planner: the source
 catalogs as written (the previous one cached as `.roseram/cache/source-<fp>.pickle`) are
 diffed, planned (source texts, so the same statements a fresh build runs) and applied in
-one transaction that also moves the comment; the database is then read back like a
-scratch database. Column order is put back to the source's (ADD COLUMN appends, a fresh
-build does not). The result equals a full normalize (tests/perf_correctness asserts it
-for each kind of edit).
+one transaction that also moves the comment. Then only the tables the plan touched are
+read back and spliced into the previous desired state (splice.py), or, when that state is
+not cached or the plan may reach further, the whole database is read back like a scratch
+database. Column order is put back to the source's (ADD COLUMN appends, a fresh build
+does not). The result equals a full normalize (tests/perf_correctness asserts it for each
+kind of edit).
 
 Anything unusual falls back to a full rebuild of the kept database: no or stale comment,
 no cached previous source, renames, enum values (not transactional), a statement that is
@@ -97,13 +99,25 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
     def cache_source():
         write_source(root, project.fingerprint, project.catalog)
 
-    inspected = _normalize_locked(dev_url, name, tag, lock_key_of(name), root, project, database_url,
-                                  cache_source)
-    if inspected is None:
-        return None
+    def previous_desired(fingerprint: str) -> Catalog | None:
+        # the desired state the previous source gave, cached under the same dev server
+        from .desired import read_entry
+        from .normalize import known_server_version, normalization_key
+
+        version = known_server_version(root, identity)
+        entry = None if version is None else read_entry(root, normalization_key(fingerprint, version))
+        return None if entry is None else entry.catalog
+
+    return _normalize_locked(dev_url, name, tag, lock_key_of(name), root, project, database_url,
+                             cache_source, previous_desired)
+
+
+def finish(inspected: Catalog, source: Catalog) -> Catalog:
+    """A catalog read back from a kept database, as normalize_catalog gives it: columns in
+    source order, origins attached."""
     from .introspect.origins import attach_origins
 
-    return attach_origins(in_source_column_order(inspected, project.catalog), project.catalog)
+    return attach_origins(in_source_column_order(inspected, source), source)
 
 
 def lock_key_of(name: str) -> int:
@@ -112,10 +126,12 @@ def lock_key_of(name: str) -> int:
 
 
 def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Path, project, database_url,
-                      cache_source):
+                      cache_source, previous_desired):
     """Advance or rebuild the kept database `name` under its advisory lock and read it
-    back (no origins); None when another process holds the lock. `cache_source` writes the
-    new source's cache entry (exactly once, unless None is returned)."""
+    back (finished: see `finish`); None when another process holds the lock.
+    `cache_source` writes the new source's cache entry (exactly once, unless None is
+    returned); `previous_desired(fingerprint)` is the cached desired catalog of a source
+    fingerprint, or None."""
     import psycopg
     from psycopg import sql
 
@@ -129,23 +145,24 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
             comment = (row[0] or "") if row else None
             new_comment = f"{tag} {project.fingerprint}"
             url = database_url(dev_url, name)
-            inspected = None
+            normalized = None
             cached = False
             if comment and comment.startswith(tag + " "):
                 cache_source()
                 cached = True
                 try:
-                    inspected = _advance(url, root, comment.split()[-1], project.catalog, new_comment)
+                    normalized = _advance(url, root, comment.split()[-1], project.catalog, new_comment,
+                                         previous_desired)
                 except (_Unsupported, psycopg.Error, Exception):  # noqa: BLE001 - rebuild instead
-                    inspected = None
-            if inspected is None:
+                    normalized = None
+            if normalized is None:
                 ident = sql.Identifier(name)
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
                 admin.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-                inspected = _rebuild(url, project.catalog, new_comment, None if cached else cache_source)
+                normalized = _rebuild(url, project.catalog, new_comment, None if cached else cache_source)
         finally:
             admin.execute("SELECT pg_advisory_unlock(%s)", (lock_key,))
-    return inspected
+    return normalized
 
 
 def _rebuild(url: str, catalog: Catalog, comment: str, meanwhile=None) -> Catalog:
@@ -162,12 +179,15 @@ def _rebuild(url: str, catalog: Catalog, comment: str, meanwhile=None) -> Catalo
         build_schema(conn, catalog, meanwhile=meanwhile)
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(conn.info.dbname), sql.Literal(comment)))
-        return inspect_like_source(conn, catalog, url=url)
+        return finish(inspect_like_source(conn, catalog, url=url), catalog)
 
 
-def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comment: str) -> Catalog | None:
+def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comment: str,
+             previous_desired) -> Catalog | None:
     """Apply the plan previous -> new (source catalogs; the previous one from the cache)
-    to the kept database and read it; None when the previous source is not cached."""
+    to the kept database and read it back (finished: see `finish`), only the touched
+    tables when the previous desired state is cached (splice.py); None when the previous
+    source is not cached."""
     import psycopg
     from psycopg import sql
 
@@ -177,6 +197,7 @@ def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comm
     from .plan.defaultacl import default_privileges, revoke_default_privileges
     from .plan.planner import build_plan
     from .plan.viewprobe import check_view_replacements
+    from .splice import splice_spec
 
     previous = read_source(root, previous_fingerprint)
     if previous is None:
@@ -195,6 +216,7 @@ def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comm
             statements = plan.statements
             if any(not s.transactional for s in statements):
                 raise _Unsupported("a statement that cannot run in a transaction")
+        spec = splice_spec(previous, new, changes)
         # the only reference: the previous catalog is freed before the database is read
         del previous, changes
         conn.execute("SET check_function_bodies = off")
@@ -204,19 +226,43 @@ def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comm
             # moved in the same transaction: the comment always names what the database holds
             conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
                 sql.Identifier(conn.info.dbname), sql.Literal(comment)))
-        return inspect_like_source(conn, new, url=url)
+        if spec is not None:
+            spliced = _read_spliced(conn, spec, new, previous_desired(previous_fingerprint))
+            if spliced is not None:
+                return spliced
+        return finish(inspect_like_source(conn, new, url=url), new)
+
+
+def _read_spliced(conn, spec, new: Catalog, previous: Catalog | None) -> Catalog | None:
+    """Read the tables of spec.read (and every other kind whole) and splice them into the
+    `previous` desired catalog (see splice.py); None when `previous` is missing or not the
+    previous source's."""
+    from .introspect import inspect_catalog
+    from .introspect.origins import attach_origins
+    from .normalize import source_scope
+    from .splice import roles_of_kept, splice
+
+    if previous is None:
+        return None
+    scope = source_scope(new)
+    roles = sorted(set(scope.roles) | roles_of_kept(previous, spec))
+    # one connection: a few small queries, a second connection would cost more than it saves
+    partial = inspect_catalog(conn, scope.schemas, roles=roles, extensions=list(scope.extensions),
+                              tables=sorted(spec.read))
+    return splice(previous, partial, spec, new, attach_origins, in_source_column_order)
 
 
 def in_source_column_order(catalog: Catalog, source: Catalog) -> Catalog:
     """`catalog` with each table's columns in the order the source declares them (a fresh
     build creates them in that order; ADD COLUMN on a kept database appends)."""
-    order = {t.key: {c.name: i for i, c in enumerate(t.columns)} for t in source.tables}
+    sources = {t.key: t for t in source.tables}
     tables = []
     for t in catalog.tables:
-        rank = order.get(t.key)
-        if rank is None:
+        src = sources.get(t.key)
+        if src is None:
             tables.append(t)
             continue
+        rank = {c.name: i for i, c in enumerate(src.columns)}
         columns = tuple(sorted(t.columns, key=lambda c: rank.get(c.name, len(rank))))
         tables.append(t if columns == t.columns else replace(t, columns=columns))
     return replace(catalog, tables=tuple(tables))

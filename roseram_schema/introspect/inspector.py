@@ -35,6 +35,7 @@ def inspect_catalog(
     roles: Sequence[str] = (),
     extensions: Sequence[str] = (),
     connect=None,
+    tables: Sequence[str] | None = None,
 ) -> Catalog:
     """Read the live database behind `conn` into a sorted Catalog.
 
@@ -47,6 +48,8 @@ def inspect_catalog(
     schema). Extension-owned objects are always left out.
     `connect`: a function opening another connection to the same database, for reading
     half of the catalog in parallel (see rows.read_catalog_rows).
+    `tables`: only these tables ("schema.name"), everything else whole; see
+    rows.read_catalog_rows.
 
     A failing read raises DatabaseError.
 
@@ -55,11 +58,11 @@ def inspect_catalog(
     pg_get_functiondef, pg_get_triggerdef. Indexes that back a primary key or unique
     constraint belong to the constraint and are not in Table.indexes.
     """
-    return assemble(inspect_rows(conn, schemas, roles=roles, extensions=extensions, connect=connect))
+    return assemble(inspect_rows(conn, schemas, roles=roles, extensions=extensions, connect=connect, tables=tables))
 
 
 def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[str] = (),
-                 extensions: Sequence[str] = (), connect=None) -> CatalogRows:
+                 extensions: Sequence[str] = (), connect=None, tables: Sequence[str] | None = None) -> CatalogRows:
     """The rows inspect_catalog builds its Catalog from (`assemble` builds it); a failing
     read raises DatabaseError. `connect` opens a second connection to the same database
     for a parallel read (see rows.read_catalog_rows)."""
@@ -70,7 +73,7 @@ def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[
     if isinstance(schemas, str):
         schemas = [schemas]
     try:
-        return read_catalog_rows(conn, schemas, roles, extensions, connect=connect)
+        return read_catalog_rows(conn, schemas, roles, extensions, connect=connect, tables=tables)
     except psycopg.Error as e:
         raise DatabaseError(f"reading the database catalog failed: {e}") from e
 

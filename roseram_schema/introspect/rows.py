@@ -47,9 +47,15 @@ SECOND_CONNECTION_QUERIES = ("columns", "policies", "tables", "views", "triggers
 
 
 def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] = (),
-                      extensions: Sequence[str] = (), *, connect=None) -> CatalogRows:
+                      extensions: Sequence[str] = (), *, connect=None,
+                      tables: Sequence[str] | None = None) -> CatalogRows:
     """Run every catalog query in one snapshot (see inspector.inspect_catalog for the
     arguments). A failing query raises DatabaseError naming it.
+
+    `tables` ("schema.name" keys): read only these tables and what lives in them (columns,
+    constraints, indexes, policies, partitions, grants); every other kind is read whole.
+    The roles are then only those `roles` names and the rows read name: the caller adds
+    the ones its other tables use (incremental.py splices such a read into a catalog).
 
     `connect`, a function opening a new connection to the same database, lets half of the
     queries run on a second connection that imports this transaction's snapshot
@@ -61,7 +67,7 @@ def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] 
         scope_rows = run_query(
             conn, "schemas", {"schemas": None if schemas is None else list(schemas), "excluded": excluded_schemas()}
         )
-        params = {"schemas": [r["name"] for r in scope_rows]}
+        params = {"schemas": [r["name"] for r in scope_rows], "tables": None if tables is None else sorted(tables)}
         helper = _SecondReader(conn, connect, params) if connect is not None and idle else None
         mine = [n for n in OBJECT_QUERIES if helper is None or n not in SECOND_CONNECTION_QUERIES]
         rows = {name: run_query(conn, name, params) for name in mine}

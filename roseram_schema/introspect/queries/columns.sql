@@ -30,4 +30,5 @@ WHERE a.attnum > 0
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND n.nspname = ANY (%(schemas)s::text[])
+  AND (%(tables)s::text[] IS NULL OR n.nspname || '.' || c.relname = ANY (%(tables)s::text[]))
 ORDER BY 1, 2, a.attnum

@@ -36,4 +36,5 @@ WHERE con.contype IN ('p', 'u', 'c', 'f')
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition
   AND n.nspname = ANY (%(schemas)s::text[])
+  AND (%(tables)s::text[] IS NULL OR n.nspname || '.' || c.relname = ANY (%(tables)s::text[]))
 ORDER BY 1, 2, 3

@@ -16,6 +16,8 @@ WITH objects AS (
   WHERE c.relkind IN ('r', 'p', 'v', 'm')
     AND NOT c.relispartition
     AND n.nspname = ANY (%(schemas)s::text[])
+    -- views are always read whole; tables only those asked for, when asked
+    AND (%(tables)s::text[] IS NULL OR c.relkind IN ('v', 'm') OR n.nspname || '.' || c.relname = ANY (%(tables)s::text[]))
     AND NOT EXISTS (
       SELECT FROM pg_catalog.pg_depend d
       WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass

@@ -53,6 +53,7 @@ WHERE c.relkind IN ('r', 'p', 'm')
   AND NOT c.relispartition
   AND i.indisvalid
   AND n.nspname = ANY (%(schemas)s::text[])
+  AND (%(tables)s::text[] IS NULL OR c.relkind = 'm' OR n.nspname || '.' || c.relname = ANY (%(tables)s::text[]))
   AND NOT EXISTS (
     SELECT FROM pg_catalog.pg_constraint con
     WHERE con.conindid = i.indexrelid

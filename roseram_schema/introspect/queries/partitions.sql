@@ -13,4 +13,5 @@ WHERE c.relispartition
   AND p.relkind = 'p'
   AND NOT p.relispartition
   AND pn.nspname = ANY (%(schemas)s::text[])
+  AND (%(tables)s::text[] IS NULL OR pn.nspname || '.' || p.relname = ANY (%(tables)s::text[]))
 ORDER BY 1, 2, 4
