@@ -131,7 +131,7 @@ class _LiveRead:
             self.error = exc
 
     def join(self):
-        """(connection, live, row estimates, rows); re-raises the thread's error."""
+        """(connection, live, row estimates); re-raises the thread's error."""
         self._thread.join()
         if self.error is not None:
             self.close()
@@ -157,24 +157,29 @@ def _connect_target(db_url: str):
 
 
 def _read_target(conn, scope, db_url: str):
-    """(live, row estimates, the catalog rows live was built from) of the target within
-    `scope`; half of the catalog queries run on a second connection to `db_url`."""
+    """(live, row estimates) of the target within `scope`; half of the catalog queries run
+    on a second connection to `db_url`. The rows live is built from are not kept: at 3,000
+    tables they are ~50 MB, held for a digest only a clean comparison needs (see
+    _remember_if_clean)."""
     import psycopg
 
     from ..introspect.inspector import assemble, inspect_row_estimates, inspect_rows
 
     rows = inspect_rows(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions,
                         connect=lambda: psycopg.connect(db_url))
-    return assemble(rows), inspect_row_estimates(conn, scope.schemas), rows
+    return assemble(rows), inspect_row_estimates(conn, scope.schemas)
 
 
 def _remember_if_clean(root: Path, dev_url, source_fp: str, scope: Scope, desired_fp: str | None,
-                       conn, rows, digest: str | None) -> None:
+                       conn, live, digest: str | None) -> None:
     """After a comparison that found nothing to do, remember the target's rows digest so
-    the next plan/drift answers from nochange.quick_check (see nochange.py)."""
+    the next plan/drift answers from nochange.quick_check (see nochange.py). Without the
+    digest of the rows `live` was built from, the catalog is read again, and remembered
+    only if it still reads as `live` (the target may have changed meanwhile)."""
     from dataclasses import asdict
 
     from ..context import dev_identity_of
+    from ..introspect.inspector import assemble, inspect_rows
     from ..nochange import desired_key, remember_clean, target_digest
 
     if desired_fp is None:  # the desired state was adjusted to this target (optional extensions)
@@ -184,6 +189,9 @@ def _remember_if_clean(root: Path, dev_url, source_fp: str, scope: Scope, desire
         return
     fields = {k: list(v) for k, v in asdict(scope).items()}
     if digest is None:
+        rows = inspect_rows(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions)
+        if assemble(rows) != live:
+            return
         digest = target_digest(conn, fields, rows)
     remember_clean(root, key, fields, desired_fp, digest)
 
@@ -234,15 +242,16 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     if pre is not None and pre.rows is not None and Scope(**{k: tuple(v) for k, v in pre.scope.items()}) == scope:
         from ..introspect.inspector import assemble, inspect_row_estimates
 
-        conn, rows, digest = pre.conn, pre.rows, pre.digest
-        live, estimates = assemble(rows), inspect_row_estimates(conn, scope.schemas)
+        conn, digest = pre.conn, pre.digest
+        live, estimates = assemble(pre.rows), inspect_row_estimates(conn, scope.schemas)
+        pre.rows = None  # the digest is all that is needed of them (see _read_target)
     elif reader is not None and reader.scope == scope:
-        conn, live, estimates, rows = reader.join()
+        conn, live, estimates = reader.join()
     else:
         if reader is not None:
             reader.close()
         conn = _connect_target(db_url)
-        live = estimates = rows = None
+        live = estimates = None
     if prefetched is not None and prefetched.conn is not conn:
         prefetched.close()
     with conn:
@@ -260,7 +269,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
                 desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
                 desired_fp = None
         if live is None:
-            live, estimates, rows = _read_target(conn, scope, db_url)
+            live, estimates = _read_target(conn, scope, db_url)
         # no differing text: nothing to settle, and no scratch database (nor dev server)
         settled = renormalize_texts(dev_url_of(dev_url), live, desired) if differing_texts(live, desired) else live
         # equal catalogs have no differences (the diff of two equal catalogs is empty)
@@ -272,5 +281,5 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
             changes = check_view_replacements(conn, diff_catalogs(settled, desired))
         changes = revoke_default_privileges(changes, desired, default_privileges(conn))
         if not changes:
-            _remember_if_clean(root, dev_url, source_fp, scope, desired_fp, conn, rows, digest)
+            _remember_if_clean(root, dev_url, source_fp, scope, desired_fp, conn, live, digest)
     return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp)

@@ -60,6 +60,31 @@ def test_any_drift_after_a_clean_check_is_a_miss_and_is_reported(project, pg_ser
     assert quick_check(project, platform_db_url, pg_server.base_url)[0] is None
 
 
+def test_a_target_changed_since_it_was_read_is_not_remembered(project, pg_server, platform_db_url):
+    # the rows a comparison reads are not kept for the digest: a clean one reads them
+    # again, and remembers them only if they still give the catalog it compared
+    from roseram_schema.plan.session import _remember_if_clean
+    from roseram_schema.source.loader import read_source
+
+    clean = build(project, platform_db_url, pg_server.base_url)
+    memos = memo_path(project, "x").parent
+    source_fp = read_source(project).fingerprint
+
+    def remember():
+        for path in memos.glob("clean-*.json"):
+            path.unlink()
+        with psycopg.connect(platform_db_url, autocommit=True) as conn:
+            _remember_if_clean(project, pg_server.base_url, source_fp, clean.scope, clean.desired_fingerprint,
+                               conn, clean.live, None)
+        return list(memos.glob("clean-*.json"))
+
+    assert len(remember()) == 1
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.tasks ADD COLUMN note text")
+    assert remember() == []
+    assert quick_check(project, platform_db_url, pg_server.base_url)[0] is None
+
+
 def test_the_prefetched_rows_give_the_same_report_as_a_fresh_read(project, pg_server, platform_db_url, capsys):
     build(project, platform_db_url, pg_server.base_url)
     with psycopg.connect(platform_db_url, autocommit=True) as conn:
