@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..model import Table
 from ..platform import PLATFORM_ROLES, is_platform_schema
 from .draft import Draft, evolve
@@ -88,7 +86,7 @@ def _check_table(d: Draft, t: Table, types: TypeCatalog) -> None:
         unique_name(fk.name, fk.origin)
         fks.append(_check_foreign_key(d, t, fk))
     if fks != list(t.foreign_keys):
-        d.tables[t.key] = t = replace(t, foreign_keys=tuple(fks))
+        d.tables[t.key] = t = evolve(t, foreign_keys=tuple(fks))
     for i in t.indexes:
         for key in i.keys:
             need(index_key_columns(key), i.origin, f"index {i.name}")
@@ -239,7 +237,7 @@ def _check_triggers(d: Draft) -> None:
                     break
             else:
                 schema = trig.schema
-            d.triggers[key] = replace(trig, function=f"{schema}.{name}()")
+            d.triggers[key] = evolve(trig, function=f"{schema}.{name}()")
 
 
 def _check_schemas(d: Draft) -> None:
