@@ -78,11 +78,14 @@ class LiveComparison:
     def fingerprints(self) -> tuple[str, str]:
         """(managed_fingerprint(live), managed_fingerprint(desired)), the second from the
         cache when known, the first equal to it when live and desired compare equal
-        (equal dataclasses have equal fingerprints), which spares hashing the catalog."""
+        (equal dataclasses have equal fingerprints), which spares hashing the catalog.
+        With changes to make they are not equal (equal catalogs diff to nothing): the
+        comparison, ~0.1 s at 1,000 tables, is skipped (its answer would be the same)."""
         from ..diff.scope import managed_catalog
 
         to_fp = self.desired_fingerprint or managed_fingerprint(self.desired)
-        if self.live == self.desired or managed_catalog(self.live) == managed_catalog(self.desired):
+        if not self.changes and (self.live == self.desired
+                                 or managed_catalog(self.live) == managed_catalog(self.desired)):
             return to_fp, to_fp
         return managed_fingerprint(self.live), to_fp
 
