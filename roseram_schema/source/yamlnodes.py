@@ -7,6 +7,7 @@ PyYAML silently accepts, are reported.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import yaml
@@ -96,6 +97,9 @@ _NO_KEYS: dict[str, tuple[int, int]] = {}
 # 0-based line/column); the pure-Python one is the fallback.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+# Keys and strings as one object per distinct text: a project repeats a few thousand of them
+# in every file (`type`, `uuid`, `user_id`, a policy's expression), and the model keeps them.
+_intern = sys.intern
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -153,7 +157,7 @@ def _convert_collection(node, path, loader, problems, active, line, column) -> Y
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.add(Origin(path, *key_mark), "", "a mapping key must be a plain name")
                 continue
-            key = key_node.value
+            key = _intern(key_node.value)
             if key in items:
                 problems.add(
                     Origin(path, *key_mark),
@@ -186,7 +190,7 @@ def _convert_scalar(node, path, loader, line, column) -> YNode:
     start = node.start_mark
     tag, text = node.tag, node.value
     if tag == _STR_TAG:
-        value = text  # the common cases without the constructor machinery, same values
+        value = _intern(text)  # the common cases without the constructor machinery, same values
     elif tag == _BOOL_TAG:
         value = loader.bool_values[text.lower()]
     elif tag == _NULL_TAG:
