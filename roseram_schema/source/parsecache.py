@@ -4,6 +4,7 @@ files that changed.
     <project>/.roseram/cache/parsed.pickle   a pickle of
         {"version": code_version(), "entries": {path: (sha256 of its bytes, pickled Draft)},
          "strings": [every string the entries hold, each once],
+         "fresh": how many strings the list held when it was last started,
          "facts": what naming and validation learnt from SQL snippets (snippetfacts.py)}
     followed by the CRC-32 of that pickle (4 bytes, big-endian)
 
@@ -18,9 +19,10 @@ An entry names each string by its index in "strings" (a pickle persistent id), s
 Drafts load sharing one object per distinct string: a 3,000-table project names 16,000
 distinct strings 270,000 times ("user_id", "uuid", "public", a policy's expression...), and
 a copy per file was 15 MB, a third of the loaded project. The list only grows (an entry
-written once keeps its indices); past _STRINGS_LIMIT the cache starts afresh. Model objects
-are pickled as their class called with their field values (catalog_json's reduction), so
-they load without the copy-then-set-state round of the default.
+written once keeps its indices); when the strings added since it was started outnumber both
+those it started with and _STALE_SLACK (mostly strings of files since edited or removed),
+the cache starts afresh. Model objects are pickled as their class called with their field
+values (catalog_json's reduction), so they load without the default's copy-then-set-state.
 
 A missing, unreadable, corrupt (the CRC) or other-version cache is an empty one; a cache that cannot
 be written (a read-only checkout) is not written. Never an error. The file is trusted like
@@ -46,9 +48,9 @@ from .draft import Draft
 CACHE_FILE = "parsed.pickle"
 # Bump when the layout of the file changes.
 _FORMAT = 3
-# More distinct strings than a project names many times over: the list is mostly strings of
-# files since edited or removed; drop the cache rather than carry them.
-_STRINGS_LIMIT = 1 << 18
+# Strings added to the list since it was started that are carried before starting afresh
+# (a parse of everything), at the least: a few thousand edits' worth.
+_STALE_SLACK = 1 << 16
 
 
 @cache
@@ -72,11 +74,13 @@ class ParseCache:
     """The parse cache of one project: `get` what a file declared, `put` what it now
     declares, then `save` once (the entries of files not asked for are dropped)."""
 
-    def __init__(self, path: Path, entries: dict[str, tuple[bytes, bytes]], facts: dict, strings: list[str]):
+    def __init__(self, path: Path, entries: dict[str, tuple[bytes, bytes]], facts: dict, strings: list[str],
+                 fresh: int = 0):
         self.path = path
         self.entries = entries
         self.facts = facts
         self.strings = strings
+        self.fresh = fresh if strings else None  # None: the list starts with this load
         self._index: dict[str, int] | None = None  # string -> its index, made by the first put
         self.kept: dict[str, tuple[bytes, bytes]] = {}
         self.changed = False
@@ -93,12 +97,13 @@ class ParseCache:
             data = pickle.loads(blob[:-4])
             if data["version"] != code_version():
                 raise ValueError("made by other code")
-            entries, facts, strings = data["entries"], data["facts"], data["strings"]
-            if not isinstance(entries, dict) or not isinstance(facts, dict) or not isinstance(strings, list):
+            entries, facts, strings, fresh = data["entries"], data["facts"], data["strings"], data["fresh"]
+            if not (isinstance(entries, dict) and isinstance(facts, dict) and isinstance(strings, list)
+                    and isinstance(fresh, int)):
                 raise ValueError("not a parse cache")
         except Exception:  # noqa: BLE001 - whatever is wrong with the file, it is a miss
-            entries, facts, strings = {}, {}, []
-        return cls(path, entries, facts, strings)
+            entries, facts, strings, fresh = {}, {}, [], 0
+        return cls(path, entries, facts, strings, fresh)
 
     @staticmethod
     def digest(data: bytes) -> bytes:
@@ -142,9 +147,11 @@ class ParseCache:
         if not self.changed and self.kept.keys() == self.entries.keys() and facts.keys() == self.facts.keys():
             return
         kept, strings = self.kept, self.strings
-        if len(strings) > _STRINGS_LIMIT:
-            kept, strings = {}, []
-        content = {"version": code_version(), "entries": kept, "strings": strings, "facts": facts}
+        fresh = len(strings) if self.fresh is None else self.fresh
+        if len(strings) - fresh > max(fresh, _STALE_SLACK):
+            kept, strings, fresh = {}, [], 0
+        content = {"version": code_version(), "entries": kept, "strings": strings, "fresh": fresh,
+                   "facts": facts}
         try:
             _write_atomically(self.path, content)
         except OSError:

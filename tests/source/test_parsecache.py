@@ -163,8 +163,9 @@ def _flip_a_byte(data: bytes) -> bytes:
     lambda data: _rewritten(data, lambda c: c.pop("facts")),
     lambda data: _rewritten(data, lambda c: c.pop("strings")),
     lambda data: _rewritten(data, lambda c: c.update(strings=c["strings"][:3])),
+    lambda data: _rewritten(data, lambda c: c.pop("fresh")),
 ], ids=["garbage", "truncated", "empty", "flipped_byte", "other_version", "damaged_entries", "wrong_shape",
-        "no_facts", "no_strings", "strings_cut_short"])
+        "no_facts", "no_strings", "strings_cut_short", "no_fresh"])
 def test_a_corrupt_cache_is_ignored(tmp_path, parses, damage):
     root = _copy_project(FULL, tmp_path / "p")
     plain = _deep(load_project(root, cache=False))
@@ -193,23 +194,27 @@ def test_cached_files_share_their_strings(tmp_path):
     assert a.origin.path == "schema/public/a.yaml" and a.columns[1].origin.path == "schema/public/a.yaml"
 
 
-def test_too_many_strings_start_the_cache_afresh(tmp_path, parses, monkeypatch):
+def test_a_list_grown_mostly_stale_starts_the_cache_afresh(tmp_path, parses, monkeypatch):
+    monkeypatch.setattr(parsecache, "_STALE_SLACK", 0)
     root = write_project(tmp_path, {"schema/public/t.yaml": "columns: {a: int}\n",
                                     "schema/public/u.yaml": "columns: {b: int}\n"})
     load_project(root)
-    assert _cache_data(root)["entries"]
-    limit = parsecache._STRINGS_LIMIT
-    monkeypatch.setattr(parsecache, "_STRINGS_LIMIT", len(_cache_data(root)["strings"]))
-    (root / "schema/public/t.yaml").write_text("columns: {a: int, c_new_name: text}\n")
+    fresh = _cache_data(root)["fresh"]
+    assert fresh == len(_cache_data(root)["strings"]) > 0
+    (root / "schema/public/t.yaml").write_text("columns: {a: int, c_new: text}\n")
+    load_project(root)  # a few more strings: carried
+    assert _cache_data(root)["fresh"] == fresh and len(_cache_data(root)["entries"]) == 2
+    many = ", ".join(f"n{i}: text" for i in range(fresh))
+    (root / "schema/public/t.yaml").write_text(f"columns: {{a: int, {many}}}\n")
     expected = _deep(load_project(root, cache=False))
-    assert _deep(load_project(root)) == expected  # one more string: over the limit
+    assert _deep(load_project(root)) == expected  # now more new strings than it started with
     assert _cache_data(root) | {"facts": None} == {"version": parsecache.code_version(), "entries": {},
-                                                    "strings": [], "facts": None}
-    monkeypatch.setattr(parsecache, "_STRINGS_LIMIT", limit)  # a fresh list: strings of the files as they are
+                                                    "strings": [], "fresh": 0, "facts": None}
     parses.clear()
     assert _deep(load_project(root)) == expected
     assert sorted(_non_project(parses)) == ["schema/public/t.yaml", "schema/public/u.yaml"]
     assert len(_cache_data(root)["entries"]) == 2
+    assert _cache_data(root)["fresh"] == len(_cache_data(root)["strings"])
 
 
 def test_snippet_facts_come_from_the_cache(tmp_path, monkeypatch):
