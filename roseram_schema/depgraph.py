@@ -161,9 +161,9 @@ def order_nodes(nodes: Iterable[Node]) -> list[Node]:
     Raises PlanCycleError naming the statements of a cycle.
 
     Kahn's algorithm over node positions, with a heap of the ready nodes' keys: the same
-    order graphlib.TopologicalSorter gave with the same rule, in a third of its time and
-    memory (a node record and a dict entry per node: 0.75 s and 23 MB for the 56,000
-    statements of a 3,000-table schema). graphlib still names a cycle when there is one.
+    order graphlib.TopologicalSorter gave with the same rule, without its record and dict
+    entry per node (for the 56,000 statements of a 3,000-table schema 0.52 s instead of
+    0.75 s, 19 MB instead of 23 MB). graphlib still names a cycle when there is one.
     """
     nodes = list(nodes)
     position = {n.key: i for i, n in enumerate(nodes)}
