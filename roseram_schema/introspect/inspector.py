@@ -24,7 +24,7 @@ from .objects import (
     view_from_row,
 )
 from .queries import run_query
-from .rows import CatalogRows, read_catalog_rows
+from .rows import OBJECT_QUERIES, CatalogRows, read_catalog_rows
 from .tables import TableParts, index_from_row
 
 
@@ -58,14 +58,19 @@ def inspect_catalog(
     pg_get_functiondef, pg_get_triggerdef. Indexes that back a primary key or unique
     constraint belong to the constraint and are not in Table.indexes.
     """
-    return assemble(inspect_rows(conn, schemas, roles=roles, extensions=extensions, connect=connect, tables=tables))
+    builder = _Builder()
+    read = inspect_rows(conn, schemas, roles=roles, extensions=extensions, connect=connect, tables=tables,
+                        consume=builder.take)
+    return builder.build(read)
 
 
 def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[str] = (),
-                 extensions: Sequence[str] = (), connect=None, tables: Sequence[str] | None = None) -> CatalogRows:
+                 extensions: Sequence[str] = (), connect=None, tables: Sequence[str] | None = None,
+                 consume=None) -> CatalogRows:
     """The rows inspect_catalog builds its Catalog from (`assemble` builds it); a failing
     read raises DatabaseError. `connect` opens a second connection to the same database
-    for a parallel read (see rows.read_catalog_rows)."""
+    for a parallel read, `consume` takes each query's rows as they come instead (see
+    rows.read_catalog_rows)."""
     import psycopg
 
     from ..errors import DatabaseError
@@ -73,7 +78,7 @@ def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[
     if isinstance(schemas, str):
         schemas = [schemas]
     try:
-        return read_catalog_rows(conn, schemas, roles, extensions, connect=connect, tables=tables)
+        return read_catalog_rows(conn, schemas, roles, extensions, connect=connect, tables=tables, consume=consume)
     except psycopg.Error as e:
         raise DatabaseError(f"reading the database catalog failed: {e}") from e
 
@@ -91,35 +96,63 @@ def inspect_row_estimates(conn, schemas: Sequence[str]) -> dict[str, int]:
 
 def assemble(read: CatalogRows) -> Catalog:
     """Build the sorted Catalog from the rows of every query."""
-    from ..catalog_json import paused_gc
+    builder = _Builder()
+    for name in OBJECT_QUERIES:
+        builder.take(name, read.rows[name])
+    return builder.build(read)
 
-    with paused_gc():  # tens of thousands of frozen objects, no cycles among them
-        return _assemble(read)
 
+class _Builder:
+    """Turns each query's rows into model objects as they come (`take`, from either
+    reading thread: each query fills its own part), so they need not all be held at once;
+    `build` makes the Catalog once every query was taken."""
 
-def _assemble(read: CatalogRows) -> Catalog:
-    scope_rows, rows = read.schemas, read.rows
-    grants = grants_by_object(rows["grants"])
-    parts = TableParts()
-    parts.add_columns(rows["columns"])
-    parts.add_constraints(rows["constraints"])
-    parts.add_indexes([r for r in rows["indexes"] if not r["on_matview"]])
-    parts.add_policies(rows["policies"])
-    parts.add_partitions(rows["partitions"])
-    for (kind, key), object_grants in grants.items():
-        if kind == "relation":
-            parts.grants[key] = list(object_grants)
-    matview_indexes: dict[str, list[Index]] = defaultdict(list)
-    for row in rows["indexes"]:
-        if row["on_matview"]:
-            matview_indexes[f"{row['schema']}.{row['table']}"].append(index_from_row(row))
-    return build_catalog(
-        schemas=[schema_from_row(r, grants) for r in scope_rows],
-        extensions=[extension_from_row(r) for r in rows["extensions"]],
-        roles=[role_from_row(r) for r in rows["roles"]],
-        enums=[enum_from_row(r) for r in rows["enums"]],
-        tables=[parts.build(r) for r in rows["tables"]],
-        views=[view_from_row(r, grants, matview_indexes) for r in rows["views"]],
-        functions=[function_from_row(r, grants) for r in rows["functions"]],
-        triggers=[trigger_from_row(r) for r in rows["triggers"]],
-    )
+    def __init__(self) -> None:
+        self.parts = TableParts()
+        self.grants: dict = {}
+        self.matview_indexes: dict[str, list[Index]] = defaultdict(list)
+        self.later: dict[str, list[dict]] = {}  # few rows, built when the grants are known
+
+    def take(self, name: str, rows: list[dict]) -> None:
+        from ..catalog_json import paused_gc
+
+        with paused_gc():  # thousands of frozen objects, no cycles among them
+            if name == "columns":
+                self.parts.add_columns(rows)
+            elif name == "constraints":
+                self.parts.add_constraints(rows)
+            elif name == "indexes":
+                self.parts.add_indexes([r for r in rows if not r["on_matview"]])
+                for row in rows:
+                    if row["on_matview"]:
+                        self.matview_indexes[f"{row['schema']}.{row['table']}"].append(index_from_row(row))
+            elif name == "policies":
+                self.parts.add_policies(rows)
+            elif name == "partitions":
+                self.parts.add_partitions(rows)
+            elif name == "grants":
+                self.grants = grants_by_object(rows)
+            else:
+                self.later[name] = rows
+
+    def build(self, read: CatalogRows) -> Catalog:
+        from ..catalog_json import paused_gc
+
+        with paused_gc():
+            return self._build(read)
+
+    def _build(self, read: CatalogRows) -> Catalog:
+        grants, parts, later = self.grants, self.parts, self.later
+        for (kind, key), object_grants in grants.items():
+            if kind == "relation":
+                parts.grants[key] = list(object_grants)
+        return build_catalog(
+            schemas=[schema_from_row(r, grants) for r in read.schemas],
+            extensions=[extension_from_row(r) for r in read.rows["extensions"]],
+            roles=[role_from_row(r) for r in read.rows["roles"]],
+            enums=[enum_from_row(r) for r in later["enums"]],
+            tables=[parts.build(r) for r in later["tables"]],
+            views=[view_from_row(r, grants, self.matview_indexes) for r in later["views"]],
+            functions=[function_from_row(r, grants) for r in later["functions"]],
+            triggers=[trigger_from_row(r) for r in later["triggers"]],
+        )

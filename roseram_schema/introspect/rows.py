@@ -48,7 +48,7 @@ SECOND_CONNECTION_QUERIES = ("columns", "policies", "tables", "views", "triggers
 
 def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] = (),
                       extensions: Sequence[str] = (), *, connect=None,
-                      tables: Sequence[str] | None = None) -> CatalogRows:
+                      tables: Sequence[str] | None = None, consume=None) -> CatalogRows:
     """Run every catalog query in one snapshot (see inspector.inspect_catalog for the
     arguments). A failing query raises DatabaseError naming it.
 
@@ -61,23 +61,40 @@ def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] 
     queries run on a second connection that imports this transaction's snapshot
     (pg_export_snapshot, as pg_dump -j does): the same rows, read in parallel. Used only
     when `conn` is idle (a caller's open transaction may hold writes no other session
-    sees); if the second connection fails, its queries run here."""
+    sees); if the second connection fails, its queries run here.
+
+    `consume(name, rows)`, when given, takes the rows of each OBJECT_QUERIES query once,
+    as soon as they are read (from the second connection's thread too), and they are not
+    kept in the result (whose `rows` then holds "extensions" and "roles" only): at 3,000
+    tables all the rows at once are ~50 MB, a query's rows a fraction of that."""
     idle = _is_idle(conn)
+    kept: dict[str, list[dict]] = {}
+    named_roles: set[str] = set(roles)
+
+    def take(name: str, rows: list[dict]) -> None:
+        _add_named_roles(named_roles, name, rows)
+        if consume is None:
+            kept[name] = rows
+        else:
+            consume(name, rows)
+
     with _catalog_snapshot(conn):
         scope_rows = run_query(
             conn, "schemas", {"schemas": None if schemas is None else list(schemas), "excluded": excluded_schemas()}
         )
         params = {"schemas": [r["name"] for r in scope_rows], "tables": None if tables is None else sorted(tables)}
-        helper = _SecondReader(conn, connect, params) if connect is not None and idle else None
-        mine = [n for n in OBJECT_QUERIES if helper is None or n not in SECOND_CONNECTION_QUERIES]
-        rows = {name: run_query(conn, name, params) for name in mine}
+        helper = _SecondReader(conn, connect, params, take) if connect is not None and idle else None
+        for name in OBJECT_QUERIES:
+            if helper is None or name not in SECOND_CONNECTION_QUERIES:
+                take(name, run_query(conn, name, params))
         if helper is not None:
-            theirs = helper.join()
-            if theirs is None:
-                theirs = {name: run_query(conn, name, params) for name in SECOND_CONNECTION_QUERIES}
-            rows = {name: rows[name] if name in rows else theirs[name] for name in OBJECT_QUERIES}
+            done = helper.join()
+            for name in SECOND_CONNECTION_QUERIES:
+                if name not in done:  # the second connection failed before reading it
+                    take(name, run_query(conn, name, params))
+        rows = {name: kept[name] for name in OBJECT_QUERIES if name in kept}
         rows["extensions"] = run_query(conn, "extensions", {**params, "extensions": list(extensions)})
-        wanted_roles = _roles_in_use(rows, roles)
+        wanted_roles = sorted((named_roles - {"public"}) - set(PLATFORM_ROLES))
         rows["roles"] = run_query(conn, "roles", {"roles": wanted_roles}) if wanted_roles else []
     return CatalogRows(scope_rows, rows)
 
@@ -90,17 +107,20 @@ def _is_idle(conn) -> bool:
 
 class _SecondReader:
     """Runs SECOND_CONNECTION_QUERIES in a thread, on a new connection that imports the
-    snapshot of `conn`'s (new, read-only) transaction. psycopg releases the GIL while the
-    server works, so the two halves overlap. `join` gives {query: rows}, or None when the
-    second connection could not be used (the caller then runs those queries itself)."""
+    snapshot of `conn`'s (new, read-only) transaction, handing each query's rows to
+    `take`. psycopg releases the GIL while the server works, so the two halves overlap.
+    `join` gives the names of the queries taken; the caller runs the others itself (the
+    second connection could not be used, or failed on the way)."""
 
-    def __init__(self, conn, connect, params: dict):
+    def __init__(self, conn, connect, params: dict, take):
         import threading
 
         snapshot = conn.execute(
             "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_export_snapshot() END"
         ).fetchone()[0]
-        self._result = None
+        self._take = take
+        self._done: list[str] = []
+        self._error: BaseException | None = None
         self._thread = None
         if snapshot is not None:  # a standby cannot export snapshots
             self._thread = threading.Thread(target=self._run, args=(connect, snapshot, params), daemon=True)
@@ -116,14 +136,23 @@ class _SecondReader:
                     other.execute(sql.SQL(
                         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
                         " SET TRANSACTION SNAPSHOT {}; SET LOCAL search_path = ''").format(sql.Literal(snapshot)))
-                    self._result = {name: run_query(other, name, params) for name in SECOND_CONNECTION_QUERIES}
-        except Exception:  # noqa: BLE001 - any trouble: the caller reads these rows itself
-            self._result = None
+                    for name in SECOND_CONNECTION_QUERIES:
+                        rows = run_query(other, name, params)
+                        try:
+                            self._take(name, rows)
+                        except BaseException as exc:  # noqa: BLE001 - not the connection's: join raises it
+                            self._error = exc
+                            return
+                        self._done.append(name)
+        except Exception:  # noqa: BLE001 - any trouble: the caller reads the rest itself
+            pass
 
-    def join(self) -> dict | None:
+    def join(self) -> frozenset[str]:
         if self._thread is not None:
             self._thread.join()
-        return self._result
+        if self._error is not None:
+            raise self._error
+        return frozenset(self._done)
 
 
 @contextmanager
@@ -147,16 +176,16 @@ def _catalog_snapshot(conn):
             conn.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (previous,))
 
 
-def _roles_in_use(rows: dict, requested: Sequence[str]) -> list[str]:
-    """Requested roles plus every role a grant or policy names; PUBLIC is not a role, and
-    the platform's roles (anon, authenticated, service_role) belong to the platform, which
-    creates them (Supabase, or ensure_platform): they are never part of a catalog."""
-    names = set(requested)
-    names.update(r["grantee"] for r in rows["grants"])
-    for policy in rows["policies"]:
-        names.update(policy["roles"])
-    names.discard("public")
-    return sorted(names - set(PLATFORM_ROLES))
+def _add_named_roles(names: set[str], query: str, rows: list[dict]) -> None:
+    """Add the roles a grant or policy of `rows` names. The catalog's roles are the
+    requested ones and these; PUBLIC is not a role, and the platform's roles (anon,
+    authenticated, service_role) belong to the platform, which creates them (Supabase, or
+    ensure_platform): they are never part of a catalog."""
+    if query == "grants":
+        names.update(r["grantee"] for r in rows)
+    elif query == "policies":
+        for policy in rows:
+            names.update(policy["roles"])
 
 
 def available_extensions(conn, names) -> list[str]:

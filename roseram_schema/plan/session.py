@@ -162,15 +162,15 @@ def _connect_target(db_url: str):
 def _read_target(conn, scope, db_url: str):
     """(live, row estimates) of the target within `scope`; half of the catalog queries run
     on a second connection to `db_url`. The rows live is built from are not kept: at 3,000
-    tables they are ~50 MB, held for a digest only a clean comparison needs (see
-    _remember_if_clean)."""
+    tables they are ~50 MB, made into model objects query by query as they come, and a
+    digest of them only a clean comparison needs (see _remember_if_clean)."""
     import psycopg
 
-    from ..introspect.inspector import assemble, inspect_row_estimates, inspect_rows
+    from ..introspect.inspector import inspect_catalog, inspect_row_estimates
 
-    rows = inspect_rows(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions,
-                        connect=lambda: psycopg.connect(db_url))
-    return assemble(rows), inspect_row_estimates(conn, scope.schemas)
+    live = inspect_catalog(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions,
+                           connect=lambda: psycopg.connect(db_url))
+    return live, inspect_row_estimates(conn, scope.schemas)
 
 
 def _remember_if_clean(root: Path, dev_url, source_fp: str, scope: Scope, desired_fp: str | None,

@@ -70,3 +70,42 @@ def test_a_second_connection_that_fails_leaves_the_work_to_the_first(db_url):
         assert tried
         assert repr(fallback) == repr(one)
         assert all(fallback.rows[name] == one.rows[name] for name in SECOND_CONNECTION_QUERIES)
+
+
+def test_rows_consumed_as_they_come_build_the_same_catalog(db_url):
+    from roseram_schema.introspect.inspector import assemble, inspect_catalog
+
+    with setup(db_url) as conn:
+        whole = assemble(read_catalog_rows(conn, ["public"], ["authenticated"]))
+        streamed = inspect_catalog(conn, ["public"], roles=["authenticated"], connect=lambda: psycopg.connect(db_url))
+        assert streamed == whole
+        assert streamed.table("public.items").policies and streamed.views
+
+
+def test_a_second_connection_lost_midway_leaves_the_rest_to_the_first_each_query_once(db_url):
+    # the second connection is terminated once it has handed over its first query's rows:
+    # the first connection reads what it had not, and no query is consumed twice
+    with setup(db_url) as conn, psycopg.connect(db_url, autocommit=True) as admin:
+        first = SECOND_CONNECTION_QUERIES[0]
+        taken = []
+
+        def connect():
+            return psycopg.connect(make_conninfo(db_url, application_name="roseram_second_reader"))
+
+        on_main = {}
+
+        def consume(name, rows):
+            import threading
+
+            taken.append(name)
+            on_main[name] = threading.current_thread() is threading.main_thread()
+            if name == first:
+                admin.execute("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity"
+                              " WHERE application_name = 'roseram_second_reader'")
+
+        plain = read_catalog_rows(conn, ["public"], ["authenticated"])
+        read = read_catalog_rows(conn, ["public"], ["authenticated"], connect=connect, consume=consume)
+        assert sorted(taken) == sorted(plain.rows.keys() - {"extensions", "roles"})
+        assert not on_main[first] and on_main[SECOND_CONNECTION_QUERIES[1]]  # really lost midway
+        assert set(read.rows) == {"extensions", "roles"}
+        assert read.rows["roles"] == plain.rows["roles"]
