@@ -26,6 +26,7 @@ this run uses a throw-away scratch database instead (returns None).
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -266,6 +267,50 @@ def in_source_column_order(catalog: Catalog, source: Catalog) -> Catalog:
         columns = tuple(sorted(t.columns, key=lambda c: rank.get(c.name, len(rank))))
         tables.append(t if columns == t.columns else replace(t, columns=columns))
     return replace(catalog, tables=tuple(tables))
+
+
+@contextmanager
+def kept_state(root: Path, dev_url: str, identity: str, fingerprint: str):
+    """A connection to the project's kept database when it holds the desired state of the
+    source `fingerprint` (its comment says so), held under the database's advisory lock so
+    nothing advances it meanwhile; None when it does not, or is busy. For probes that are
+    rolled back (introspect/roundtrip.py): the kept database already holds the desired
+    schema that a scratch database would be built with (and dropping one costs a
+    checkpoint)."""
+    import psycopg
+
+    from .introspect.scratch import database_url
+    from .normalize import code_fingerprint
+
+    name = state_database_name(root, identity)
+    expected = f"{_COMMENT_TAG} {code_fingerprint()} {fingerprint}"
+    lock_key = lock_key_of(name)
+    try:
+        admin = psycopg.connect(dev_url, autocommit=True)
+    except psycopg.Error:
+        admin = None  # the scratch database will say what is wrong with the server
+    if admin is None:
+        yield None
+        return
+    with admin:
+        locked, conn = False, None
+        try:
+            locked = admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]
+            if locked:
+                row = admin.execute(
+                    "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database"
+                    " WHERE datname = %s", (name,)).fetchone()
+                if row is not None and row[0] == expected:
+                    conn = psycopg.connect(database_url(dev_url, name), autocommit=True)
+        except psycopg.Error:
+            conn = None
+        try:
+            yield conn
+        finally:
+            if conn is not None:
+                conn.close()
+            if locked:
+                admin.execute("SELECT pg_advisory_unlock(%s)", (lock_key,))
 
 
 def drop_state_database(dev_url: str, root: Path, identity: str) -> None:

@@ -323,6 +323,7 @@ def renormalize_texts(
     *,
     source: Catalog | None = None,
     max_rounds: int = 4,
+    probe=None,
 ) -> Catalog:
     """`live` with every text that differs from `desired` only by PostgreSQL's printer
     round trips replaced by the desired text (see the module docstring for the approach).
@@ -335,10 +336,17 @@ def renormalize_texts(
     pairs are settled there, and it is dropped again. Should that build fail, nothing can be
     settled and `live` is returned unchanged: the differences then show as changes,
     which is safe, rather than stopping the plan.
+
+    `probe`: a connection to a database that already holds `desired` (the project's kept
+    database, incremental.kept_state), used instead of a scratch database: every probe is
+    rolled back, and building and dropping a scratch database costs seconds.
     """
     pairs = differing_texts(live, desired)
     if not pairs:
         return live
+    if probe is not None:
+        tripper = RoundTripper(probe, desired)
+        return adopt_desired_texts(live, tuple(p for p in pairs if settle(tripper, p, max_rounds)))
     import psycopg
 
     from ..errors import SourceError

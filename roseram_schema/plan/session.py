@@ -199,6 +199,22 @@ def _remember_if_clean(root: Path, dev_url, source_fp: str, scope: Scope, desire
     remember_clean(root, key, fields, desired_fp, digest)
 
 
+def _settle(root: Path, dev, source_fp: str, live: Catalog, desired: Catalog, desired_fp: str | None) -> Catalog:
+    """renormalize_texts of live against desired, probing in the project's kept database
+    when it holds exactly this desired state (not adjusted to the target: `desired_fp`
+    known), else in a scratch database."""
+    from contextlib import nullcontext
+
+    from ..context import dev_identity_of, dev_url_of
+    from ..incremental import kept_state
+    from ..introspect.roundtrip import renormalize_texts
+
+    url = dev_url_of(dev)
+    kept = kept_state(root, url, dev_identity_of(dev), source_fp) if desired_fp is not None else nullcontext()
+    with kept as probe:
+        return renormalize_texts(url, live, desired, probe=probe)
+
+
 def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False,
                  prefetched=None) -> LiveComparison:
     """Load the project, normalize it, read the target, and diff them.
@@ -214,10 +230,9 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
 
     A comparison that finds nothing to do is remembered for nochange.quick_check.
     """
-    from ..context import dev_url_of
     from ..desired import desired_state, last_scope, remember_scope
     from ..source.loader import read_source
-    from ..introspect.roundtrip import differing_texts, renormalize_texts
+    from ..introspect.roundtrip import differing_texts
     from ..normalize import inspect_in_scope
     from .defaultacl import default_privileges, revoke_default_privileges
     from .viewprobe import check_view_replacements
@@ -274,7 +289,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
         if live is None:
             live, estimates = _read_target(conn, scope, db_url)
         # no differing text: nothing to settle, and no scratch database (nor dev server)
-        settled = renormalize_texts(dev_url_of(dev_url), live, desired) if differing_texts(live, desired) else live
+        settled = _settle(root, dev_url, source_fp, live, desired, desired_fp) if differing_texts(live, desired) else live
         # equal catalogs have no differences (the diff of two equal catalogs is empty)
         if settled == desired:
             changes = ()

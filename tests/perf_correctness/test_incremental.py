@@ -254,3 +254,69 @@ def test_a_damaged_previous_source_rebuilds(kept, pg_server):
 def test_small_projects_keep_no_database(project, pg_server):
     desired_state(project, pg_server.base_url)
     assert kept_oid(pg_server, project) is None
+
+
+PREFS = {
+    "schema/public/prefs.yaml": """\
+columns:
+  id:       {type: int, nullable: false}
+  theme:    {type: varchar(20), default: "'light'"}
+primary_key: [id]
+checks:
+  - {name: prefs_theme_check, expression: "theme IN ('light', 'dark')"}
+  - {name: prefs_len_check, expression: "length(theme) > 1"}
+""",
+    "policies/public/prefs.yaml": """\
+rls: enabled
+policies:
+  - name: themed
+    using: theme IN ('light', 'dark')
+""",
+    "views/public/light.sql": "SELECT id FROM public.prefs WHERE theme IN ('light', 'dark')\n",
+}
+
+# The same schema created from PostgreSQL's printed texts (one round trip more than the
+# normalized source: they print differently), plus a genuine difference (length > 2).
+PREFS_FROM_PRINTED_TEXT = """
+CREATE TABLE public.prefs (
+  id integer NOT NULL PRIMARY KEY,
+  theme character varying(20) DEFAULT 'light'::character varying,
+  CONSTRAINT prefs_theme_check CHECK (((theme)::text = ANY ((ARRAY['light'::character varying, 'dark'::character varying])::text[]))),
+  CONSTRAINT prefs_len_check CHECK ((length((theme)::text) > 2))
+);
+CREATE POLICY themed ON public.prefs
+  USING (((theme)::text = ANY ((ARRAY['light'::character varying, 'dark'::character varying])::text[])));
+ALTER TABLE public.prefs ENABLE ROW LEVEL SECURITY;
+CREATE VIEW public.light AS
+ SELECT id FROM public.prefs
+  WHERE ((theme)::text = ANY ((ARRAY['light'::character varying, 'dark'::character varying])::text[]));
+"""
+
+
+def test_texts_settle_in_the_kept_database_as_in_a_scratch_one(tmp_path, pg_server, platform_db_url):
+    from roseram_schema.incremental import kept_state
+    from roseram_schema.introspect.roundtrip import differing_texts, renormalize_texts
+    from roseram_schema.normalize import inspect_like_source
+    from roseram_schema.source.loader import read_source
+
+    from .conftest import write_project
+
+    root = write_project(tmp_path / "prefs", PREFS)
+    url = pg_server.base_url
+    try:
+        state, project = desired_state(root, url, incremental_min_tables=0)
+        with psycopg.connect(platform_db_url, autocommit=True) as conn:
+            conn.execute(PREFS_FROM_PRINTED_TEXT)
+            live = inspect_like_source(conn, project.catalog)
+        assert len(differing_texts(live, state.catalog)) == 4
+        in_scratch = renormalize_texts(url, live, state.catalog)
+        with kept_state(root, url, url, read_source(root).fingerprint) as probe:
+            assert probe is not None
+            in_kept = renormalize_texts(url, live, state.catalog, probe=probe)
+        assert in_kept == in_scratch
+        # settled: the check, the policy and the view; the real difference stays
+        assert [p.name for p in differing_texts(in_kept, state.catalog)] == ["prefs_len_check"]
+        with kept_state(root, url, url, "another source") as probe:
+            assert probe is None  # the kept database holds another desired state: a scratch one is used
+    finally:
+        drop_state_database(url, root, url)
