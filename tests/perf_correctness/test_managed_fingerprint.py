@@ -180,3 +180,30 @@ def test_equal_managed_catalogs_have_equal_fingerprints(catalog, origin):
     assert managed_fingerprint(moved) == managed_fingerprint(catalog)
     fp = managed_fingerprint(catalog)
     assert len(fp) == 64 and int(fp, 16) >= 0
+
+
+def _whole_tree_fingerprint(catalog: Catalog) -> str:
+    """managed_fingerprint as it was first written: the repr of the whole tree at once."""
+    import hashlib
+
+    from roseram_schema.diff.scope import managed_catalog
+    from roseram_schema.plan.fingerprint import _encoder, _layout
+
+    digest = hashlib.sha256(_layout().encode("utf-8"))
+    digest.update(repr(_encoder(Catalog)(managed_catalog(catalog))).encode("utf-8"))
+    return digest.hexdigest()
+
+
+@settings(max_examples=150, deadline=None)
+@given(catalogs)
+def test_streamed_fingerprint_is_the_whole_tree_repr(catalog):
+    # fed object by object, the bytes hashed are those of the whole tree's repr: plans,
+    # plan files and cached desired states keep their fingerprints
+    assert managed_fingerprint(catalog) == _whole_tree_fingerprint(catalog)
+
+
+def test_streamed_fingerprint_one_and_no_objects():
+    # a collection of one object is "(x,)" in a repr, of none "()"
+    rich = rich_catalog()
+    for catalog in (rich, Catalog(), replace(rich, tables=rich.tables[:1], views=())):
+        assert managed_fingerprint(catalog) == _whole_tree_fingerprint(catalog)
