@@ -44,6 +44,11 @@ def run_apply(
             plan = replace(plan, from_fingerprint=managed_fingerprint(comparison.live))
     else:
         plan = comparison.plan(online=online)
+    # apply reads the target again under its lock: only the desired catalog and the scope
+    # are kept for that, not the project, the live catalog and its settled copy (at 3,000
+    # tables the second read would otherwise add its catalog to all of them)
+    desired, inspect = comparison.desired, comparison.inspector()
+    del comparison
     if plan.empty:
         console.print("No changes: the database matches the source.")
         return EXIT_OK
@@ -61,8 +66,8 @@ def run_apply(
         lock_timeout=lock_timeout,
         statement_timeout=statement_timeout,
         progress=_progress(console, len(plan.statements)),
-        inspect=comparison.inspect,
-        desired=comparison.desired,
+        inspect=inspect,
+        desired=desired,
     )
     if result.status == "already applied":
         console.print("Already applied: the database already has these changes.")
