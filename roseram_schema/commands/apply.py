@@ -47,7 +47,10 @@ def run_apply(
     # apply reads the target again under its lock: only the desired catalog and the scope
     # are kept for that, not the project, the live catalog and its settled copy (at 3,000
     # tables the second read would otherwise add its catalog to all of them)
-    desired, inspect = comparison.desired, comparison.inspector()
+    # (in a dict popped as apply_plan is called: no reference left here, so apply_plan
+    # frees the catalog once it has checked the target against it)
+    held = {"desired": comparison.desired}
+    inspect = comparison.inspector()
     del comparison
     if plan.empty:
         console.print("No changes: the database matches the source.")
@@ -67,7 +70,7 @@ def run_apply(
         statement_timeout=statement_timeout,
         progress=_progress(console, len(plan.statements)),
         inspect=inspect,
-        desired=desired,
+        desired=held.pop("desired"),
     )
     if result.status == "already applied":
         console.print("Already applied: the database already has these changes.")
