@@ -31,6 +31,7 @@ def run_plan(
     from ..plan.json_io import plan_to_json
     from ..plan.session import compare_live
     from ..render import render_plan, rich_plan
+    from ..render.plan import plan_text_pieces
 
     comparison = compare_live(project_dir, db_url, dev_url, prefetched=prefetched)
     plan = comparison.plan(online=online)
@@ -44,8 +45,8 @@ def run_plan(
 
         Console(stderr=True).print(rich_plan(plan))
     elif fmt == "text":
-        # the same list, plain (see RICH_TABLE_LIMIT)
-        _write(sys.stderr, render_plan(plan, "text"))
+        # the same list, plain (see RICH_TABLE_LIMIT), one statement at a time
+        sys.stderr.writelines(plan_text_pieces(plan))
     else:
         _write(sys.stdout, render_plan(plan, fmt))
         sys.stdout.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..plan.json_io import plan_to_json
 from ..plan.model import Plan, PlanStatement
 from .env import environment
@@ -42,22 +44,29 @@ def render_plan_sql(plan: Plan) -> str:
 
 def render_plan_text(plan: Plan) -> str:
     """A plain, readable report: one numbered entry per statement with its hazards."""
+    return "".join(plan_text_pieces(plan))
+
+
+def plan_text_pieces(plan: Plan) -> Iterator[str]:
+    """render_plan_text one statement at a time, for writing to a stream: the report of a
+    plan that builds 3,000 tables is ~15 MB in ~190,000 lines, and holding its lines and
+    their join at once was a cold plan's memory peak."""
     if plan.empty:
-        return "No changes: the database matches the source.\n"
-    lines = [_headline(plan), ""]
+        yield "No changes: the database matches the source.\n"
+        return
+    yield _headline(plan) + "\n\n"
     for n, s in enumerate(plan.statements, 1):
         where = f"  [{s.origin}]" if s.origin else ""
         outside = "  (outside the transaction)" if not s.transactional else ""
-        lines.append(f"{n:>3}. {s.summary}{where}{outside}")
-        for sql_line in s.sql.splitlines():
-            lines.append(f"       {sql_line}")
+        lines = [f"{n:>3}. {s.summary}{where}{outside}"]
+        lines += [f"       {sql_line}" for sql_line in s.sql.splitlines()]
         for h in s.hazards:
             mark = "!!" if h.blocking else "! "
             lines.append(f"     {mark} {h.name}: {h.message}")
+        yield "\n".join(lines) + "\n"
     blocked = sorted({h.name for _, h in plan.blocking_hazards()})
     if blocked:
-        lines += ["", f"apply needs --allow-hazards {','.join(blocked)}"]
-    return "\n".join(lines) + "\n"
+        yield f"\napply needs --allow-hazards {','.join(blocked)}\n"
 
 
 def _headline(plan: Plan) -> str:
