@@ -126,6 +126,15 @@ def lock_key_of(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
+def _database_comment(admin, name: str) -> str | None:
+    """The comment of database `name` ("" when it has none), None when it does not exist:
+    a kept database's comment names the code and the source it holds."""
+    row = admin.execute(
+        "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database"
+        " WHERE datname = %s", (name,)).fetchone()
+    return (row[0] or "") if row else None
+
+
 def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Path, project, database_url,
                       cache_source, previous_desired):
     """Advance or rebuild the kept database `name` under its advisory lock and read it
@@ -140,10 +149,7 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
         if not admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]:
             return None
         try:
-            row = admin.execute(
-                "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database"
-                " WHERE datname = %s", (name,)).fetchone()
-            comment = (row[0] or "") if row else None
+            comment = _database_comment(admin, name)
             new_comment = f"{tag} {project.fingerprint}"
             url = database_url(dev_url, name)
             normalized = None
@@ -297,10 +303,7 @@ def kept_state(root: Path, dev_url: str, identity: str, fingerprint: str):
         try:
             locked = admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]
             if locked:
-                row = admin.execute(
-                    "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database"
-                    " WHERE datname = %s", (name,)).fetchone()
-                if row is not None and row[0] == expected:
+                if _database_comment(admin, name) == expected:
                     conn = psycopg.connect(database_url(dev_url, name), autocommit=True)
         except psycopg.Error:
             conn = None
