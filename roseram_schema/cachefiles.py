@@ -27,8 +27,10 @@ CACHE_DIR = Path(".roseram") / "cache"
 # platform stand-in it is applied on top of, and what reads it back.
 # The desired-state cache (desired.py) also holds the loaded source (origins, renames) and
 # the plan fingerprint, and the kept database (incremental.py) is advanced by the planner,
-# so the loader, the diff and the planner count too.
-_NORMALIZING_CODE = ("compile.py", "depgraph.py", "model.py", "catalog_json.py", "normalize.py",
+# so the loader, the diff and the planner count too. The cached catalogs are pickles of the
+# classes of model.py and errors.py (Origin), stored as their field values in order: a
+# change to either must make every cached catalog a miss.
+_NORMALIZING_CODE = ("compile.py", "depgraph.py", "model.py", "errors.py", "catalog_json.py", "normalize.py",
                      "desired.py", "incremental.py", "splice.py", "changes.py", "cachefiles.py", "nochange.py",
                      "ddl", "diff", "introspect", "plan", "platform", "source")
 
