@@ -144,21 +144,60 @@ def build_in_two(catalog: Catalog):
     argument of a view's row type) is why the split would not hold. Either part raises
     PlanCycleError as build_statements does.
     """
+    parts = _build_parts(catalog)
+    if parts is None:
+        return None
+    _, ordered, rest = parts
+    return tuple(node.item for node in ordered), lambda: tuple(node.item for node in rest()[1])
+
+
+def build_in_lanes(catalog: Catalog, count: int):
+    """build_in_two's parts split into a prelude, `count` lanes of tables that PostgreSQL
+    can build in parallel transactions, and a serial rest (see lanes.py):
+    (lanes.Split of the first part, a function compiling the rest's lanes.Split), or None
+    when build_in_two's split does not hold. Raises PlanCycleError as build_statements does.
+    """
+    from .lanes import LaneSplitter
+
+    parts = _build_parts(catalog)
+    if parts is None:
+        return None
+    nodes, ordered, rest = parts
+    splitter = LaneSplitter(count)
+    new = {t.key for t in catalog.tables if _new(t, fresh=True)}
+    first = splitter.place(nodes, ordered, starts_lane={_key(TABLE, key) for key in new})
+    # A foreign key locks the table it references against other foreign keys to it
+    # (SHARE ROW EXCLUSIVE) until its transaction ends: two lanes adding keys to one
+    # table no lane builds (auth.users) would wait for each other. Keys between tables
+    # that lanes build follow their tables (the same lane, else serial).
+    outside = {_key(FOREIGN_KEY, t.key, 0, fk.name) for t in catalog.tables for fk in t.foreign_keys
+               if f"{fk.ref_schema}.{fk.ref_table}" not in new}
+
+    def later():
+        rest_nodes, rest_ordered = rest()
+        return splitter.place(rest_nodes, rest_ordered, serial_only=outside)
+
+    return first, later
+
+
+def _build_parts(catalog: Catalog):
+    """(nodes of build_in_two's first part, the same in order, a function giving the
+    rest's (nodes, ordered nodes)), or None when the split does not hold."""
     with paused_gc():
         first = _Graph()
         _add_objects(first, catalog, fresh=True)
         views = [f"{kind}:{v.key}" for v in catalog.views for kind in ("relation", "type")]
         if needs_any(first.nodes, views):
             return None
-        statements = tuple(node.item for node in order_nodes(first.nodes))
+        ordered = order_nodes(first.nodes)
 
-    def rest() -> tuple[Statement, ...]:
+    def rest() -> tuple[list[Node], list[Node]]:
         with paused_gc():
             g = _Graph()
             _add_dependants(g, catalog, fresh=True)
-            return tuple(node.item for node in order_nodes(g.nodes))
+            return g.nodes, order_nodes(g.nodes)
 
-    return statements, rest
+    return first.nodes, ordered, rest
 
 
 def _compile(catalog: Catalog, *, fresh: bool) -> tuple[Statement, ...]:
@@ -459,4 +498,4 @@ def _add_statement_parts(parts: list[str], statements: Iterable[Statement]) -> N
         parts += ["-- ", statement.obj, "\n", statement.sql, ";\n\n"]
 
 
-__all__ = ["Statement", "build_in_two", "build_statements", "compile_script", "compile_statements"]
+__all__ = ["Statement", "build_in_lanes", "build_in_two", "build_statements", "compile_script", "compile_statements"]

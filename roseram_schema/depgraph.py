@@ -171,7 +171,7 @@ def order_nodes(nodes: Iterable[Node]) -> list[Node]:
         raise ValueError("order_nodes: two nodes share a key")
     waiting = [0] * len(nodes)  # predecessors not yet placed
     successors: list[list[int]] = [[] for _ in nodes]
-    for i, deps in enumerate(_dependencies(nodes, position)):
+    for i, deps in enumerate(dependencies(nodes, position)):
         waiting[i] = len(deps)
         for d in deps:
             successors[d].append(i)
@@ -190,14 +190,16 @@ def order_nodes(nodes: Iterable[Node]) -> list[Node]:
     return out
 
 
-def _dependencies(nodes: list[Node], position: dict[tuple, int]):
-    """For each node in turn, the positions of the nodes that must come before it."""
+def dependencies(nodes: list[Node], position: dict[tuple, int], start: int = 0):
+    """For each node from nodes[start] on, in turn, the positions of the nodes that must
+    come before it (`position`: each node's key to its position in `nodes`)."""
     providers: dict[str, list[int]] = {}
     for i, n in enumerate(nodes):
         for token in n.provides:
             providers.setdefault(token, []).append(i)
     resolve = _resolver(set(providers))
-    for i, n in enumerate(nodes):
+    for i in range(start, len(nodes)):
+        n = nodes[i]
         deps = {position[k] for k in n.after}
         for need in n.needs:
             token = resolve(need)
@@ -210,7 +212,7 @@ def _dependencies(nodes: list[Node], position: dict[tuple, int]):
 def _raise_cycle(nodes: list[Node], position: dict[tuple, int]) -> None:
     """Raise PlanCycleError naming the statements of a cycle of the graph (as graphlib finds it)."""
     sorter: graphlib.TopologicalSorter = graphlib.TopologicalSorter()
-    for n, deps in zip(nodes, _dependencies(nodes, position)):
+    for n, deps in zip(nodes, dependencies(nodes, position)):
         sorter.add(n.key, *sorted(nodes[d].key for d in deps))
     try:
         sorter.prepare()

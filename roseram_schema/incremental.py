@@ -183,7 +183,7 @@ def _rebuild(url: str, catalog: Catalog, comment: str, meanwhile=None) -> Catalo
 
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_platform(conn)
-        build_schema(conn, catalog, meanwhile=meanwhile)
+        build_schema(conn, catalog, meanwhile=meanwhile, url=url)
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(conn.info.dbname), sql.Literal(comment)))
         return finish(inspect_like_source(conn, catalog, url=url), catalog)

@@ -179,21 +179,24 @@ def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
     with scratch_database(dev_url) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
-            build_schema(conn, catalog)
+            build_schema(conn, catalog, url=url)
             return inspect_like_source(conn, catalog, url=url)
 
 
-def build_schema(conn, catalog: Catalog, *, meanwhile=None) -> None:
+def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = None,
+                 lanes_from: int | None = None) -> None:
     """Build `catalog` in a new database that holds only the platform stand-in (a scratch
     database, a kept database just re-created), on an autocommit connection.
 
     Runs compile.build_statements (no guards: a third less work for PostgreSQL) in one
     transaction, in two parts (compile.build_in_two): PostgreSQL creates the tables while
-    the rest is compiled. `meanwhile` (a function of no arguments), when given, runs in a
-    thread once everything is compiled, while PostgreSQL works: Python work that does
-    not need the result costs no time there (psycopg lets the interpreter go while it
-    waits); its error is raised after the build. Should the build fail, or not order,
-    the guarded compile_statements run instead through apply_statements, whose
+    the rest is compiled. With the database's `url` and at least `lanes_from` new tables
+    (default parallel_build.MIN_TABLES), the tables are built in parallel transactions
+    instead (parallel_build.py). `meanwhile` (a function of no arguments), when given,
+    runs in a thread once everything is compiled, while PostgreSQL works: Python work
+    that does not need the result costs no time there (psycopg lets the interpreter go
+    while it waits); its error is raised after the build. Should the build fail, or not
+    order, the guarded compile_statements run instead through apply_statements, whose
     SourceError names the statement to blame: the result, and every error, are those of
     the compiled script.
     """
@@ -202,20 +205,29 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None) -> None:
     from .compile import compile_statements
     from .errors import PlanCycleError
 
-    helper = None
+    helper: list[_Thread] = []
+
+    def start_meanwhile() -> None:
+        if meanwhile is not None and not helper:
+            helper.append(_Thread(meanwhile))
+
     after_commit = None
     try:
         conn.execute("SET check_function_bodies = off")
-        with conn.transaction():
-            to_send, after_commit = _build_fresh(conn, catalog)
-            if meanwhile is not None:
-                helper = _Thread(meanwhile)
-            if to_send:
-                conn.execute(_script(to_send))
+        if url is not None:
+            from .parallel_build import build_in_lanes, worth_lanes
+
+            if worth_lanes(conn, catalog, lanes_from):
+                after_commit = build_in_lanes(conn, url, catalog, start_meanwhile)
+        if after_commit is None:
+            with conn.transaction():
+                to_send, after_commit = _build_fresh(conn, catalog)
+                start_meanwhile()
+                if to_send:
+                    conn.execute(as_script(to_send))
     except (psycopg.Error, PlanCycleError):
         after_commit = None  # rolled back: the guarded script finds and names the problem
-    if helper is None and meanwhile is not None:
-        helper = _Thread(meanwhile)
+    start_meanwhile()
     try:
         if after_commit is None:
             apply_statements(conn, compile_statements(catalog))
@@ -223,11 +235,11 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None) -> None:
             for statement in after_commit:
                 _execute(conn, statement)
     except BaseException:
-        if helper is not None:
-            helper.wait()  # the build's error is the one to report
+        for thread in helper:
+            thread.wait()  # the build's error is the one to report
         raise
-    if helper is not None:
-        helper.join()
+    for thread in helper:
+        thread.join()
 
 
 def _build_fresh(conn, catalog: Catalog) -> tuple[list, list]:
@@ -241,7 +253,7 @@ def _build_fresh(conn, catalog: Catalog) -> tuple[list, list]:
         statements = build_statements(catalog)
         return [s for s in statements if s.transactional], [s for s in statements if not s.transactional]
     first, rest = parts
-    script = _script([s for s in first if s.transactional])
+    script = as_script([s for s in first if s.transactional])
     sender = _Thread(conn.execute, script) if script else None
     try:
         later = rest()
@@ -283,7 +295,7 @@ class _Thread:
             raise self.error
 
 
-def _script(statements: Sequence) -> str:
+def as_script(statements: Sequence) -> str:
     """Statements as one script (one round trip instead of thousands: about 15% of the
     build time of a 300-table project)."""
     # a newline before each `;` ends a trailing line comment in a statement
@@ -295,7 +307,7 @@ def apply_statements(conn, statements: Sequence) -> None:
     transaction, then the others one by one. Raises SourceError naming the source object
     and origin of the first statement PostgreSQL rejects.
 
-    The transactional ones are sent as one script (_script). Only when that fails are they
+    The transactional ones are sent as one script (as_script). Only when that fails are they
     run again one by one, to find the statement to blame. Function bodies are not checked
     at creation (as pg_dump does), so a function may come before the tables it reads.
     """
@@ -303,7 +315,7 @@ def apply_statements(conn, statements: Sequence) -> None:
 
     conn.execute("SET check_function_bodies = off")
     transactional = [s for s in statements if s.transactional]
-    script = _script(transactional)
+    script = as_script(transactional)
     try:
         if script:
             with conn.transaction():

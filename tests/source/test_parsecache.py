@@ -4,12 +4,9 @@ Project (origins included) as a load that parses everything, and parses only wha
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import pickle
 import shutil
-import sys
 import zlib
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,8 @@ from roseram_schema.source import fingerprint_of, load_project, loader, naming, 
 from roseram_schema.source import parsecache
 from roseram_schema.source.parsecache import CACHE_FILE
 from roseram_schema.cachefiles import CACHE_DIR
+
+from bench_generator import write_generated_project
 
 from .helpers import write_project
 
@@ -38,20 +37,9 @@ def _copy_project(src: Path, dst: Path) -> Path:
     return dst
 
 
-@cache
-def _bench_generate():
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def _generated_project(dst: Path) -> Path:
     """A project of bench/generate.py: 40 tables, their policies, views and triggers."""
-    generate = _bench_generate()
-    generate.write_project(generate.build_schema(40, 7), dst)
-    return dst
+    return write_generated_project(dst, 40, 7)
 
 
 def _cache_data(root: Path) -> dict:
