@@ -30,7 +30,11 @@ Protocol per size N (every database is a copy of a template, so each run starts 
   is built with psql first (that part is the psql floor), reported separately;
 - an untimed CHECKPOINT (BenchServer.settle) before each cold plan, each psql floor and the
   no-change measures, so the pages the preparation wrote are not flushed by the
-  checkpointer inside a timed command.
+  checkpointer inside a timed command;
+- no database's files are deleted during the run (BenchServer.drop_db renames it aside,
+  the trash is emptied at the end): on this machine's file system, creating files in the
+  minutes after many were deleted costs up to twice as long, and only the command that
+  happened to follow a drop paid it (the cold plan, which followed two).
 """
 
 from __future__ import annotations
