@@ -1,10 +1,11 @@
 """Split the build of a new database into lanes that PostgreSQL runs in parallel.
 
-Building a large schema is CPU work in one server process: a new table costs PostgreSQL
-about 5 ms (its catalog rows, row and array types, toast table and index, files), so
-1,000 tables keep one backend busy for ~6.5 s while a second core idles. Two backends
-building disjoint sets of tables in two transactions at once do it in ~4.6 s (measured
-on 2 cores, bench/notes.md).
+Building a large schema is CPU work in one server process (each new table is catalog
+rows, a row and an array type, often a toast table and its index, and their files), so
+a 1,000-table build keeps one backend busy while other cores idle. Two backends building
+disjoint sets of tables in two transactions at once share that work: on the 2-core
+machine of bench/notes.md, which the client shares, a 1,000-table build went from
+3.1-3.7 s to 2.8-3.4 s (the two backends also contend for the same catalog pages).
 
 Each statement of a build (compile.build_in_lanes) gets a phase, in dependency order:
 - PRELUDE: needs nothing a lane builds (schemas, extensions, roles, enums, functions, and
@@ -68,6 +69,8 @@ class LaneSplitter:
         self.nodes.extend(nodes)
         self.phases.extend([PRELUDE] * len(nodes))
         position = {n.key: i for i, n in enumerate(self.nodes)}
+        if len(position) != len(self.nodes):
+            raise ValueError("LaneSplitter: two nodes share a key")
         needs = list(dependencies(self.nodes, position, start))
         first = start == 0
         split = Split(lanes=[[] for _ in range(self.count)])

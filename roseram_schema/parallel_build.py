@@ -21,10 +21,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from .lanes import Split
 from .model import Catalog
 
-# Lanes, one server process each. The client cannot know the server's cores; two halve
-# the build on the 2-core machines we measure (bench/notes.md) and leave a core free
-# elsewhere. MIN_TABLES: below it the second connection and the extra commit cost more
-# than they save (a 30-table build takes ~0.1 s).
+# Lanes, one server process each. The client cannot know the server's cores; two is what
+# the 2-core machines we measure can run (lanes.py) and leaves cores free elsewhere.
+# MIN_TABLES: below it the second connection and the extra commit cost about what they
+# save (a 30-table build takes ~0.1 s).
 LANES = 2
 MIN_TABLES = 100
 LOCK_TIMEOUT = "2s"
