@@ -11,7 +11,10 @@ the whole server, and the prelude commits before the build is known to succeed, 
 failed build must not leave roles behind (the serial build then runs, in one
 transaction). Any failure rolls the lanes back and raises: build_schema then runs the
 guarded script, which completes what the prelude (or the lanes, should a commit have
-gone through) left, and names the statement PostgreSQL rejects.
+gone through) left, and names the statement PostgreSQL rejects. So a build that fails
+leaves the prelude in its new database: a scratch database is dropped anyway, and a kept
+one gets the comment naming its source only after a build that succeeded, so the next
+run re-creates it.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def test_lanes_build_every_feature(make_db):
     _assert_same_as_guarded(make_db, everything_catalog())
 
 
-def test_build_schema_uses_lanes_from_the_threshold(make_db, generated):
+def test_lanes_only_from_the_threshold_and_with_every_role_on_the_server(make_db, generated):
     url = _platform_db(make_db)
     with psycopg.connect(url, autocommit=True) as conn:
         assert worth_lanes(conn, generated, 60)
@@ -113,9 +113,14 @@ def test_a_rejected_statement_in_a_lane_is_blamed_as_the_compiled_script_blames_
             build_with_lanes(conn, url, cat, lambda: None)
         # both lanes rolled back: no table of the source is there
         assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
-    url = _platform_db(make_db)
-    with psycopg.connect(url, autocommit=True) as conn:
-        with pytest.raises(SourceError) as caught:
-            build_schema(conn, cat, url=url, lanes_from=1)
-        assert "constraint public.bad.bad_id_check" in str(caught.value)
-        assert conn.execute("SELECT to_regclass('public.bad')").fetchone()[0] is None
+    for lanes_from, prelude_left in ((1, True), (10_000, False)):
+        url = _platform_db(make_db)
+        with psycopg.connect(url, autocommit=True) as conn:
+            with pytest.raises(SourceError) as caught:
+                build_schema(conn, cat, url=url, lanes_from=lanes_from)
+            assert "constraint public.bad.bad_id_check" in str(caught.value)
+            assert conn.execute("SELECT to_regclass('public.bad')").fetchone()[0] is None
+            # build_schema took the lanes only from the threshold on: their committed prelude
+            # (functions, ...) is what a failed build leaves in its new database
+            left = conn.execute("SELECT to_regprocedure('public.set_updated_at()')").fetchone()[0] is not None
+            assert left is prelude_left, lanes_from
