@@ -209,10 +209,10 @@ class BenchServer:
     # Deleting a database's files slows down the creation of files for a while after: on a
     # file system without a journal (this machine's ext4), ext4 skips inodes deleted in the
     # last 60-300 s and reads their inode table blocks to find that out, for every new file
-    # (perf: 60% of the building backend's time in ext4's recently_deleted and
+    # (perf: over half of the busy samples in ext4's recently_deleted and
     # find_get_block_common). A cold plan that ran right after dropping a 1,000-table
-    # database took ~5.5 s to build its own instead of ~3 s; the psql floor, measured after
-    # no drop, did not pay it. So no timed command follows a deletion: drop_db moves a
+    # database took 5.5-7.4 s to build its own instead of ~3 s; the psql floor, measured
+    # after no drop, did not pay it. So no timed command follows a deletion: drop_db moves a
     # database aside (RENAME: no file is deleted) and empty_trash, at the end of the run or
     # when the disk runs low, deletes them (an interrupted run's too).
     TRASH = "bench_trash_"

@@ -205,11 +205,12 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = No
     from .compile import compile_statements
     from .errors import PlanCycleError
 
-    helper: list[_Thread] = []
+    helper: _Thread | None = None
 
     def start_meanwhile() -> None:
-        if meanwhile is not None and not helper:
-            helper.append(_Thread(meanwhile))
+        nonlocal helper
+        if meanwhile is not None and helper is None:
+            helper = _Thread(meanwhile)
 
     after_commit = None
     try:
@@ -235,11 +236,11 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = No
             for statement in after_commit:
                 _execute(conn, statement)
     except BaseException:
-        for thread in helper:
-            thread.wait()  # the build's error is the one to report
+        if helper is not None:
+            helper.wait()  # the build's error is the one to report
         raise
-    for thread in helper:
-        thread.join()
+    if helper is not None:
+        helper.join()
 
 
 def _build_fresh(conn, catalog: Catalog) -> tuple[list, list]:

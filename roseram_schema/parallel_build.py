@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .lanes import Split
 from .model import Catalog
 
 # Lanes, one server process each. The client cannot know the server's cores; two is what
