@@ -31,7 +31,7 @@ db_app = typer.Typer(help="Manage the embedded default database (data in <projec
 app.add_typer(db_app, name="db")
 
 ProjectOpt = typer.Option(None, "--project", "-p", help="Folder holding schema/, policies/, views/.",
-                          show_default="current directory, else the shipped Roseram project")
+                          show_default="the current directory, when it is a project")
 DbOpt = typer.Option(None, "--db", help="Target database URL.",
                      show_default="$DATABASE_URL, else the embedded default database")
 DevDbOpt = typer.Option(None, "--dev-db", help="Server for scratch databases (desired state).",
@@ -80,10 +80,20 @@ def _runner(command: str):
         raise NotYetImplemented(f"`{command}` is not implemented yet ({where})") from None
 
 
-def _project(project: Optional[Path]) -> Path:
+def _project(project: Optional[Path], also: str = "") -> Path:
     from .context import resolve_project
 
-    return resolve_project(project)
+    return resolve_project(project, also)
+
+
+# what lint and verify say, besides --project, when run outside a project without --db
+_OR_DB = "; or pass --db URL to check a live database alone"
+
+
+def _alone_note() -> None:
+    """Say on stderr that a database is checked with no project's contracts."""
+    print("note: no project here: checking the database alone (default personas, no contracts)",
+          file=sys.stderr)
 
 
 def _finish(code: int) -> None:
@@ -173,9 +183,16 @@ def verify_cmd(
     emit_pgtap: Optional[Path] = typer.Option(None, "--emit-pgtap", help="Write equivalent pgTAP tests here."),
 ):
     """Prove, per persona, table and command, that RLS lets through exactly the contract."""
-    from .context import resolve_dev_url
+    from .context import find_project, resolve_dev_url, scratch_server
 
-    project_dir = _project(project)
+    # with --db the database alone is enough: outside a project it is observed, not judged
+    project_dir = find_project(project) if db else _project(project, _OR_DB)
+    if project_dir is None:
+        _alone_note()
+        with scratch_server(dev_db) as dev_url:
+            code = _runner("verify")(project_dir=None, db_url=db, dev_url=dev_url, fmt=fmt.value,
+                                     infer=infer, emit_pgtap=emit_pgtap)
+        _finish(code)
     _finish(_runner("verify")(
         project_dir=project_dir, db_url=db, dev_url=resolve_dev_url(dev_db, project_dir),
         fmt=fmt.value, infer=infer, emit_pgtap=emit_pgtap,
@@ -189,7 +206,12 @@ def lint_cmd(
     fmt: LintFormat = typer.Option(LintFormat.text, "--format", "-f"),
 ):
     """Static checks of the source (and a live database with --db). Exit 4 on an error finding."""
-    project_dir = _project(project)
+    from .context import find_project
+
+    # with --db the live catalog is linted; a project, when there is one, adds its contracts
+    project_dir = find_project(project) if db else _project(project, _OR_DB)
+    if project_dir is None:
+        _alone_note()
     _finish(_runner("lint")(project_dir=project_dir, db_url=db, fmt=fmt.value))
 
 

@@ -1,17 +1,20 @@
 """Where a command works: which project folder, which database, which scratch server.
 
 Rules (README "CLI"):
-- project: --project DIR, else the current directory when it holds schema/, policies/ or
-  views/, else the Roseram project shipped in this repository;
+- project: --project DIR, else the current directory when it holds schema/, policies/,
+  views/ or project.yaml; else there is none, and a command that needs one refuses to run
+  (never another project in its place: its findings would be about the wrong schema);
 - target database: --db URL, else DATABASE_URL, else the embedded default database, whose
   data lives in <project>/.roseram/ and which is started on demand and left running;
 - dev (scratch) server, where desired states are built and read back: --dev-db URL, else
-  ROSERAM_DEV_DB, else the embedded default server.
+  ROSERAM_DEV_DB, else the embedded default server (outside a project, where there is no
+  .roseram/ to keep it in, a temporary server removed at the end of the command).
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import RoseramError
@@ -23,13 +26,8 @@ def is_project_dir(path: Path) -> bool:
     return any((path / d).is_dir() for d in SOURCE_DIRS) or (path / "project.yaml").is_file()
 
 
-def shipped_project() -> Path:
-    """The Roseram project at the root of this repository (editable installs and checkouts)."""
-    return Path(__file__).resolve().parent.parent
-
-
-def resolve_project(project: Path | None) -> Path:
-    """The project folder a command works on (see module doc)."""
+def find_project(project: Path | None) -> Path | None:
+    """The project folder a command works on, or None when there is none (see module doc)."""
     if project is not None:
         path = Path(project).resolve()
         if not path.is_dir():
@@ -40,14 +38,19 @@ def resolve_project(project: Path | None) -> Path:
             )
         return path
     cwd = Path.cwd()
-    if is_project_dir(cwd):
-        return cwd
-    shipped = shipped_project()
-    if is_project_dir(shipped):
-        return shipped
-    raise RoseramError(
-        "no project here: run inside a folder with schema/, policies/ or views/, or pass --project DIR"
-    )
+    return cwd if is_project_dir(cwd) else None
+
+
+def resolve_project(project: Path | None, also: str = "") -> Path:
+    """The project folder of a command that needs one; a RoseramError when there is none
+    (`also`: another way out, appended to the message)."""
+    path = find_project(project)
+    if path is None:
+        raise RoseramError(
+            f"no project here: {Path.cwd()} has none of schema/, policies/, views/, project.yaml; "
+            f"run in a project folder or pass --project DIR{also}"
+        )
+    return path
 
 
 def embedded_server(project_dir: Path):
@@ -107,6 +110,32 @@ def dev_url_of(dev) -> str:
 def dev_identity_of(dev) -> str:
     """What names `dev` without contacting it (see DevServer.identity)."""
     return dev if isinstance(dev, str) else dev.identity
+
+
+@contextmanager
+def scratch_server(dev_db: str | None):
+    """The dev server of a command run outside any project: --dev-db or ROSERAM_DEV_DB when
+    given, else a temporary embedded server, stopped and deleted when the block ends (there
+    is no project folder whose .roseram/ could keep one)."""
+    url = dev_db or os.environ.get("ROSERAM_DEV_DB")
+    if url:
+        yield url
+        return
+    import shutil
+    import tempfile
+
+    from .server import LocalServer
+
+    root = Path(tempfile.mkdtemp(prefix="roseram-scratch-"))
+    server = LocalServer(root, fast=True)
+    try:
+        yield server.start()
+    finally:
+        try:
+            server.reset()
+        finally:
+            shutil.rmtree(server.socket_dir, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def cache_dir(project_dir: Path) -> Path:

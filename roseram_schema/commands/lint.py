@@ -8,16 +8,19 @@ from pathlib import Path
 from ..errors import EXIT_ISOLATION, EXIT_OK, DatabaseError
 
 
-def lint_project(project_dir: Path, db_url: str | None = None):
+def lint_project(project_dir: Path | None, db_url: str | None = None):
     """Findings for the project's source, or for the live database when `db_url` is given
-    (judged against the project's contracts when the project has any)."""
+    (judged against the project's contracts when the project has any; outside a project,
+    `project_dir` None, against the default personas and no contract)."""
     from ..lint.rules import lint_catalog
     from ..source import load_project
     from ..verify.anchors import derive_anchors
     from .verify import load_spec
 
+    if project_dir is None and db_url is None:
+        raise ValueError("lint needs a project or a database")
     project = None
-    if db_url is None or _has_source(project_dir):
+    if project_dir is not None and (db_url is None or _has_source(project_dir)):
         project = load_project(Path(project_dir))
     spec = load_spec(project)
     if db_url:
@@ -48,7 +51,7 @@ def run_lint(project_dir, db_url=None, fmt="text") -> int:
 
     from ..lint import output
 
-    findings = lint_project(Path(project_dir), db_url)
+    findings = lint_project(Path(project_dir) if project_dir is not None else None, db_url)
     render = {"json": output.to_json, "sarif": output.to_sarif}.get(fmt, output.to_text)
     sys.stdout.write(render(findings))
     Console(stderr=True).print(output.summary_line(findings))

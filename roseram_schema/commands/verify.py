@@ -108,9 +108,10 @@ def load_spec(project):
                       project.contracts if project else {}, origin_of)
 
 
-def verify_project(project_dir: Path, db_url: str | None, dev_url: str):
+def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
     """Build the scratch database and run the checker; returns the Report (with the time
-    each phase took in `report.timings`)."""
+    each phase took in `report.timings`). Outside a project (`project_dir` None) the schema
+    of `db_url` is observed with the default personas and no contract."""
     import time
 
     import psycopg
@@ -128,7 +129,9 @@ def verify_project(project_dir: Path, db_url: str | None, dev_url: str):
         timings[name] = round(now - clock, 3)
         clock = now
 
-    project = load_project(Path(project_dir))
+    if project_dir is None and not db_url:
+        raise ValueError("verify needs a project or a database")
+    project = load_project(Path(project_dir)) if project_dir is not None else None
     spec = load_spec(project)
     catalog = read_target_catalog(db_url) if db_url else project.catalog
     lap("load")
@@ -167,7 +170,7 @@ def run_verify(project_dir, db_url, dev_url, fmt="text", infer=False, emit_pgtap
 
     from ..verify import render
 
-    report = verify_project(Path(project_dir), db_url, dev_url)
+    report = verify_project(Path(project_dir) if project_dir is not None else None, db_url, dev_url)
     console = Console(stderr=True)
     # the matrix is one row per table: never let a narrow (or absent) terminal fold it
     longest = max([len(k) for k in (*report.tables, *report.views)] or [10]) + 9
