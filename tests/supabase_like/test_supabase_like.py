@@ -27,7 +27,10 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def test_fixture_is_detected_as_supabase_and_left_alone(supabase_db_url):
+def test_fixture_is_detected_as_supabase_and_left_alone(supabase_db_url, pg_server):
+    # the session's shared server never gets Supabase's cluster-wide roles
+    with psycopg.connect(pg_server.base_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'supabase_admin'").fetchone()[0] == 0
     with psycopg.connect(supabase_db_url, autocommit=True) as conn:
         assert is_supabase(conn)
         assert ensure_platform(conn) is False
