@@ -224,3 +224,15 @@ def test_other_databases_of_a_supabase_server_get_the_stand_in(supabase_db_url, 
         supabase_server.drop_database(name)
     done = cli("verify", "--project", str(ROOT), "--dev-db", supabase_server.base_url)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 14: the first plan on a Supabase project revokes Supabase's own USAGE grant on "
+    "schema public from postgres (only anon, authenticated and service_role are treated as "
+    "platform roles)"))
+def test_first_plan_keeps_supabases_grants_on_schema_public(supabase_db_url, pg_server):
+    done = cli("plan", "--project", str(ROOT), "--db", supabase_db_url, "--dev-db", pg_server.base_url,
+               "--format", "sql")
+    assert done.returncode == 2, done.stderr
+    touching = [line for line in done.stdout.splitlines() if "ON SCHEMA public" in line]
+    assert touching == []
