@@ -16,6 +16,9 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+# A Supabase-like database on a server of its own (supabase_server, supabase_db_url).
+pytest_plugins = ["supabase_like.fixtures"]
+
 _counter = itertools.count()
 
 

@@ -41,10 +41,14 @@ def is_platform_schema(name: str) -> bool:
 
 
 def is_supabase(conn) -> bool:
-    """True when the database is a real Supabase one (its admin role or auth migrations exist)."""
+    """True when the database is a real Supabase one: its auth migrations exist, or its auth
+    schema belongs to `supabase_admin`. The role alone is cluster-wide: another database on a
+    Supabase server (a scratch database, say) has no such schema and needs the stand-in."""
     row = conn.execute(
-        "SELECT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'supabase_admin')"
-        " OR to_regclass('auth.schema_migrations') IS NOT NULL"
+        "SELECT to_regclass('auth.schema_migrations') IS NOT NULL"
+        " OR EXISTS (SELECT FROM pg_catalog.pg_namespace n"
+        "            JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner"
+        "            WHERE n.nspname = 'auth' AND r.rolname = 'supabase_admin')"
     ).fetchone()
     return bool(row[0])
 
