@@ -19,6 +19,7 @@ from .problems import Problems
 from .reader import Reader, SourceFile
 from .relations import query_relation_offsets, query_relations
 from .sqltext import parse_query, to_sql
+from .namerules import check_sql_identifiers
 from .statements import Statement, split_statements, tokens_of
 from .tables import _index, read_grants
 from .yamlnodes import parse_yaml
@@ -44,6 +45,8 @@ def read_view_file(file: SourceFile, r: Reader, schema: str, name: str, draft: D
     body = file.text[body_start:]
     # A CREATE VIEW statement decides: its leading `-- ...:` lines are plain comments.
     statements = split_statements(file, Problems())
+    if statements is not None:
+        check_sql_identifiers(file.path, file.text, r.problems)
     if statements is None and body.lstrip()[:6].upper() == "CREATE":
         split_statements(file, r.problems)  # report the syntax error where it is
         return
