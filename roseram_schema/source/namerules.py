@@ -20,6 +20,8 @@ from .positions import origin_at
 from .problems import Problems
 
 MAX_NAME_BYTES = NAMEDATALEN - 1
+# an enum value is a literal, not a name: any character, but at most 63 bytes
+LABEL = "enum value"
 
 
 def shown(name: str) -> str:
@@ -37,11 +39,14 @@ def name_problem(name: str, kind: str = "") -> tuple[str, str] | None:
     rule, else None."""
     what = f"the {kind} name" if kind else "the name"
     m = CONTROL.search(name)
-    if m:
+    if m and kind != LABEL:
         return (f"{what} {shown(name)} holds a control character ({escape_controls(m.group())})",
                 "names cannot hold line breaks, tabs or other control characters")
     size = len(name.encode("utf-8"))
     if size > MAX_NAME_BYTES:
+        if kind == LABEL:
+            return (f"the enum value {shown(name)} is {size} bytes long: PostgreSQL refuses values over "
+                    f"{MAX_NAME_BYTES} bytes", f"shorten it to {MAX_NAME_BYTES} bytes or fewer")
         return (f"{what} {shown(name)} is {size} bytes long: PostgreSQL keeps {MAX_NAME_BYTES} "
                 f"(NAMEDATALEN - 1) and would silently cut it to {shown(truncated(name))}",
                 f"shorten it to {MAX_NAME_BYTES} bytes or fewer")
@@ -89,22 +94,23 @@ def check_names(d) -> None:
     control character, or becomes another name of its namespace once cut to 63 bytes."""
     names = _Names()
     _collect(d, names)
+    found = [(entry, problem) for entry in names.entries if (problem := name_problem(entry[2], entry[1]))]
+    if not found:
+        return
     # a name the SQL token check reported in the same file is not reported again
     reported = {(p.origin.path, p.obj) for p in d.problems.items if p.origin is not None}
     by_cut: dict[tuple, dict[str, list]] = {}
     for entry in names.entries:
         by_cut.setdefault(entry[0], {}).setdefault(truncated(entry[2]), []).append(entry)
     seen: set = set()
-    for namespace, kind, name, origin, obj in names.entries:
-        found = name_problem(name, kind)
-        if found is None or (name, origin) in seen:
+    for (namespace, kind, name, origin, obj), (message, hint) in found:
+        if (name, origin) in seen:
             continue
         seen.add((name, origin))
         if origin is not None and (origin.path, shown(name)) in reported:
             continue
-        message, hint = found
         others = [e for e in by_cut[namespace][truncated(name)] if e[2] != name]
-        if others and not CONTROL.search(name):
+        if others and kind != LABEL and not CONTROL.search(name):
             _, other_kind, other, other_origin, _ = min(others, key=lambda e: (str(e[3]), e[2]))
             message += f", which is also what the {other_kind} name {shown(other)} becomes"
             hint = f"that {other_kind} is declared at {other_origin}; " + hint
@@ -156,7 +162,7 @@ def _collect(d, names: _Names) -> None:
         names.add(("type", e.schema), "type", e.name, e.origin, obj)
         for value in e.values:
             # a label is no identifier, but PostgreSQL refuses one over 63 bytes
-            names.add(("label", e.key), "enum value", value, e.origin, obj)
+            names.add(("label", e.key), LABEL, value, e.origin, obj)
     for s in d.schemas.values():
         _collect_grants(s.grants, s.origin, _key(s.name), names)
 
