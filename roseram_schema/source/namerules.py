@@ -77,22 +77,42 @@ def check_sql_identifiers(path: str, text: str, problems: Problems) -> None:
             problems.add(origin_at(path, text, token.start), shown(name), *found)
 
 
+def _suspect(name: str) -> bool:
+    """A fast test that holds for every name name_problem rejects (control characters are
+    not printable; a character is 4 bytes at most)."""
+    if not name.isprintable():
+        return True
+    return len(name) > MAX_NAME_BYTES or (len(name) > 15 and not name.isascii()
+                                          and len(name.encode("utf-8")) > MAX_NAME_BYTES)
+
+
 class _Names:
     """Every declared name with its namespace (the names PostgreSQL keeps unique together),
-    kind, origin and the object it names."""
+    kind, origin and the object it names (parts of its key). With `keep` False only whether
+    any name is suspect is noted: a project's tens of thousands of names are rarely wrong."""
 
-    def __init__(self) -> None:
-        self.entries: list[tuple[tuple, str, str, object, str]] = []
+    def __init__(self, keep: bool) -> None:
+        self.keep = keep
+        self.suspect = False
+        self.entries: list[tuple[tuple, str, str, object, tuple]] = []
 
-    def add(self, namespace: tuple, kind: str, name: str | None, origin, obj: str) -> None:
-        if name:
+    def add(self, namespace: tuple, kind: str, name: str | None, origin, obj: tuple) -> None:
+        if not name:
+            return
+        if self.keep:
             self.entries.append((namespace, kind, name, origin, obj))
+        elif not self.suspect and _suspect(name):
+            self.suspect = True
 
 
 def check_names(d) -> None:
     """Record a problem for every declared name of the draft `d` that is too long, holds a
     control character, or becomes another name of its namespace once cut to 63 bytes."""
-    names = _Names()
+    quick = _Names(keep=False)
+    _collect(d, quick)
+    if not quick.suspect:
+        return
+    names = _Names(keep=True)
     _collect(d, names)
     found = [(entry, problem) for entry in names.entries if (problem := name_problem(entry[2], entry[1]))]
     if not found:
@@ -114,7 +134,7 @@ def check_names(d) -> None:
             _, other_kind, other, other_origin, _ = min(others, key=lambda e: (str(e[3]), e[2]))
             message += f", which is also what the {other_kind} name {shown(other)} becomes"
             hint = f"that {other_kind} is declared at {other_origin}; " + hint
-        d.problems.add(origin, obj, message, hint)
+        d.problems.add(origin, _key(*obj), message, hint)
 
 
 def _key(*parts: str) -> str:
@@ -131,17 +151,17 @@ def _collect(d, names: _Names) -> None:
             obj = store[key]
             schema_origins.setdefault(obj.schema, obj.origin)
     for name in sorted(schema_origins):
-        names.add(("schema",), "schema", name, schema_origins[name], _key(name))
+        names.add(("schema",), "schema", name, schema_origins[name], (name,))
     for r in d.roles.values():
-        names.add(("role",), "role", r.name, r.origin, _key(r.name))
+        names.add(("role",), "role", r.name, r.origin, (r.name,))
     for e in d.extensions.values():
-        names.add(("extension",), "extension", e.name, e.origin, _key(e.name))
+        names.add(("extension",), "extension", e.name, e.origin, (e.name,))
     for key in sorted(d.tables):
         _collect_table(d.tables[key], names)
     for key in sorted(d.views):
         v = d.views[key]
         relations = ("relation", v.schema)
-        obj = _key(v.schema, v.name)
+        obj = (v.schema, v.name)
         names.add(relations, "view", v.name, v.origin, obj)
         for column in v.column_names:
             names.add(("column", v.key), "column", column, v.origin, obj)
@@ -150,47 +170,49 @@ def _collect(d, names: _Names) -> None:
         _collect_grants(v.grants, v.origin, obj, names)
     for key in sorted(d.functions):
         f = d.functions[key]
-        obj = _key(f.schema, f.name)
+        obj = (f.schema, f.name)
         names.add(("function", f.schema), "function", f.name, f.origin, obj)
         _collect_grants(f.grants, f.origin, obj, names)
     for key in sorted(d.triggers):
         t = d.triggers[key]
-        names.add(("trigger", t.schema, t.table), "trigger", t.name, t.origin, _key(t.schema, t.table))
+        names.add(("trigger", t.schema, t.table), "trigger", t.name, t.origin, (t.schema, t.table))
     for key in sorted(d.enums):
         e = d.enums[key]
-        obj = _key(e.schema, e.name)
+        obj = (e.schema, e.name)
         names.add(("type", e.schema), "type", e.name, e.origin, obj)
         for value in e.values:
             # a label is no identifier, but PostgreSQL refuses one over 63 bytes
             names.add(("label", e.key), LABEL, value, e.origin, obj)
     for s in d.schemas.values():
-        _collect_grants(s.grants, s.origin, _key(s.name), names)
+        _collect_grants(s.grants, s.origin, (s.name,), names)
 
 
 def _collect_table(t, names: _Names) -> None:
     relations = ("relation", t.schema)
-    obj = _key(t.schema, t.name)
+    obj = (t.schema, t.name)
+    key = t.key
+    columns, constraints, policies = ("column", key), ("constraint", key), ("policy", key)
     names.add(relations, "table", t.name, t.origin, obj)
     for c in t.columns:
-        names.add(("column", t.key), "column", c.name, c.origin or t.origin, obj)
+        names.add(columns, "column", c.name, c.origin or t.origin, obj)
     pk = t.primary_key
     if pk is not None:
         names.add(relations, "constraint", pk.name, pk.origin or t.origin, obj)
     for c in t.uniques:  # index-backed: the index takes the name among the relations
         names.add(relations, "constraint", c.name, c.origin or t.origin, obj)
     for c in (*t.checks, *t.foreign_keys):
-        names.add(("constraint", t.key), "constraint", c.name, c.origin or t.origin, obj)
+        names.add(constraints, "constraint", c.name, c.origin or t.origin, obj)
     for i in t.indexes:
         names.add(relations, "index", i.name, i.origin or t.origin, obj)
     for p in t.partitions:
         names.add(relations, "partition", p.name, p.origin or t.origin, obj)
     for p in t.policies:
-        names.add(("policy", t.key), "policy", p.name, p.origin or t.origin, obj)
+        names.add(policies, "policy", p.name, p.origin or t.origin, obj)
         for role in p.roles:
             names.add(("grantee",), "role", role, p.origin or t.origin, obj)
     _collect_grants(t.grants, t.origin, obj, names)
 
 
-def _collect_grants(grants, origin, obj: str, names: _Names) -> None:
+def _collect_grants(grants, origin, obj: tuple, names: _Names) -> None:
     for g in grants:
         names.add(("grantee",), "role", g.grantee, g.origin or origin, obj)
