@@ -62,6 +62,11 @@ def test_plan_sql_headers_stay_comments(db_url, tmp_path):
     script = render_plan_sql(plan)
     apply_sql(db_url, script, tmp_path)
     assert _victim_exists(db_url)
+    # the other way: such names found in a live database, dropped by the plan
+    apply_sql(db_url, render_plan_sql(build_plan(_hostile_catalog(), build_catalog())), tmp_path)
+    assert _victim_exists(db_url)
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 't%victim%'").fetchone()[0] == 0
 
 
 def test_comments_with_line_breaks_quotes_and_backslashes_stay_literals(make_db, tmp_path):
