@@ -38,6 +38,7 @@ from .depgraph import Node, needs_any, order_nodes, sql_references
 from .errors import Origin
 from .model import Catalog, Function, Grant, Schema, Table, Trigger, View
 from .platform import is_platform_schema
+from .sqlcomment import comment_line
 
 # Phases: tie-break order between statements that are ready together.
 SCHEMA, EXTENSION, ROLE, ENUM, FUNCTION, TABLE, KEY, FOREIGN_KEY, INDEX = range(9)
@@ -471,8 +472,6 @@ def compile_script(catalog: Catalog, fingerprint: str) -> str:
     Non-transactional statements (enum values added to an existing type) run first, each
     committed on its own, so that the transaction may use the values.
     """
-    from .sqlcomment import comment_line
-
     statements = compile_statements(catalog)
     # The script is joined from pieces that name each statement's SQL, not from lines
     # holding a copy of it with its ";" (15 MB at 3,000 tables, next to the result).
@@ -496,8 +495,6 @@ def compile_script(catalog: Catalog, fingerprint: str) -> str:
 
 def _add_statement_parts(parts: list[str], statements: Iterable[Statement]) -> None:
     """Each statement as "-- <obj>", "<sql>;" and an empty line."""
-    from .sqlcomment import comment_line
-
     for statement in statements:
         parts += ["-- ", comment_line(statement.obj), "\n", statement.sql, ";\n\n"]
 

@@ -14,12 +14,12 @@ from pglast.enums import ViewCheckOption
 
 from ..model import View
 from .draft import Draft
+from .namerules import check_sql_identifiers
 from .positions import origin_at
 from .problems import Problems
 from .reader import Reader, SourceFile
 from .relations import query_relation_offsets, query_relations
 from .sqltext import parse_query, to_sql
-from .namerules import check_sql_identifiers
 from .statements import Statement, split_statements, tokens_of
 from .tables import _index, read_grants
 from .yamlnodes import parse_yaml
