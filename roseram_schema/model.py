@@ -64,8 +64,13 @@ def quote_ident(name: str) -> str:
 
 
 def quote_literal(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+    """A SQL string literal, as PostgreSQL's quote_literal writes it: with a backslash in the
+    value, the E'' form with backslashes doubled, so the literal reads the same whatever
+    standard_conforming_strings is (off, `'\\'` would end the string early)."""
+    quoted = value.replace("'", "''")
+    if "\\" in value:
+        return "E'" + quoted.replace("\\", "\\\\") + "'"
+    return "'" + quoted + "'"
 
 
 @dataclass(frozen=True, slots=True)

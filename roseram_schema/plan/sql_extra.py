@@ -49,9 +49,11 @@ def comment_on(object_kind: str, target: str, comment: str | None) -> str:
 def create_optional_extension(extension: Extension) -> str:
     """CREATE EXTENSION only when the server ships it (an `optional: true` extension)."""
     schema = f" WITH SCHEMA {quote_ident(extension.schema)}" if extension.schema else ""
-    return (
-        "DO $roseram$\nBEGIN\n"
-        f"  IF EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = {quote_literal(extension.name)}) THEN\n"
-        f"    CREATE EXTENSION IF NOT EXISTS {quote_ident(extension.name)}{schema};\n"
-        "  END IF;\nEND\n$roseram$"
-    )
+    from ..ddl.guarded import do_block
+
+    # do_block picks a dollar tag the name does not hold: a fixed $roseram$ could be closed by it
+    return do_block([
+        f"  IF EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = {quote_literal(extension.name)}) THEN",
+        f"    CREATE EXTENSION IF NOT EXISTS {quote_ident(extension.name)}{schema};",
+        "  END IF;",
+    ])

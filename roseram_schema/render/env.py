@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..sqlcomment import comment_line
+
 
 def _md(text) -> str:
     """Text safe inside a Markdown table cell."""
@@ -30,4 +32,6 @@ def environment():
     )
     env.filters["md"] = _md
     env.filters["code"] = _code
+    # every `-- ...` line of plan.sql.j2 built from names, origins or messages goes through it
+    env.filters["comment"] = comment_line
     return env

@@ -16,6 +16,7 @@ from pglast.enums import AlterTableType
 
 from ..model import Enum, Extension, Partition, Policy, Schema
 from .draft import Draft
+from .namerules import check_sql_identifiers
 from .policies import check_policy_clauses
 from .positions import origin_at
 from .problems import Problems, did_you_mean
@@ -33,6 +34,7 @@ def read_sql_file(file: SourceFile, problems: Problems, schema: str, draft: Draf
     """Parse a SQL file and add what it declares to the draft."""
     statements = split_statements(file, problems)
     if statements is not None:
+        check_sql_identifiers(file.path, file.text, problems)
         handle_statements(statements, file, schema, draft)
 
 

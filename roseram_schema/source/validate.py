@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..model import Table
 from ..platform import PLATFORM_ROLES, is_platform_schema
 from .draft import Draft, evolve
+from .namerules import check_names
 from .problems import did_you_mean
 from .relations import expression_columns, index_key_columns
 from .typenames import TypeCatalog
@@ -12,6 +13,7 @@ from .typenames import TypeCatalog
 
 def validate(d: Draft) -> None:
     """Record every cross-object problem of the draft (and fill FK columns left implicit)."""
+    check_names(d)
     types = TypeCatalog(d.enums.values(), d.extensions.values(), list(d.tables.values()))
     for key in sorted(d.tables):
         _check_table(d, d.tables[key], types)

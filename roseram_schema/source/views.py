@@ -14,6 +14,7 @@ from pglast.enums import ViewCheckOption
 
 from ..model import View
 from .draft import Draft
+from .namerules import check_sql_identifiers
 from .positions import origin_at
 from .problems import Problems
 from .reader import Reader, SourceFile
@@ -44,6 +45,8 @@ def read_view_file(file: SourceFile, r: Reader, schema: str, name: str, draft: D
     body = file.text[body_start:]
     # A CREATE VIEW statement decides: its leading `-- ...:` lines are plain comments.
     statements = split_statements(file, Problems())
+    if statements is not None:
+        check_sql_identifiers(file.path, file.text, r.problems)
     if statements is None and body.lstrip()[:6].upper() == "CREATE":
         split_statements(file, r.problems)  # report the syntax error where it is
         return

@@ -1,0 +1,4 @@
+CREATE TABLE u (id integer);
+CREATE POLICY "q
+drop table u;
+--" ON u USING (true);
