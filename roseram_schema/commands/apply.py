@@ -52,9 +52,12 @@ def run_apply(
     # frees the catalog once it has checked the target against it)
     held = {"desired": comparison.desired}
     inspect = comparison.inspector()
-    # the source's error-severity lint findings block too (lint_errors); nothing to apply, nothing to check
-    lint_errors = () if plan.empty else lint_error_hazards(comparison.project)
+    project = None if plan.empty else comparison.project
     del comparison
+    # the source's error-severity lint findings block too (lint_errors); checked once the
+    # catalogs are freed, and only when there is something to apply
+    lint_errors = lint_error_hazards(project) if project is not None else ()
+    del project
     if plan.empty:
         console.print("No changes: the database matches the source.")
         return EXIT_OK
