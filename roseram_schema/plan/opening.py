@@ -68,10 +68,11 @@ def policy_altered(key: str, old: Policy, new: Policy, shown: Policy | None = No
     what = []
     if (old.using, old.with_check) != (new.using, new.with_check):
         what.append(f"{_clauses(shown or new)} (was {_clauses(old)})")
-    gained = sorted(set(new.roles) - set(old.roles))
-    lost = sorted(set(old.roles) - set(new.roles))
-    if new.permissive and (gained or (new.roles == ("public",) and old.roles != ("public",))):
-        what.append(f"now for {', '.join(gained or ['public'])}")
+    # PUBLIC is every role: a policy for PUBLIC gains no one, one still for PUBLIC loses no one
+    gained = [] if "public" in old.roles else sorted(set(new.roles) - set(old.roles))
+    lost = [] if "public" in new.roles else sorted(set(old.roles) - set(new.roles))
+    if new.permissive and gained:
+        what.append(f"now for {', '.join(gained)}")
     if not new.permissive and lost:
         what.append(f"no longer restricts {', '.join(lost)}")
     if not what:

@@ -91,6 +91,16 @@ CASES = {
                              POLICIES.replace("using: is_public OR user_id", "using: true OR user_id"),
                              "permissive policy 'read' on public.projects changes for anon, authenticated SELECT: "
                              "USING (true OR user_id = (select auth.uid()))"),
+    "permissive_policy_roles_widened": ("policies/public/projects.yaml",
+                                        POLICIES.replace("    roles: [authenticated]\n    using: user_id",
+                                                         "    roles: [anon, authenticated]\n    using: user_id"),
+                                        "permissive policy 'write own' on public.projects changes for anon, "
+                                        "authenticated SELECT/INSERT/UPDATE/DELETE: now for anon"),
+    "restrictive_policy_roles_narrowed": ("policies/public/projects.yaml",
+                                          POLICIES.replace("    roles: [anon, authenticated]\n    using: NOT archived",
+                                                           "    roles: [authenticated]\n    using: NOT archived"),
+                                          "restrictive policy 'not archived' on public.projects changes for "
+                                          "authenticated SELECT: no longer restricts anon"),
     "restrictive_policy_dropped": ("policies/public/projects.yaml", POLICIES.split("  - name: not archived")[0],
                                    "restrictive policy 'not archived' no longer limits anon, authenticated SELECT "
                                    "on public.projects"),
