@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 from .errors import DatabaseError, FingerprintMismatch, HazardBlocked
 from .model import Catalog
 from .plan.fingerprint import managed_fingerprint
-from .plan.model import Plan, PlanStatement
+from .plan.model import Hazard, Plan, PlanStatement
 
 # pg_advisory_lock key shared by every roseram-schema apply ("roseram" in ASCII, as bigint).
 ADVISORY_LOCK_KEY = 0x726F736572616D
@@ -49,13 +49,16 @@ class ApplyResult:
 Progress = Callable[[int, int, PlanStatement], None]
 
 
-def check_hazards(plan: Plan, allow_hazards: Iterable[str] = ()) -> None:
-    """Raise HazardBlocked naming every blocking hazard that is not allowed."""
+def check_hazards(plan: Plan, allow_hazards: Iterable[str] = (), extra: Iterable[Hazard] = ()) -> None:
+    """Raise HazardBlocked naming every blocking hazard that is not allowed. `extra` are
+    hazards of the whole plan rather than of a statement (lint_errors)."""
     allowed = {a.strip() for a in allow_hazards if a and a.strip()}
     blocked = [(s, h) for s, h in plan.blocking_hazards() if h.name not in allowed]
+    blocked += [(None, h) for h in extra if h.blocking and h.name not in allowed]
     if blocked:
         names = sorted({h.name for _, h in blocked})
-        lines = [f"  - {h.name}: {h.message} ({s.summary}{f', {s.origin}' if s.origin else ''})" for s, h in blocked]
+        lines = [f"  - {h.name}: {h.message}" + (f" ({s.summary}{f', {s.origin}' if s.origin else ''})" if s else "")
+                 for s, h in blocked]
         raise HazardBlocked(
             "the plan has blocking hazards:\n" + "\n".join(lines)
             + f"\nre-run with --allow-hazards {','.join(names)} to apply it anyway"

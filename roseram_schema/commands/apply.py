@@ -27,6 +27,7 @@ def run_apply(
     from rich.console import Console
 
     from ..apply import apply_plan, check_hazards
+    from ..lint.gate import lint_error_hazards
     from ..plan.json_io import plan_from_json
     from ..plan.session import compare_live
     from ..render import rich_plan_overview
@@ -51,12 +52,17 @@ def run_apply(
     # frees the catalog once it has checked the target against it)
     held = {"desired": comparison.desired}
     inspect = comparison.inspector()
+    project = None if plan.empty else comparison.project
     del comparison
+    # the source's error-severity lint findings block too (lint_errors); checked once the
+    # catalogs are freed, and only when there is something to apply
+    lint_errors = lint_error_hazards(project) if project is not None else ()
+    del project
     if plan.empty:
         console.print("No changes: the database matches the source.")
         return EXIT_OK
     console.print(rich_plan_overview(plan))  # a summary past 40 statements
-    check_hazards(plan, allow_hazards)  # refuse before asking anything
+    check_hazards(plan, allow_hazards, lint_errors)  # refuse before asking anything
     if not yes and sys.stdin.isatty() and sys.stderr.isatty():
         answer = console.input(f"Apply these {len(plan.statements)} statement(s)? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):

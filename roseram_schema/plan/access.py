@@ -4,7 +4,8 @@ A role may run a command on a table when it holds the privilege (itself or throu
 PUBLIC) and, with row-level security on, some permissive policy for that command applies
 to it (or the role bypasses RLS). This is the "may" the isolation contract speaks of; which
 rows a policy lets through is what `verify` checks. Here the question is only: does a
-plan give a role a command it did not have, or take one away?
+plan give a role a command it did not have, or take one away? (On an existing object a
+gain is the blocking `opens_access`, see opening.py.)
 """
 
 from __future__ import annotations

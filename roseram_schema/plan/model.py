@@ -14,9 +14,14 @@ from ..errors import Origin
 # The hazards a statement can carry, in report order. Data-deleting ones block apply, and
 # so do statements PostgreSQL is sure to reject on a table with rows (ADD COLUMN NOT NULL
 # without a default): better refused at plan time, with a hint, than failed mid-apply.
+# opens_access (plan/opening.py) blocks too: a truncated policies file or a stray grant
+# must not open data to clients unnoticed. lint_errors is the desired state's error-severity
+# lint findings, checked by the apply command (commands/apply.py), not by a statement.
 HAZARD_NAMES = (
     "deletes_data",
     "fails_on_existing_rows",
+    "opens_access",
+    "lint_errors",
     "checks_existing_rows",
     "rewrites_table",
     "access_exclusive_lock",
@@ -24,7 +29,7 @@ HAZARD_NAMES = (
     "recreates_view",
     "changes_access",
 )
-BLOCKING_HAZARDS = frozenset({"deletes_data", "fails_on_existing_rows"})
+BLOCKING_HAZARDS = frozenset({"deletes_data", "fails_on_existing_rows", "opens_access", "lint_errors"})
 # Changes committed in a transaction of their own before the main one: PostgreSQL refuses
 # to use an enum value added in the same transaction ("unsafe use of new value"), and a
 # plan often adds a value and uses it (a default, a check). Adding a value is additive and

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from .. import ddl
 from .. import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, Table, View, quote_ident
-from .access import access_changes, policy_commands
+from .access import access_changes, access_set, policy_commands, roles_of
 from .hazards import (
     adds_with_rewrite,
     checks_existing_rows,
@@ -23,6 +23,7 @@ from .hazards import (
     rows_text,
     type_change_effects,
 )
+from . import opening
 from .model import Hazard
 from .sql_extra import comment_on, create_optional_extension, grant_on, revoke_on
 from .texts import SourceTexts
@@ -50,6 +51,7 @@ class StepContext:
     # asks for one about 13,000 times (quadratic: a second at 1,000 tables)
     _tables: dict = field(default_factory=dict, init=False, repr=False)
     _access: dict = field(default_factory=dict, init=False, repr=False)
+    _gains: dict = field(default_factory=dict, init=False, repr=False)
 
     def rows(self, table_key: str) -> int:
         """Estimated rows of a table; a table the estimates do not know is taken as empty."""
@@ -79,6 +81,46 @@ class StepContext:
             found = self._access[table_key] = access_changes(
                 self.current_table(table_key), self.desired_table(table_key), table_key)
         return found
+
+    def access_gains(self, table_key: str) -> set[tuple[str, str]]:
+        """The (role, command) pairs the table's desired version gives and its live one does not."""
+        found = self._gains.get(table_key)
+        if found is None:
+            before, after = self.current_table(table_key), self.desired_table(table_key)
+            roles = roles_of(before, after)
+            found = self._gains[table_key] = access_set(after, roles) - access_set(before, roles)
+        return found
+
+    def current_object(self, kind: str, key: str):
+        """The live table, view, function, procedure or schema `key`, None when it does not
+        exist yet (a grant on it is then part of building it)."""
+        if kind == "table":
+            return self.current_table(key) or self.current_view(key)
+        if kind in ("function", "procedure"):
+            return self.current_function(key)
+        if kind == "schema":
+            return next((s for s in self.current.schemas if s.name == key), None)
+        return None
+
+    def current_view(self, key: str) -> View | None:
+        """The live view `key`, from an index."""
+        return self._index("views", self.current.views).get(_qualified_key(key))
+
+    def current_function(self, key: str):
+        """The live function or procedure `key` (schema.name(args)), from an index."""
+        return self._index("functions", self.current.functions).get(key)
+
+    def desired_function(self, key: str):
+        """The desired function or procedure `key`, from an index."""
+        return self._index("desired functions", self.desired.functions).get(key)
+
+    def _index(self, name: str, objects) -> dict:
+        index = self._tables.get(name)
+        if index is None:
+            index = self._tables[name] = {}
+            for o in objects:
+                index.setdefault(o.key, o)
+        return index
 
 
 def _qualified_key(key: str) -> str:
@@ -273,18 +315,34 @@ def _drop_index(c: ch.DropIndex, ctx) -> list[Step]:
 # --- row-level security, policies, grants -----------------------------------------------------
 
 
-def _access_hazards(table_key: str, ctx, relevant=None, fallback: str = "") -> tuple[Hazard, ...]:
-    """changes_access: the table's net gains/losses (those this statement touches)."""
+def _access_hazards(table_key: str, ctx, relevant=None, fallback: str = "", opens: str = "") -> tuple[Hazard, ...]:
+    """changes_access: the table's net gains/losses (those this statement touches). With
+    `opens` (the statement may open access on an existing table, see plan/opening.py) the
+    gains are opens_access, and `opens` says what opens when no role gains a whole command."""
     messages, pairs = ctx.access_changes(table_key)
-    picked = [m for m, p in zip(messages, pairs) if relevant is None or relevant(*p)]
-    if not picked and fallback:
-        picked = [fallback]
-    return tuple(Hazard("changes_access", m) for m in picked)
+    gains = ctx.access_gains(table_key) if opens else set()
+    hazards = [Hazard("opens_access" if p in gains else "changes_access", m)
+               for m, p in zip(messages, pairs) if relevant is None or relevant(*p)]
+    if opens and not any(h.name == "opens_access" for h in hazards):
+        hazards.insert(0, Hazard("opens_access", opens))
+    elif not hazards and fallback:
+        hazards.append(Hazard("changes_access", fallback))
+    return tuple(hazards)
+
+
+def _rls_was_on(table_key: str, ctx) -> bool:
+    """True when the table exists and keeps row-level security on: only then can a policy
+    change let more rows through (with RLS off every row was reachable already)."""
+    before, after = ctx.current_table(table_key), ctx.desired_table(table_key)
+    return before is not None and before.rls_enabled and after is not None and after.rls_enabled
 
 
 def _set_row_security(c: ch.SetRowSecurity, ctx) -> list[Step]:
     table = _t(c.schema, c.table)
     sql = ddl.enable_rls(table) if c.enabled else ddl.disable_rls(table)
+    if not c.enabled and ctx.current_table(c.table_key) is not None:
+        return [Step(sql, hazards=(Hazard("opens_access", opening.rls_disabled(
+            c.table_key, ctx.desired_table(c.table_key))),))]
     fallback = (f"row level security on {c.table_key} {'enabled: only rows a policy allows are visible' if c.enabled else 'disabled: policies no longer apply'}")
     return [Step(sql, hazards=_access_hazards(c.table_key, ctx, fallback=fallback))]
 
@@ -292,6 +350,8 @@ def _set_row_security(c: ch.SetRowSecurity, ctx) -> list[Step]:
 def _set_force_row_security(c: ch.SetForceRowSecurity, ctx) -> list[Step]:
     table = _t(c.schema, c.table)
     sql = ddl.force_rls(table) if c.forced else ddl.no_force_rls(table)
+    if not c.forced and ctx.current_table(c.table_key) is not None:
+        return [Step(sql, hazards=(Hazard("opens_access", opening.force_removed(c.table_key)),))]
     fallback = f"the owner of {c.table_key} is {'now' if c.forced else 'no longer'} subject to its policies"
     return [Step(sql, hazards=(Hazard("changes_access", fallback),))]
 
@@ -309,7 +369,8 @@ def _who(policy) -> str:
 def _create_policy(c: ch.CreatePolicy, ctx) -> list[Step]:
     policy = ctx.texts.policy(c.table_key, c.policy)
     fallback = f"policy {c.policy.name!r} now governs which rows {_who(c.policy)} reaches in {c.table_key}"
-    hazards = _access_hazards(c.table_key, ctx, _policy_relevance(c.policy), fallback)
+    opens = opening.policy_added(c.table_key, policy) if c.policy.permissive and _rls_was_on(c.table_key, ctx) else ""
+    hazards = _access_hazards(c.table_key, ctx, _policy_relevance(c.policy), fallback, opens)
     return [Step(ddl.create_policy(_t(c.schema, c.table), policy), hazards=hazards)]
 
 
@@ -318,24 +379,50 @@ def _alter_policy(c: ch.AlterPolicy, ctx) -> list[Step]:
     old_rel, new_rel = _policy_relevance(c.old), _policy_relevance(c.new)
     fallback = (f"policy {c.new.name!r} changes ({', '.join(c.changed_parts())}): which rows "
                 f"{_who(c.new)} reaches in {c.table_key} changes")
-    hazards = _access_hazards(c.table_key, ctx, lambda r, m: old_rel(r, m) or new_rel(r, m), fallback)
+    opens = (opening.policy_altered(c.table_key, c.old, c.new, policy) or "") if _rls_was_on(c.table_key, ctx) else ""
+    hazards = _access_hazards(c.table_key, ctx, lambda r, m: old_rel(r, m) or new_rel(r, m), fallback, opens)
     return [Step(ddl.alter_policy(_t(c.schema, c.table), policy), hazards=hazards)]
 
 
 def _drop_policy(c: ch.DropPolicy, ctx) -> list[Step]:
     fallback = f"policy {c.policy.name!r} no longer lets {_who(c.policy)} reach rows of {c.table_key}"
-    hazards = _access_hazards(c.table_key, ctx, _policy_relevance(c.policy), fallback)
+    opens = (opening.restrictive_dropped(c.table_key, c.policy)
+             if not c.policy.permissive and _rls_was_on(c.table_key, ctx) else "")
+    hazards = _access_hazards(c.table_key, ctx, _policy_relevance(c.policy), fallback, opens)
     return [Step(ddl.drop_policy(_t(c.schema, c.table), c.policy, if_exists=True), hazards=hazards)]
+
+
+def _grant_opens(c: ch.Grant, ctx) -> str:
+    """opening.granted when `c` gives a client role a privilege on an existing object it
+    did not hold there, else ""."""
+    if c.grantee not in opening.CLIENT_ROLES:
+        return ""
+    live = ctx.current_object(c.object_kind, c.object_key)
+    if live is None:
+        return ""
+    grants = getattr(live, "grants", ())
+    # a privilege PUBLIC held there already was the grantee's too
+    held = opening.privileges_of(grants, c.grantee) | opening.privileges_of(grants, "public")
+    new = tuple(p for p in c.privileges if p not in held)
+    if not new:
+        return ""
+    table = ctx.desired_table(c.object_key) if c.object_kind == "table" else None
+    function = ctx.desired_function(c.object_key) if c.object_kind in ("function", "procedure") else None
+    kind = "view" if c.object_kind == "table" and table is None else c.object_kind
+    return opening.granted(kind, c.object_key, c.grantee, new, table=table, function=function)
 
 
 def _grant(c: ch.Grant, ctx) -> list[Step]:
     hazards: tuple[Hazard, ...] = ()
     privs = set(c.privileges)
+    opens = _grant_opens(c, ctx)
     if c.object_kind == "table" and ctx.desired_table(c.object_key) is not None:
         fallback = f"{c.grantee} is granted {', '.join(p.upper() for p in c.privileges)} on {c.object_key}"
         hazards = _access_hazards(c.object_key, ctx,
                                   lambda r, m: (r == c.grantee or c.grantee == "public") and (m in privs or "all" in privs),
-                                  fallback)
+                                  fallback, opens)
+    elif opens:
+        hazards = (Hazard("opens_access", opens),)
     elif c.object_kind in ("table", "function", "procedure", "schema"):
         hazards = (Hazard("changes_access", f"{c.grantee} is granted {', '.join(p.upper() for p in c.privileges)} "
                                             f"on {c.object_kind} {c.object_key}"),)
@@ -357,15 +444,21 @@ def _revoke(c: ch.Revoke, ctx) -> list[Step]:
 # --- views, functions, triggers ---------------------------------------------------------------
 
 
-def _view_extras(view: View, ctx) -> list[Step]:
-    """What a created view carries: comment, grants, indexes (materialized)."""
+def _view_extras(view: View, ctx, old: View | None = None) -> list[Step]:
+    """What a created view carries: comment, grants, indexes (materialized). `old` is the
+    live view it re-creates: a client role it grants more than `old` did gains access."""
     steps: list[Step] = []
     for ix in view.indexes:
         steps.append(Step(ddl.create_index(view, ctx.texts.index(view.key, ix), if_not_exists=True)))
     if view.comment is not None:
         steps.append(Step(ddl.comment_on_view(view)))
     for g in view.grants:
-        steps.append(Step(grant_on("table", view.qualified, g.grantee, g.privileges)))
+        hazards: tuple[Hazard, ...] = ()
+        held = opening.privileges_of(old.grants, g.grantee) | opening.privileges_of(old.grants, "public") if old else set()
+        new = tuple(p for p in g.privileges if p not in held) if old else ()
+        if new and g.grantee in opening.CLIENT_ROLES:
+            hazards = (Hazard("opens_access", opening.granted("view", view.key, g.grantee, new)),)
+        steps.append(Step(grant_on("table", view.qualified, g.grantee, g.privileges), hazards=hazards))
     return steps
 
 
@@ -375,19 +468,18 @@ def _view_access(old: View | None, new: View) -> tuple[Hazard, ...]:
         return ()
     if new.security_invoker:
         text = f"{new.key} now runs with the caller's rights (security_invoker): RLS of its tables applies"
-    else:
-        text = (f"{new.key} no longer runs with the caller's rights: it reads its tables as its owner, "
-                "bypassing their RLS")
-    return (Hazard("changes_access", text),)
+        return (Hazard("changes_access", text),)
+    return (Hazard("opens_access", opening.view_not_invoker(new)),)
 
 
 def _create_view(c: ch.CreateView, ctx) -> list[Step]:
     view = ctx.texts.view(c.view)
     hazards: tuple[Hazard, ...] = ()
+    old = ctx.current_view(c.key) if c.recreated else None
     if c.recreated:
         hazards = (Hazard("recreates_view", f"{c.key} is created again with its grants and comment"),)
-        hazards += _view_access(ctx.current.view(c.key), c.view)
-    return [Step(ddl.create_view(view), hazards=hazards), *_view_extras(view, ctx)]
+        hazards += _view_access(old, c.view)
+    return [Step(ddl.create_view(view), hazards=hazards), *_view_extras(view, ctx, old)]
 
 
 def _replace_view(c: ch.ReplaceView, ctx) -> list[Step]:
@@ -402,12 +494,22 @@ def _drop_view(c: ch.DropView, ctx) -> list[Step]:
     return [Step(ddl.drop_view(c.view, if_exists=True), hazards=hazards)]
 
 
+def _definer_hazards(old, new) -> tuple[Hazard, ...]:
+    """opens_access when an existing function becomes SECURITY DEFINER callable by anon/PUBLIC
+    (a re-created one gets EXECUTE for PUBLIC back by default unless the plan revokes it)."""
+    if old is None:
+        return ()
+    text = opening.definer_opened(old, new)
+    return (Hazard("opens_access", text),) if text else ()
+
+
 def _create_function(c: ch.CreateFunction, ctx) -> list[Step]:
-    return [Step(ddl.create_function(ctx.texts.function(c.function)))]
+    hazards = _definer_hazards(ctx.current_function(c.key), c.function)
+    return [Step(ddl.create_function(ctx.texts.function(c.function)), hazards=hazards)]
 
 
 def _replace_function(c: ch.ReplaceFunction, ctx) -> list[Step]:
-    return [Step(ddl.create_function(ctx.texts.function(c.new)))]
+    return [Step(ddl.create_function(ctx.texts.function(c.new)), hazards=_definer_hazards(c.old, c.new))]
 
 
 def _drop_function(c: ch.DropFunction, ctx) -> list[Step]:

@@ -243,10 +243,27 @@ def _read_file(file, draft) -> None:
     node = parse_yaml(file.text, rel, problems)
     if node is None:
         return
+    if _blank_yaml(file.text):
+        # a truncated or emptied file must not read as "no policies" (RLS off, policies
+        # dropped) or as a table without columns
+        what = "table" if area == "schema" else "policies"
+        problems.add(Origin(rel, 1, 1), f"{schema}.{name}", f"the {what} file is empty",
+                     "write `rls: disabled` to say a table has no row-level security"
+                     if area == "policies" else "declare the table's columns, or delete the file")
+        return
     if area == "schema":
         read_table_file(node, reader, schema, name, draft)
     else:
         read_policy_file(node, reader, schema, name, draft)
+
+
+def _blank_yaml(text: str) -> bool:
+    """True for a YAML file with nothing but whitespace, comments and document markers."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and stripped not in ("---", "..."):
+            return False
+    return True
 
 
 def _catalog(d) -> Catalog:

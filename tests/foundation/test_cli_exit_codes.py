@@ -29,6 +29,9 @@ def cli(*args, project, db, dev):
 def project(tmp_path):
     (tmp_path / "schema" / "public").mkdir(parents=True)
     (tmp_path / "schema" / "public" / "notes.yaml").write_text(TABLE)
+    # RLS on: a table of an exposed schema without it is a lint error, which blocks apply
+    (tmp_path / "policies" / "public").mkdir(parents=True)
+    (tmp_path / "policies" / "public" / "notes.yaml").write_text("rls: enabled\n")
     return tmp_path
 
 

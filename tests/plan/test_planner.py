@@ -123,7 +123,7 @@ def test_changes_access_says_who_gains_and_loses_what():
     assert [h.message for h in revoke.hazards] == ["authenticated may no longer DELETE public.projects"]
     off = projects_table(rls_enabled=False)
     plan = build_plan(base_catalog(), base_catalog(tables=[off, tasks_table()]))
-    assert plan.statements[0].hazards[0].name == "changes_access"
+    assert plan.statements[0].hazards[0].name == "opens_access"  # RLS off on a live table
     own = projects_table().policies[0]
     sel = projects_table(policies=(replace(own, command="select", with_check=None),))
     plan = build_plan(base_catalog(), base_catalog(tables=[sel, tasks_table()]))
@@ -203,5 +203,5 @@ def test_view_losing_security_invoker_changes_access():
     plan = build_plan(base_catalog(), base_catalog(views=[stats_view(security_invoker=False)]))
     assert [s.change for s in plan.statements] == ["ReplaceView"]
     assert plan.statements[0].sql.startswith("CREATE OR REPLACE VIEW public.project_stats AS")
-    assert [h.name for h in plan.statements[0].hazards] == ["changes_access"]
+    assert [h.name for h in plan.statements[0].hazards] == ["opens_access"]
     assert "bypassing their RLS" in plan.statements[0].hazards[0].message

@@ -21,7 +21,7 @@ DROP TABLE IF EXISTS public.b;
 ALTER TABLE public.items ALTER COLUMN size SET DEFAULT 8;
 
 -- alter policy 'even' on public.items (using) (policies/public/items.yaml:3:5)
--- hazard: changes_access: policy 'even' changes (using): which rows authenticated SELECT reaches in public.items changes
+-- hazard: opens_access (blocking): permissive policy 'even' on public.items changes for authenticated SELECT: USING (id % 2 = 0) (was USING (public.is_even(id))): rows it did not let through before may now be reached
 ALTER POLICY even ON public.items TO authenticated
     USING (id % 2 = 0);
 

@@ -16,12 +16,12 @@ REVOKE UPDATE ON TABLE app.items FROM anon;
 REVOKE EXECUTE ON FUNCTION public.answer() FROM PUBLIC;
 
 -- grant usage on schema app to authenticated (schema/public/functions.sql:5:1)
--- hazard: changes_access: authenticated is granted USAGE on schema app
+-- hazard: opens_access (blocking): authenticated is granted USAGE on schema app
 GRANT USAGE ON SCHEMA app TO authenticated;
 
 -- grant insert, select on table app.items to authenticated (schema/app/items.yaml:8:3)
--- hazard: changes_access: authenticated may now INSERT app.items
--- hazard: changes_access: authenticated may now SELECT app.items
+-- hazard: opens_access (blocking): authenticated may now INSERT app.items
+-- hazard: opens_access (blocking): authenticated may now SELECT app.items
 GRANT INSERT, SELECT ON TABLE app.items TO authenticated;
 
 -- grant execute on function public.answer() to authenticated (schema/public/functions.sql:4:1)

@@ -4,7 +4,7 @@ BEGIN;
 SET LOCAL check_function_bodies = off;
 
 -- disable row level security on public.open_log (policies/public/open_log.yaml:1:1)
--- hazard: changes_access: row level security on public.open_log disabled: policies no longer apply
+-- hazard: opens_access (blocking): row level security on public.open_log is disabled: its policies no longer filter rows; authenticated may SELECT, INSERT every row
 ALTER TABLE public.open_log DISABLE ROW LEVEL SECURITY;
 
 -- drop policy 'anyone' on public.docs (policies/public/docs.yaml:1:1)
@@ -25,12 +25,12 @@ DROP POLICY IF EXISTS "all" ON public.open_log;
 REVOKE DELETE ON TABLE public.docs FROM authenticated;
 
 -- alter policy 'read own' on public.docs (roles, using) (policies/public/docs.yaml:3:5)
--- hazard: changes_access: policy 'read own' changes (roles, using): which rows anon, authenticated SELECT reaches in public.docs changes
+-- hazard: opens_access (blocking): permissive policy 'read own' on public.docs changes for anon, authenticated SELECT: USING (owner_id = (select auth.uid()) OR public) (was USING ((owner_id = auth.uid()))); now for anon: rows it did not let through before may now be reached
 ALTER POLICY "read own" ON public.docs TO anon, authenticated
     USING (owner_id = (select auth.uid()) OR public);
 
 -- create policy 'write own' on public.docs (policies/public/docs.yaml:7:5)
--- hazard: changes_access: policy 'write own' now governs which rows authenticated UPDATE reaches in public.docs
+-- hazard: opens_access (blocking): new permissive policy 'write own' lets authenticated UPDATE reach the rows of public.docs where USING (owner_id = (select auth.uid()))
 CREATE POLICY "write own" ON public.docs FOR UPDATE TO authenticated
     USING (owner_id = (select auth.uid()));
 
