@@ -29,6 +29,7 @@ def run_apply(
     prompt; HazardBlocked (3), FingerprintMismatch / DatabaseError (1) propagate.
     """
     from rich.console import Console
+    from rich.text import Text
 
     from ..apply import apply_checked, apply_lock, check_hazards
     from ..plan.json_io import plan_from_json
@@ -49,7 +50,8 @@ def run_apply(
             return EXIT_OK
         console.print(_overview(shown))
         check_hazards(shown, allow_hazards)  # refuse before asking anything
-        answer = console.input(f"Apply these {len(shown.statements)} statement(s)? [y/N] ")
+        # a Text: as a markup string, rich would take "[y/N]" for a style tag and drop it
+        answer = console.input(Text(f"Apply these {len(shown.statements)} statement(s)? [y/N] "))
         if answer.strip().lower() not in ("y", "yes"):
             console.print("Nothing applied.")
             return EXIT_OK
@@ -61,9 +63,16 @@ def run_apply(
         if plan.empty:
             console.print("Nothing to do: the database matches the source.")
             return EXIT_OK
-        if shown is not None and saved is None and _statements(plan) != _statements(shown):
-            raise FingerprintMismatch(
-                "the database changed while the plan was shown: nothing applied; run apply again")
+        if shown is not None and saved is None:
+            # the plan shown was made on the database as it was (without the stand-in, which
+            # may already do some of it): every statement run now must be one approved then
+            approved = set(_statements(shown))
+            if not all(s in approved for s in _statements(plan)):
+                raise FingerprintMismatch(
+                    "the database changed while the plan was shown: nothing applied; run apply again")
+            if len(plan.statements) < len(shown.statements):
+                console.print(f"{len(shown.statements) - len(plan.statements)} statement(s) of the plan shown "
+                              "are no longer needed: applying the other ones.")
         if shown is None:
             console.print(_overview(plan))  # a summary past 40 statements
         check_hazards(plan, allow_hazards)
@@ -94,6 +103,7 @@ def _overview(plan):
 
 
 def _statements(plan) -> list[tuple[str, bool]]:
+    """What a plan runs, to compare two plans by."""
     return [(s.sql, s.transactional) for s in plan.statements]
 
 

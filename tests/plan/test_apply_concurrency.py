@@ -71,3 +71,99 @@ def test_eight_concurrent_cli_applies_on_a_fresh_database_apply_once(project, db
     assert len(applied) == 1 and len(nothing) == 7, outcomes
     assert len(history_rows(db_url)) == 1
     assert cli("drift", project=project, db=db_url, dev=dev).returncode == 0
+
+
+def test_concurrent_applies_of_a_saved_plan_apply_once_then_a_changed_database_is_refused(
+        project, db_url, pg_server, tmp_path):
+    dev = pg_server.base_url
+    plan_file = tmp_path / "plan.json"
+    # planned on the bare database (no platform stand-in yet): apply installs it
+    assert cli("plan", "--out", str(plan_file), project=project, db=db_url, dev=dev).returncode == 2
+    procs = [subprocess.Popen(_argv("apply", "--plan", str(plan_file), project=project, db=db_url, dev=dev),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              text=True, env=_env()) for _ in range(4)]
+    outcomes = []
+    try:
+        for p in procs:
+            _, err = p.communicate(timeout=240)
+            outcomes.append((p.returncode, err))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert [err for code, err in outcomes if code != 0] == []
+    assert sum("Applied " in err for _, err in outcomes) == 1
+    assert sum("Nothing to do" in err for _, err in outcomes) == 3, outcomes
+    assert len(history_rows(db_url)) == 1
+    # its "to" is still the database: nothing to do, whatever its "from" says
+    r = cli("apply", "--plan", str(plan_file), project=project, db=db_url, dev=dev)
+    assert r.returncode == 0 and "Nothing to do" in r.stderr, r.stderr
+    # the database is neither the plan's "from" nor its "to": refused, untouched
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.notes DROP COLUMN body")
+    r = cli("apply", "--plan", str(plan_file), project=project, db=db_url, dev=dev)
+    assert r.returncode == 1 and "changed since the plan was made" in r.stderr, r.stderr
+    assert len(history_rows(db_url)) == 1
+
+
+def test_apply_without_a_terminal_needs_yes(project, db_url, pg_server):
+    r = cli("apply", project=project, db=db_url, dev=pg_server.base_url)
+    assert r.returncode == 1
+    assert "no terminal to confirm on" in r.stderr and "--yes" in r.stderr
+    with psycopg.connect(db_url) as conn:  # untouched: not even the platform stand-in
+        assert conn.execute("SELECT to_regclass('public.notes'), to_regnamespace('auth')").fetchone() == (None, None)
+    assert history_rows(db_url) == []
+
+
+def _answer_on_a_terminal(answer: str, *, project, db, dev) -> tuple[int, str]:
+    """Run apply with a pseudo-terminal as stdin/stdout/stderr, answer its prompt."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(_argv("apply", project=project, db=db, dev=dev), stdin=slave, stdout=slave,
+                            stderr=slave, env={**_env(), "COLUMNS": "200"}, close_fds=True)
+    os.close(slave)
+    seen, answered = b"", False
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if not answered and b"[y/N]" in seen:
+                os.write(master, answer.encode() + b"\n")
+                answered = True
+            if proc.poll() is not None and not ready:
+                break
+        code = proc.wait(timeout=30) if answered else None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert answered, seen.decode(errors="replace")
+    return code, seen.decode(errors="replace")
+
+
+def test_answering_no_at_the_prompt_applies_nothing_and_is_not_an_error(project, db_url, pg_server):
+    code, output = _answer_on_a_terminal("n", project=project, db=db_url, dev=pg_server.base_url)
+    assert code == 0, output
+    assert "Nothing applied." in output
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT to_regclass('public.notes'), to_regnamespace('auth')").fetchone() == (None, None)
+    assert history_rows(db_url) == []
+
+
+def test_answering_yes_on_a_fresh_database_applies_the_plan_shown(project, db_url, pg_server):
+    code, output = _answer_on_a_terminal("y", project=project, db=db_url, dev=pg_server.base_url)
+    assert code == 0, output
+    assert "Applied " in output
+    assert len(history_rows(db_url)) == 1
+    assert cli("drift", project=project, db=db_url, dev=pg_server.base_url).returncode == 0
