@@ -1,13 +1,16 @@
 """Apply a plan safely: serialized, checked, all-or-nothing, recorded.
 
 1. Blocking hazards not named in `allow_hazards` stop everything (HazardBlocked, exit 3).
-2. A session advisory lock with a fixed key serializes concurrent applies on a database.
+2. A session advisory lock with a fixed key serializes concurrent applies on a database
+   (`apply_lock`); the CLI installs the platform stand-in and re-makes its plan under it.
 3. The database is read again under the lock. If it already is what the plan leads to,
    nothing is done ("already applied"): that is how eight concurrent applies of the same
    plan end with one application and no error. If it is no longer what the plan was made
    from, FingerprintMismatch (the plan would do the wrong thing).
-4. lock_timeout and statement_timeout are set, so a busy table makes apply fail fast
-   instead of queueing every other query behind its lock.
+4. Each statement has its own timeouts: lock_timeout for every one, so a busy table makes
+   apply fail fast instead of queueing every other query behind its lock; statement_timeout
+   for each transactional statement; `index_timeout` (default none) for each
+   CREATE INDEX CONCURRENTLY, which blocks no writes and may rightly take hours.
 5. Every transactional statement and the history row run in ONE transaction: on any
    error it rolls back and the database and history are as before (a killed process too:
    PostgreSQL rolls back what was never committed). The one exception: new enum values
@@ -15,13 +18,15 @@
    them (plan.model.FIRST_CHANGES); they are additive and re-runnable.
 6. Then the statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY), each
    re-runnable: an INVALID index left by an interrupted earlier build is dropped first,
-   and IF NOT EXISTS skips a finished one.
+   and IF NOT EXISTS skips a finished one. Each is added to the history row once it has
+   succeeded, so the row lists exactly the statements that ran.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .errors import DatabaseError, FingerprintMismatch, HazardBlocked
 from .model import Catalog
@@ -78,6 +83,7 @@ def apply_plan(
     allow_hazards: Iterable[str] = (),
     lock_timeout: str = "5s",
     statement_timeout: str = "5min",
+    index_timeout: str = "0",
     progress: Progress | None = None,
     inspect: Callable[[object], Catalog] | None = None,
     desired: Catalog | None = None,
@@ -90,12 +96,32 @@ def apply_plan(
     let go once checked: a caller that keeps no reference of its own frees it then).
     Raises HazardBlocked, FingerprintMismatch or DatabaseError.
     """
-    import psycopg
-
     check_hazards(plan, allow_hazards)
     if plan.empty:
         return ApplyResult("no changes")
-    inspect = inspect or _default_inspect
+    with apply_lock(conn_url) as conn:
+        live = (inspect or _default_inspect)(conn)
+        fingerprint = managed_fingerprint(live)
+        if fingerprint == plan.to_fingerprint or (desired is not None and _matches(live, desired)):
+            return ApplyResult("already applied")
+        if fingerprint != plan.from_fingerprint:
+            raise FingerprintMismatch(
+                "the database changed since the plan was made (its fingerprint is "
+                f"{fingerprint[:12]}, the plan expects {plan.from_fingerprint[:12]}): "
+                "make a new plan"
+            )
+        # not needed past the checks: at 3,000 tables each catalog is tens of MB that
+        # the statements and the history row (its JSON too) would be added to
+        del live, desired
+        return apply_checked(conn, plan, lock_timeout=lock_timeout, statement_timeout=statement_timeout,
+                             index_timeout=index_timeout, progress=progress)
+
+
+@contextmanager
+def apply_lock(conn_url: str) -> Iterator[object]:
+    """An autocommit connection holding the apply lock of its database, released at exit."""
+    import psycopg
+
     try:
         conn = psycopg.connect(conn_url, autocommit=True)
     except psycopg.Error as exc:
@@ -106,24 +132,7 @@ def apply_plan(
         except psycopg.Error as exc:
             raise DatabaseError(f"could not take the apply lock: {exc}") from exc
         try:
-            live = inspect(conn)
-            fingerprint = managed_fingerprint(live)
-            if fingerprint == plan.to_fingerprint or (desired is not None and _matches(live, desired)):
-                return ApplyResult("already applied")
-            if fingerprint != plan.from_fingerprint:
-                raise FingerprintMismatch(
-                    "the database changed since the plan was made (its fingerprint is "
-                    f"{fingerprint[:12]}, the plan expects {plan.from_fingerprint[:12]}): "
-                    "make a new plan"
-                )
-            # not needed past the checks: at 3,000 tables each catalog is tens of MB that
-            # the statements and the history row (its JSON too) would be added to
-            del live, desired
-            _set_timeouts(conn, lock_timeout, statement_timeout)
-            _run_first(conn, plan, progress)
-            history_id = _run_transaction(conn, plan, progress)
-            _run_outside(conn, plan, progress)
-            return ApplyResult("applied", len(plan.statements), history_id)
+            yield conn
         finally:
             try:
                 conn.execute("RESET lock_timeout; RESET statement_timeout")
@@ -132,21 +141,36 @@ def apply_plan(
                 pass  # the session ends right after; PostgreSQL releases the lock with it
 
 
+def apply_checked(conn, plan: Plan, *, lock_timeout: str = "5s", statement_timeout: str = "5min",
+                  index_timeout: str = "0", progress: Progress | None = None) -> ApplyResult:
+    """Run `plan` on `conn`, which holds the apply lock and whose database the caller has
+    read under that lock and found to be the plan's "from" (steps 4 to 6 of the module
+    docstring)."""
+    _set_timeouts(conn, lock_timeout, statement_timeout, index_timeout)
+    _run_first(conn, plan, progress)
+    history_id = _run_transaction(conn, plan, progress)
+    _run_outside(conn, plan, progress, history_id, statement_timeout, index_timeout)
+    return ApplyResult("applied", len(plan.statements), history_id)
+
+
 def _matches(live: Catalog, desired: Catalog) -> bool:
     from .diff import diff_catalogs
 
     return not diff_catalogs(live, desired)
 
 
-def _set_timeouts(conn, lock_timeout: str, statement_timeout: str) -> None:
+def _set_timeouts(conn, lock_timeout: str, statement_timeout: str, index_timeout: str = "0") -> None:
+    """Session timeouts for the transactional part; `index_timeout` is only checked here
+    (a bad value fails before anything runs) and set around each index build."""
     import psycopg
 
     try:
-        conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
-                     (lock_timeout, statement_timeout))
+        conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false),"
+                     " set_config('statement_timeout', %s, false)",
+                     (lock_timeout, index_timeout, statement_timeout))
     except psycopg.Error as exc:
-        raise DatabaseError(f"invalid lock_timeout {lock_timeout!r} or statement_timeout "
-                            f"{statement_timeout!r}: {exc}") from exc
+        raise DatabaseError(f"invalid lock_timeout {lock_timeout!r}, statement_timeout "
+                            f"{statement_timeout!r} or index_timeout {index_timeout!r}: {exc}") from exc
 
 
 def _failure(n: int, total: int, s: PlanStatement, exc: Exception) -> DatabaseError:
@@ -206,21 +230,31 @@ def _run_transaction(conn, plan: Plan, progress: Progress | None) -> int:
                 if progress:
                     progress(n, total, s)
             ensure_history(conn)
-            return record_apply(conn, plan)
+            # what ran so far; the statements outside the transaction are added as they succeed
+            return record_apply(conn, plan, plan.first_statements + plan.transactional_statements)
     except psycopg.Error as exc:  # COMMIT itself failed (deferred constraint, ...)
         raise DatabaseError(f"the transaction could not commit after {n} statement(s): {exc}") from exc
 
 
-def _run_outside(conn, plan: Plan, progress: Progress | None) -> None:
+def _run_outside(conn, plan: Plan, progress: Progress | None, history_id: int,
+                 statement_timeout: str, index_timeout: str) -> None:
     import psycopg
+
+    from .history import record_statement
 
     total = len(plan.statements)
     done = len(plan.first_statements) + len(plan.transactional_statements)
     for n, s in enumerate(plan.non_transactional_statements, done + 1):
         try:
-            if s.change == "CreateIndex":
-                _drop_invalid_index(conn, s.obj)
-            conn.execute(s.sql)
+            # a concurrent build holds no lock that blocks writes: it gets its own timeout
+            conn.execute("SELECT set_config('statement_timeout', %s, false)", (index_timeout,))
+            try:
+                if s.change == "CreateIndex":
+                    _drop_invalid_index(conn, s.obj)
+                conn.execute(s.sql)
+            finally:
+                conn.execute("SELECT set_config('statement_timeout', %s, false)", (statement_timeout,))
+            record_statement(conn, history_id, s)
         except psycopg.Error as exc:
             raise _failure(n, total, s, exc) from exc
         if progress:

@@ -140,8 +140,10 @@ def apply_cmd(
     allow_hazards: str = typer.Option("", "--allow-hazards", help="Comma-separated hazard names to allow."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     lock_timeout: str = typer.Option("5s", "--lock-timeout"),
-    statement_timeout: str = typer.Option("5min", "--statement-timeout"),
+    statement_timeout: str = typer.Option("5min", "--statement-timeout", help="For each transactional statement."),
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
+    index_timeout: str = typer.Option("0", "--index-timeout",
+                                      help="For each CREATE INDEX CONCURRENTLY (0: none)."),
 ):
     """Bring the database to the source: one transaction, advisory lock, history row."""
     from .context import DevServer, resolve_db_url
@@ -152,7 +154,7 @@ def apply_cmd(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), plan_file=plan_file,
         allow_hazards=hazards, yes=yes, lock_timeout=lock_timeout,
-        statement_timeout=statement_timeout, online=online,
+        statement_timeout=statement_timeout, online=online, index_timeout=index_timeout,
     ))
 
 

@@ -2,7 +2,10 @@
 
 The schema is a platform object (platform.PLATFORM_SCHEMAS): never inspected, never in a
 diff. The row is written in the same transaction as the plan's statements, so a plan that
-fails leaves the history exactly as it was.
+fails leaves the history exactly as it was. Its `statements` are those that ran: the
+transactional ones at first, then each statement that must run outside a transaction
+(CREATE INDEX CONCURRENTLY) appended once it has succeeded. A row with fewer statements
+than its plan (`checksum` is the whole plan's) is an apply that failed after its commit.
 """
 
 from __future__ import annotations
@@ -55,18 +58,28 @@ def ensure_history(conn) -> None:
     conn.execute(CREATE_HISTORY_SQL)
 
 
-def record_apply(conn, plan: Plan) -> int:
-    """Insert the history row of `plan` (in the caller's transaction); returns its id."""
-    statements = [
-        {"sql": s.sql, "change": s.change, "object": s.obj, "transactional": s.transactional}
-        for s in plan.statements
-    ]
+def _entry(s) -> dict:
+    return {"sql": s.sql, "change": s.change, "object": s.obj, "transactional": s.transactional}
+
+
+def record_apply(conn, plan: Plan, ran=None) -> int:
+    """Insert the history row of `plan` (in the caller's transaction) listing the statements
+    `ran` (default: all of the plan's); returns its id."""
+    statements = [_entry(s) for s in (plan.statements if ran is None else ran)]
     row = conn.execute(
         "INSERT INTO roseram_schema.history (from_fingerprint, to_fingerprint, statements, checksum, tool_version)"
         " VALUES (%s, %s, %s::jsonb, %s, %s) RETURNING id",
         (plan.from_fingerprint, plan.to_fingerprint, json.dumps(statements), plan_checksum(plan), tool_version()),
     ).fetchone()
     return int(row[0])
+
+
+def record_statement(conn, history_id: int, statement) -> None:
+    """Append a statement that ran after the row was committed to history row `history_id`."""
+    conn.execute(
+        "UPDATE roseram_schema.history SET statements = statements || %s::jsonb WHERE id = %s",
+        (json.dumps([_entry(statement)]), history_id),
+    )
 
 
 def read_history(conn) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..errors import EXIT_ERROR, EXIT_OK
+from ..errors import EXIT_OK, FingerprintMismatch, RoseramError
 
 
 def run_apply(
@@ -18,71 +18,139 @@ def run_apply(
     lock_timeout: str = "5s",
     statement_timeout: str = "5min",
     online: bool = False,
+    index_timeout: str = "0",
 ) -> int:
     """Plan (or read `plan_file`), show it on stderr, confirm on a terminal, apply.
 
-    Without a terminal it never waits for input. Exit 0 when applied, already applied or
-    nothing to do; HazardBlocked (3), FingerprintMismatch / DatabaseError (1) propagate.
+    Without a terminal it never waits for input, and applies only with `yes` or a
+    `plan_file`. Under the apply lock the platform stand-in is installed and a plan not
+    read from a file is made again, so of concurrent applies the first applies and the
+    others find nothing to do. Exit 0 when applied, nothing to do, or declined at the
+    prompt; HazardBlocked (3), FingerprintMismatch / DatabaseError (1) propagate.
     """
     from rich.console import Console
+    from rich.text import Text
 
-    from ..apply import apply_plan, check_hazards
-    from ..lint.gate import lint_error_hazards
+    from ..apply import apply_checked, apply_lock, check_hazards
     from ..plan.json_io import plan_from_json
-    from ..plan.session import compare_live
-    from ..render import rich_plan_overview
 
     console = Console(stderr=True)
-    comparison = compare_live(project_dir, db_url, dev_url, ensure_platform=True)
-    if plan_file is not None:
-        plan = plan_from_json(Path(plan_file).read_text(encoding="utf-8"))
-        if plan.from_fingerprint == comparison.pre_platform_fingerprint:
-            # planned on the bare database; the stand-in apply just installed is expected
-            from dataclasses import replace
-
-            from ..plan.fingerprint import managed_fingerprint
-
-            plan = replace(plan, from_fingerprint=managed_fingerprint(comparison.live))
-    else:
-        plan = comparison.plan(online=online)
-    # apply reads the target again under its lock: only the desired catalog and the scope
-    # are kept for that, not the project, the live catalog and its settled copy (at 3,000
-    # tables the second read would otherwise add its catalog to all of them)
-    # (in a dict popped as apply_plan is called: no reference left here, so apply_plan
-    # frees the catalog once it has checked the target against it)
-    held = {"desired": comparison.desired}
-    inspect = comparison.inspector()
-    project = None if plan.empty else comparison.project
-    del comparison
-    # the source's error-severity lint findings block too (lint_errors); checked once the
-    # catalogs are freed, and only when there is something to apply
-    lint_errors = lint_error_hazards(project) if project is not None else ()
-    del project
-    if plan.empty:
-        console.print("No changes: the database matches the source.")
-        return EXIT_OK
-    console.print(rich_plan_overview(plan))  # a summary past 40 statements
-    check_hazards(plan, allow_hazards, lint_errors)  # refuse before asking anything
-    if not yes and sys.stdin.isatty() and sys.stderr.isatty():
-        answer = console.input(f"Apply these {len(plan.statements)} statement(s)? [y/N] ")
+    interactive = _interactive()
+    if not yes and plan_file is None and not interactive:
+        raise RoseramError(
+            "apply changes the database and there is no terminal to confirm on: pass --yes "
+            "(or --plan FILE, a plan saved by `plan --out`)")
+    saved = plan_from_json(Path(plan_file).read_text(encoding="utf-8")) if plan_file is not None else None
+    shown = None
+    if not yes and interactive:
+        # read only, like `plan`: nothing is written before the answer
+        # a saved plan's lint_errors are checked under the lock, with the source read there
+        shown, lint_errors = (saved, ()) if saved is not None else _fresh_plan(project_dir, db_url, dev_url, online)
+        if shown.empty:
+            console.print("Nothing to do: the database matches the source.")
+            return EXIT_OK
+        console.print(_overview(shown))
+        check_hazards(shown, allow_hazards, lint_errors)  # refuse before asking anything
+        # a Text: as a markup string, rich would take "[y/N]" for a style tag and drop it
+        answer = console.input(Text(f"Apply these {len(shown.statements)} statement(s)? [y/N] "))
         if answer.strip().lower() not in ("y", "yes"):
             console.print("Nothing applied.")
-            return EXIT_ERROR
-    result = apply_plan(
-        db_url,
-        plan,
-        allow_hazards=allow_hazards,
-        lock_timeout=lock_timeout,
-        statement_timeout=statement_timeout,
-        progress=_progress(console, len(plan.statements)),
-        inspect=inspect,
-        desired=held.pop("desired"),
-    )
-    if result.status == "already applied":
-        console.print("Already applied: the database already has these changes.")
-    else:
-        console.print(f"Applied {result.statements_run} statement(s) (history #{result.history_id}).")
+            return EXIT_OK
+    with apply_lock(db_url) as conn:
+        plan, lint_errors = _plan_under_lock(project_dir, db_url, dev_url, saved, online)
+        if plan is None:
+            console.print("Nothing to do: the database already is what the plan leads to.")
+            return EXIT_OK
+        if plan.empty:
+            console.print("Nothing to do: the database matches the source.")
+            return EXIT_OK
+        if shown is not None and saved is None:
+            # the plan shown was made on the database as it was (without the stand-in, which
+            # may already do some of it): every statement run now must be one approved then
+            approved = set(_statements(shown))
+            if not all(s in approved for s in _statements(plan)):
+                raise FingerprintMismatch(
+                    "the database changed while the plan was shown: nothing applied; run apply again")
+            if len(plan.statements) < len(shown.statements):
+                console.print(f"{len(shown.statements) - len(plan.statements)} statement(s) of the plan shown "
+                              "are no longer needed: applying the other ones.")
+        if shown is None:
+            console.print(_overview(plan))  # a summary past 40 statements
+        check_hazards(plan, allow_hazards, lint_errors)
+        result = apply_checked(
+            conn,
+            plan,
+            lock_timeout=lock_timeout,
+            statement_timeout=statement_timeout,
+            index_timeout=index_timeout,
+            progress=_progress(console, len(plan.statements)),
+        )
+    console.print(f"Applied {result.statements_run} statement(s) (history #{result.history_id}).")
     return EXIT_OK
+
+
+def _interactive() -> bool:
+    """True when a person can answer a prompt: stdin and stderr (the prompt) are terminals."""
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return False
+
+
+def _overview(plan):
+    from ..render import rich_plan_overview
+
+    return rich_plan_overview(plan)
+
+
+def _statements(plan) -> list[tuple[str, bool]]:
+    """What a plan runs, to compare two plans by."""
+    return [(s.sql, s.transactional) for s in plan.statements]
+
+
+def _fresh_plan(project_dir: Path, db_url: str, dev_url, online: bool):
+    """The plan from the source to the database as it is, and the source's lint_errors."""
+    from ..plan.session import compare_live
+
+    comparison = compare_live(project_dir, db_url, dev_url)
+    plan = comparison.plan(online=online)
+    return plan, _lint_errors(comparison, plan)
+
+
+def _lint_errors(comparison, plan) -> tuple:
+    """The source's error-severity lint findings as lint_errors hazards (they block apply
+    like a blocking hazard); only checked when there is something to apply."""
+    from ..lint.gate import lint_error_hazards
+
+    return () if plan is None or plan.empty else lint_error_hazards(comparison.project)
+
+
+def _plan_under_lock(project_dir: Path, db_url: str, dev_url, saved, online: bool):
+    """(plan, lint_errors): the plan to run, decided while this process holds the apply
+    lock: the platform stand-in installed, the target read again. Without a saved plan, a
+    plan made now; with one, that plan (None when the database already is where it leads:
+    its "to", also once printer-only text differences are settled), or FingerprintMismatch
+    when the database is neither its "from" nor its "to". lint_errors: see _lint_errors."""
+    from dataclasses import replace
+
+    from ..plan.fingerprint import managed_fingerprint
+    from ..plan.session import compare_live
+
+    comparison = compare_live(project_dir, db_url, dev_url, ensure_platform=True)
+    if saved is None:
+        plan = comparison.plan(online=online)
+        return plan, _lint_errors(comparison, plan)
+    now = managed_fingerprint(comparison.live)
+    settled = now if comparison.settled is comparison.live else managed_fingerprint(comparison.settled)
+    if saved.to_fingerprint in (now, settled):
+        return None, ()
+    if saved.from_fingerprint not in (now, comparison.pre_platform_fingerprint):
+        raise FingerprintMismatch(
+            "the database changed since the plan was made (its fingerprint is "
+            f"{now[:12]}, the plan expects {saved.from_fingerprint[:12]}): make a new plan")
+    # planned on the bare database: the stand-in just installed is expected
+    plan = replace(saved, from_fingerprint=now)
+    return plan, _lint_errors(comparison, plan)
 
 
 def _progress(console, total: int):

@@ -94,11 +94,16 @@ def _sides(c: ch.Change) -> tuple[str | None, str | None]:
     return None, None
 
 
-def drift_items(changes, origins=None) -> tuple[DriftItem, ...]:
-    """One DriftItem per change, in the diff's order. `origins(change)` may supply origins."""
+def drift_items(changes, origins=None, invalid_indexes=frozenset()) -> tuple[DriftItem, ...]:
+    """One DriftItem per change, in the diff's order. `origins(change)` may supply origins;
+    `invalid_indexes` are the keys of the indexes the database has but marked INVALID (the
+    inspector does not read them, so the diff says they are missing)."""
     items = []
     for c in changes:
         source, database = _sides(c)
+        if isinstance(c, ch.CreateIndex) and c.key in invalid_indexes:
+            database = (f"index {c.key} exists but is INVALID: a concurrent build failed; "
+                        "apply rebuilds it")
         origin = origins(c) if origins else c.origin
         items.append(DriftItem(c.key, c.kind, c.describe(), source, database, origin))
     return tuple(items)
@@ -113,9 +118,9 @@ def _escape_property(text: str) -> str:
     return _escape_annotation(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_drift(changes, fmt: str = "text", *, origins=None) -> str:
+def render_drift(changes, fmt: str = "text", *, origins=None, invalid_indexes=frozenset()) -> str:
     """A drift report of `changes` (from diff_catalogs(live, desired)) in DRIFT_FORMATS."""
-    items = drift_items(changes, origins)
+    items = drift_items(changes, origins, invalid_indexes)
     if fmt == "json":
         data = {
             "version": 1,
