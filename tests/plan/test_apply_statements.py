@@ -90,6 +90,9 @@ def test_apply_cli_history_after_a_failed_concurrent_build(tmp_path, platform_db
     (root / "schema" / "public").mkdir(parents=True)
     (root / "schema" / "public" / "t.yaml").write_text(
         "columns:\n  id: {type: integer, nullable: false}\n  code: {type: text}\nprimary_key: [id]\n")
+    # RLS on: an exposed table without it is a lint error, which apply refuses (lint_errors)
+    (root / "policies" / "public").mkdir(parents=True)
+    (root / "policies" / "public" / "t.yaml").write_text("rls: enabled\n")
     dev = pg_server.base_url
     assert run_apply(root, platform_db_url, dev, yes=True) == 0
     run_sql(platform_db_url, "INSERT INTO public.t SELECT g, 'c' || (g % 2) FROM generate_series(1, 20) g; ANALYZE public.t")
