@@ -24,8 +24,8 @@ SCRATCH_PREFIX = "roseram_scratch"
 # never the kept `roseram_state_*` databases.
 SWEPT_PREFIXES = (SCRATCH_PREFIX, "roseram_verify")
 STALE_AFTER = 3600
-# <prefix>_<epoch seconds>_<pid>_<hex>; the names of older versions lack the time.
-_NAME = re.compile(r"^(?:%s)_(?:(\d{9,12})_)?\d+_[0-9a-f]+$" % "|".join(SWEPT_PREFIXES))
+# <prefix>_<pid>_<epoch seconds>_<hex>; the names of older versions lack the time.
+_NAME = re.compile(r"^(?:%s)_\d+_(?:(\d{9,12})_)?[0-9a-f]+$" % "|".join(SWEPT_PREFIXES))
 _CAUGHT = (signal.SIGTERM, signal.SIGHUP)
 
 
@@ -51,7 +51,7 @@ def scratch_database(server_url: str, prefix: str = SCRATCH_PREFIX) -> Iterator[
         try:
             with psycopg.connect(server_url, autocommit=True) as conn:
                 now = sweep_stale(conn)
-                name = f"{prefix}_{now}_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+                name = f"{prefix}_{os.getpid()}_{now}_{uuid.uuid4().hex[:12]}"
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         except psycopg.Error as e:
             raise DatabaseError(f"could not create a scratch database on {_where(server_url)}: {e}") from e

@@ -46,11 +46,11 @@ def test_stale_scratch_databases_are_swept_by_the_next_plan(pg_server, make_db, 
     dev = pg_server.base_url
     with psycopg.connect(dev, autocommit=True) as conn:
         now = int(conn.execute("SELECT extract(epoch FROM now())").fetchone()[0])
-        old = f"roseram_scratch_{now - 7200}_4242_0123456789ab"
-        old_verify = f"roseram_verify_{now - 7200}_4242_01234567"
+        old = f"roseram_scratch_4242_{now - 7200}_0123456789ab"
+        old_verify = f"roseram_verify_4242_{now - 7200}_01234567"
         legacy = "roseram_scratch_4242_0123456789ab"  # an older version's name: no time
-        recent = f"roseram_scratch_{now - 60}_4242_0123456789ab"  # may be another run's
-        busy = f"roseram_scratch_{now - 7200}_4243_0123456789ab"  # someone is connected
+        recent = f"roseram_scratch_4242_{now - 60}_0123456789ab"  # may be another run's
+        busy = f"roseram_scratch_4243_{now - 7200}_0123456789ab"  # someone is connected
         kept = "roseram_state_0123456789abcdef"
         for name in (old, old_verify, legacy, recent, busy, kept):
             _create(conn, name)
