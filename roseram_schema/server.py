@@ -275,6 +275,9 @@ class LocalServer:
                                  self.socket_dir / f".s.PGSQL.{PORT}"):
                     leftover.unlink(missing_ok=True)
                 self._start_locked()
+            elif self._write_auth_files():
+                # a server started by an older version, whose pg_hba.conf trusted everyone
+                self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "reload"])
         return self.url()
 
     def _ensure_socket_dir(self) -> None:
@@ -313,10 +316,11 @@ class LocalServer:
         if self.account is not None and st.st_uid != owner:
             os.chown(sock, self.account.pw_uid, self.account.pw_gid, follow_symlinks=False)
 
-    def _write_auth_files(self) -> None:
+    def _write_auth_files(self) -> bool:
         """pg_hba.conf and pg_ident.conf admitting only peer connections from the OS user
         running the tool (and root), as the superuser; written before every start, so a
-        cluster made by an older version that trusted everyone is tightened too."""
+        cluster made by an older version that trusted everyone is tightened too. Returns
+        whether a file changed."""
         try:
             me = pwd.getpwuid(os.geteuid()).pw_name
         except KeyError:
@@ -326,10 +330,20 @@ class LocalServer:
             if not name or set(name) & set('"#\n\t ,/\\'):
                 raise ServerError(f"user name {name!r} cannot be written to pg_ident.conf")
         header = "# Written by roseram-schema before every start; edits are overwritten.\n"
-        self._write_data_file("pg_hba.conf", header + f"local all all peer map={IDENT_MAP}\n")
-        self._write_data_file(
-            "pg_ident.conf", header + "".join(f'{IDENT_MAP} "{name}" {SUPERUSER}\n' for name in users)
-        )
+        files = {
+            "pg_hba.conf": header + f"local all all peer map={IDENT_MAP}\n",
+            "pg_ident.conf": header + "".join(f'{IDENT_MAP} "{name}" {SUPERUSER}\n' for name in users),
+        }
+        changed = False
+        for name, text in files.items():
+            try:
+                if (self.data_dir / name).read_text() == text:
+                    continue
+            except OSError:
+                pass
+            self._write_data_file(name, text)
+            changed = True
+        return changed
 
     def _write_data_file(self, name: str, text: str) -> None:
         """Replace `name` in the data folder by a new file: created exclusively, without

@@ -135,3 +135,39 @@ def test_shell_syntax_in_project_path_is_not_run(shell_project):
         srv.reset()
         _remove(srv.socket_dir)
     assert not marker.exists(), "a command in the project path was run by a shell"
+
+
+def test_running_server_of_an_older_version_stops_trusting(server):
+    url = server.start()
+    hba = server.data_dir / "pg_hba.conf"
+    hba.write_text("local all all trust\n")  # what initdb --auth=trust wrote before
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_reload_conf()")
+        assert conn.execute("SELECT count(*) FROM pg_hba_file_rules WHERE auth_method = 'trust'").fetchone()[0] == 1
+    pid = server.status().pid
+    assert server.start() == url
+    assert server.status().pid == pid, "the running server is kept"
+    with psycopg.connect(url, autocommit=True) as conn:
+        rules = conn.execute("SELECT type, auth_method FROM pg_hba_file_rules").fetchall()
+    assert rules == [("local", "peer")]
+
+
+def test_binaries_under_a_shell_special_path_are_refused(tmp_path):
+    # initdb and pg_ctl put the binaries' own path into a /bin/sh command line; the folder
+    # must be reachable by the service account, else a safe copy of it is used instead
+    base = Path(tempfile.mkdtemp(prefix="roseram-trust-"))
+    fake = base / "$(touch marker)" / "bin"
+    srv = LocalServer(tmp_path / ".roseram", bin_dir=fake, fast=True)
+    try:
+        fake.mkdir(parents=True)
+        for exe in _bin_dir().iterdir():
+            (fake / exe.name).symlink_to(exe)
+        os.chmod(base, 0o755)
+        os.chmod(fake.parent, 0o755)
+        os.chmod(fake, 0o755)
+        with pytest.raises(ServerError, match="special to /bin/sh"):
+            srv.start()
+        assert not srv.is_initialized()
+    finally:
+        srv.reset()
+        shutil.rmtree(base, ignore_errors=True)
