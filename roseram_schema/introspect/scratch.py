@@ -2,7 +2,7 @@
 
 "Always" includes Ctrl-C and `kill`: while a scratch database exists, SIGTERM and SIGHUP
 raise KeyboardInterrupt in the main thread as SIGINT does, and the drop runs with those
-signals blocked. What a `kill -9` or a power cut leaves is swept by the next scratch
+signals held until it is done (a second Ctrl-C must not stop it). What a `kill -9` or a power cut leaves is swept by the next scratch
 database made on the server: the name carries its creation time (the server's clock), and
 one older than STALE_AFTER seconds that nobody is connected to is dropped.
 """
