@@ -13,6 +13,13 @@ cannot reach the data folder, the cluster lives under /var/lib/roseram-schema in
 
 Start and stop hold an exclusive file lock, so two commands started at once share one
 server; a stale postmaster.pid left by a crash is detected with pg_ctl status and removed.
+
+Other OS users are not trusted (DESIGN.md): the server listens on no TCP port, its socket
+folder in /tmp is created 0700 and refused when someone else made it first (see
+`_ensure_socket_dir`), and pg_hba.conf admits only peer connections from the OS user the
+tool runs as (and root), rewritten on every start. pg_ctl and initdb run commands through
+/bin/sh, so no path reaches their shell: the data folder goes through PGDATA, the log is
+our own stdout, and a binary folder holding shell-special characters is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import json
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import time
 from contextlib import contextmanager
@@ -35,6 +43,10 @@ DEBIAN_PG_BIN = "/usr/lib/postgresql/{major}/bin"
 SUPERUSER = "postgres"
 PORT = 5432
 SHARED_ROOT = Path("/var/lib/roseram-schema")
+# Characters that keep a meaning inside the double quotes pg_ctl and initdb put around the
+# binaries' path in the command they hand to /bin/sh.
+SHELL_SPECIAL = set('"$`\\\n')
+IDENT_MAP = "roseram"
 BIN_CACHE = Path("/var/cache/roseram-schema")
 
 
@@ -129,7 +141,8 @@ class LocalServer:
 
     # -- running commands -----------------------------------------------------------------
 
-    def _run(self, args: list[str], *, check: bool = True, log: Path | None = None):
+    def _run(self, args: list[str], *, check: bool = True, log: Path | None = None,
+             env: dict[str, str] | None = None):
         """Run a server binary as the service account, output to a file (pg_ctl's children
         inherit pipes, so capturing with pipes can hang)."""
         kwargs = {}
@@ -141,7 +154,7 @@ class LocalServer:
                 os.chown(out_path, self.account.pw_uid, self.account.pw_gid)
             proc = subprocess.run(
                 args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd="/", **kwargs,
+                cwd="/", env=None if env is None else {**os.environ, **env}, **kwargs,
             )
         if check and proc.returncode != 0:
             tail = out_path.read_text(errors="replace").splitlines()[-15:]
@@ -149,7 +162,14 @@ class LocalServer:
         return proc
 
     def _bin(self, name: str) -> str:
-        return str(self._usable_bin_dir() / name)
+        bin_dir = self._usable_bin_dir()
+        if SHELL_SPECIAL & set(str(bin_dir)):
+            raise ServerError(
+                f"the PostgreSQL binaries are in {str(bin_dir)!r}, whose name holds a character "
+                "special to /bin/sh ($, `, \", \\ or a newline), and initdb/pg_ctl pass that path "
+                "to a shell: move them (or the virtualenv) elsewhere, or set ROSERAM_PG_BIN"
+            )
+        return str(bin_dir / name)
 
     def _can_access(self, path: Path, test: str = "-x") -> bool:
         if self.account is None:
@@ -211,8 +231,11 @@ class LocalServer:
         data.chmod(0o700)
         if self.account is not None:
             os.chown(data, self.account.pw_uid, self.account.pw_gid)
+        # pg_hba.conf is rewritten before every start (_write_auth_files); peer/reject here
+        # only so that no trusting file ever exists.
         self._run([
-            self._bin("initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
+            self._bin("initdb"), "-D", str(data), "-U", SUPERUSER,
+            "--auth-local=peer", "--auth-host=reject",
             "--encoding=UTF8", "--locale=C", "--no-instructions",
         ])
 
@@ -244,6 +267,7 @@ class LocalServer:
             if not self.is_initialized():
                 self._init()
             if self._pid_running() is None:
+                self._ensure_socket_dir()
                 stale = self.data_dir / "postmaster.pid"
                 # A crashed server leaves its pid file and socket lock behind; its pid is
                 # gone, so they are ours to remove.
@@ -251,13 +275,94 @@ class LocalServer:
                                  self.socket_dir / f".s.PGSQL.{PORT}"):
                     leftover.unlink(missing_ok=True)
                 self._start_locked()
+            elif self._write_auth_files():
+                # a server started by an older version, whose pg_hba.conf trusted everyone
+                self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "reload"])
         return self.url()
+
+    def _ensure_socket_dir(self) -> None:
+        """Create the socket folder in /tmp, or check the one there is ours.
+
+        Its name is predictable, so another user may have made it first: a symlink (we would
+        chown its target as root), or a folder they own or can write (they would reach, or
+        replace, the socket). Those are refused; the folder is made with an atomic mkdir
+        0700 and checked with lstat. The socket stays in /tmp rather than in the data folder
+        because a unix socket path may not exceed 107 bytes and project paths can be longer.
+        """
+        sock = self.socket_dir
+        owner = self.account.pw_uid if self.account is not None else os.geteuid()
+        try:
+            os.mkdir(sock, 0o700)
+        except FileExistsError:
+            pass
+        st = os.lstat(sock)
+        problem = None
+        if stat.S_ISLNK(st.st_mode):
+            problem = "is a symbolic link"
+        elif not stat.S_ISDIR(st.st_mode):
+            problem = "is not a directory"
+        elif st.st_uid not in (owner, os.geteuid()):
+            problem = f"belongs to another user (uid {st.st_uid})"
+        elif st.st_mode & 0o022:
+            problem = f"is writable by others (mode {stat.S_IMODE(st.st_mode):o})"
+        if problem:
+            raise ServerError(
+                f"the socket folder {sock} {problem}; it may have been planted by another user "
+                "to reach the database: remove it and run the command again"
+            )
+        # /tmp is sticky: once the folder is ours, nobody else can rename or replace it.
+        if stat.S_IMODE(st.st_mode) != 0o700:
+            os.chmod(sock, 0o700)
+        if self.account is not None and st.st_uid != owner:
+            os.chown(sock, self.account.pw_uid, self.account.pw_gid, follow_symlinks=False)
+
+    def _write_auth_files(self) -> bool:
+        """pg_hba.conf and pg_ident.conf admitting only peer connections from the OS user
+        running the tool (and root), as the superuser; written before every start, so a
+        cluster made by an older version that trusted everyone is tightened too. Returns
+        whether a file changed."""
+        try:
+            me = pwd.getpwuid(os.geteuid()).pw_name
+        except KeyError:
+            raise ServerError(f"uid {os.geteuid()} has no user name; peer authentication needs one") from None
+        users = sorted({me, "root"} if os.geteuid() == 0 else {me})
+        for name in users:
+            if not name or set(name) & set('"#\n\t ,/\\'):
+                raise ServerError(f"user name {name!r} cannot be written to pg_ident.conf")
+        header = "# Written by roseram-schema before every start; edits are overwritten.\n"
+        files = {
+            "pg_hba.conf": header + f"local all all peer map={IDENT_MAP}\n",
+            "pg_ident.conf": header + "".join(f'{IDENT_MAP} "{name}" {SUPERUSER}\n' for name in users),
+        }
+        changed = False
+        for name, text in files.items():
+            try:
+                if (self.data_dir / name).read_text() == text:
+                    continue
+            except OSError:
+                pass
+            self._write_data_file(name, text)
+            changed = True
+        return changed
+
+    def _write_data_file(self, name: str, text: str) -> None:
+        """Replace `name` in the data folder by a new file: created exclusively, without
+        following links (as root, the folder belongs to the service account), then renamed."""
+        data = self.data_dir
+        tmp = data / f".{name}.roseram-{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, text.encode())
+            if self.account is not None:
+                os.fchown(fd, self.account.pw_uid, self.account.pw_gid)
+        finally:
+            os.close(fd)
+        os.replace(tmp, data / name)
 
     def _start_locked(self) -> None:
         sock = self.socket_dir
-        sock.mkdir(mode=0o700, exist_ok=True)
-        if self.account is not None:
-            os.chown(sock, self.account.pw_uid, self.account.pw_gid)
+        self._write_auth_files()
         opts = [
             f"-k {sock}", f"-p {PORT}", "-c listen_addresses=''", "-c max_connections=100",
             "-c shared_buffers=64MB",
@@ -272,9 +377,12 @@ class LocalServer:
         if self.account is not None:
             log.touch()
             os.chown(log, self.account.pw_uid, self.account.pw_gid)
+        # pg_ctl runs `exec "<postgres>" -D "<data>" <-o> < /dev/null >> "<log>"` through
+        # /bin/sh, where "$(...)" in a path would run: the data folder goes through PGDATA
+        # and the log is the stdout pg_ctl passes on; the socket path is ours (hex and uid).
         self._run(
-            [self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(log), "-w", "-t", "60",
-             "-o", " ".join(opts), "start"],
+            [self._bin("pg_ctl"), "-w", "-t", "60", "-o", " ".join(opts), "start"],
+            log=log, env={"PGDATA": str(self.data_dir)},
         )
         self._wait_ready()
 

@@ -6,35 +6,18 @@ in a scratch database created on the dev server and dropped at the end.
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import EXIT_ISOLATION, EXIT_OK, DatabaseError
 
 
-@contextmanager
 def scratch_database(dev_url: str, prefix: str = "roseram_verify"):
-    """A new empty database on the dev server (yielded as a URL), dropped afterwards."""
-    import psycopg
-    from psycopg import sql
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    """A new empty database on the dev server (yielded as a URL), dropped afterwards, also
+    on Ctrl-C or SIGTERM; one left by a killed run is swept later (introspect/scratch.py)."""
+    from ..introspect.scratch import scratch_database as make_scratch
 
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(dev_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.Error as exc:
-        raise DatabaseError(f"cannot create a scratch database on the dev server: {exc}") from exc
-    params = conninfo_to_dict(dev_url)
-    params["dbname"] = name
-    try:
-        yield make_conninfo(**params)
-    finally:
-        with psycopg.connect(dev_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return make_scratch(dev_url, prefix=prefix)
 
 
 def read_target_catalog(db_url: str):
