@@ -20,7 +20,7 @@ from . import __version__
 
 # Bump when the cache file layout changes (the code that fills it is fingerprinted).
 CACHE_FORMAT = 1
-CACHE_DIR = Path(".roseram") / "cache"
+CACHE_DIR = Path(".roseram") / "cache"  # .roseram: STATE_DIR
 
 
 # The code whose output a normalized catalog depends on: what compiles the source, the
@@ -110,12 +110,32 @@ def remember_server_version(cache_root: Path, identity: str, version: int) -> No
     write_atomically(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
 
 
+STATE_DIR = ".roseram"
+
+
+def make_dir(path: Path) -> None:
+    """mkdir -p `path`; when it lies in a `.roseram` folder, that folder also gets a
+    .gitignore of `*` (unless it has one), so nothing the tool keeps there (caches, the
+    embedded server's data) is committed by accident."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in (path, *path.parents):
+        if folder.name == STATE_DIR:
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                try:
+                    ignore.write_text("*\n", encoding="utf-8")
+                except OSError:
+                    pass  # a read-only checkout writes no cache either
+            return
+
+
 @contextmanager
 def atomic_file(path: Path, mode: str = "w"):
     """A file opened (`mode` "w" for text, "wb" for bytes) on a temporary file next to
     `path`, renamed over `path` when the block ends and removed if it raises: a concurrent
     reader sees the old or the new content, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:

@@ -111,6 +111,8 @@ def dev_identity_of(dev) -> str:
 
 def cache_dir(project_dir: Path) -> Path:
     """Where derived data (normalized catalogs) is cached; git-ignored."""
+    from .cachefiles import make_dir
+
     path = project_dir / ".roseram" / "cache"
-    path.mkdir(parents=True, exist_ok=True)
+    make_dir(path)
     return path

@@ -165,3 +165,11 @@ def test_an_existing_gitignore_is_left_alone(tmp_path):
     (root / ".roseram" / ".gitignore").write_text("cache/\n")
     assert _compile(root).returncode == 0
     assert (root / ".roseram" / ".gitignore").read_text() == "cache/\n"
+
+
+def test_the_embedded_server_folder_gets_a_gitignore(tmp_path):
+    from roseram_schema.server import LocalServer
+
+    with LocalServer(tmp_path / "p" / ".roseram")._locked():
+        pass
+    assert (tmp_path / "p" / ".roseram" / ".gitignore").read_text() == "*\n"
