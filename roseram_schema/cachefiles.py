@@ -80,16 +80,46 @@ def _prune(directory: Path, keep: Path, prefix: str = "normalized-", suffix: str
 
 
 _SERVERS_FILE = "dev-servers.json"
+# what the file's keys look like (see server_identity); any other key is dropped on rewrite
+_IDENTITY_PREFIX = "server-"
+# connection parameters that are secrets: never part of what is stored
+_SECRET_PARAMS = ("password", "sslpassword")
+
+
+def server_identity(url: str) -> str:
+    """A name for the dev server behind `url` that holds no secret, to key what the caches
+    remember about it: sha256 over libpq's parameters of the URL minus the password, in a
+    canonical order (the same server spelt as a URL or as key=value gives one name)."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        params = {k: str(v) for k, v in conninfo_to_dict(url).items() if k not in _SECRET_PARAMS}
+    except Exception:  # noqa: BLE001 - not a conninfo libpq reads: connecting will say so
+        params = {"unparsed": url}
+    text = json.dumps(sorted(params.items()))
+    return _IDENTITY_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _is_identity(key) -> bool:
+    return key == "embedded" or (isinstance(key, str) and key.startswith(_IDENTITY_PREFIX)
+                                 and len(key) == len(_IDENTITY_PREFIX) + 32)
+
+
+def _as_identity(name: str) -> str:
+    """`name` when it is an identity already, else server_identity of it (a URL): a URL
+    passed by any caller is never what is stored."""
+    return name if _is_identity(name) else server_identity(name)
 
 
 def known_server_version(cache_root: Path, identity: str) -> int | None:
-    """The server_version_num last seen for the dev server named `identity` (a URL or
-    "embedded"), so a cached desired state can be found without connecting; None if unknown.
+    """The server_version_num last seen for the dev server named `identity` (see
+    server_identity, or "embedded"), so a cached desired state can be found without
+    connecting; None if unknown.
 
     Seen anew, and recorded again, whenever a scratch database is built there."""
     try:
         data = json.loads((Path(cache_root) / CACHE_DIR / _SERVERS_FILE).read_text(encoding="utf-8"))
-        version = data.get(identity)
+        version = data.get(_as_identity(identity))
     except (OSError, ValueError, AttributeError):
         return None
     return version if isinstance(version, int) else None
@@ -98,14 +128,17 @@ def known_server_version(cache_root: Path, identity: str) -> int | None:
 def remember_server_version(cache_root: Path, identity: str, version: int) -> None:
     """Record the server_version_num of the dev server `identity` (atomic rewrite)."""
     path = Path(cache_root) / CACHE_DIR / _SERVERS_FILE
+    identity = _as_identity(identity)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             data = {}
     except (OSError, ValueError):
         data = {}
-    if data.get(identity) == version:
+    if data.get(identity) == version and all(map(_is_identity, data)):
         return
+    # keys of older versions were the URLs themselves, passwords included: dropped
+    data = {k: v for k, v in data.items() if _is_identity(k)}
     data[identity] = version
     write_atomically(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
 
