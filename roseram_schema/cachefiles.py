@@ -105,7 +105,7 @@ def _is_identity(key) -> bool:
                                  and len(key) == len(_IDENTITY_PREFIX) + 32)
 
 
-def _as_identity(name: str) -> str:
+def as_identity(name: str) -> str:
     """`name` when it is an identity already, else server_identity of it (a URL): a URL
     passed by any caller is never what is stored."""
     return name if _is_identity(name) else server_identity(name)
@@ -119,7 +119,7 @@ def known_server_version(cache_root: Path, identity: str) -> int | None:
     Seen anew, and recorded again, whenever a scratch database is built there."""
     try:
         data = json.loads((Path(cache_root) / CACHE_DIR / _SERVERS_FILE).read_text(encoding="utf-8"))
-        version = data.get(_as_identity(identity))
+        version = data.get(as_identity(identity))
     except (OSError, ValueError, AttributeError):
         return None
     return version if isinstance(version, int) else None
@@ -128,7 +128,7 @@ def known_server_version(cache_root: Path, identity: str) -> int | None:
 def remember_server_version(cache_root: Path, identity: str, version: int) -> None:
     """Record the server_version_num of the dev server `identity` (atomic rewrite)."""
     path = Path(cache_root) / CACHE_DIR / _SERVERS_FILE
-    identity = _as_identity(identity)
+    identity = as_identity(identity)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):

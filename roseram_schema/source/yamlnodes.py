@@ -124,25 +124,69 @@ class _Loader(_BaseLoader):
             return tag
 
 
-def _convert(node: yaml.Node, path: str, loader, problems: Problems, active: set | None = None) -> YNode:
+# Values an alias may repeat in one document, beyond those written out: a few hundred
+# `<<: *base` merges need a few thousand; nested aliases ("billion laughs": 12 lines that
+# name 10^9 values) would otherwise take exponential time and memory to convert.
+MAX_ALIAS_VALUES = 100_000
+
+
+class _AliasBomb(Exception):
+    """The aliases of a document repeat more than MAX_ALIAS_VALUES values."""
+
+
+class _Walk:
+    """What converting one document keeps track of: the collections being converted (an
+    alias to one of them is a cycle), those converted once (converting one again is an
+    alias repeating it), and how many values repeats may still make."""
+
+    __slots__ = ("active", "seen", "repeating", "left", "here", "site")
+
+    def __init__(self):
+        self.active: set[int] = set()
+        self.seen: set[int] = set()
+        self.repeating = 0  # repeated collections enclosing the current node
+        self.left = MAX_ALIAS_VALUES
+        self.here: tuple[int, int] = (1, 1)  # where the value being converted is used
+        self.site: tuple[int, int] = (1, 1)  # where the outermost repeat is used
+
+    def count(self) -> None:
+        """One more value made by a repeat."""
+        self.left -= 1
+        if self.left < 0:
+            raise _AliasBomb
+
+
+def _convert(node: yaml.Node, path: str, loader, problems: Problems, walk: _Walk) -> YNode:
     start = node.start_mark
     line, column = start.line + 1, start.column + 1
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         # an alias may point at a collection that contains it: refuse the cycle
-        active = set() if active is None else active
-        if id(node) in active:
+        key = id(node)
+        if key in walk.active:
             problems.add(Origin(path, line, column), "", "a YAML alias refers to itself",
                          "remove the recursive *alias")
             return YNode("scalar", None, path, line, column)
-        active.add(id(node))
+        again = key in walk.seen
+        if again:
+            if not walk.repeating:
+                walk.site = walk.here
+            walk.repeating += 1
+        walk.seen.add(key)
+        if walk.repeating:
+            walk.count()
+        walk.active.add(key)
         try:
-            return _convert_collection(node, path, loader, problems, active, line, column)
+            return _convert_collection(node, path, loader, problems, walk, line, column)
         finally:
-            active.discard(id(node))
+            walk.active.discard(key)
+            if again:
+                walk.repeating -= 1
+    if walk.repeating:
+        walk.count()
     return _convert_scalar(node, path, loader, line, column)
 
 
-def _convert_collection(node, path, loader, problems, active, line, column) -> YNode:
+def _convert_collection(node, path, loader, problems, walk, line, column) -> YNode:
     start = node.start_mark
     if isinstance(node, yaml.MappingNode):
         items: dict[str, YNode] = {}
@@ -167,12 +211,16 @@ def _convert_collection(node, path, loader, problems, active, line, column) -> Y
                 )
                 continue
             key_marks[key] = key_mark
-            items[key] = _convert(value_node, path, loader, problems, active)
+            if not walk.repeating:
+                walk.here = key_mark
+            items[key] = _convert(value_node, path, loader, problems, walk)
         # `<<: *base` (or a list of them): keys written here win, then earlier merges
         for value_node, key_mark in merges:
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for source in sources:
-                merged = _convert(source, path, loader, problems, active)
+                if not walk.repeating:
+                    walk.here = key_mark
+                merged = _convert(source, path, loader, problems, walk)
                 if merged.kind != "map":
                     problems.add(Origin(path, *key_mark), "<<", "a merge key (<<) needs a mapping")
                     continue
@@ -182,7 +230,11 @@ def _convert_collection(node, path, loader, problems, active, line, column) -> Y
                         key_marks[key] = merged.key_marks[key]
         return YNode("map", items, path, line, column, index=start.index,
                      end_index=node.end_mark.index, key_marks=key_marks)
-    values = [_convert(v, path, loader, problems, active) for v in node.value]
+    values = []
+    for v in node.value:
+        if not walk.repeating:
+            walk.here = (line, column)  # an alias's own place is not kept by the composer
+        values.append(_convert(v, path, loader, problems, walk))
     return YNode("seq", values, path, line, column, index=start.index, end_index=node.end_mark.index)
 
 
@@ -226,13 +278,19 @@ def parse_yaml(text: str, path: str, problems: Problems) -> YNode | None:
         message = "malformed YAML: " + (exc.problem or str(exc))
         if exc.context:
             message += f" ({exc.context})"
-        problems.add(origin, "", message, "check the indentation and quoting around this place")
+        problems.add(origin, "", message, "check the indentation and quoting around this place", root=True)
         return None
     except yaml.YAMLError as exc:  # e.g. a reader error (control characters)
-        problems.add(Origin(path, 1, 1), "", f"malformed YAML: {exc}")
+        problems.add(Origin(path, 1, 1), "", f"malformed YAML: {exc}", root=True)
         return None
     finally:
         loader.dispose()
     if node is None:
         return YNode("map", {}, path, 1, 1)
-    return _convert(node, path, loader, problems)
+    walk = _Walk()
+    try:
+        return _convert(node, path, loader, problems, walk)
+    except _AliasBomb:
+        problems.add(Origin(path, *walk.site), "", f"YAML aliases here repeat more than {MAX_ALIAS_VALUES:,}"
+                     " values", "write the values out instead of nesting *aliases", root=True)
+        return None
