@@ -79,6 +79,26 @@ def _prune(directory: Path, keep: Path, prefix: str = "normalized-", suffix: str
             old.unlink(missing_ok=True)
 
 
+def parse_json(data):
+    """The JSON value of `data` (text or bytes), or None when it is not JSON: what a JSON
+    cache file's reader starts from (a crafted or damaged one, e.g. nested past the
+    recursion limit, is a miss, never an error). JSON names no code: no loader is needed
+    beyond the readers' own type checks."""
+    try:
+        return json.loads(data)
+    except Exception:  # noqa: BLE001 - ValueError, RecursionError, MemoryError ...
+        return None
+
+
+def read_json(path: Path):
+    """parse_json of the file at `path`; None when it cannot be read either."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    return parse_json(data)
+
+
 _SERVERS_FILE = "dev-servers.json"
 # what the file's keys look like (see server_identity); any other key is dropped on rewrite
 _IDENTITY_PREFIX = "server-"
@@ -117,11 +137,8 @@ def known_server_version(cache_root: Path, identity: str) -> int | None:
     connecting; None if unknown.
 
     Seen anew, and recorded again, whenever a scratch database is built there."""
-    try:
-        data = json.loads((Path(cache_root) / CACHE_DIR / _SERVERS_FILE).read_text(encoding="utf-8"))
-        version = data.get(as_identity(identity))
-    except (OSError, ValueError, AttributeError):
-        return None
+    data = read_json(Path(cache_root) / CACHE_DIR / _SERVERS_FILE)
+    version = data.get(as_identity(identity)) if isinstance(data, dict) else None
     return version if isinstance(version, int) else None
 
 
@@ -129,11 +146,8 @@ def remember_server_version(cache_root: Path, identity: str, version: int) -> No
     """Record the server_version_num of the dev server `identity` (atomic rewrite)."""
     path = Path(cache_root) / CACHE_DIR / _SERVERS_FILE
     identity = as_identity(identity)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
+    data = read_json(path)
+    if not isinstance(data, dict):
         data = {}
     if data.get(identity) == version and all(map(_is_identity, data)):
         return
