@@ -124,69 +124,25 @@ class _Loader(_BaseLoader):
             return tag
 
 
-# Values an alias may repeat in one document, beyond those written out: a few hundred
-# `<<: *base` merges need a few thousand; nested aliases ("billion laughs": 12 lines that
-# name 10^9 values) would otherwise take exponential time and memory to convert.
-MAX_ALIAS_VALUES = 100_000
-
-
-class _AliasBomb(Exception):
-    """The aliases of a document repeat more than MAX_ALIAS_VALUES values."""
-
-
-class _Walk:
-    """What converting one document keeps track of: the collections being converted (an
-    alias to one of them is a cycle), those converted once (converting one again is an
-    alias repeating it), and how many values repeats may still make."""
-
-    __slots__ = ("active", "seen", "repeating", "left", "here", "site")
-
-    def __init__(self):
-        self.active: set[int] = set()
-        self.seen: set[int] = set()
-        self.repeating = 0  # repeated collections enclosing the current node
-        self.left = MAX_ALIAS_VALUES
-        self.here: tuple[int, int] = (1, 1)  # where the value being converted is used
-        self.site: tuple[int, int] = (1, 1)  # where the outermost repeat is used
-
-    def count(self) -> None:
-        """One more value made by a repeat."""
-        self.left -= 1
-        if self.left < 0:
-            raise _AliasBomb
-
-
-def _convert(node: yaml.Node, path: str, loader, problems: Problems, walk: _Walk) -> YNode:
+def _convert(node: yaml.Node, path: str, loader, problems: Problems, active: set | None = None) -> YNode:
     start = node.start_mark
     line, column = start.line + 1, start.column + 1
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         # an alias may point at a collection that contains it: refuse the cycle
-        key = id(node)
-        if key in walk.active:
+        active = set() if active is None else active
+        if id(node) in active:
             problems.add(Origin(path, line, column), "", "a YAML alias refers to itself",
                          "remove the recursive *alias")
             return YNode("scalar", None, path, line, column)
-        again = key in walk.seen
-        if again:
-            if not walk.repeating:
-                walk.site = walk.here
-            walk.repeating += 1
-        walk.seen.add(key)
-        if walk.repeating:
-            walk.count()
-        walk.active.add(key)
+        active.add(id(node))
         try:
-            return _convert_collection(node, path, loader, problems, walk, line, column)
+            return _convert_collection(node, path, loader, problems, active, line, column)
         finally:
-            walk.active.discard(key)
-            if again:
-                walk.repeating -= 1
-    if walk.repeating:
-        walk.count()
+            active.discard(id(node))
     return _convert_scalar(node, path, loader, line, column)
 
 
-def _convert_collection(node, path, loader, problems, walk, line, column) -> YNode:
+def _convert_collection(node, path, loader, problems, active, line, column) -> YNode:
     start = node.start_mark
     if isinstance(node, yaml.MappingNode):
         items: dict[str, YNode] = {}
@@ -211,16 +167,12 @@ def _convert_collection(node, path, loader, problems, walk, line, column) -> YNo
                 )
                 continue
             key_marks[key] = key_mark
-            if not walk.repeating:
-                walk.here = key_mark
-            items[key] = _convert(value_node, path, loader, problems, walk)
+            items[key] = _convert(value_node, path, loader, problems, active)
         # `<<: *base` (or a list of them): keys written here win, then earlier merges
         for value_node, key_mark in merges:
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for source in sources:
-                if not walk.repeating:
-                    walk.here = key_mark
-                merged = _convert(source, path, loader, problems, walk)
+                merged = _convert(source, path, loader, problems, active)
                 if merged.kind != "map":
                     problems.add(Origin(path, *key_mark), "<<", "a merge key (<<) needs a mapping")
                     continue
@@ -230,11 +182,7 @@ def _convert_collection(node, path, loader, problems, walk, line, column) -> YNo
                         key_marks[key] = merged.key_marks[key]
         return YNode("map", items, path, line, column, index=start.index,
                      end_index=node.end_mark.index, key_marks=key_marks)
-    values = []
-    for v in node.value:
-        if not walk.repeating:
-            walk.here = (line, column)  # an alias's own place is not kept by the composer
-        values.append(_convert(v, path, loader, problems, walk))
+    values = [_convert(v, path, loader, problems, active) for v in node.value]
     return YNode("seq", values, path, line, column, index=start.index, end_index=node.end_mark.index)
 
 
@@ -287,10 +235,62 @@ def parse_yaml(text: str, path: str, problems: Problems) -> YNode | None:
         loader.dispose()
     if node is None:
         return YNode("map", {}, path, 1, 1)
-    walk = _Walk()
-    try:
-        return _convert(node, path, loader, problems, walk)
-    except _AliasBomb:
-        problems.add(Origin(path, *walk.site), "", f"YAML aliases here repeat more than {MAX_ALIAS_VALUES:,}"
+    site = _alias_bomb(node) if "&" in text else None  # no anchor, no alias
+    if site is not None:
+        problems.add(Origin(path, *site), "", f"YAML aliases here repeat more than {MAX_ALIAS_VALUES:,}"
                      " values", "write the values out instead of nesting *aliases", root=True)
         return None
+    return _convert(node, path, loader, problems)
+
+
+# Values the aliases of one document may repeat, beyond those written out: hundreds of
+# `<<: *base` merges need a few thousand; nested aliases ("billion laughs": 12 lines that
+# name 10^9 values) would otherwise take exponential time and memory to convert.
+MAX_ALIAS_VALUES = 100_000
+
+
+def _alias_bomb(root: yaml.Node) -> tuple[int, int] | None:
+    """Where (line, column) the aliases of the composed document `root` pass
+    MAX_ALIAS_VALUES repeated values, in document order, or None. Linear in the nodes
+    composed: each collection's size (the values _convert makes of it) is computed once.
+
+    The composer keeps no alias's own place: a repeat is located by its key, or by the
+    list holding it."""
+    sizes: dict[int, int] = {}
+    seen: set[int] = set()
+    total = 0
+
+    def size(node) -> int:
+        if isinstance(node, yaml.ScalarNode):
+            return 1
+        key = id(node)
+        if key not in sizes:
+            sizes[key] = 0  # an alias inside its own anchor: a cycle, reported by _convert
+            if isinstance(node, yaml.MappingNode):
+                sizes[key] = 1 + sum(size(k) + size(v) for k, v in node.value)
+            else:
+                sizes[key] = 1 + sum(size(v) for v in node.value)
+        return sizes[key]
+
+    def visit(node) -> tuple[int, int] | None:
+        nonlocal total
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            children = [(v, (k.start_mark.line + 1, k.start_mark.column + 1)) for k, v in node.value]
+        else:
+            here = (node.start_mark.line + 1, node.start_mark.column + 1)
+            children = [(v, here) for v in node.value]
+        for child, place in children:
+            if not isinstance(child, (yaml.MappingNode, yaml.SequenceNode)):
+                continue  # a scalar alias repeats one value per `*name` written
+            if id(child) in seen:
+                total += size(child)
+                if total > MAX_ALIAS_VALUES:
+                    return place
+            else:
+                found = visit(child)
+                if found is not None:
+                    return found
+        return None
+
+    return visit(root) if isinstance(root, (yaml.MappingNode, yaml.SequenceNode)) else None
