@@ -97,3 +97,13 @@ def test_a_sql_file_that_does_not_parse_is_listed_first(tmp_path):
     problems = _problems(root)
     assert "SQL does not parse" in problems[0] and problems[0].startswith("schema/public/t.sql:")
     assert problems[1].startswith("policies/public/t.yaml:")
+
+
+def test_an_oversize_view_header_is_refused(tmp_path):
+    header = "-- comment: " + "x" * MAX_YAML_BYTES + "\n"
+    root = write_project(tmp_path, {"views/public/v.sql": header + "select 1 as one\n"})
+    started = time.monotonic()
+    problems = _problems(root)
+    assert time.monotonic() - started < 10
+    assert problems[0] == ("views/public/v.sql:1:1: the YAML is larger than 1 MiB"
+                           " (hint: split it into smaller files)")
