@@ -136,14 +136,21 @@ def test_no_cache_reader_uses_a_plain_unpickler():
     assert offenders == []
 
 
-def test_a_restricted_load_keeps_every_entry_a_hit(tmp_path, monkeypatch):
+@pytest.mark.parametrize("kind", ["generated", "full"])
+def test_a_restricted_load_keeps_every_entry_a_hit(tmp_path, monkeypatch, kind):
     """What the parse cache writes loads through the restricted loader: no file is parsed
-    again (a missing name in cacheload would make its files a miss on every load)."""
+    again (a missing name in cacheload would make its files a miss on every load). The
+    full fixture queues every kind of `later` callable (grants, comments, partitions ...)."""
+    import shutil
+
     from bench_generator import write_generated_project
     from roseram_schema.source import load_project, loader
 
-    root = write_generated_project(tmp_path / "g", 40, 7)
-    _project(root)
+    if kind == "full":
+        root = Path(shutil.copytree(Path(__file__).parent / "fixtures" / "full", tmp_path / "f"))
+        shutil.rmtree(root / ".roseram", ignore_errors=True)
+    else:
+        root = _project(write_generated_project(tmp_path / "g", 40, 7))
     load_project(root)
     read: list[str] = []
     original = loader._read_file
