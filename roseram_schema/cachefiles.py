@@ -20,7 +20,7 @@ from . import __version__
 
 # Bump when the cache file layout changes (the code that fills it is fingerprinted).
 CACHE_FORMAT = 1
-CACHE_DIR = Path(".roseram") / "cache"
+CACHE_DIR = Path(".roseram") / "cache"  # .roseram: STATE_DIR
 
 
 # The code whose output a normalized catalog depends on: what compiles the source, the
@@ -79,35 +79,102 @@ def _prune(directory: Path, keep: Path, prefix: str = "normalized-", suffix: str
             old.unlink(missing_ok=True)
 
 
+def parse_json(data):
+    """The JSON value of `data` (text or bytes), or None when it is not JSON: what a JSON
+    cache file's reader starts from (a crafted or damaged one, e.g. nested past the
+    recursion limit, is a miss, never an error). JSON names no code: no loader is needed
+    beyond the readers' own type checks."""
+    try:
+        return json.loads(data)
+    except Exception:  # noqa: BLE001 - ValueError, RecursionError, MemoryError ...
+        return None
+
+
+def read_json(path: Path):
+    """parse_json of the file at `path`; None when it cannot be read either."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    return parse_json(data)
+
+
 _SERVERS_FILE = "dev-servers.json"
+# what the file's keys look like (see server_identity); any other key is dropped on rewrite
+_IDENTITY_PREFIX = "server-"
+# connection parameters that are secrets: never part of what is stored
+_SECRET_PARAMS = ("password", "sslpassword")
+
+
+def server_identity(url: str) -> str:
+    """A name for the dev server behind `url` that holds no secret, to key what the caches
+    remember about it: sha256 over libpq's parameters of the URL minus the password, in a
+    canonical order (the same server spelt as a URL or as key=value gives one name)."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        params = {k: str(v) for k, v in conninfo_to_dict(url).items() if k not in _SECRET_PARAMS}
+    except Exception:  # noqa: BLE001 - not a conninfo libpq reads: connecting will say so
+        params = {"unparsed": url}
+    text = json.dumps(sorted(params.items()))
+    return _IDENTITY_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _is_identity(key) -> bool:
+    return key == "embedded" or (isinstance(key, str) and key.startswith(_IDENTITY_PREFIX)
+                                 and len(key) == len(_IDENTITY_PREFIX) + 32)
+
+
+def as_identity(name: str) -> str:
+    """`name` when it is an identity already, else server_identity of it (a URL): a URL
+    passed by any caller is never what is stored."""
+    return name if _is_identity(name) else server_identity(name)
 
 
 def known_server_version(cache_root: Path, identity: str) -> int | None:
-    """The server_version_num last seen for the dev server named `identity` (a URL or
-    "embedded"), so a cached desired state can be found without connecting; None if unknown.
+    """The server_version_num last seen for the dev server named `identity` (see
+    server_identity, or "embedded"), so a cached desired state can be found without
+    connecting; None if unknown.
 
     Seen anew, and recorded again, whenever a scratch database is built there."""
-    try:
-        data = json.loads((Path(cache_root) / CACHE_DIR / _SERVERS_FILE).read_text(encoding="utf-8"))
-        version = data.get(identity)
-    except (OSError, ValueError, AttributeError):
-        return None
+    data = read_json(Path(cache_root) / CACHE_DIR / _SERVERS_FILE)
+    version = data.get(as_identity(identity)) if isinstance(data, dict) else None
     return version if isinstance(version, int) else None
 
 
 def remember_server_version(cache_root: Path, identity: str, version: int) -> None:
     """Record the server_version_num of the dev server `identity` (atomic rewrite)."""
     path = Path(cache_root) / CACHE_DIR / _SERVERS_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
+    identity = as_identity(identity)
+    data = read_json(path)
+    if not isinstance(data, dict):
         data = {}
-    if data.get(identity) == version:
+    if data.get(identity) == version and all(map(_is_identity, data)):
         return
+    # keys of older versions were the URLs themselves, passwords included: dropped
+    data = {k: v for k, v in data.items() if _is_identity(k)}
     data[identity] = version
     write_atomically(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
+
+
+STATE_DIR = ".roseram"
+
+
+def make_dir(path: Path) -> None:
+    """mkdir -p `path`; when it lies in a `.roseram` folder, that folder also gets a
+    .gitignore of `*` (unless it has one), so nothing the tool keeps there (caches, the
+    embedded server's data) is committed by accident."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in (path, *path.parents):
+        if folder.name == STATE_DIR:
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                try:
+                    ignore.write_text("*\n", encoding="utf-8")
+                except OSError:
+                    pass  # a read-only checkout writes no cache either
+            return
 
 
 @contextmanager
@@ -115,7 +182,7 @@ def atomic_file(path: Path, mode: str = "w"):
     """A file opened (`mode` "w" for text, "wb" for bytes) on a temporary file next to
     `path`, renamed over `path` when the block ends and removed if it raises: a concurrent
     reader sees the old or the new content, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:

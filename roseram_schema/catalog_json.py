@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from functools import cache
 from operator import attrgetter
 
+from . import cacheload
 from .model import Catalog, Table
 
 FORMAT_VERSION = 1
@@ -210,12 +211,12 @@ def catalog_from_file(file) -> Catalog:
     the whole file is never held as one more bytes object)."""
     try:
         with paused_gc():
-            catalog = _ModelUnpickler(file).load()
+            catalog = cacheload.load(file)
             if not isinstance(catalog, Catalog) or catalog.tables:
                 raise ValueError(f"a {type(catalog).__name__}, not a catalog without its tables")
             tables: list = []
             while True:  # catalog_to_bytes: tables in parts, then ()
-                part = _ModelUnpickler(file).load()  # each part has a pickle (and memo) of its own
+                part = cacheload.load(file)  # each part has a pickle (and memo) of its own
                 if part == ():
                     break
                 if type(part) is not tuple or not all(type(t) is Table for t in part):
@@ -241,17 +242,3 @@ def paused_gc():
     finally:
         if enabled:
             gc.enable()
-
-
-_MODEL_MODULES = ("roseram_schema.model", "roseram_schema.errors")
-
-
-class _ModelUnpickler(pickle.Unpickler):
-    """Unpickles the model's dataclasses only (called once per class, not per object)."""
-
-    def find_class(self, module: str, name: str):
-        if module in _MODEL_MODULES:
-            cls = getattr(__import__(module, fromlist=[name]), name, None)
-            if isinstance(cls, type) and dataclasses.is_dataclass(cls):
-                return cls
-        raise pickle.UnpicklingError(f"{module}.{name} is not part of the model")

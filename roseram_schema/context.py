@@ -82,7 +82,8 @@ class DevServer:
     A no-change plan or drift whose desired state is cached never builds a scratch
     database, so it must not start the embedded server either: commands receive this
     object and call `url()` only on a cache miss. `identity` names the server without
-    contacting it (the URL given, or "embedded"), to key what is remembered about it.
+    contacting it (cachefiles.server_identity of the URL given, or "embedded"), to key
+    what is remembered about it.
     """
 
     def __init__(self, dev_db: str | None, project_dir: Path):
@@ -92,8 +93,8 @@ class DevServer:
 
     @property
     def identity(self) -> str:
-        """A stable name of the server: its URL when given, else "embedded"."""
-        return self._given or "embedded"
+        """A stable name of the server that holds no password (see server_identity)."""
+        return dev_identity_of(self._given) if self._given else "embedded"
 
     def url(self) -> str:
         """The server URL; starts the embedded server on the first call when it is the one."""
@@ -109,7 +110,9 @@ def dev_url_of(dev) -> str:
 
 def dev_identity_of(dev) -> str:
     """What names `dev` without contacting it (see DevServer.identity)."""
-    return dev if isinstance(dev, str) else dev.identity
+    from .cachefiles import server_identity
+
+    return server_identity(dev) if isinstance(dev, str) else dev.identity
 
 
 @contextmanager
@@ -140,6 +143,8 @@ def scratch_server(dev_db: str | None):
 
 def cache_dir(project_dir: Path) -> Path:
     """Where derived data (normalized catalogs) is cached; git-ignored."""
+    from .cachefiles import make_dir
+
     path = project_dir / ".roseram" / "cache"
-    path.mkdir(parents=True, exist_ok=True)
+    make_dir(path)
     return path

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # light at import (no model, no normalize): read_entry_meta serves the no-change fast path
-from .cachefiles import CACHE_DIR, CACHE_ENTRIES
+from .cachefiles import CACHE_DIR, CACHE_ENTRIES, parse_json, read_json
 
 if TYPE_CHECKING:
     from .model import Catalog
@@ -70,6 +70,8 @@ def entry_path(root: Path, key: str) -> Path:
 def _scope_of(data: dict) -> Scope:
     from .normalize import Scope
 
+    if not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.values()):
+        raise ValueError("a scope is lists of names")  # a crafted or damaged file: a miss
     return Scope(**{k: tuple(v) for k, v in data.items()})
 
 
@@ -80,7 +82,7 @@ def read_entry_meta(root: Path, key: str) -> tuple[Scope, str] | None:
         with open(entry_path(root, key), "rb") as f:
             if f.readline() != ENTRY_TAG:
                 return None
-            meta = json.loads(f.readline())
+            meta = parse_json(f.readline())
         return _scope_of(meta["scope"]), str(meta["fingerprint"])
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None  # a cache miss, never an error
@@ -95,7 +97,7 @@ def read_entry(root: Path, key: str) -> DesiredState | None:
         with open(entry_path(root, key), "rb") as f:
             if f.readline() != ENTRY_TAG:
                 return None
-            meta = json.loads(f.readline())
+            meta = parse_json(f.readline())
             scope, fingerprint = _scope_of(meta["scope"]), str(meta["fingerprint"])
             return DesiredState(catalog_from_file(f), scope, fingerprint)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -208,9 +210,8 @@ def last_scope(root: Path) -> Scope | None:
     """The scope of the last desired state of the project at `root` (None if unknown), so
     the target can be read while the desired state is still being loaded or built."""
     try:
-        data = json.loads((Path(root) / CACHE_DIR / _SCOPE_FILE).read_text(encoding="utf-8"))
-        return _scope_of(data)
-    except (OSError, ValueError, TypeError, AttributeError):
+        return _scope_of(read_json(Path(root) / CACHE_DIR / _SCOPE_FILE))
+    except (ValueError, TypeError, AttributeError):
         return None
 
 

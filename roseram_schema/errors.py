@@ -46,6 +46,9 @@ class Problem:
     obj: str
     message: str
     hint: str | None = None
+    # a file that could not be read or parsed at all: listed before every other problem,
+    # which may only follow from what that file would have declared
+    root: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         where = f"{self.origin}: " if self.origin else ""
@@ -66,7 +69,7 @@ class SourceError(RoseramError):
 
 def _problem_key(p: Problem):
     o = p.origin
-    return (o.path if o else "", o.line if o else 0, o.column if o else 0, p.obj, p.message)
+    return (not p.root, o.path if o else "", o.line if o else 0, o.column if o else 0, p.obj, p.message)
 
 
 class DatabaseError(RoseramError):

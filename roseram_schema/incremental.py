@@ -49,7 +49,9 @@ class _Unsupported(Exception):
 
 def state_database_name(root: Path, identity: str) -> str:
     """The kept database of the project at `root` on the dev server named `identity`."""
-    digest = hashlib.sha256(f"{Path(root).resolve()}|{identity}".encode()).hexdigest()
+    from .cachefiles import as_identity
+
+    digest = hashlib.sha256(f"{Path(root).resolve()}|{as_identity(identity)}".encode()).hexdigest()
     return STATE_PREFIX + digest[:16]
 
 

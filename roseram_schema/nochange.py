@@ -60,13 +60,23 @@ def memo_path(root: Path, key: str) -> Path:
 
 def read_memo(root: Path, key: str) -> dict | None:
     """The memo of desired-state `key`, or None (absent, unreadable, malformed: a miss)."""
+    from .cachefiles import read_json
+
     try:
-        memo = json.loads(memo_path(root, key).read_text(encoding="utf-8"))
-        if isinstance(memo["scope"], dict) and isinstance(memo["fingerprint"], str) and isinstance(memo["live"], list):
+        memo = read_json(memo_path(root, key))
+        if _is_scope(memo["scope"]) and isinstance(memo["fingerprint"], str) and isinstance(memo["live"], list):
             return memo
     except (OSError, ValueError, TypeError, KeyError):
         pass
     return None
+
+
+def _is_scope(scope) -> bool:
+    """A scope as remember_clean writes it (normalize.Scope's fields, lists of names): the
+    target is read with it, so a crafted memo must be a miss, not an error."""
+    return (isinstance(scope, dict) and {"schemas", "roles", "extensions"} <= scope.keys()
+            and scope.keys() <= {"schemas", "roles", "extensions", "optional_extensions"}
+            and all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in scope.values()))
 
 
 def remember_clean(root: Path, key: str, scope: dict, fingerprint: str, digest: str) -> None:

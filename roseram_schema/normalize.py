@@ -113,8 +113,8 @@ def read_cached(cache_root: Path, key: str) -> Catalog | None:
     path = cache_path(cache_root, key)
     try:
         return catalog_from_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError, KeyError):
-        # a missing, truncated or older-format file is a cache miss, never an error
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        # a missing, truncated, crafted or older-format file is a cache miss, never an error
         return None
 
 

@@ -206,7 +206,9 @@ class LocalServer:
 
     @contextmanager
     def _locked(self):
-        self.root.mkdir(parents=True, exist_ok=True)
+        from .cachefiles import make_dir
+
+        make_dir(self.root)  # .roseram/ and its .gitignore
         with open(self.root / "server.lock", "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:

@@ -25,8 +25,9 @@ the cache starts afresh. Model objects are pickled as their class called with th
 values (catalog_json's reduction), so they load without the default's copy-then-set-state.
 
 A missing, unreadable, corrupt (the CRC) or other-version cache is an empty one; a cache that cannot
-be written (a read-only checkout) is not written. Never an error. The file is trusted like
-the project's other caches: it is written by this tool, under the project.
+be written (a read-only checkout) is not written. Never an error. The file is not trusted:
+it is read with cacheload's unpickler, which names only the classes a Draft holds, so a
+crafted one is a miss (or a wrong entry), never code that runs.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import zlib
 from functools import cache
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, cacheload
 from ..cachefiles import CACHE_DIR, atomic_file
 from ..catalog_json import field_values
 from . import snippetfacts
@@ -94,7 +95,7 @@ class ParseCache:
             blob = memoryview(path.read_bytes())  # sliced without a copy
             if zlib.crc32(blob[:-4]).to_bytes(4, "big") != blob[-4:]:
                 raise ValueError("damaged")
-            data = pickle.loads(blob[:-4])
+            data = cacheload.loads(blob[:-4])
             if data["version"] != code_version():
                 raise ValueError("made by other code")
             entries, facts, strings, fresh = data["entries"], data["facts"], data["strings"], data["fresh"]
@@ -116,9 +117,8 @@ class ParseCache:
         if not isinstance(entry, tuple) or len(entry) != 2 or entry[0] != digest:
             return None
         try:
-            unpickler = pickle.Unpickler(io.BytesIO(entry[1]))
-            unpickler.persistent_load = self.strings.__getitem__  # a C call per string, no Python
-            part = unpickler.load()
+            # a C call per string, no Python
+            part = cacheload.loads(entry[1], persistent_load=self.strings.__getitem__)
         except Exception:  # noqa: BLE001 - a damaged entry is a miss
             return None
         if not isinstance(part, Draft) or part.problems:

@@ -37,9 +37,11 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, origin: Origin | None, obj: str, message: str, hint: str | None = None) -> None:
-        """Record one problem: where, which object, what is wrong, how to fix it."""
-        self.items.append(Problem(origin=origin, obj=obj, message=message, hint=hint))
+    def add(self, origin: Origin | None, obj: str, message: str, hint: str | None = None, *,
+            root: bool = False) -> None:
+        """Record one problem: where, which object, what is wrong, how to fix it; `root`
+        when the file could not be read or parsed (see Problem.root)."""
+        self.items.append(Problem(origin=origin, obj=obj, message=message, hint=hint, root=root))
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -41,7 +41,7 @@ def split_statements(file: SourceFile, problems: Problems, text: str | None = No
         if location is None:
             location = len(sql.rstrip()) if "end of input" in message else 0
         problems.add(origin_at(file.path, file.text, base + location), "",
-                     f"SQL does not parse: {message}")
+                     f"SQL does not parse: {message}", root=True)
         return None
     out = []
     for item in raw:

@@ -217,6 +217,12 @@ def parse_yaml(text: str, path: str, problems: Problems) -> YNode | None:
     Returns None for a malformed document (the problem is recorded) and an empty map
     for an empty file.
     """
+    from .loader import MAX_YAML_BYTES
+
+    if len(text) > MAX_YAML_BYTES:  # a view file's header (YAML files are refused by the loader)
+        problems.add(Origin(path, 1, 1), "", f"the YAML is larger than {MAX_YAML_BYTES >> 20} MiB",
+                     "split it into smaller files", root=True)
+        return None
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -226,13 +232,71 @@ def parse_yaml(text: str, path: str, problems: Problems) -> YNode | None:
         message = "malformed YAML: " + (exc.problem or str(exc))
         if exc.context:
             message += f" ({exc.context})"
-        problems.add(origin, "", message, "check the indentation and quoting around this place")
+        problems.add(origin, "", message, "check the indentation and quoting around this place", root=True)
         return None
     except yaml.YAMLError as exc:  # e.g. a reader error (control characters)
-        problems.add(Origin(path, 1, 1), "", f"malformed YAML: {exc}")
+        problems.add(Origin(path, 1, 1), "", f"malformed YAML: {exc}", root=True)
         return None
     finally:
         loader.dispose()
     if node is None:
         return YNode("map", {}, path, 1, 1)
+    site = _alias_bomb(node) if "&" in text else None  # no anchor, no alias
+    if site is not None:
+        problems.add(Origin(path, *site), "", f"YAML aliases here repeat more than {MAX_ALIAS_VALUES:,}"
+                     " values", "write the values out instead of nesting *aliases", root=True)
+        return None
     return _convert(node, path, loader, problems)
+
+
+# Values the aliases of one document may repeat, beyond those written out: hundreds of
+# `<<: *base` merges need a few thousand; nested aliases ("billion laughs": 12 lines that
+# name 10^9 values) would otherwise take exponential time and memory to convert.
+MAX_ALIAS_VALUES = 100_000
+
+
+def _alias_bomb(root: yaml.Node) -> tuple[int, int] | None:
+    """Where (line, column) the aliases of the composed document `root` pass
+    MAX_ALIAS_VALUES repeated values, in document order, or None. Linear in the nodes
+    composed: each collection's size (the values _convert makes of it) is computed once.
+
+    The composer keeps no alias's own place: a repeat is located by its key, or by the
+    list holding it."""
+    sizes: dict[int, int] = {}
+    seen: set[int] = set()
+    total = 0
+
+    def size(node) -> int:
+        if isinstance(node, yaml.ScalarNode):
+            return 1
+        key = id(node)
+        if key not in sizes:
+            sizes[key] = 0  # an alias inside its own anchor: a cycle, reported by _convert
+            if isinstance(node, yaml.MappingNode):
+                sizes[key] = 1 + sum(size(k) + size(v) for k, v in node.value)
+            else:
+                sizes[key] = 1 + sum(size(v) for v in node.value)
+        return sizes[key]
+
+    def visit(node) -> tuple[int, int] | None:
+        nonlocal total
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            children = [(v, (k.start_mark.line + 1, k.start_mark.column + 1)) for k, v in node.value]
+        else:
+            here = (node.start_mark.line + 1, node.start_mark.column + 1)
+            children = [(v, here) for v in node.value]
+        for child, place in children:
+            if not isinstance(child, (yaml.MappingNode, yaml.SequenceNode)):
+                continue  # a scalar alias repeats one value per `*name` written
+            if id(child) in seen:
+                total += size(child)
+                if total > MAX_ALIAS_VALUES:
+                    return place
+            else:
+                found = visit(child)
+                if found is not None:
+                    return found
+        return None
+
+    return visit(root) if isinstance(root, (yaml.MappingNode, yaml.SequenceNode)) else None

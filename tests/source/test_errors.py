@@ -43,7 +43,8 @@ def test_every_case_names_a_location() -> None:
 
 
 def test_all_problems_of_a_project_are_reported_at_once(tmp_path: Path) -> None:
-    """Problems in several files come back in one SourceError, sorted by location."""
+    """Problems in several files come back in one SourceError: a file that does not parse
+    first (what follows may stem from it), then the others, sorted by location."""
     (tmp_path / "schema" / "public").mkdir(parents=True)
     (tmp_path / "schema" / "public" / "a.yaml").write_text("columns:\n  x: integr\n")
     (tmp_path / "schema" / "public" / "b.yaml").write_text("columns:\n  y: {type: text, nulable: true}\n")
@@ -52,8 +53,8 @@ def test_all_problems_of_a_project_are_reported_at_once(tmp_path: Path) -> None:
         load_project(tmp_path)
     locations = [str(p.origin) for p in excinfo.value.problems]
     assert locations == [
+        "schema/public/c.sql:1:23",
         "schema/public/a.yaml:2:3",
         "schema/public/b.yaml:2:19",
-        "schema/public/c.sql:1:23",
     ]
     assert "did you mean 'nullable'" in str(excinfo.value)
