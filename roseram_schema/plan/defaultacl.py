@@ -9,6 +9,7 @@ source does not declare are revoked in the same plan. That covers the partitions
 creates (the source grants nothing on them: they are reached through their parent) and the
 sequences a new table's serial and identity columns own (they keep what the platform
 stand-in grants on sequences, USAGE and SELECT, and lose the rest: UPDATE is setval).
+What the defaults give the platform's own roles (postgres on Supabase) stays theirs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import defaultdict
 
 from ..changes import Change, CreateFunction, CreatePartition, CreateTable, CreateView, Revoke
 from ..model import LIVE_TABLE_PRIVILEGES, Catalog, Table, qualify
+from ..platform import is_platform_admin_role
 
 _DEFAULT_ACL_SQL = """
 SELECT d.defaclobjtype::text AS kind,
@@ -89,7 +91,7 @@ def revoke_default_privileges(changes: tuple[Change, ...], desired: Catalog, def
     def revoke_over(kind, schema, want, what, key, target, owner=None):
         for grantee, privs in sorted(_granted(defaults, kind, schema).items()):
             over = privs - want.get(grantee, set())
-            if over:
+            if over and not is_platform_admin_role(grantee):
                 extra.append(Revoke(what, key, target, grantee, tuple(sorted(over)), owner))
 
     for c in changes:
