@@ -779,6 +779,8 @@ class Revoke(Change):
     target: str
     grantee: str
     privileges: tuple[str, ...]
+    # the table that owns a sequence (a revoke on it waits for the table to be created)
+    owner: str | None = None
 
     @property
     def key(self) -> str:

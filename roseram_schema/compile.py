@@ -344,6 +344,12 @@ def _add_partition(g: _Graph, t: Table, part) -> None:
     pkey = f"{t.schema}.{part.name}"
     g.add(_key(TABLE, t.key, 2, part.name), ddl.create_partition(t, part, if_not_exists=True),
           f"partition {pkey}", part.origin or t.origin, provides=[f"relation:{pkey}", f"type:{pkey}"])
+    # a partition named directly uses its own RLS, so it gets the parent's switches
+    alone = Table(schema=t.schema, name=part.name)
+    for sub, on, sql in ((2, t.rls_enabled, ddl.enable_rls(alone)), (3, t.rls_forced, ddl.force_rls(alone))):
+        if on:
+            g.add(_key(RLS, t.key, sub, part.name), sql, f"rls {pkey}", t.policies_origin or t.origin, scan="",
+                  needs=[f"relation:{pkey}"])
 
 
 def _add_foreign_key(g: _Graph, t: Table, fk, sql: str) -> None:

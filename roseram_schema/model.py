@@ -24,6 +24,10 @@ from .errors import Origin
 # Commands a policy or a grant can name. Kept lower-case everywhere in the model.
 POLICY_COMMANDS = ("all", "select", "insert", "update", "delete")
 TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "references", "trigger")
+# What a live table may be granted: MAINTAIN exists on PostgreSQL 17+ only, so the source
+# cannot ask for it (`all` means TABLE_PRIVILEGES on every version) but a grant of it is
+# read, compared and revoked like any other.
+LIVE_TABLE_PRIVILEGES = (*TABLE_PRIVILEGES, "maintain")
 FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 
 
@@ -188,6 +192,11 @@ class Partition:
     # e.g. "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')", "DEFAULT"
     bound: str
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # A partition named directly in a query answers with its own RLS and grants, not its
+    # parent's: the source wants the parent's RLS switches and no grants (diff/tables.py).
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    grants: tuple[Grant, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

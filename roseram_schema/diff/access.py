@@ -16,6 +16,7 @@ from ..changes import (
 from ..errors import Origin
 from ..model import Grant as GrantModel
 from ..model import Policy, Table, qualify, quote_ident
+from ..platform import is_platform_admin_role
 
 
 def diff_row_security(current: Table | None, desired: Table) -> list[Change]:
@@ -85,8 +86,11 @@ def diff_grants(
     desired: tuple[GrantModel, ...],
     origin: Origin | None = None,
 ) -> list[Change]:
-    """GRANT what is missing and REVOKE what is extra, per grantee, privileges sorted."""
-    old = {g.grantee: set(g.privileges) for g in current}
+    """GRANT what is missing and REVOKE what is extra, per grantee, privileges sorted.
+    Grants to the platform's own roles are never revoked (platform.PLATFORM_ADMIN_ROLES)."""
+    old = {g.grantee: set(g.privileges) for g in current if not is_platform_admin_role(g.grantee)}
+    old.update({g.grantee: set(g.privileges) & {p for d in desired if d.grantee == g.grantee for p in d.privileges}
+                for g in current if is_platform_admin_role(g.grantee)})
     new = {g.grantee: (set(g.privileges), g.origin) for g in desired}
     changes: list[Change] = []
     for grantee in sorted(old.keys() | new.keys()):

@@ -23,8 +23,10 @@ from ..changes import (
     DropTable,
     RenameColumn,
     SetComment,
+    SetForceRowSecurity,
+    SetRowSecurity,
 )
-from ..model import Catalog, Column, ForeignKey, Table, qualify, quote_ident
+from ..model import Catalog, Column, ForeignKey, Partition, Table, qualify, quote_ident
 from .access import diff_grants, diff_policies, diff_row_security
 
 
@@ -59,7 +61,9 @@ def create_table_changes(t: Table) -> list[Change]:
     changes: list[Change] = [CreateTable(t.schema, t.name, t)]
     changes += [AddConstraint(t.schema, t.name, fk, new_table=True) for fk in t.foreign_keys]
     changes += [CreateIndex(t.schema, t.name, ix, new_table=True) for ix in t.indexes]
-    changes += [CreatePartition(t.schema, t.name, p) for p in t.partitions]
+    for p in t.partitions:
+        changes.append(CreatePartition(t.schema, t.name, p))
+        changes += _partition_access(t, None, p)
     changes += _comment_changes(None, t)
     changes += diff_policies(None, t)
     changes += diff_row_security(None, t)
@@ -163,10 +167,33 @@ def _diff_partitions(cur: Table, des: Table) -> list[Change]:
     changes: list[Change] = []
     for name in sorted(old.keys() | new.keys()):
         a, b = old.get(name), new.get(name)
-        if a is not None and a != b:
+        # only the bound makes a partition another one; its access is altered in place
+        if a is not None and (b is None or a.bound != b.bound):
             changes.append(DropPartition(des.schema, des.name, a))
-        if b is not None and a != b:
+            a = None
+        if b is not None and a is None:
             changes.append(CreatePartition(des.schema, des.name, b))
+        if b is not None:
+            changes += _partition_access(des, a, b)
+    return changes
+
+
+def _partition_access(des: Table, cur: Partition | None, part: Partition) -> list[Change]:
+    """A partition is never wider than its parent: the parent's RLS switches, no grants.
+
+    A query on the parent uses the parent's RLS and grants, but one that names the
+    partition uses the partition's own, so the source's partitions have none to give."""
+    if "." in part.name:  # a partition in another schema than its parent: not the source's
+        return []
+    origin = des.policies_origin or des.origin
+    changes: list[Change] = []
+    if des.rls_enabled != (cur.rls_enabled if cur else False):
+        changes.append(SetRowSecurity(des.schema, part.name, des.rls_enabled, origin))
+    if des.rls_forced != (cur.rls_forced if cur else False):
+        changes.append(SetForceRowSecurity(des.schema, part.name, des.rls_forced, origin))
+    if cur is not None:
+        changes += diff_grants("table", f"{des.schema}.{part.name}", qualify(des.schema, part.name),
+                               cur.grants, (), part.origin or des.origin)
     return changes
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..model import TABLE_PRIVILEGES, Enum, Extension, Function, Grant, Role, Schema, Trigger, View
+from ..model import LIVE_TABLE_PRIVILEGES, Enum, Extension, Function, Grant, Role, Schema, Trigger, View
 from .texts import function_definition, option_is_true, parse_reloptions, view_query
 
-# Privileges the model knows per object kind. Others are left out on purpose: MAINTAIN
-# (PostgreSQL 17+) is part of `GRANT ALL` there but does not exist on 15, and keeping it
-# would make the same source read differently on the two versions.
+# Privileges the model knows per object kind. MAINTAIN (PostgreSQL 17+) is kept: the source
+# never grants it, so a grant of it is drift to revoke (Supabase's default privileges give
+# it to anon) and the same source still reads the same on 15 and 18.
 _KNOWN_PRIVILEGES = {
     "schema": frozenset({"usage", "create"}),
-    "relation": frozenset(TABLE_PRIVILEGES),
+    "relation": frozenset(LIVE_TABLE_PRIVILEGES),
     "function": frozenset({"execute"}),
 }
 

@@ -82,6 +82,18 @@ def policy_from_row(row: dict) -> Policy:
     )
 
 
+def _partition_grants(entries) -> tuple[Grant, ...]:
+    """Grants from "grantee:privilege" strings, privileges the model does not know left out."""
+    from .objects import _KNOWN_PRIVILEGES
+
+    by_grantee: dict[str, set[str]] = defaultdict(set)
+    for entry in entries:
+        grantee, _, privilege = entry.rpartition(":")
+        if privilege in _KNOWN_PRIVILEGES["relation"]:
+            by_grantee[grantee].add(privilege)
+    return tuple(Grant(grantee=g, privileges=tuple(sorted(p))) for g, p in sorted(by_grantee.items()))
+
+
 class TableParts:
     """Everything that belongs to the tables in scope, grouped by table key "schema.name"."""
 
@@ -157,7 +169,9 @@ class TableParts:
         for row in rows:
             parent = f"{row['parent_schema']}.{row['parent']}"
             name = row["name"] if row["schema"] == row["parent_schema"] else f"{row['schema']}.{row['name']}"
-            self.partitions[parent].append(Partition(name=name, bound=row["bound"]))
+            self.partitions[parent].append(Partition(
+                name=name, bound=row["bound"], rls_enabled=bool(row.get("rls_enabled")),
+                rls_forced=bool(row.get("rls_forced")), grants=_partition_grants(row.get("grants") or ())))
 
     def build(self, row: dict) -> Table:
         """The Table of one row of tables.sql with all its parts."""

@@ -148,6 +148,15 @@ def dependency_edges(changes: list[ch.Change], current: Catalog, desired: Catalo
                     isinstance(d, ch.DropConstraint) and isinstance(d.constraint, (PrimaryKey, UniqueConstraint))
                 ):
                     edges.add((i, j))
+    # a revoke on a sequence a new table owns comes after the table is created
+    for i, c in enumerate(changes):
+        if isinstance(c, ch.Revoke) and c.owner in creates_table:
+            edges.add((creates_table[c.owner], i))
+    # RLS switches and revokes on a partition come after it is created
+    parts = {c.key: i for i, c in enumerate(changes) if isinstance(c, ch.CreatePartition)}
+    for i, c in enumerate(changes):
+        if c.table_key in parts and not isinstance(c, ch.CreatePartition):
+            edges.add((parts[c.table_key], i))
     # grants, revokes and comments on a view or function come after it is created
     made = {c.key: i for i, c in enumerate(changes) if isinstance(c, (ch.CreateView, ch.CreateFunction))}
     for i, c in enumerate(changes):

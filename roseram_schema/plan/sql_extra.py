@@ -16,6 +16,7 @@ _GRANT_KINDS = {
     "function": "FUNCTION",
     "procedure": "PROCEDURE",
     "schema": "SCHEMA",
+    "sequence": "SEQUENCE",
 }
 
 

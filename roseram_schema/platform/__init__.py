@@ -35,6 +35,17 @@ PLATFORM_SCHEMAS = (
 PLATFORM_ROLES = ("anon", "authenticated", "service_role")
 
 
+# Roles Supabase itself works as (its superuser, the *_admin roles of its services, the
+# pooler, the API's login role, the dashboard). Their grants are Supabase's: a plan never
+# revokes them, even on objects the source manages (schema public has USAGE for postgres).
+PLATFORM_ADMIN_ROLES = ("authenticator", "dashboard_user", "pgbouncer", "postgres", "supabase_admin")
+
+
+def is_platform_admin_role(name: str) -> bool:
+    """True for the roles whose grants a plan leaves alone (see PLATFORM_ADMIN_ROLES)."""
+    return name in PLATFORM_ADMIN_ROLES or (name.startswith("supabase_") and name.endswith("_admin"))
+
+
 def is_platform_schema(name: str) -> bool:
     """True for schemas the tool never manages (platform, system, our own history)."""
     return name in PLATFORM_SCHEMAS or name.startswith("pg_")

@@ -151,11 +151,6 @@ def _wider(supabase: dict, reference: dict) -> dict[str, list[str]]:
     return wider
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 14: on Supabase, apply revokes the default privileges it does not model only on "
-    "new tables, views and functions: serial sequences keep UPDATE (setval) for anon, "
-    "authenticated and service_role, and on PostgreSQL 17+ every table and view keeps "
-    "MAINTAIN for all three"))
 def test_apply_leaves_nothing_wider_than_on_the_plain_stand_in(applied_url, make_db, pg_server):
     # The reference: the same project applied to a plain PostgreSQL with the minimal stand-in,
     # where no default privilege opens anything (it only lets the roles use serial sequences).
@@ -192,10 +187,6 @@ def _partitioned_project(root: Path) -> Path:
     return root
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 14: partitions the plan creates on Supabase keep the default ALL grants to anon, "
-    "authenticated and service_role, and have no RLS of their own: anon reads every row by "
-    "naming the partition; drift reports no drift"))
 def test_partitions_are_not_open_to_anon(supabase_db_url, pg_server, tmp_path):
     project = _partitioned_project(tmp_path / "proj")
     done = cli("apply", "--yes", "--project", str(project), "--db", supabase_db_url,
@@ -226,10 +217,6 @@ def test_other_databases_of_a_supabase_server_get_the_stand_in(supabase_db_url, 
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 14: the first plan on a Supabase project revokes Supabase's own USAGE grant on "
-    "schema public from postgres (only anon, authenticated and service_role are treated as "
-    "platform roles)"))
 def test_first_plan_keeps_supabases_grants_on_schema_public(supabase_db_url, pg_server):
     done = cli("plan", "--project", str(ROOT), "--db", supabase_db_url, "--dev-db", pg_server.base_url,
                "--format", "sql")
