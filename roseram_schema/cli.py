@@ -219,11 +219,19 @@ def lint_cmd(
 
 @app.command("import")
 def import_cmd(
-    db: Optional[str] = DbOpt,
-    out: Path = typer.Option(Path("."), "--out", "-o", help="Project folder to write."),
+    db: Optional[str] = typer.Option(None, "--db", help="The database to read.", show_default="$DATABASE_URL"),
+    out: Path = typer.Option(..., "--out", "-o", help="Project folder to write (empty or new)."),
+    schema: Optional[list[str]] = typer.Option(None, "--schema", "-s",
+                                               help="Import this schema (repeat for more).",
+                                               show_default="every schema but system and platform ones"),
+    contract: bool = typer.Option(False, "--contract", help="Write each table's observed access (verify --infer)."),
+    dev_db: Optional[str] = typer.Option(None, "--dev-db", help="Server for the scratch database of --contract.",
+                                         show_default="$ROSERAM_DEV_DB, else a temporary embedded server"),
+    force: bool = typer.Option(False, "--force", help="Write into a folder that is not empty."),
 ):
-    """Write the schema of a live database as source files."""
-    _finish(_runner("import")(db_url=db, out=out))
+    """Write the schema of a live database as a project (YAML and SQL source files)."""
+    _finish(_runner("import")(db_url=db, out=out, schemas=schema or None, force=force,
+                              contract=contract, dev_db=dev_db))
 
 
 def _server(project: Optional[Path]):

@@ -53,7 +53,7 @@ def table_to_data(t: Table) -> dict:
 
 
 def _drop_false(d: dict) -> dict:
-    return {k: v for k, v in d.items() if v not in (False, None, ())}
+    return {k: v for k, v in d.items() if v is not False and v is not None and v != () and v != []}
 
 
 def _ident(name: str) -> str:

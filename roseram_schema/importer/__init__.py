@@ -1,0 +1,104 @@
+"""`roseram-schema import`: a live database written out as the project a person would write.
+
+The database is read with the same inspector plan and drift use (so the imported project
+compares equal to the database it came from), turned into files by files.py, and checked
+for what the model cannot hold (unmanaged.sql): those objects are named on stderr, never
+dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    files: dict[str, str]  # relative path -> text
+    unmanaged: tuple[tuple[str, str], ...]  # (kind, name), sorted
+
+
+def read_database(db_url: str, schemas: list[str] | None = None):
+    """(catalog, unmanaged objects) of the database at `db_url`, read in one read-only
+    snapshot; `schemas` None means every schema but system and platform ones."""
+    import psycopg
+
+    from ..errors import DatabaseError
+    from ..introspect import inspect_catalog
+    from ..platform import PLATFORM_SCHEMAS
+
+    try:
+        with psycopg.connect(db_url) as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            catalog = inspect_catalog(conn, schemas or None)
+            catalog = _with_platform_extensions(conn, catalog)
+            names = [s.name for s in catalog.schemas]
+            rows = conn.execute(_unmanaged_sql(), {"schemas": names, "platform": list(PLATFORM_SCHEMAS)}).fetchall()
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot read the database to import: {exc}") from exc
+    return catalog, tuple((kind, name) for kind, name in rows)
+
+
+def _with_platform_extensions(conn, catalog):
+    """The catalog with the extensions installed outside the schemas read (Supabase keeps
+    them in `extensions`), marked optional: a server without them skips them."""
+    from dataclasses import replace
+
+    from ..model import Extension, build_catalog
+
+    have = {e.name for e in catalog.extensions}
+    rows = conn.execute(
+        "SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+        " WHERE e.extname <> 'plpgsql' ORDER BY 1").fetchall()
+    extra = [Extension(name=name, schema=schema, optional=True) for name, schema in rows if name not in have]
+    if not extra:
+        return catalog
+    return replace(catalog, extensions=build_catalog(extensions=[*catalog.extensions, *extra]).extensions)
+
+
+def _unmanaged_sql() -> str:
+    return resources.files(__package__).joinpath("unmanaged.sql").read_text(encoding="utf-8")
+
+
+def infer_contracts(db_url: str, dev_url: str) -> dict:
+    """{"schema.table": (contract data, notes)}: what `verify --infer` prints for the
+    database, per table (verify builds its schema in a scratch database on `dev_url`)."""
+    from ..commands.verify import verify_project
+    from ..verify.infer import _clause_text, infer_command
+    from ..verify.spec import COMMANDS
+
+    report = verify_project(None, db_url, dev_url)
+    out = {}
+    for key in report.tables:
+        clauses_by_command = {}
+        notes = []
+        for command in COMMANDS:
+            clauses, missed = infer_command(report, key, command)
+            if missed:
+                notes.append(f"{command}: {missed} observed accesses fit no category")
+            if clauses:
+                texts = [_clause_text(c) for c in clauses]
+                clauses_by_command[command] = texts[0] if len(texts) == 1 else texts
+        out[key] = (clauses_by_command, notes)
+    return out
+
+
+def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: str | None = None,
+                    contract: bool = False) -> ImportResult:
+    """The files of the project the database at `db_url` is (contracts too with `contract`,
+    which needs `dev_url`)."""
+    from .files import project_files
+
+    catalog, unmanaged = read_database(db_url, schemas)
+    contracts = infer_contracts(db_url, dev_url) if contract else None
+    return ImportResult(files=project_files(catalog, contracts), unmanaged=unmanaged)
+
+
+def write_project(out: Path, files: dict[str, str]) -> None:
+    """Write the files under `out` (UTF-8, `\\n` line ends)."""
+    for rel, text in files.items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))

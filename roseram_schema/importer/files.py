@@ -1,0 +1,243 @@
+"""An inspected Catalog as the files of a project: {relative path: text}.
+
+Everything is written from the catalog alone, in sorted order, so the same database gives
+byte-identical files. Texts are PostgreSQL's printed forms (schema-qualified: the
+inspector reads with an empty search_path); SQL is put through pglast's prettifier when
+the result parses to the same statement, else kept as PostgreSQL printed it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import replace
+
+from ..model import (TABLE_PRIVILEGES, Catalog, Column, Function, Grant, Table, View, qualify, quote_ident,
+                     quote_literal)
+from ..source.dump import _index, table_to_data
+from .yamltext import Flow, FlowList, flow_if_plain, one_line, to_yaml
+
+YAML_HEADER = "# Imported from a live database by `roseram-schema import`.\n"
+SQL_HEADER = "-- Imported from a live database by `roseram-schema import`.\n"
+
+_SERIAL_OF = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
+
+
+def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, str]:
+    """Every file of the project, by path relative to the project folder. `contracts`:
+    {"schema.table": (contract data, notes)} from verify --infer, or None."""
+    files: dict[str, str] = {"project.yaml": project_yaml(catalog)}
+    partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
+    for table in catalog.tables:
+        if table.key in partitions:
+            continue  # declared in its parent's file
+        stem = _file_stem(table.name)
+        files[f"schema/{_dir(table.schema)}/{stem}.yaml"] = table_yaml(table, stem)
+        contract = (contracts or {}).get(table.key)
+        files[f"policies/{_dir(table.schema)}/{stem}.yaml"] = policies_yaml(table, stem, contract)
+    for view in catalog.views:
+        stem = _file_stem(view.name)
+        files[f"views/{_dir(view.schema)}/{stem}.sql"] = view_sql(view, stem)
+    by_schema: dict[str, list] = defaultdict(list)
+    for function in catalog.functions:
+        by_schema[function.schema].append(function)
+    for schema, functions in by_schema.items():
+        files[f"schema/{_dir(schema)}/functions.sql"] = SQL_HEADER + "".join(
+            "\n" + function_sql(f) for f in functions)
+    triggers: dict[str, list] = defaultdict(list)
+    for trigger in catalog.triggers:
+        triggers[trigger.schema].append(trigger)
+    for schema, items in triggers.items():
+        # PostgreSQL prints a trigger on one line, with EXECUTE FUNCTION (pglast would
+        # write the older EXECUTE PROCEDURE)
+        files[f"schema/{_dir(schema)}/triggers.sql"] = SQL_HEADER + "".join(
+            "\n" + t.definition + ";\n" for t in items)
+    return dict(sorted(files.items()))
+
+
+# -- project.yaml -----------------------------------------------------------------------
+
+def project_yaml(catalog: Catalog) -> str:
+    data: dict = {}
+    schemas = []
+    for s in catalog.schemas:
+        entry: dict = {"name": s.name}
+        # PostgreSQL's own comment on `public` is not the user's
+        if s.comment is not None and not (s.name == "public" and s.comment == "standard public schema"):
+            entry["comment"] = s.comment
+        if s.grants:
+            entry["grants"] = _grants(s.grants, ("create", "usage"))
+        schemas.append(entry if len(entry) > 1 else s.name)
+    data["schemas"] = schemas
+    if catalog.extensions:
+        data["extensions"] = [Flow(_drop_empty({"name": e.name, "schema": e.schema, "optional": e.optional}))
+                              for e in catalog.extensions]
+    if catalog.roles:
+        data["roles"] = [Flow(_drop_empty({"name": r.name, "login": r.login, "bypassrls": r.bypassrls}))
+                         if (r.login or r.bypassrls) else r.name for r in catalog.roles]
+    if catalog.enums:
+        data["enums"] = {
+            qualify(e.schema, e.name): (Flow({"values": FlowList(e.values), "comment": e.comment})
+                                        if e.comment is not None else FlowList(e.values))
+            for e in catalog.enums
+        }
+    return to_yaml(data, YAML_HEADER)
+
+
+# -- tables and policies ----------------------------------------------------------------
+
+def table_yaml(table: Table, stem: str) -> str:
+    """schema/<schema>/<table>.yaml; serial columns written as serial types."""
+    table = replace(table, columns=tuple(_serial(table, c) for c in table.columns))
+    data = table_to_data(table)
+    if stem != table.name:
+        data = {"table": table.name, **data}
+    data["columns"] = {name: flow_if_plain(v) if isinstance(v, dict) else v for name, v in data["columns"].items()}
+    if "primary_key" in data:
+        data["primary_key"] = flow_if_plain({"name": table.primary_key.name,
+                                             "columns": list(table.primary_key.columns)})
+    for key in ("unique", "checks", "foreign_keys", "indexes", "partitions"):
+        if key in data:
+            data[key] = [flow_if_plain(item) for item in data[key]]
+    if table.grants:
+        data["grants"] = _grants(table.grants, TABLE_PRIVILEGES)
+    return to_yaml(data, YAML_HEADER)
+
+
+def _flow_entry(item: dict) -> Flow:
+    return Flow({k: FlowList(v) if isinstance(v, list) else v for k, v in item.items()})
+
+
+def _serial(table: Table, column: Column) -> Column:
+    """`integer DEFAULT nextval('<table>_<col>_seq')` back to `serial`, which makes that
+    sequence (the model has no sequences; a serial column owns its own)."""
+    serial = _SERIAL_OF.get(column.type)
+    if serial is None or column.identity or not column.default:
+        return column
+    sequence = qualify(table.schema, f"{table.name}_{column.name}_seq")
+    if column.default == f"nextval({quote_literal(sequence)}::regclass)":
+        return replace(column, type=serial, default=None)
+    return column
+
+
+def policies_yaml(table: Table, stem: str, contract) -> str:
+    """policies/<schema>/<table>.yaml: the RLS switch, the policies, the contract."""
+    data: dict = {}
+    if stem != table.name:
+        data["table"] = table.name
+    if table.rls_forced:
+        data["rls"] = "forced"
+    else:
+        data["rls"] = "enabled" if table.rls_enabled else "disabled"
+    if table.policies:
+        data["policies"] = [_policy(p) for p in table.policies]
+    header = YAML_HEADER
+    if contract is not None:
+        clauses, notes = contract
+        data["contract"] = Flow({k: FlowList(v) if isinstance(v, list) else v for k, v in clauses.items()})
+        header += "".join(f"# contract not exact, {note}\n" for note in notes)
+    return to_yaml(data, header)
+
+
+def _policy(p) -> dict:
+    out: dict = {"name": p.name, "command": p.command, "roles": FlowList(p.roles)}
+    if not p.permissive:
+        out["as"] = "restrictive"
+    for key in ("using", "with_check", "comment"):
+        value = getattr(p, key)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _grants(grants: tuple[Grant, ...], every: tuple[str, ...]) -> dict:
+    """{grantee: [privileges] | all}, `all` when a grantee has every privilege of the kind."""
+    out = {}
+    for g in grants:
+        # MAINTAIN (PostgreSQL 17+) cannot be said in the source: listed as not imported
+        privileges = [p for p in g.privileges if p in every]
+        if privileges:
+            out[g.grantee] = "all" if set(privileges) == set(every) else FlowList(privileges)
+    return out
+
+
+# -- views ------------------------------------------------------------------------------
+
+def view_sql(view: View, stem: str) -> str:
+    """views/<schema>/<view>.sql: `-- key: value` header lines, then the query."""
+    header: list[tuple[str, object]] = []
+    if stem != view.name:
+        header.append(("view", view.name))
+    if view.materialized:
+        header.append(("materialized", True))
+    if view.security_invoker:
+        header.append(("security_invoker", True))
+    if view.security_barrier:
+        header.append(("security_barrier", True))
+    if view.check_option:
+        header.append(("check_option", view.check_option))
+    if view.column_names:
+        header.append(("columns", FlowList(view.column_names)))
+    if view.comment is not None:
+        header.append(("comment", view.comment))
+    if view.grants:
+        header.append(("grants", Flow(_grants(view.grants, TABLE_PRIVILEGES))))
+    if view.indexes:
+        header.append(("indexes", FlowList(_flow_entry(_index(i)) for i in view.indexes)))
+    lines = [SQL_HEADER] + [f"-- {key}: {one_line(value)}\n" for key, value in header]
+    # pg_get_viewdef's own layout (as psql's \d+ shows it): pglast would turn every
+    # `x::type` into CAST(x AS type)
+    return "".join(lines) + view.query.strip() + ";\n"
+
+
+# -- functions --------------------------------------------------------------------------
+
+def function_sql(f: Function) -> str:
+    """CREATE OR REPLACE, then its comment and the grants that differ from PostgreSQL's
+    default (EXECUTE for PUBLIC)."""
+    out = [pretty_sql(f.definition) + ";\n"]
+    what = "PROCEDURE" if f.kind == "procedure" else "FUNCTION"
+    if f.comment is not None:
+        out.append(f"COMMENT ON {what} {f.signature} IS {quote_literal(f.comment)};\n")
+    grantees = {g.grantee for g in f.grants if "execute" in g.privileges}
+    if "public" not in grantees:
+        out.append(f"REVOKE EXECUTE ON {what} {f.signature} FROM PUBLIC;\n")
+    for grantee in sorted(grantees - {"public"}):
+        out.append(f"GRANT EXECUTE ON {what} {f.signature} TO {quote_ident(grantee)};\n")
+    return "".join(out)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+def pretty_sql(text: str) -> str:
+    """`text` (one statement, no semicolon) through pglast's prettifier when that gives the
+    same statement back, else as it is."""
+    from pglast import parse_sql, prettify
+
+    text = text.strip().rstrip(";").rstrip()
+    try:
+        pretty = prettify(text, comma_at_eoln=True)
+        if parse_sql(pretty) == parse_sql(text):
+            return pretty
+    except Exception:  # noqa: BLE001 - a statement pglast cannot print is kept as printed
+        pass
+    return text
+
+
+_UNSAFE_FILE = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+def _file_stem(name: str) -> str:
+    """A file name for an object (the name itself unless it cannot be one; then the file
+    says `table:`/`view:` too)."""
+    if _UNSAFE_FILE.search(name) or name.startswith("."):
+        return _UNSAFE_FILE.sub("_", name).lstrip(".") or "_"
+    return name
+
+
+def _dir(schema: str) -> str:
+    return _file_stem(schema)
+
+
+def _drop_empty(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v not in (None, False, (), [])}
