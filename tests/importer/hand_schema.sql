@@ -20,7 +20,7 @@ COMMENT ON TYPE shop.order_status IS 'where an order is';
 
 CREATE TABLE shop.customers (
   id serial PRIMARY KEY,
-  user_id uuid NOT NULL UNIQUE,
+  user_id uuid NOT NULL UNIQUE REFERENCES auth.users (id) ON DELETE CASCADE,
   name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
   "Display Name" varchar(80) COLLATE "C",
   price_cap numeric(10, 2) DEFAULT 0.00,

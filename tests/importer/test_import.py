@@ -1,0 +1,177 @@
+"""`roseram-schema import` through the real CLI (a subprocess) against a real server: the
+imported project has no drift against the database it came from, importing is
+deterministic, a folder in use is refused, and `--contract` writes what verify --infer says."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HAND_SCHEMA = Path(__file__).resolve().parent / "hand_schema.sql"
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "roseram_schema", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+
+
+def psql_file(url: str, path: Path) -> None:
+    done = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-f", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file the import wrote (not the .roseram/ cache a later drift adds)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".roseram" not in p.relative_to(folder).parts}
+
+
+@pytest.fixture
+def hand_url(platform_db_url):
+    """A database built by psql from a hand-written schema (no roseram-schema involved)."""
+    psql_file(platform_db_url, HAND_SCHEMA)
+    return platform_db_url
+
+
+@pytest.fixture
+def roseram_url(platform_db_url, tmp_path):
+    """A database built from the Roseram project at the repository root: compiled by the
+    CLI, the script run by psql."""
+    script = tmp_path / "roseram.sql"
+    done = cli("compile", "--project", ROOT, "--out", script)
+    assert done.returncode == 0, done.stderr
+    psql_file(platform_db_url, script)
+    return platform_db_url
+
+
+def assert_no_drift(project: Path, db_url: str, dev_url: str, command: str = "drift") -> None:
+    done = cli(command, "--project", project, "--db", db_url, "--dev-db", dev_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_roseram_database_imports_without_drift(roseram_url, pg_server, tmp_path):
+    out = tmp_path / "imported"
+    done = cli("import", "--db", roseram_url, "--out", out)
+    assert done.returncode == 0, done.stderr
+    files = tree(out)
+    # every table, policies file and view of the project comes back under the same name
+    for folder in ("schema/public", "policies/public"):
+        want = {p.name for p in (ROOT / folder).glob("*.yaml")}
+        assert want <= {Path(k).name for k in files if k.startswith(folder + "/")}
+    assert {p.name for p in (ROOT / "views/public").glob("*.sql")} == \
+        {Path(k).name for k in files if k.startswith("views/public/")}
+    assert "schema/public/functions.sql" in files and "schema/public/triggers.sql" in files
+    assert_no_drift(out, roseram_url, pg_server.base_url)
+
+
+def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_path):
+    out = tmp_path / "imported"
+    done = cli("import", "--db", hand_url, "--out", out)
+    assert done.returncode == 0, done.stderr
+    files = {k: v.decode() for k, v in tree(out).items()}
+    assert sorted(files) == [
+        "policies/shop/customers.yaml", "policies/shop/events.yaml", "policies/shop/orders.yaml",
+        "project.yaml", "schema/shop/customers.yaml", "schema/shop/events.yaml",
+        "schema/shop/functions.sql", "schema/shop/orders.yaml", "schema/shop/triggers.sql",
+        "views/shop/daily_totals.sql", "views/shop/my_orders.sql", "views/shop/new_orders.sql",
+    ]
+    events = yaml.safe_load(files["schema/shop/events.yaml"])
+    assert events["partition_by"] == "RANGE (at)"
+    assert [p["name"] for p in events["partitions"]] == ["events_2025", "events_default"]
+    assert "schema/shop/events_2025.yaml" not in files  # a partition lives in its parent's file
+    assert yaml.safe_load(files["schema/shop/customers.yaml"])["columns"]["id"]["type"] == "serial"
+    orders = yaml.safe_load(files["policies/shop/orders.yaml"])
+    assert orders["rls"] == "forced"
+    assert sorted(p["command"] for p in orders["policies"]) == ["delete", "insert", "select", "update", "update"]
+    assert "-- security_invoker: true\n" in files["views/shop/my_orders.sql"]
+    functions = files["schema/shop/functions.sql"]
+    assert "SECURITY DEFINER SET search_path TO ''" in functions
+    assert "REVOKE EXECUTE ON FUNCTION shop.owns_customer(integer) FROM PUBLIC;" in functions
+    assert "CREATE TRIGGER orders_touch BEFORE UPDATE ON shop.orders" in files["schema/shop/triggers.sql"]
+    project = yaml.safe_load(files["project.yaml"])
+    assert project["enums"]["shop.order_status"]["values"] == ["new", "paid", "shipped", "it's gone"]
+    assert "roseram_import_reader" in project["roles"]
+    # what the model cannot hold is named, not dropped in silence
+    assert "not imported (unmanaged): domain shop.positive_int" in done.stderr
+    assert "not imported (unmanaged): sequence shop.invoice_numbers" in done.stderr
+    assert "sequence shop.customers_id_seq" not in done.stderr  # the serial's own: implied
+    assert_no_drift(out, hand_url, pg_server.base_url, "plan")
+    assert_no_drift(out, hand_url, pg_server.base_url, "drift")
+
+
+def test_import_is_deterministic(hand_url, tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert cli("import", "--db", hand_url, "--out", first).returncode == 0
+    # a change made and undone in between must not matter (catalog order, oids)
+    with psycopg.connect(hand_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE shop.orders DROP CONSTRAINT orders_total_positive")
+        conn.execute("ALTER TABLE shop.orders ADD CONSTRAINT orders_total_positive CHECK (total >= 0)")
+    assert cli("import", "--db", hand_url, "--out", second).returncode == 0
+    one, two = tree(first), tree(second)
+    assert one and one == two
+    for text in one.values():
+        text.decode("utf-8")
+
+
+def test_import_refuses_a_folder_in_use(hand_url, tmp_path):
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    done = cli("import", "--db", hand_url, "--out", out)
+    assert done.returncode == 1
+    assert "not empty" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    # an empty folder is fine, and --force writes over a folder in use, leaving other files be
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli("import", "--db", hand_url, "--out", empty).returncode == 0
+    forced = cli("import", "--db", hand_url, "--out", out, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (out / "notes.txt").read_text() == "mine\n"
+    assert tree(out).keys() - {"notes.txt"} == tree(empty).keys()
+
+
+def test_import_needs_a_database(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "roseram_schema", "import", "--out", str(tmp_path / "x")],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
+    assert done.returncode == 1
+    assert "--db" in done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def _inferred(stdout: str) -> dict[str, object]:
+    """{"policies/s/t.yaml": contract} from verify --infer's output."""
+    out = {}
+    path = None
+    for line in stdout.splitlines():
+        if line.startswith("# policies/"):
+            path = line[2:]
+        elif line.startswith("contract:"):
+            out[path] = yaml.safe_load(line)["contract"]
+    return out
+
+
+def test_contract_is_what_verify_infers(hand_url, pg_server, tmp_path):
+    out = tmp_path / "imported"
+    done = cli("import", "--db", hand_url, "--out", out, "--contract", "--dev-db", pg_server.base_url)
+    assert done.returncode == 0, done.stderr
+    inferred = cli("verify", "--db", hand_url, "--dev-db", pg_server.base_url, "--infer", cwd=tmp_path)
+    assert inferred.returncode == 0, inferred.stderr
+    expected = _inferred(inferred.stdout)
+    assert expected and any(expected.values())
+    written = {path: yaml.safe_load((out / path).read_text())["contract"] for path in expected}
+    assert written == expected
+    assert written["policies/shop/customers.yaml"] == {"select": "own", "insert": "own"}
+    # without --contract no contract is written
+    plain = tmp_path / "plain"
+    assert cli("import", "--db", hand_url, "--out", plain).returncode == 0
+    assert "contract" not in yaml.safe_load((plain / "policies/shop/customers.yaml").read_text())
