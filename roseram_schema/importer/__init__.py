@@ -32,30 +32,11 @@ def read_database(db_url: str, schemas: list[str] | None = None):
         with psycopg.connect(db_url) as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             catalog = inspect_catalog(conn, schemas or None)
-            catalog = _with_platform_extensions(conn, catalog)
             names = [s.name for s in catalog.schemas]
             rows = conn.execute(_unmanaged_sql(), {"schemas": names, "platform": list(PLATFORM_SCHEMAS)}).fetchall()
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the database to import: {exc}") from exc
     return catalog, tuple((kind, name) for kind, name in rows)
-
-
-def _with_platform_extensions(conn, catalog):
-    """The catalog with the extensions installed outside the schemas read (Supabase keeps
-    them in `extensions`), marked optional: a server without them skips them."""
-    from dataclasses import replace
-
-    from ..model import Extension, build_catalog
-
-    have = {e.name for e in catalog.extensions}
-    rows = conn.execute(
-        "SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
-        " WHERE e.extname <> 'plpgsql' ORDER BY 1").fetchall()
-    extra = [Extension(name=name, schema=schema, optional=True) for name, schema in rows if name not in have]
-    if not extra:
-        return catalog
-    return replace(catalog, extensions=build_catalog(extensions=[*catalog.extensions, *extra]).extensions)
 
 
 def _unmanaged_sql() -> str:

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from ..model import (TABLE_PRIVILEGES, Catalog, Column, Function, Grant, Table, View, qualify, quote_ident,
                      quote_literal)
+from ..platform import is_platform_admin_role
 from ..source.dump import _index, table_to_data
 from .yamltext import Flow, FlowList, flow_if_plain, one_line, to_yaml
 
@@ -72,9 +73,10 @@ def project_yaml(catalog: Catalog) -> str:
     if catalog.extensions:
         data["extensions"] = [Flow(_drop_empty({"name": e.name, "schema": e.schema, "optional": e.optional}))
                               for e in catalog.extensions]
-    if catalog.roles:
+    roles = [r for r in catalog.roles if not is_platform_admin_role(r.name)]
+    if roles:
         data["roles"] = [Flow(_drop_empty({"name": r.name, "login": r.login, "bypassrls": r.bypassrls}))
-                         if (r.login or r.bypassrls) else r.name for r in catalog.roles]
+                         if (r.login or r.bypassrls) else r.name for r in roles]
     if catalog.enums:
         data["enums"] = {
             qualify(e.schema, e.name): (Flow({"values": FlowList(e.values), "comment": e.comment})
@@ -154,6 +156,8 @@ def _grants(grants: tuple[Grant, ...], every: tuple[str, ...]) -> dict:
     """{grantee: [privileges] | all}, `all` when a grantee has every privilege of the kind."""
     out = {}
     for g in grants:
+        if is_platform_admin_role(g.grantee):
+            continue  # the platform's own (Supabase's postgres); a plan never revokes them
         # MAINTAIN (PostgreSQL 17+) cannot be said in the source: listed as not imported
         privileges = [p for p in g.privileges if p in every]
         if privileges:
@@ -199,7 +203,7 @@ def function_sql(f: Function) -> str:
     what = "PROCEDURE" if f.kind == "procedure" else "FUNCTION"
     if f.comment is not None:
         out.append(f"COMMENT ON {what} {f.signature} IS {quote_literal(f.comment)};\n")
-    grantees = {g.grantee for g in f.grants if "execute" in g.privileges}
+    grantees = {g.grantee for g in f.grants if "execute" in g.privileges and not is_platform_admin_role(g.grantee)}
     if "public" not in grantees:
         out.append(f"REVOKE EXECUTE ON {what} {f.signature} FROM PUBLIC;\n")
     for grantee in sorted(grantees - {"public"}):

@@ -162,6 +162,12 @@ SELECT kind, name FROM (
   FROM pg_catalog.pg_publication p
   WHERE p.pubname NOT IN ('supabase_realtime', 'supabase_realtime_messages_publication')
   UNION ALL
+  -- Supabase installs its extensions in its own schemas
+  SELECT 'extension in a platform schema', pg_catalog.format('%%I (schema %%I)', e.extname, n.nspname)
+  FROM pg_catalog.pg_extension e
+  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+  WHERE n.nspname = ANY (%(platform)s::text[])
+  UNION ALL
   SELECT 'event trigger', e.evtname::text
   FROM pg_catalog.pg_event_trigger e
   WHERE e.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_catalog.pg_event_trigger'::pg_catalog.regclass)

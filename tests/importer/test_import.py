@@ -5,6 +5,7 @@ deterministic, a folder in use is refused, and `--contract` writes what verify -
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -175,3 +176,38 @@ def test_contract_is_what_verify_infers(hand_url, pg_server, tmp_path):
     plain = tmp_path / "plain"
     assert cli("import", "--db", hand_url, "--out", plain).returncode == 0
     assert "contract" not in yaml.safe_load((plain / "policies/shop/customers.yaml").read_text())
+
+
+USER_OBJECTS_ON_PLATFORM = """
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = '' AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
+  FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+CREATE POLICY "avatars readable" ON storage.objects FOR SELECT USING (bucket_id = 'avatars');
+ALTER PUBLICATION supabase_realtime ADD TABLE public.chat_messages;
+"""
+
+
+def test_supabase_database_leaves_platform_out_and_names_user_objects_on_it(supabase_db_url, pg_server, tmp_path):
+    # applied (not compiled and run): the plan revokes what Supabase's default privileges
+    # hand out beyond the source (MAINTAIN among them, which the source cannot name)
+    project = tmp_path / "roseram"
+    for part in ("schema", "policies", "views"):
+        shutil.copytree(ROOT / part, project / part)
+    shutil.copy(ROOT / "project.yaml", project / "project.yaml")
+    done = cli("apply", "--project", project, "--db", supabase_db_url, "--dev-db", pg_server.base_url, "--yes")
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(USER_OBJECTS_ON_PLATFORM)
+    out = tmp_path / "imported"
+    done = cli("import", "--db", supabase_db_url, "--out", out)
+    assert done.returncode == 0, done.stderr
+    files = {k: v.decode() for k, v in tree(out).items()}
+    assert not any(k.split("/")[1] in ("auth", "storage", "extensions", "realtime") for k in files if "/" in k)
+    # Supabase's own role and grants are the platform's: not written
+    assert not any("postgres" in text for text in files.values())
+    for line in ("policy on a platform table \"avatars readable\" on storage.objects",
+                 "trigger on a platform table on_auth_user_created on auth.users",
+                 "publication membership public.chat_messages in supabase_realtime"):
+        assert f"not imported (unmanaged): {line}\n" in done.stderr
+    assert_no_drift(out, supabase_db_url, pg_server.base_url)
