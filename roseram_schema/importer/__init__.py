@@ -24,15 +24,21 @@ def read_database(db_url: str, schemas: list[str] | None = None):
     snapshot; `schemas` None means every schema but system and platform ones."""
     import psycopg
 
-    from ..errors import DatabaseError
+    from ..errors import DatabaseError, RoseramError
     from ..introspect import inspect_catalog
-    from ..platform import PLATFORM_SCHEMAS
+    from ..platform import PLATFORM_SCHEMAS, is_platform_schema
 
+    for name in schemas or ():
+        if is_platform_schema(name):
+            raise RoseramError(f"--schema {name}: a platform schema is never managed, so never imported")
     try:
         with psycopg.connect(db_url) as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             catalog = inspect_catalog(conn, schemas or None)
             names = [s.name for s in catalog.schemas]
+            missing = sorted(set(schemas or ()) - set(names))
+            if missing:
+                raise RoseramError(f"--schema {missing[0]}: the database has no such schema")
             rows = conn.execute(_unmanaged_sql(), {"schemas": names, "platform": list(PLATFORM_SCHEMAS)}).fetchall()
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the database to import: {exc}") from exc

@@ -211,3 +211,16 @@ def test_supabase_database_leaves_platform_out_and_names_user_objects_on_it(supa
                  "publication membership public.chat_messages in supabase_realtime"):
         assert f"not imported (unmanaged): {line}\n" in done.stderr
     assert_no_drift(out, supabase_db_url, pg_server.base_url)
+
+
+def test_schema_option_limits_the_import(hand_url, pg_server, tmp_path):
+    out = tmp_path / "shop_only"
+    done = cli("import", "--db", hand_url, "--out", out, "--schema", "shop")
+    assert done.returncode == 0, done.stderr
+    assert [s if isinstance(s, str) else s["name"] for s in
+            yaml.safe_load((out / "project.yaml").read_text())["schemas"]] == ["shop"]
+    assert_no_drift(out, hand_url, pg_server.base_url)
+    for bad, message in (("nope", "no such schema"), ("auth", "platform schema")):
+        refused = cli("import", "--db", hand_url, "--out", tmp_path / bad, "--schema", bad)
+        assert refused.returncode == 1 and message in refused.stderr
+        assert not (tmp_path / bad).exists()
