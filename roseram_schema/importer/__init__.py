@@ -20,8 +20,8 @@ class ImportResult:
 
 
 def read_database(db_url: str, schemas: list[str] | None = None):
-    """(catalog, unmanaged objects) of the database at `db_url`, read in one read-only
-    snapshot; `schemas` None means every schema but system and platform ones."""
+    """(catalog, unmanaged objects) of the database at `db_url`; `schemas` None means
+    every schema but system and platform ones."""
     import psycopg
 
     from ..errors import DatabaseError, RoseramError
@@ -32,9 +32,9 @@ def read_database(db_url: str, schemas: list[str] | None = None):
         if is_platform_schema(name):
             raise RoseramError(f"--schema {name}: a platform schema is never managed, so never imported")
     try:
-        with psycopg.connect(db_url) as conn:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            catalog = inspect_catalog(conn, schemas or None)
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            # idle, so the inspector reads in one snapshot, half of it on a second connection
+            catalog = inspect_catalog(conn, schemas or None, connect=lambda: psycopg.connect(db_url))
             names = [s.name for s in catalog.schemas]
             missing = sorted(set(schemas or ()) - set(names))
             if missing:
@@ -85,7 +85,11 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
 
 def write_project(out: Path, files: dict[str, str]) -> None:
     """Write the files under `out` (UTF-8, `\\n` line ends)."""
+    made: set[Path] = set()
     for rel, text in files.items():
         path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        with open(path, "wb") as f:
+            f.write(text.encode("utf-8"))

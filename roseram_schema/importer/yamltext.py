@@ -21,12 +21,16 @@ class FlowList(list):
     """A sequence written on one line."""
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it: the pure-Python one was nine tenths of an import
+_Base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_Base):
     def ignore_aliases(self, data):  # never write anchors: each value is written in place
         return True
 
 
-def _str(dumper: yaml.SafeDumper, value: str):
+def _str(dumper, value: str):
     # a multi-line text (a long check, a policy expression) as a literal block when that
     # reads back exactly: PyYAML refuses `|` for trailing blanks and some characters
     if "\n" in value and value == value.strip() and not any(line != line.rstrip() for line in value.split("\n")):
@@ -45,7 +49,7 @@ def _double_quoted(value: str) -> bool:
 @cache
 def plain_in_block(value: str) -> bool:
     """True when YAML writes `value` unquoted as a block mapping's value."""
-    return yaml.safe_dump({"k": value}, allow_unicode=True, width=10**9) == f"k: {value}\n"
+    return yaml.dump({"k": value}, Dumper=_Base, allow_unicode=True, width=10**9) == f"k: {value}\n"
 
 
 @cache
@@ -53,7 +57,8 @@ def plain_in_flow(value) -> bool:
     """True when YAML writes `value` (a scalar) unquoted inside `{...}` or `[...]`."""
     if not isinstance(value, str):
         return True
-    return yaml.safe_dump([value], default_flow_style=True, allow_unicode=True, width=10**9) == f"[{value}]\n"
+    return yaml.dump([value], Dumper=_Base, default_flow_style=True, allow_unicode=True,
+                     width=10**9) == f"[{value}]\n"
 
 
 def flow_if_plain(d: dict):
@@ -69,15 +74,15 @@ def flow_if_plain(d: dict):
     return {k: FlowList(v) if isinstance(v, (list, tuple)) else v for k, v in d.items()}
 
 
-def _flow_dict(dumper: yaml.SafeDumper, value: Flow):
+def _flow_dict(dumper, value: Flow):
     return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=True)
 
 
-def _flow_list(dumper: yaml.SafeDumper, value: FlowList):
+def _flow_list(dumper, value: FlowList):
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
 
 
-def _block_dict(dumper: yaml.SafeDumper, value: dict):
+def _block_dict(dumper, value: dict):
     return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=False)
 
 

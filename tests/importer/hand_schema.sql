@@ -45,6 +45,15 @@ CREATE INDEX orders_customer_idx ON shop.orders (customer_id, id DESC);
 CREATE INDEX orders_open_idx ON shop.orders (status) WHERE status <> 'shipped';
 COMMENT ON INDEX shop.orders_open_idx IS 'orders still moving';
 
+-- names that need quoting keep their case and spaces (file names are the names)
+CREATE TABLE shop."Order Items" (
+  order_id bigint NOT NULL REFERENCES shop.orders (id) ON DELETE CASCADE,
+  "Line" smallint NOT NULL,
+  sku text NOT NULL,
+  PRIMARY KEY (order_id, "Line")
+);
+GRANT SELECT ON shop."Order Items" TO authenticated;
+
 -- a partitioned table, with its partitions
 CREATE TABLE shop.events (
   id bigint NOT NULL,
