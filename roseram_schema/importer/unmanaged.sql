@@ -105,6 +105,19 @@ SELECT kind, name FROM (
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relispartition AND c.relkind = 'p' AND n.nspname = ANY (%(schemas)s::text[])
   UNION ALL
+  SELECT 'exclusion constraint', pg_catalog.format('%%I on %%I.%%I', con.conname, n.nspname, c.relname)
+  FROM pg_catalog.pg_constraint con
+  JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE con.contype = 'x' AND n.nspname = ANY (%(schemas)s::text[])
+  UNION ALL
+  -- left by a failed CREATE INDEX CONCURRENTLY: no query uses it, the next plan builds it
+  SELECT 'invalid index', pg_catalog.format('%%I.%%I', n.nspname, ic.relname)
+  FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
+  WHERE NOT i.indisvalid AND n.nspname = ANY (%(schemas)s::text[])
+  UNION ALL
   SELECT 'unlogged table', pg_catalog.format('%%I.%%I', n.nspname, c.relname)
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -133,3 +133,5 @@ CREATE UNIQUE INDEX daily_totals_day_idx ON shop.daily_totals (day);
 -- objects the model does not know: import names them, it does not drop them silently
 CREATE DOMAIN shop.positive_int AS integer CHECK (VALUE > 0);
 CREATE SEQUENCE shop.invoice_numbers;
+CREATE TABLE shop.bookings (room int NOT NULL, during tstzrange NOT NULL,
+  CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&));

@@ -80,6 +80,7 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
     files = {k: v.decode() for k, v in tree(out).items()}
     assert sorted(files) == sorted([
         "policies/shop/Order Items.yaml", "schema/shop/Order Items.yaml",
+        "policies/shop/bookings.yaml", "schema/shop/bookings.yaml",
         "policies/shop/customers.yaml", "policies/shop/events.yaml", "policies/shop/orders.yaml",
         "project.yaml", "schema/shop/customers.yaml", "schema/shop/events.yaml",
         "schema/shop/functions.sql", "schema/shop/orders.yaml", "schema/shop/triggers.sql",
@@ -104,6 +105,7 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
     # what the model cannot hold is named, not dropped in silence
     assert "not imported (unmanaged): domain shop.positive_int" in done.stderr
     assert "not imported (unmanaged): sequence shop.invoice_numbers" in done.stderr
+    assert "not imported (unmanaged): exclusion constraint bookings_no_overlap on shop.bookings" in done.stderr
     assert "sequence shop.customers_id_seq" not in done.stderr  # the serial's own: implied
     assert_no_drift(out, hand_url, pg_server.base_url, "plan")
     assert_no_drift(out, hand_url, pg_server.base_url, "drift")
