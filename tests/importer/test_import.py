@@ -4,6 +4,7 @@ deterministic, a folder in use is refused, and `--contract` writes what verify -
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -227,3 +228,25 @@ def test_schema_option_limits_the_import(hand_url, pg_server, tmp_path):
         refused = cli("import", "--db", hand_url, "--out", tmp_path / bad, "--schema", bad)
         assert refused.returncode == 1 and message in refused.stderr
         assert not (tmp_path / bad).exists()
+
+
+def test_every_kind_drifts_only_where_stderr_said(platform_db_url, pg_server, tmp_path):
+    """The inspector's every-kind fixture holds two things the model cannot say (a disabled
+    trigger; MAINTAIN, from GRANT ALL on PostgreSQL 17+): the imported project differs
+    from the database there and nowhere else, and import named both."""
+    psql_file(platform_db_url, ROOT / "tests" / "introspect" / "every_kind.sql")
+    out = tmp_path / "imported"
+    done = cli("import", "--db", platform_db_url, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "not imported (unmanaged): disabled state of trigger users_touch_off on app.users\n" in done.stderr
+    maintain = pg_server.major >= 17
+    assert ("not imported (unmanaged): privilege maintain on app.orgs to authenticated\n" in done.stderr) == maintain
+    drift = cli("drift", "--project", out, "--db", platform_db_url, "--dev-db", pg_server.base_url,
+                "--format", "json")
+    assert drift.returncode == 2, drift.stderr
+    found = {(o["kind"], o["object"], o["database"]) for o in json.loads(drift.stdout)["objects"]}
+    expected = {("DropTrigger", "app.users.users_touch_off", "present"),
+                ("CreateTrigger", "app.users.users_touch_off", "(missing)")}
+    if maintain:
+        expected.add(("Revoke", "app.orgs:authenticated", "authenticated: maintain"))
+    assert found == expected
