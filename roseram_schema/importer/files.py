@@ -28,22 +28,23 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
     """Every file of the project, by path relative to the project folder. `contracts`:
     {"schema.table": (contract data, notes)} from verify --infer, or None."""
     files: dict[str, str] = {"project.yaml": project_yaml(catalog)}
+    places = _Places(catalog)
     partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
     for table in catalog.tables:
         if table.key in partitions:
             continue  # declared in its parent's file
-        stem = _file_stem(table.name)
-        files[f"schema/{_dir(table.schema)}/{stem}.yaml"] = table_yaml(table, stem)
+        folder, stem = places.place("schema", table.schema, table.name, ".yaml")
+        files[f"schema/{folder}/{stem}.yaml"] = table_yaml(table, folder, stem)
         contract = (contracts or {}).get(table.key)
-        files[f"policies/{_dir(table.schema)}/{stem}.yaml"] = policies_yaml(table, stem, contract)
+        files[f"policies/{folder}/{stem}.yaml"] = policies_yaml(table, folder, stem, contract)
     for view in catalog.views:
-        stem = _file_stem(view.name)
-        files[f"views/{_dir(view.schema)}/{stem}.sql"] = view_sql(view, stem)
+        folder, stem = places.place("views", view.schema, view.name, ".sql")
+        files[f"views/{folder}/{stem}.sql"] = view_sql(view, folder, stem)
     by_schema: dict[str, list] = defaultdict(list)
     for function in catalog.functions:
         by_schema[function.schema].append(function)
     for schema, functions in by_schema.items():
-        files[f"schema/{_dir(schema)}/functions.sql"] = SQL_HEADER + "".join(
+        files[f"schema/{places.folder(schema)}/functions.sql"] = SQL_HEADER + "".join(
             "\n" + function_sql(f) for f in functions)
     triggers: dict[str, list] = defaultdict(list)
     for trigger in catalog.triggers:
@@ -51,7 +52,7 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
     for schema, items in triggers.items():
         # PostgreSQL prints a trigger on one line, with EXECUTE FUNCTION (pglast would
         # write the older EXECUTE PROCEDURE)
-        files[f"schema/{_dir(schema)}/triggers.sql"] = SQL_HEADER + "".join(
+        files[f"schema/{places.folder(schema)}/triggers.sql"] = SQL_HEADER + "".join(
             "\n" + t.definition + ";\n" for t in items)
     return dict(sorted(files.items()))
 
@@ -88,12 +89,10 @@ def project_yaml(catalog: Catalog) -> str:
 
 # -- tables and policies ----------------------------------------------------------------
 
-def table_yaml(table: Table, stem: str) -> str:
+def table_yaml(table: Table, folder: str, stem: str) -> str:
     """schema/<schema>/<table>.yaml; serial columns written as serial types."""
     table = replace(table, columns=tuple(_serial(table, c) for c in table.columns))
-    data = table_to_data(table)
-    if stem != table.name:
-        data = {"table": table.name, **data}
+    data = {**_names(folder, stem, table.schema, table.name, "table"), **table_to_data(table)}
     data["columns"] = {name: flow_if_plain(v) if isinstance(v, dict) else v for name, v in data["columns"].items()}
     if "primary_key" in data:
         data["primary_key"] = flow_if_plain({"name": table.primary_key.name,
@@ -122,11 +121,9 @@ def _serial(table: Table, column: Column) -> Column:
     return column
 
 
-def policies_yaml(table: Table, stem: str, contract) -> str:
+def policies_yaml(table: Table, folder: str, stem: str, contract) -> str:
     """policies/<schema>/<table>.yaml: the RLS switch, the policies, the contract."""
-    data: dict = {}
-    if stem != table.name:
-        data["table"] = table.name
+    data: dict = _names(folder, stem, table.schema, table.name, "table")
     if table.rls_forced:
         data["rls"] = "forced"
     else:
@@ -167,11 +164,9 @@ def _grants(grants: tuple[Grant, ...], every: tuple[str, ...]) -> dict:
 
 # -- views ------------------------------------------------------------------------------
 
-def view_sql(view: View, stem: str) -> str:
+def view_sql(view: View, folder: str, stem: str) -> str:
     """views/<schema>/<view>.sql: `-- key: value` header lines, then the query."""
-    header: list[tuple[str, object]] = []
-    if stem != view.name:
-        header.append(("view", view.name))
+    header: list[tuple[str, object]] = list(_names(folder, stem, view.schema, view.name, "view").items())
     if view.materialized:
         header.append(("materialized", True))
     if view.security_invoker:
@@ -231,16 +226,54 @@ def pretty_sql(text: str) -> str:
 _UNSAFE_FILE = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
-def _file_stem(name: str) -> str:
-    """A file name for an object (the name itself unless it cannot be one; then the file
-    says `table:`/`view:` too)."""
+def _safe_stem(name: str) -> str:
+    """A file name for an object: the name itself unless it cannot be one."""
     if _UNSAFE_FILE.search(name) or name.startswith("."):
         return _UNSAFE_FILE.sub("_", name).lstrip(".") or "_"
     return name
 
 
-def _dir(schema: str) -> str:
-    return _file_stem(schema)
+class _Places:
+    """Folder and file names for schemas and objects, distinct even where file names are
+    compared without case (macOS, Windows): an object whose name cannot be its file's
+    name, or would collide, gets another, and the file names it (`schema:`, `table:`)."""
+
+    def __init__(self, catalog: Catalog):
+        used: set[str] = set()
+        names = {s.name for s in catalog.schemas}
+        for group in (catalog.tables, catalog.views, catalog.functions, catalog.triggers):
+            names.update(o.schema for o in group)
+        self.folders: dict[str, str] = {}
+        for name in sorted(names):
+            self.folders[name] = _distinct(_safe_stem(name), "", used)
+        self.used: set[str] = set()
+
+    def folder(self, schema: str) -> str:
+        return self.folders[schema]
+
+    def place(self, top: str, schema: str, name: str, ext: str) -> tuple[str, str]:
+        folder = self.folders[schema]
+        stem = _distinct(_safe_stem(name), f"{top}/{folder}/", self.used, ext)
+        return folder, stem
+
+
+def _distinct(stem: str, prefix: str, used: set[str], ext: str = "") -> str:
+    candidate, n = stem, 1
+    while f"{prefix}{candidate}{ext}".casefold() in used:
+        n += 1
+        candidate = f"{stem}~{n}"
+    used.add(f"{prefix}{candidate}{ext}".casefold())
+    return candidate
+
+
+def _names(folder: str, stem: str, schema: str, name: str, key: str) -> dict:
+    """The `schema:`/`table:` (or `view:`) keys a file needs when its path does not say."""
+    out: dict = {}
+    if folder != schema:
+        out["schema"] = schema
+    if stem != name:
+        out[key] = name
+    return out
 
 
 def _drop_empty(d: dict) -> dict:

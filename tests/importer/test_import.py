@@ -250,3 +250,29 @@ def test_every_kind_drifts_only_where_stderr_said(platform_db_url, pg_server, tm
     if maintain:
         expected.add(("Revoke", "app.orgs:authenticated", "authenticated: maintain"))
     assert found == expected
+
+
+NAMES_THAT_ARE_NOT_FILE_NAMES = """
+CREATE SCHEMA "Sales";
+CREATE SCHEMA sales;
+CREATE TABLE "Sales"."Users" (id int PRIMARY KEY);
+CREATE TABLE "Sales".users (id int PRIMARY KEY);
+CREATE TABLE sales."a/b" (id int PRIMARY KEY);
+CREATE TABLE sales.".hidden" (id int PRIMARY KEY);
+CREATE VIEW sales."v/w" AS SELECT 1 AS one;
+"""
+
+
+def test_names_that_cannot_be_file_names(platform_db_url, pg_server, tmp_path):
+    """Names differing only in case (one file on macOS), holding a `/` or starting with a
+    dot get other file names, and the file says the name; nothing is overwritten."""
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute(NAMES_THAT_ARE_NOT_FILE_NAMES)
+    out = tmp_path / "imported"
+    done = cli("import", "--db", platform_db_url, "--out", out)
+    assert done.returncode == 0, done.stderr
+    files = tree(out)
+    tables = [k for k in files if k.startswith("schema/")]
+    assert len(tables) == 4 and len({k.casefold() for k in tables}) == 4
+    assert len({k.casefold() for k in files}) == len(files)
+    assert_no_drift(out, platform_db_url, pg_server.base_url)
