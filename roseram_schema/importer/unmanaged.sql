@@ -111,6 +111,34 @@ SELECT kind, name FROM (
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE con.contype = 'x' AND n.nspname = ANY (%(schemas)s::text[])
   UNION ALL
+  SELECT 'NOT VALID constraint', pg_catalog.format('%%I on %%I.%%I', con.conname, n.nspname, c.relname)
+  FROM pg_catalog.pg_constraint con
+  JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE NOT con.convalidated AND con.contype IN ('c', 'f') AND n.nspname = ANY (%(schemas)s::text[])
+  UNION ALL
+  SELECT 'comment on a constraint', pg_catalog.format('%%I on %%I.%%I', con.conname, n.nspname, c.relname)
+  FROM pg_catalog.pg_description d
+  JOIN pg_catalog.pg_constraint con ON con.oid = d.objoid
+  JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND n.nspname = ANY (%(schemas)s::text[])
+  UNION ALL
+  SELECT 'comment on a trigger', pg_catalog.format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname)
+  FROM pg_catalog.pg_description d
+  JOIN pg_catalog.pg_trigger t ON t.oid = d.objoid
+  JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE d.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND n.nspname = ANY (%(schemas)s::text[])
+  UNION ALL
+  SELECT 'comment on a view column', pg_catalog.format('%%I.%%I.%%I', n.nspname, c.relname, a.attname)
+  FROM pg_catalog.pg_description d
+  JOIN pg_catalog.pg_class c ON c.oid = d.objoid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid
+  WHERE d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid > 0
+    AND c.relkind IN ('v', 'm') AND n.nspname = ANY (%(schemas)s::text[])
+  UNION ALL
   -- left by a failed CREATE INDEX CONCURRENTLY: no query uses it, the next plan builds it
   SELECT 'invalid index', pg_catalog.format('%%I.%%I', n.nspname, ic.relname)
   FROM pg_catalog.pg_index i

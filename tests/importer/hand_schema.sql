@@ -131,6 +131,8 @@ CREATE MATERIALIZED VIEW shop.daily_totals AS
 CREATE UNIQUE INDEX daily_totals_day_idx ON shop.daily_totals (day);
 
 -- objects the model does not know: import names them, it does not drop them silently
+COMMENT ON CONSTRAINT orders_total_positive ON shop.orders IS 'no refunds here';
+COMMENT ON COLUMN shop.my_orders.customer IS 'the customer''s name';
 CREATE DOMAIN shop.positive_int AS integer CHECK (VALUE > 0);
 CREATE SEQUENCE shop.invoice_numbers;
 CREATE TABLE shop.bookings (room int NOT NULL, during tstzrange NOT NULL,

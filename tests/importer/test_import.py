@@ -107,6 +107,8 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
     assert "not imported (unmanaged): domain shop.positive_int" in done.stderr
     assert "not imported (unmanaged): sequence shop.invoice_numbers" in done.stderr
     assert "not imported (unmanaged): exclusion constraint bookings_no_overlap on shop.bookings" in done.stderr
+    assert "not imported (unmanaged): comment on a constraint orders_total_positive on shop.orders" in done.stderr
+    assert "not imported (unmanaged): comment on a view column shop.my_orders.customer" in done.stderr
     assert "sequence shop.customers_id_seq" not in done.stderr  # the serial's own: implied
     assert_no_drift(out, hand_url, pg_server.base_url, "plan")
     assert_no_drift(out, hand_url, pg_server.base_url, "drift")
