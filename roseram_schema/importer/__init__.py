@@ -42,7 +42,27 @@ def read_database(db_url: str, schemas: list[str] | None = None):
             rows = conn.execute(_unmanaged_sql(), {"schemas": names, "platform": list(PLATFORM_SCHEMAS)}).fetchall()
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the database to import: {exc}") from exc
-    return catalog, tuple((kind, name) for kind, name in rows)
+    return catalog, tuple(sorted({*((kind, name) for kind, name in rows), *_partition_notes(catalog)}))
+
+
+def _partition_notes(catalog) -> list[tuple[str, str]]:
+    """What a partition has of its own that the source cannot say: a partition takes its
+    parent's RLS switches and has no grants (diff/tables.py), whatever the database has."""
+    from ..model import qualify
+    from ..platform import is_platform_admin_role
+
+    notes = []
+    for t in catalog.tables:
+        for p in t.partitions:
+            if "." in p.name:
+                continue  # in another schema: named by unmanaged.sql
+            name = qualify(t.schema, p.name)
+            if (p.rls_enabled, p.rls_forced) != (t.rls_enabled, t.rls_forced):
+                notes.append(("row level security of a partition", f"{name} (not as on {t.qualified})"))
+            for g in p.grants:
+                if not is_platform_admin_role(g.grantee):
+                    notes.append(("grants on a partition", f"{', '.join(g.privileges)} on {name} to {g.grantee}"))
+    return notes
 
 
 def _unmanaged_sql() -> str:

@@ -278,3 +278,23 @@ def test_names_that_cannot_be_file_names(platform_db_url, pg_server, tmp_path):
     assert len(tables) == 4 and len({k.casefold() for k in tables}) == 4
     assert len({k.casefold() for k in files}) == len(files)
     assert_no_drift(out, platform_db_url, pg_server.base_url)
+
+
+def test_partition_access_of_its_own_is_named(platform_db_url, pg_server, tmp_path):
+    """A partition named in a query answers with its own RLS and grants; the source gives
+    every partition its parent's switches and no grants, so other ones are named."""
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("""
+            CREATE TABLE public.logs (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+            CREATE TABLE public.logs_2025 PARTITION OF public.logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            ALTER TABLE public.logs ENABLE ROW LEVEL SECURITY;
+            GRANT SELECT ON public.logs_2025 TO authenticated;
+        """)
+    out = tmp_path / "imported"
+    done = cli("import", "--db", platform_db_url, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert ("not imported (unmanaged): row level security of a partition public.logs_2025"
+            " (not as on public.logs)\n") in done.stderr
+    assert "not imported (unmanaged): grants on a partition select on public.logs_2025 to authenticated\n" in done.stderr
+    assert yaml.safe_load((out / "schema/public/logs.yaml").read_text())["partitions"] == [
+        {"name": "logs_2025", "bound": "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"}]
