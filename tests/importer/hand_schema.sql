@@ -115,6 +115,22 @@ LANGUAGE sql AS $$ DELETE FROM shop.events WHERE at < before $$;
 CREATE TRIGGER orders_touch BEFORE UPDATE ON shop.orders
   FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION shop.touch();
 
+-- functions and triggers of other shapes
+CREATE FUNCTION shop.add_atomic(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABLE
+BEGIN ATOMIC SELECT a + b; END;
+CREATE FUNCTION shop.order_lines(n int) RETURNS TABLE (i int, s text) LANGUAGE sql STABLE
+  AS $$ SELECT g, g::text FROM generate_series(1, n) g $$;
+CREATE FUNCTION shop.total(VARIADIC xs numeric[]) RETURNS numeric LANGUAGE sql PARALLEL SAFE STRICT
+  AS $$ SELECT sum(x) FROM unnest(xs) x $$;
+CREATE FUNCTION shop."Audit Note"() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = shop, pg_temp SET work_mem = '64MB'
+  AS $f$ BEGIN RAISE NOTICE 'it''s $$ here'; RETURN NULL; END $f$;
+REVOKE ALL ON FUNCTION shop."Audit Note"() FROM PUBLIC;
+CREATE TRIGGER orders_audit AFTER INSERT ON shop.orders REFERENCING NEW TABLE AS added
+  FOR EACH STATEMENT EXECUTE FUNCTION shop."Audit Note"();
+CREATE CONSTRAINT TRIGGER customers_audit AFTER INSERT ON shop.customers
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION shop."Audit Note"();
+
 -- views: security_invoker, a check option, a materialized view with an index
 CREATE VIEW shop.my_orders WITH (security_invoker = true) AS
   SELECT o.id, o.status, o.total, c.name AS customer
@@ -129,6 +145,8 @@ CREATE VIEW shop.new_orders WITH (security_barrier) AS
 CREATE MATERIALIZED VIEW shop.daily_totals AS
   SELECT date_trunc('day', at) AS day, count(*) AS n FROM shop.events GROUP BY 1;
 CREATE UNIQUE INDEX daily_totals_day_idx ON shop.daily_totals (day);
+CREATE TRIGGER my_orders_insert INSTEAD OF INSERT ON shop.my_orders
+  FOR EACH ROW EXECUTE FUNCTION shop."Audit Note"();
 
 -- objects the model does not know: import names them, it does not drop them silently
 COMMENT ON CONSTRAINT orders_total_positive ON shop.orders IS 'no refunds here';
