@@ -247,7 +247,8 @@ def policy_leaves_owner(catalog, spec, anchors):
                 placement, authors = _placement_columns(a, contract, command)
                 needed = (placement & (found | placed)) | (authors & found)
                 needed -= sqlrefs.tied_columns(tree, t.name, callers)
-                needed -= _trigger_set_columns(catalog, t, command)
+                if needed:
+                    needed -= _trigger_set_columns(catalog, t, command)
                 if needed:
                     columns = sorted(needed)
                     yield Finding(_where(t, p), "policy-leaves-owner", "warning",
