@@ -253,7 +253,8 @@ def policy_leaves_owner(catalog, spec, anchors):
                     columns = sorted(needed)
                     yield Finding(_where(t, p), "policy-leaves-owner", "warning",
                                   f"the {command} check of policy {p.name!r} on {t.key} does not tie "
-                                  f"{' or '.join(columns)} to the caller, though the table's other checks do: an "
+                                  f"{' or '.join(columns)} to the caller, though the table's policies tell whose row it is by "
+                                  "it: an "
                                   f"{command.upper()} may place the row under someone else",
                                   f"add a WITH CHECK tying {columns[0]} to the caller, as the other policies do")
 
