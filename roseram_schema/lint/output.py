@@ -14,14 +14,14 @@ RULE_HELP = {
     "policy-missing": "The contract allows a command that no policy covers.",
     "policy-always-true": "A policy expression is always true on a table that is not public.",
     "policy-self-compare": "A policy compares a column with itself (unqualified name in a subquery).",
-    "policy-anon": "A policy applies to anon where the contract gives anon nothing.",
-    "policy-leaves-owner": "An INSERT/UPDATE check does not constrain the owner or tenant column.",
+    "policy-anon": "A policy applies to anon (or PUBLIC) where the contract gives anon nothing.",
+    "policy-leaves-owner": "An INSERT/UPDATE check does not tie to the caller an owner or tenant column the other policies do.",
     "policy-recursion": "Policies read each other's tables through RLS (infinite recursion).",
     "view-not-invoker": "A view over RLS tables runs with its owner's rights.",
     "definer-search-path": "A SECURITY DEFINER function has no fixed search_path.",
     "fk-unindexed": "A foreign key has no index.",
     "index-duplicate": "An index duplicates another index or a key constraint.",
-    "policy-bare-uid": "auth.uid() is evaluated once per row.",
+    "policy-bare-uid": "auth.uid() is evaluated once per row (bare, or in a correlated subquery).",
     "contract-missing": "A table has no access contract.",
 }
 
