@@ -259,7 +259,8 @@ def table_properties() -> dict:
             "columns": _names("Referencing columns"),
             "references": {
                 "description": "[schema.]table(columns); an unqualified table is in the same "
-                               "schema; without columns, the primary key of that table",
+                               "schema; without columns, the primary key of that table. Inside "
+                               "{...} quote it when it has a comma: \"other(a, b)\"",
                 "type": "string",
                 "pattern": reference,
                 "examples": ["auth.users(id)"],

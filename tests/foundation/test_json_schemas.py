@@ -29,10 +29,18 @@ def write_project(root: Path, files: dict[str, str]) -> None:
         (root / rel).write_text(text, encoding="utf-8")
 
 
-def validator(kind: str):
+def validator(kind: str, draft=None):
+    """A validator of the shipped schema. The schemas use only keywords draft-07 also has,
+    with the same meaning, so editors that implement draft-07 alone (the YAML language
+    server) read them alike: `draft=jsonschema.Draft7Validator` checks that."""
     schema = load(kind)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    cls = draft or jsonschema.Draft202012Validator
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def both_validators(kind: str):
+    return validator(kind), validator(kind, jsonschema.Draft7Validator)
 
 
 def kind_of(rel: str) -> str | None:
@@ -103,6 +111,44 @@ def project_files():
                 yield root, rel, kind
 
 
+def test_the_schemas_use_no_keyword_newer_than_draft_07():
+    """Keywords whose meaning changed or that came after draft-07 would be ignored (or read
+    differently) by editors: none is used."""
+    newer = {"$defs", "prefixItems", "unevaluatedProperties", "unevaluatedItems",
+             "dependentRequired", "dependentSchemas", "$dynamicRef", "$anchor", "minContains"}
+
+    def walk(node):
+        if isinstance(node, dict):
+            yield from (k for k in node if k in newer)
+            for key, value in node.items():
+                if key not in ("properties", "examples", "enum", "const"):
+                    yield from walk(value)
+                elif key == "properties":
+                    for sub in value.values():
+                        yield from walk(sub)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    for kind in KINDS:
+        schema = load(kind)
+        assert not list(walk(schema)), kind
+        assert all(not isinstance(v, list) for v in _all_items(schema)), kind
+
+
+def _all_items(node):
+    """Every `items` value (an array of schemas meant tuple validation before 2020-12)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "items":
+                yield value
+            if key not in ("examples", "enum", "const"):
+                yield from _all_items(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _all_items(value)
+
+
 def test_shipped_files_are_what_the_builder_writes():
     """`python -m roseram_schema.schemas` was run after the last change to the builder."""
     for kind in KINDS:
@@ -111,6 +157,7 @@ def test_shipped_files_are_what_the_builder_writes():
 
 def test_every_yaml_file_of_every_project_validates():
     validators = {kind: validator(kind) for kind in KINDS}
+    draft7 = {kind: validator(kind, jsonschema.Draft7Validator) for kind in KINDS}
     checked = {kind: 0 for kind in KINDS}
     failures = []
     for root, rel, kind in project_files():
@@ -120,7 +167,7 @@ def test_every_yaml_file_of_every_project_validates():
         checked[kind] += 1
         if root in NOT_FOR_VERIFY and kind in ("project", "policies"):
             data = {k: v for k, v in data.items() if k not in ("personas", "contract")}
-        for error in validators[kind].iter_errors(data):
+        for error in [*validators[kind].iter_errors(data), *draft7[kind].iter_errors(data)]:
             failures.append(f"{root.relative_to(REPO)}/{rel}: {'/'.join(map(str, error.path))}: "
                             f"{error.message[:200]}")
     assert not failures, "\n".join(failures)
@@ -200,7 +247,8 @@ def test_a_wrong_file_fails_the_schema_and_the_loader(tmp_path, rel, text, messa
     write_project(tmp_path, files)
     kind = kind_of(rel)
     data = data_of(rel, text, kind)
-    assert list(validator(kind).iter_errors(data)), f"the {kind} schema accepts {text!r}"
+    for v in both_validators(kind):
+        assert list(v.iter_errors(data)), f"the {kind} schema accepts {text!r}"
     with pytest.raises(SourceError) as excinfo:
         load_project(tmp_path, cache=False)
     assert message in str(excinfo.value)
@@ -238,8 +286,9 @@ def test_shorthands_the_loader_accepts_validate(tmp_path, rel, text):
     write_project(tmp_path, files)
     load_project(tmp_path, cache=False)
     kind = kind_of(rel)
-    errors = [e.message for e in validator(kind).iter_errors(data_of(rel, text, kind))]
-    assert not errors, errors
+    for v in both_validators(kind):
+        errors = [e.message for e in v.iter_errors(data_of(rel, text, kind))]
+        assert not errors, errors
 
 
 WRONG_VERIFY = [
@@ -356,3 +405,28 @@ def test_every_key_has_a_description():
     # the if/then helpers of the policy and view rules carry no help of their own
     missing = [m for m in missing if "/if/" not in m and "/then/" not in m]
     assert not missing, missing
+
+
+def _yaml_blocks(text: str, after: str) -> str:
+    """The first ```yaml block after the line `after`."""
+    rest = text[text.index(after):]
+    start = rest.index("```yaml\n") + len("```yaml\n")
+    return rest[start:rest.index("```", start)]
+
+
+def test_the_documented_examples_validate():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    verify_doc = (REPO / "docs" / "verify.md").read_text(encoding="utf-8")
+    examples = [
+        ("table", _yaml_blocks(readme, "### Tables: schema/<schema>/<table>.yaml")),
+        ("policies", _yaml_blocks(readme, "### Policies: policies/<schema>/<table>.yaml")),
+        ("project", _yaml_blocks(readme, "### project.yaml").replace("personas: ...", "")),
+        ("table", _yaml_blocks(readme, "## Editor support")),
+        ("project", _yaml_blocks(verify_doc, "## Personas and tenancy")),
+        ("policies", _yaml_blocks(verify_doc, "Overrides, in the same `contract:` mapping")),
+    ]
+    for kind, text in examples:
+        data = data_of("example.yaml", text, kind)
+        for v in both_validators(kind):
+            errors = [e.message for e in v.iter_errors(data)]
+            assert not errors, (kind, text, errors)
