@@ -12,7 +12,7 @@ from pathlib import Path
 import typer.main
 
 from roseram_schema import __version__
-from roseram_schema.cli import app
+from roseram_schema.cli import SchemaKind, app
 from roseram_schema.entry import fast_call
 from roseram_schema.schemas import KINDS, path_of
 
@@ -94,7 +94,7 @@ def test_schema_json_prints_each_kind(tmp_path):
     listing = run("schema-json", cwd=tmp_path)
     assert listing.returncode == 0, listing.stderr
     rows = [line.split("\t") for line in listing.stdout.splitlines()]
-    assert [r[0] for r in rows] == list(KINDS)
+    assert [r[0] for r in rows] == list(KINDS) == [k.value for k in SchemaKind]
     for kind, path, _ in rows:
         assert Path(path) == path_of(kind) and Path(path).is_file()
         r = run("schema-json", kind, cwd=tmp_path)
