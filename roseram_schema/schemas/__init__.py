@@ -102,13 +102,16 @@ def _one_name() -> dict:
     return {"type": ["string", "number", "boolean"], "pattern": r"\S"}
 
 
-def _names(description: str) -> dict:
+def _names(description: str, min_items: int = 0) -> dict:
     """A list of names; one name alone is a list of one."""
+    listed = {"type": "array", "items": _one_name()}
+    if min_items:
+        listed["minItems"] = min_items
     return {
         "description": description + " (a list of names; a single name is a list of one)",
         "anyOf": [
             _one_name(),
-            {"type": "array", "items": _one_name()},
+            listed,
             {"type": "null"},
         ],
     }
@@ -169,7 +172,7 @@ def _index() -> dict:
         "anyOf": [
             {"type": ["string", "number", "boolean"], "pattern": r"\S"},
             {"type": "array", "items": {"type": ["string", "number", "boolean"],
-                                        "pattern": r"\S"}},
+                                        "pattern": r"\S"}, "minItems": 1},
             {"type": "null"},
         ],
     }
@@ -191,7 +194,7 @@ def _index() -> dict:
         "description": "An index: a mapping, or the shorthand of its key list (`[user_id]`)",
         "anyOf": [full, {"type": ["string", "number", "boolean"], "pattern": r"\S"},
                   {"type": "array", "items": {"type": ["string", "number", "boolean"],
-                                              "pattern": r"\S"}}],
+                                              "pattern": r"\S"}, "minItems": 1}],
     }
 
 
@@ -219,7 +222,7 @@ def table_properties() -> dict:
         "description": "Primary key: a column list, one column, or {name, columns}",
         "anyOf": [
             _object({"name": _name("Constraint name (default <table>_pkey)"),
-                     "columns": _names("Key columns")}, "A named primary key",
+                     "columns": _names("Key columns", 1)}, "A named primary key",
                     required=("columns",)),
             _one_name(),
             {"type": "array", "items": _one_name()},
@@ -231,13 +234,13 @@ def table_properties() -> dict:
         "anyOf": [
             _object({
                 "name": _name("Constraint name (default <table>_<columns>_key)"),
-                "columns": _names("Columns"),
+                "columns": _names("Columns", 1),
                 "nulls_not_distinct": _boolean("NULLS NOT DISTINCT"),
                 "deferrable": _boolean("DEFERRABLE"),
                 "initially_deferred": _boolean("INITIALLY DEFERRED"),
             }, "A unique constraint", required=("columns",)),
             _one_name(),
-            {"type": "array", "items": _one_name()},
+            {"type": "array", "items": _one_name(), "minItems": 1},
         ],
     }
     check = {
@@ -256,7 +259,7 @@ def table_properties() -> dict:
     foreign_key = _object(
         {
             "name": _name("Constraint name (default <table>_<columns>_fkey)"),
-            "columns": _names("Referencing columns"),
+            "columns": _names("Referencing columns", 1),
             "references": {
                 "description": "[schema.]table(columns); an unqualified table is in the same "
                                "schema; without columns, the primary key of that table. Inside "
