@@ -234,6 +234,9 @@ def _index_keys(node: YNode | None, r: Reader, obj: str) -> tuple[str, ...]:
     items = [node] if node.kind == "scalar" else r.seq(node, obj, "index columns")
     keys = []
     for item in items:
+        if item.is_null:
+            r.problem(item.origin, obj, "an index key must not be empty")
+            continue
         key = r.sql(item, obj, "index key", parse_index_key)
         if key is not None:
             keys.append(key)
@@ -271,7 +274,7 @@ def _partition(node: YNode, r: Reader, obj: str) -> Partition | None:
         return None
     name = r.name(f.get("name"), obj, "partition name")
     bound = r.sql(f.get("bound"), obj, "partition bound", parse_partition_bound)
-    if "name" not in f or "bound" not in f:
+    if any(key not in f or f[key].is_null for key in ("name", "bound")):
         r.problem(node.origin, obj, "a partition needs a name and a bound",
                   "e.g. {name: events_2024, bound: \"FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')\"}")
     if name is None or bound is None:
