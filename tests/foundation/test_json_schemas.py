@@ -152,7 +152,8 @@ def _all_items(node):
 def test_shipped_files_are_what_the_builder_writes():
     """`python -m roseram_schema.schemas` was run after the last change to the builder."""
     for kind in KINDS:
-        assert path_of(kind).read_text(encoding="utf-8") == dumps(build(kind)), kind
+        assert path_of(kind).read_text(encoding="utf-8") == dumps(build(kind)), (
+            f"{path_of(kind).name} is stale: run `python -m roseram_schema.schemas`")
 
 
 def test_every_yaml_file_of_every_project_validates():
