@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..sqlcomment import terminal_text
 from .findings import Finding
 
 _LOCATION = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?(?: \((?P<obj>.*)\))?$")
@@ -43,7 +44,7 @@ def to_text(findings: list[Finding]) -> str:
     """One line per finding: `severity: location: [id] message (fix: hint)`."""
     lines = [f"{f.severity}: {f.location}: [{f.id}] {f.message}" + (f" (fix: {f.hint})" if f.hint else "")
              for f in findings]
-    return "\n".join(lines) + ("\n" if lines else "")
+    return terminal_text("\n".join(lines) + ("\n" if lines else ""))
 
 
 def to_json(findings: list[Finding]) -> str:
