@@ -74,12 +74,29 @@ def test_import_is_cheap_and_the_api_names_win_over_submodules():
             "import roseram_schema.compile, roseram_schema.apply, roseram_schema.plan.model, "
             "roseram_schema.lint.rules, roseram_schema.verify.checker; "
             "from roseram_schema import api; "
-            "print([getattr(rs, n) is getattr(api, n) for n in ('compile', 'apply', 'plan', 'lint', 'verify')])")
+            "print([getattr(rs, n).__wrapped__ is getattr(api, n) for n in ('compile', 'apply', 'plan', 'lint', 'verify')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]", "[True, True, True, True, True]"]
     assert {"load_project", "compile", "plan", "apply", "drift", "verify", "lint",
             "HazardBlocked", "SourceError"} <= set(dir(rs))
     assert rs.HazardBlocked is __import__("roseram_schema.errors", fromlist=["x"]).HazardBlocked
+
+
+def test_the_api_functions_still_lead_to_their_namesake_modules(monkeypatch):
+    import inspect
+
+    from roseram_schema.compile import compile_script
+    from roseram_schema.plan.session import compare_live
+
+    assert rs.compile.compile_script is compile_script and rs.plan.session.compare_live is compare_live
+    assert rs.apply.ADVISORY_LOCK_KEY == 0x726F736572616D
+    assert list(inspect.signature(rs.plan).parameters) == ["project", "db", "dev_db", "online"]
+    assert "plan that brings database" in rs.plan.__doc__ and rs.plan.__name__ == "plan"
+    # targets spelled through the package reach the module (monkeypatch undoes it)
+    monkeypatch.setattr("roseram_schema.plan.session.compare_live", None)
+    assert sys.modules["roseram_schema.plan.session"].compare_live is None
+    monkeypatch.setattr("roseram_schema.apply.ADVISORY_LOCK_KEY", 7)
+    assert sys.modules["roseram_schema.apply"].ADVISORY_LOCK_KEY == 7
 
 
 def test_load_and_compile_need_no_database(project, capsys):
