@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from .. import changes as ch
 from ..errors import Origin
+from ..sqlcomment import terminal_text
 from .env import environment
 
 DRIFT_FORMATS = ("text", "json", "markdown", "github")
@@ -168,7 +169,7 @@ def render_drift_items(items: tuple[DriftItem, ...], fmt: str = "text") -> str:
             if i.source is not None or i.database is not None:
                 lines.append(f"    source:   {i.source}")
                 lines.append(f"    database: {i.database}")
-        return "\n".join(lines) + "\n"
+        return terminal_text("\n".join(lines) + "\n")
     from . import UnknownFormat
 
     raise UnknownFormat(f"unknown drift format {fmt!r}: use one of {', '.join(DRIFT_FORMATS)}")
