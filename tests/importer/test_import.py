@@ -172,7 +172,9 @@ def test_contract_is_what_verify_infers(hand_url, pg_server, tmp_path):
     done = cli("import", "--db", hand_url, "--out", out, "--contract", "--dev-db", pg_server.base_url)
     assert done.returncode == 0, done.stderr
     inferred = cli("verify", "--db", hand_url, "--dev-db", pg_server.base_url, "--infer", cwd=tmp_path)
-    assert inferred.returncode == 0, inferred.stderr
+    # exit 4 when verify also has error findings (the hand schema has a view that is not
+    # security_invoker); the contracts are printed either way
+    assert inferred.returncode in (0, 4), inferred.stderr
     expected = _inferred(inferred.stdout)
     assert expected and any(expected.values())
     written = {path: yaml.safe_load((out / path).read_text())["contract"] for path in expected}
