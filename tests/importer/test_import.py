@@ -300,3 +300,33 @@ def test_partition_access_of_its_own_is_named(platform_db_url, pg_server, tmp_pa
     assert "not imported (unmanaged): grants on a partition select on public.logs_2025 to authenticated\n" in done.stderr
     assert yaml.safe_load((out / "schema/public/logs.yaml").read_text())["partitions"] == [
         {"name": "logs_2025", "bound": "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')"}]
+
+
+def test_imported_files_validate_against_the_shipped_json_schemas(hand_url, pg_server, tmp_path):
+    """What import writes (contracts too) is what an editor with the shipped schemas accepts."""
+    import jsonschema
+
+    from roseram_schema.schemas import load
+
+    out = tmp_path / "imported"
+    done = cli("import", "--db", hand_url, "--out", out, "--contract", "--dev-db", pg_server.base_url)
+    assert done.returncode == 0, done.stderr
+    checked = 0
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        rel = path.relative_to(out).as_posix()
+        if rel == "project.yaml":
+            kind, text = "project", path.read_text()
+        elif rel.startswith("schema/") and rel.endswith(".yaml"):
+            kind, text = "table", path.read_text()
+        elif rel.startswith("policies/"):
+            kind, text = "policies", path.read_text()
+        elif rel.startswith("views/"):
+            kind = "view-header"
+            text = "".join(line[3:] + "\n" for line in path.read_text().splitlines()
+                           if line.startswith("-- ") and ": " in line and not line.startswith("-- Imported"))
+        else:
+            continue
+        errors = list(jsonschema.Draft202012Validator(load(kind)).iter_errors(yaml.safe_load(text) or {}))
+        assert not errors, (rel, [e.message for e in errors])
+        checked += 1
+    assert checked >= 10
