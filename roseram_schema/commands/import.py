@@ -41,7 +41,8 @@ def run_import(db_url: str | None, out: Path, schemas: list[str] | None = None, 
     for path in existing:
         if path not in written:
             print(f"left as it was (not written by import): {path}", file=sys.stderr)
-    print(f"imported into {out}: {len(result.files)} files"
+    what = ", ".join(f"{n} {kind if n != 1 else kind.rstrip('s')}" for kind, n in result.counts.items() if n)
+    print(f"imported {what or 'an empty schema'} into {out} ({len(result.files)} files)"
           + (f"; {len(result.unmanaged)} objects not imported (listed above)" if result.unmanaged else ""),
           file=sys.stderr)
     return EXIT_OK

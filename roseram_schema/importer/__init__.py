@@ -17,6 +17,7 @@ from pathlib import Path
 class ImportResult:
     files: dict[str, str]  # relative path -> text
     unmanaged: tuple[tuple[str, str], ...]  # (kind, name), sorted
+    counts: dict[str, int]  # objects imported per kind ("tables", "views", ...)
 
 
 def read_database(db_url: str, schemas: list[str] | None = None):
@@ -100,7 +101,12 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
 
     catalog, unmanaged = read_database(db_url, schemas)
     contracts = infer_contracts(db_url, dev_url) if contract else None
-    return ImportResult(files=project_files(catalog, contracts), unmanaged=unmanaged)
+    partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
+    counts = {"tables": sum(t.key not in partitions for t in catalog.tables), "partitions": len(partitions),
+              "views": len(catalog.views), "functions": len(catalog.functions),
+              "triggers": len(catalog.triggers), "enums": len(catalog.enums),
+              "policies": sum(len(t.policies) for t in catalog.tables)}
+    return ImportResult(files=project_files(catalog, contracts), unmanaged=unmanaged, counts=counts)
 
 
 def write_project(out: Path, files: dict[str, str]) -> None:
