@@ -41,8 +41,15 @@ def run_import(db_url: str | None, out: Path, schemas: list[str] | None = None, 
     for path in existing:
         if path not in written:
             print(f"left as it was (not written by import): {path}", file=sys.stderr)
-    what = ", ".join(f"{n} {kind if n != 1 else kind.rstrip('s')}" for kind, n in result.counts.items() if n)
-    print(f"imported {what or 'an empty schema'} into {out} ({len(result.files)} files)"
-          + (f"; {len(result.unmanaged)} objects not imported (listed above)" if result.unmanaged else ""),
+    what = ", ".join(_count(n, kind) for kind, n in result.counts.items() if n)
+    print(f"imported {what or 'an empty schema'} into {out} ({_count(len(result.files), 'files')})"
+          + (f"; {_count(len(result.unmanaged), 'objects')} not imported (listed above)" if result.unmanaged else ""),
           file=sys.stderr)
     return EXIT_OK
+
+
+_ONE = {"policies": "policy"}
+
+
+def _count(n: int, kind: str) -> str:
+    return f"{n} {kind if n != 1 else _ONE.get(kind, kind[:-1])}"

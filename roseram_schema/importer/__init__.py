@@ -47,13 +47,16 @@ def read_database(db_url: str, schemas: list[str] | None = None):
 
 
 def _partition_notes(catalog) -> list[tuple[str, str]]:
-    """What a partition has of its own that the source cannot say: a partition takes its
-    parent's RLS switches and has no grants (diff/tables.py), whatever the database has."""
+    """RLS switches and grants the source cannot say: FORCE without ENABLE, and what a
+    partition has of its own (the source gives a partition its parent's switches and no
+    grants, diff/tables.py)."""
     from ..model import qualify
     from ..platform import is_platform_admin_role
 
     notes = []
     for t in catalog.tables:
+        if t.rls_forced and not t.rls_enabled:
+            notes.append(("row level security forced but not enabled on", t.qualified))
         for p in t.partitions:
             if "." in p.name:
                 continue  # in another schema: named by unmanaged.sql

@@ -124,10 +124,10 @@ def _serial(table: Table, column: Column) -> Column:
 def policies_yaml(table: Table, folder: str, stem: str, contract) -> str:
     """policies/<schema>/<table>.yaml: the RLS switch, the policies, the contract."""
     data: dict = _names(folder, stem, table.schema, table.name, "table")
-    if table.rls_forced:
-        data["rls"] = "forced"
-    else:
-        data["rls"] = "enabled" if table.rls_enabled else "disabled"
+    if table.rls_enabled:
+        data["rls"] = "forced" if table.rls_forced else "enabled"
+    else:  # FORCE without ENABLE does nothing, and the source cannot say it: named as not imported
+        data["rls"] = "disabled"
     if table.policies:
         data["policies"] = [_policy(p) for p in table.policies]
     header = YAML_HEADER

@@ -331,3 +331,26 @@ def test_imported_files_validate_against_the_shipped_json_schemas(hand_url, pg_s
         assert not errors, (rel, [e.message for e in errors])
         checked += 1
     assert checked >= 10
+
+
+def test_rls_switches_come_back_as_they_are(platform_db_url, pg_server, tmp_path):
+    """Policies on a table whose RLS is off stay off; FORCE without ENABLE (which does
+    nothing, and which the source cannot say) is named, and is the only drift."""
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("""
+            CREATE TABLE public.a (id int PRIMARY KEY);
+            CREATE POLICY a_read ON public.a FOR SELECT TO authenticated USING (true);
+            CREATE TABLE public.b (id int PRIMARY KEY);
+            ALTER TABLE public.b FORCE ROW LEVEL SECURITY;
+        """)
+    out = tmp_path / "imported"
+    done = cli("import", "--db", platform_db_url, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "not imported (unmanaged): row level security forced but not enabled on public.b\n" in done.stderr
+    assert done.stderr.endswith("; 1 object not imported (listed above)\n")
+    a = yaml.safe_load((out / "policies/public/a.yaml").read_text())
+    assert a["rls"] == "disabled" and [p["name"] for p in a["policies"]] == ["a_read"]
+    drift = cli("drift", "--project", out, "--db", platform_db_url, "--dev-db", pg_server.base_url,
+                "--format", "json")
+    assert drift.returncode == 2, drift.stderr
+    assert [o["object"] for o in json.loads(drift.stdout)["objects"]] == ["public.b"]
