@@ -225,9 +225,14 @@ def make_dir(path: Path) -> None:
     for folder in (path, *path.parents):
         if folder.name == STATE_DIR:
             ignore = folder / ".gitignore"
-            if not ignore.exists():
+            if not os.path.lexists(ignore):
                 try:
-                    ignore.write_text("*\n", encoding="utf-8")
+                    # never through a link planted in a .roseram/ that came with the project
+                    fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+                    try:
+                        os.write(fd, b"*\n")
+                    finally:
+                        os.close(fd)
                 except OSError:
                     pass  # a read-only checkout writes no cache either
             return

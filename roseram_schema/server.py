@@ -222,9 +222,7 @@ class LocalServer:
         if self.account is not None:
             kwargs = dict(user=self.account.pw_uid, group=self.account.pw_gid, extra_groups=[])
         out_path = log or (self.root / "command.log")
-        with open(out_path, "ab") as out:
-            if self.account is not None and log is None:
-                os.chown(out_path, self.account.pw_uid, self.account.pw_gid)
+        with self._open_own(out_path, os.O_WRONLY | os.O_APPEND, chown=log is None) as out:
             proc = subprocess.run(
                 args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 cwd="/", env=None if env is None else {**os.environ, **env}, **kwargs,
@@ -277,12 +275,32 @@ class LocalServer:
                 shutil.rmtree(tmp, ignore_errors=True)
         return target / "bin"
 
+    def _open_own(self, path: Path, flags: int, *, chown: bool = False):
+        """`path` opened (created 0600) as a file of the tool's: a symbolic link, or a file
+        with other names (a hard link), planted in the project's .roseram/ is refused, never
+        followed (as root, writing or chown-ing through it would reach any file). `chown`:
+        handed to the service account, on the descriptor."""
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise ServerError(f"cannot open {path} ({exc.strerror}): if it is a link, remove it") from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            os.close(fd)
+            raise ServerError(f"{path} is not a plain file of roseram-schema (a link?): remove it")
+        if chown and self.account is not None:
+            os.fchown(fd, self.account.pw_uid, self.account.pw_gid)
+        return os.fdopen(fd, "ab" if flags & os.O_APPEND else "rb+")
+
     @contextmanager
     def _locked(self):
         from .cachefiles import make_dir
 
+        if self.root.is_symlink():
+            raise ServerError(f"{self.root} is a symbolic link: the embedded database keeps its files only in a "
+                              "real folder of the project; remove the link")
         make_dir(self.root)  # .roseram/ and its .gitignore
-        with open(self.root / "server.lock", "w") as fh:
+        with self._open_own(self.root / "server.lock", os.O_RDWR) as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
@@ -453,9 +471,7 @@ class LocalServer:
         if self.fast:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         log = self.data_dir.parent / "server.log"
-        if self.account is not None:
-            log.touch()
-            os.chown(log, self.account.pw_uid, self.account.pw_gid)
+        self._open_own(log, os.O_WRONLY | os.O_APPEND, chown=True).close()
         # pg_ctl runs `exec "<postgres>" -D "<data>" <-o> < /dev/null >> "<log>"` through
         # /bin/sh, where "$(...)" in a path would run: the data folder goes through PGDATA
         # and the log is the stdout pg_ctl passes on; the socket path is ours (hex and uid).

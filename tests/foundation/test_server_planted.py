@@ -204,3 +204,29 @@ def test_preload_settings_are_overridden_in_a_folder_of_ours(base):
     url = srv.start()
     with psycopg.connect(url) as conn:
         assert conn.execute("SHOW session_preload_libraries").fetchone()[0] == ""
+
+
+@pytest.mark.parametrize("name", ["server.lock", "command.log", "server.log"])
+def test_a_link_planted_among_the_servers_files_is_not_followed(base, name):
+    folder, _, _ = base
+    victim_file = folder / "victim.txt"
+    victim_file.write_text("precious\n")
+    os.chmod(victim_file, 0o644)
+    before = victim_file.stat()
+    srv = _server(base, "p")
+    srv.root.mkdir()
+    (srv.root / name).symlink_to(victim_file)
+    with pytest.raises(ServerError, match="link"):
+        srv.start()
+    after = victim_file.stat()
+    assert victim_file.read_text() == "precious\n"
+    assert (after.st_uid, after.st_gid, after.st_mode) == (before.st_uid, before.st_gid, before.st_mode)
+
+
+def test_a_linked_gitignore_creates_nothing(base):
+    folder, _, _ = base
+    srv = _server(base, "p")
+    srv.root.mkdir()
+    (srv.root / ".gitignore").symlink_to(folder / "created-through-link")
+    srv.start()
+    assert not (folder / "created-through-link").exists()
