@@ -145,3 +145,50 @@ def test_a_normal_project_hits_its_caches(tmp_path, pg_server, platform_db_url):
     assert _drift(root, platform_db_url, pg_server.base_url).returncode == 0
     fingerprint, prefetch = quick_check(root, platform_db_url, pg_server.base_url)
     assert fingerprint is not None and prefetch is None  # the memo of the earlier run verified
+
+
+def _every_kind(root: Path) -> dict:
+    """Write one entry of every cache kind under `root` with the tool's writers; returns
+    {file: its reader} (each reader returns None for a miss)."""
+    from roseram_schema.desired import DesiredState, entry_path, last_scope, read_entry, remember_scope, write_entry
+    from roseram_schema.incremental import read_source, source_cache_path, write_source
+    from roseram_schema.model import Catalog, Schema
+    from roseram_schema.nochange import memo_path, read_memo, remember_clean
+    from roseram_schema.normalize import (Scope, cache_path, known_server_version, read_cached,
+                                          remember_server_version, write_cached)
+
+    key = "0123456789abcdef0123456789abcdef"
+    catalog = Catalog(schemas=(Schema("app"),))
+    scope = Scope(("app",), (), ())
+    write_entry(root, key, DesiredState(catalog, scope, "f" * 64))
+    write_source(root, "fp", catalog)
+    remember_clean(root, key, {"schemas": ["app"], "roles": [], "extensions": []}, "f" * 64, "d" * 64)
+    remember_scope(root, scope)
+    remember_server_version(root, "embedded", 180001)
+    write_cached(root, key, catalog)
+    cache = root / CACHE_DIR
+    return {
+        entry_path(root, key).relative_to(root): lambda r: read_entry(r, key),
+        source_cache_path(root, "fp").relative_to(root): lambda r: read_source(r, "fp"),
+        memo_path(root, key).relative_to(root): lambda r: read_memo(r, key),
+        (cache / "scope.json").relative_to(root): last_scope,
+        (cache / "dev-servers.json").relative_to(root): lambda r: known_server_version(r, "embedded"),
+        cache_path(root, key).relative_to(root): lambda r: read_cached(r, key),
+    }
+
+
+def test_no_cache_file_is_read_from_another_folder_or_untagged(tmp_path):
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    readers = _every_kind(mine)
+    assert sorted(p.name for p in (mine / CACHE_DIR).iterdir() if p.name != ".gitignore") == sorted(
+        p.name for p in readers)
+    for rel, read in readers.items():
+        assert read(mine) is not None, rel  # the tool's own file, in its place, is a hit
+        (other / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(mine / rel, other / rel)
+        assert read(other) is None, rel  # copied from another project
+        data = (mine / rel).read_bytes()
+        (other / rel).write_bytes(data[:-32])  # the content without its tag
+        assert read(other) is None, rel
+        (other / rel).write_bytes(data[:-32] + os.urandom(32))  # a tag made with another key
+        assert read(other) is None, rel
