@@ -18,8 +18,9 @@ Other OS users are not trusted (DESIGN.md): the server listens on no TCP port, i
 folder in /tmp is created 0700 and refused when someone else made it first (see
 `_ensure_socket_dir`), and pg_hba.conf admits only peer connections from the OS user the
 tool runs as (and root), rewritten on every start. pg_ctl and initdb run commands through
-/bin/sh, so no path reaches their shell: the data folder goes through PGDATA, the log is
-our own stdout, and a binary folder holding shell-special characters is refused.
+/bin/sh, so no path reaches their shell unquoted: the data folder goes through PGDATA (and,
+quoted with shlex.quote, into the -c overrides below), the log is our own stdout, and a
+binary folder holding shell-special characters is refused.
 
 The project folder is not trusted either (it may arrive with a `.roseram/` prepared by
 someone else, whose postgresql.conf could run commands as the server starts): a data folder
