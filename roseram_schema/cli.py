@@ -17,7 +17,7 @@ from typing import Optional
 
 import typer
 
-from .errors import EXIT_ERROR, NotYetImplemented, RoseramError
+from .errors import EXIT_ERROR, NotYetImplemented, RoseramError, ServerError
 
 app = typer.Typer(
     name="roseram-schema",
@@ -318,7 +318,11 @@ def db_reset(
     if not yes:
         if not sys.stdin.isatty():
             raise RoseramError("db reset deletes every row of the embedded database; pass --yes")
-        typer.confirm(f"Delete all data in {server.data_dir}?", abort=True)
+        try:
+            where = server.data_dir
+        except ServerError:  # a server.json naming a folder that is not ours: not deleted
+            where = server.root / "data"
+        typer.confirm(f"Delete all data in {where}?", abort=True)
     server.reset()
     print("reset", file=sys.stderr)
     _finish(0)
