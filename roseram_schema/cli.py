@@ -37,6 +37,10 @@ DbOpt = typer.Option(None, "--db", help="Target database URL.",
 DevDbOpt = typer.Option(None, "--dev-db", help="Server for scratch databases (desired state).",
                         show_default="$ROSERAM_DEV_DB, else the embedded server")
 
+TargetsOpt = typer.Option(None, "--targets", help="Run on every database of this targets file (fleet.yaml).")
+OnlyOpt = typer.Option(None, "--only", help="With --targets: only the targets of this label, group or name.")
+ParallelOpt = typer.Option(4, "--parallel", help="With --targets: databases handled at once.")
+
 # Which issue brings each command, for the one-line "not implemented yet" message.
 _ISSUE_OF = {"compile": 3, "plan": 4, "apply": 4, "drift": 4, "verify": 6, "lint": 6}
 
@@ -96,6 +100,18 @@ def _alone_note() -> None:
           file=sys.stderr)
 
 
+def _fleet(targets: Optional[Path], db: Optional[str], only: Optional[str], **single_only) -> bool:
+    """True when the command runs over a targets file; refuses options of one database."""
+    if targets is None:
+        if only is not None:
+            raise RoseramError("--only selects among the targets of --targets FILE: pass --targets too")
+        return False
+    given = ["--db"] * (db is not None) + [f"--{k}" for k, v in single_only.items() if v not in (None, False)]
+    if given:
+        raise RoseramError(f"{', '.join(given)} cannot be used with --targets (each target names its database)")
+    return True
+
+
 def _finish(code: int) -> None:
     raise typer.Exit(code)
 
@@ -119,12 +135,20 @@ def plan_cmd(
     fmt: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) to this file."),
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """Dry run: the changes the database needs. Exit 0 when none, 2 when some."""
     # the dev server is resolved (the embedded one started) only if a scratch DB is needed
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
+    if _fleet(targets, db, only, out=out):
+        from .fleet.run import run_fleet_plan
+
+        _finish(run_fleet_plan(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only,
+                               parallel, online))
     _finish(_runner("plan")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), fmt=fmt.value, out=out, online=online,
@@ -164,11 +188,18 @@ def drift_cmd(
     db: Optional[str] = DbOpt,
     dev_db: Optional[str] = DevDbOpt,
     fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f"),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """For CI: exit 0 when the database matches the source, 2 when it drifted."""
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
+    if _fleet(targets, db, only):
+        from .fleet.run import run_fleet_drift
+
+        _finish(run_fleet_drift(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only, parallel))
     _finish(_runner("drift")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), fmt=fmt.value,
