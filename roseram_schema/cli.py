@@ -168,12 +168,28 @@ def apply_cmd(
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
     index_timeout: str = typer.Option("0", "--index-timeout",
                                       help="For each CREATE INDEX CONCURRENTLY (0: none)."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
+    canary: int = typer.Option(0, "--canary", help="With --targets: apply to the first N targets first."),
+    keep_going: bool = typer.Option(False, "--keep-going", help="With --targets: go on past a failed target."),
+    lock_wait: str = typer.Option("30s", "--lock-wait",
+                                  help="With --targets: wait this long for another apply's lock."),
+    fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f", help="With --targets: the summary's format."),
 ):
     """Bring the database to the source: one transaction, advisory lock, history row."""
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
     hazards = tuple(sorted(h.strip() for h in allow_hazards.split(",") if h.strip()))
+    if _fleet(targets, db, only, plan=plan_file):
+        from .fleet.apply import ApplyOptions, run_fleet_apply
+
+        options = ApplyOptions(hazards, lock_timeout, statement_timeout, index_timeout, online, lock_wait)
+        _finish(run_fleet_apply(project_dir, targets, DevServer(dev_db, project_dir), only=only, fmt=fmt.value,
+                                yes=yes, canary=canary, parallel=parallel, keep_going=keep_going, options=options))
+    if fmt is not DriftFormat.text:
+        raise RoseramError("apply --format is for a fleet's summary: pass --targets FILE, or drop --format")
     _finish(_runner("apply")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), plan_file=plan_file,

@@ -8,7 +8,9 @@ DATABASE ... TEMPLATE, ~10x faster than applying to each), then drifted in their
     t11        an extra column public.projects.note
     t05        empty (never applied)
     t19        unreachable (a database that does not exist)
-    t20        locked by another apply (tests hold its advisory lock themselves)
+    t20        policy "read" dropped; locked by another apply in the tests that hold its lock
+
+Every target but t19 has the label `reachable`; the even-numbered ones (t01, t03, ...) `eu`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ DRIFT = {
     "t07": 'DROP POLICY "write own" ON public.projects',
     "t08": 'DROP POLICY "write own" ON public.projects',
     "t11": "ALTER TABLE public.projects ADD COLUMN note text",
+    "t20": "DROP POLICY read ON public.projects",
 }
 EMPTY = "t05"
 UNREACHABLE = "t19"
@@ -100,11 +103,16 @@ def fleet(project, pg_server, tmp_path, monkeypatch):
     for name, statement in DRIFT.items():
         with psycopg.connect(urls[name], autocommit=True) as conn:
             conn.execute(statement)
-    lines = ["targets:"]
+    # restoring a dropped policy opens access: allowed for the whole fleet; dropping the
+    # extra column deletes data: allowed for t11 alone (a per-target override)
+    lines = ["defaults:", "  allow_hazards: [opens_access]", "targets:"]
     for n, name in enumerate(NAMES):
         monkeypatch.setenv(f"FLEET_{name.upper()}", urls[name])
-        labels = "[tenants, eu]" if n % 2 == 0 else "[tenants]"
+        labels = ["tenants"] + ["eu"] * (n % 2 == 0) + ["reachable"] * (name != UNREACHABLE)
+        labels = "[" + ", ".join(labels) + "]"
         lines += [f"  - name: {name}", f"    url: ${{FLEET_{name.upper()}}}", f"    labels: {labels}"]
+        if name == "t11":
+            lines.append("    allow_hazards: [opens_access, deletes_data]")
     targets_file = tmp_path / "fleet.yaml"
     targets_file.write_text("\n".join(lines) + "\n")
     yield Fleet(urls, targets_file, pg_server.base_url)

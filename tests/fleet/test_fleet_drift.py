@@ -28,9 +28,9 @@ def test_drift_names_exactly_the_drifted_databases_grouped(fleet, project, capsy
     assert [t["name"] for t in report["targets"]] == NAMES
     assert {n for n, s in status.items() if s == "error"} == {UNREACHABLE}
     assert {n for n, s in status.items() if s == "drift"} == set(DRIFT) | {EMPTY}
-    assert sum(s == "up to date" for s in status.values()) == 14
+    assert sum(s == "up to date" for s in status.values()) == 13
     groups = {tuple(g["targets"]): g for g in report["groups"]}
-    assert set(groups) == {("t03",), ("t05",), ("t07", "t08"), ("t11",)}
+    assert set(groups) == {("t03",), ("t05",), ("t07", "t08"), ("t11",), ("t20",)}
     assert [(o["kind"], o["object"]) for o in groups[("t03",)]["objects"]] == [("CreateIndex", "public.projects_user_idx")]
     assert [o["object"] for o in groups[("t07", "t08")]["objects"]] == ["public.projects.write own"]
     assert [o["object"] for o in groups[("t11",)]["objects"]] == ["public.projects.note"]
@@ -55,7 +55,7 @@ def test_a_missing_variable_is_an_error_row_naming_file_and_line(fleet, project,
                          "--only", "t02", "-f", "json"], capsys)
     assert code == 1
     (row,) = json.loads(out)["targets"]
-    assert row["error"] == f"{fleet.targets_file}:6:10: t02: environment variable $FLEET_T02 is not set (or empty)"
+    assert row["error"] == f"{fleet.targets_file}:8:10: t02: environment variable $FLEET_T02 is not set (or empty)"
 
 
 def test_plan_shares_one_plan_per_group(fleet, project, capsys):
