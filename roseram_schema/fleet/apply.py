@@ -78,7 +78,9 @@ def apply_fleet(project_dir: Path, targets, dev, options: ApplyOptions, *, canar
     """The outcome of every target, in the targets' order (see the module docstring).
     `log(line)` hears of each wave as it ends."""
     from ..desired import desired_state
+    from .compare import SharedDev
 
+    dev = SharedDev(dev)
     # built (or read from the cache) once, before the threads that each need it
     desired_state(Path(project_dir), dev)
     done: dict[str, TargetOutcome] = {}

@@ -73,6 +73,28 @@ class _Once:
             return cell[2]
 
 
+class SharedDev:
+    """A command's dev server (URL or context.DevServer) for many threads: resolved once,
+    under a lock, so two targets needing a scratch database do not both start the
+    embedded server."""
+
+    def __init__(self, dev):
+        self._dev = dev
+        self._lock = threading.Lock()
+
+    @property
+    def identity(self) -> str:
+        from ..context import dev_identity_of
+
+        return dev_identity_of(self._dev)
+
+    def url(self) -> str:
+        from ..context import dev_url_of
+
+        with self._lock:
+            return dev_url_of(self._dev)
+
+
 def error_text(exc: BaseException) -> str:
     """The one-line-first message of an error met on a target."""
     import psycopg
@@ -108,6 +130,7 @@ def compare_fleet(project_dir: Path, targets, dev, parallel: int = DEFAULT_PARAL
     from ..source.loader import read_source
 
     root = Path(project_dir)
+    dev = SharedDev(dev)
     snapshot = read_source(root)
     state, project = desired_state(root, dev, snapshot=snapshot)
     if state.scope != last_scope(root):

@@ -108,8 +108,8 @@ def load_targets(path: Path, environ=None) -> Fleet:
     targets: list[Target] = []
     if targets_node is None:
         problems.add(root.origin, "", "no `targets:` list", "add `targets:` with one `- name: ..., url: ${VAR}` per database")
-    elif targets_node.kind != "seq":
-        problems.add(targets_node.origin, "targets", "must be a list of targets")
+    elif targets_node.kind != "seq" or not targets_node.value:
+        problems.add(targets_node.origin, "targets", "must be a list of one target or more")
     else:
         seen: dict[str, Origin] = {}
         for node in targets_node.value:

@@ -88,3 +88,8 @@ def test_a_password_written_in_the_file_is_refused(tmp_path):
 def test_no_targets_list_is_an_error(tmp_path):
     with pytest.raises(SourceError, match="no `targets:` list"):
         load_targets(_write(tmp_path, "defaults: {}\n"), {})
+
+
+def test_an_empty_targets_list_is_an_error(tmp_path):
+    with pytest.raises(SourceError, match=r"fleet.yaml:1:10: targets: must be a list of one target or more"):
+        load_targets(_write(tmp_path, "targets: []\n"), {})
