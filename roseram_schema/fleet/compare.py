@@ -152,16 +152,23 @@ class _Context:
         # one diff at a time: settling texts may use the project's kept database, and the
         # diff is Python work the GIL serializes anyway
         self.diff_lock = threading.Lock()
-        self.shared: dict[object, Shared] = {}
+        self.comparisons: dict[object, tuple] = {}  # by_fingerprint key -> (comparison, fingerprint)
+        self.shared: dict[object, Shared] = {}  # the report's groups
 
     def compare(self, target: Target) -> TargetOutcome:
         if target.url is None:
             return TargetOutcome(target, "error", EXIT_ERROR, error=target.error)
+        from ..commands.drift import _invalid_indexes
+
         try:
-            key = self._read(target)
+            comparison, fingerprint = self.comparisons[self._read(target)]
+            # the inspector does not read INVALID indexes: which of the missing ones this
+            # database has, INVALID, is its own (and so is its report)
+            invalid = _invalid_indexes(target.url, comparison.changes)
         except Exception as exc:  # noqa: BLE001 - a target's failure is its row, not the run's
             return TargetOutcome(target, "error", EXIT_ERROR, error=error_text(exc))
-        shared = self.shared[key]
+        key = (fingerprint, id(comparison), invalid)
+        shared = self.shared.setdefault(key, Shared(comparison, invalid, fingerprint))
         drift = bool(shared.comparison.changes)
         return TargetOutcome(target, "drift" if drift else "up to date", EXIT_CHANGES if drift else EXIT_OK,
                              group=key, fingerprint=shared.fingerprint)
@@ -194,7 +201,6 @@ class _Context:
         return key
 
     def _diff(self, key, target, conn, live, desired, desired_fp, fingerprint):
-        from ..commands.drift import _invalid_indexes
         from ..introspect.inspector import inspect_row_estimates
         from ..plan.session import LiveComparison, diff_target
 
@@ -203,6 +209,5 @@ class _Context:
         estimates = inspect_row_estimates(conn, self.state.scope.schemas)
         comparison = LiveComparison(self.source, desired, live, settled, changes, estimates, None,
                                     self.state.scope, desired_fp)
-        invalid = _invalid_indexes(target.url, changes)
-        self.shared[key] = Shared(comparison, invalid, fingerprint)
+        self.comparisons[key] = (comparison, fingerprint)
         return key

@@ -69,3 +69,20 @@ def test_plan_shares_one_plan_per_group(fleet, project, capsys):
                          "--only", "tenants"], capsys)
     assert code == 1
     assert "Plan 3 (2 databases): t07, t08" in out
+
+
+def test_an_invalid_index_is_reported_for_the_database_that_has_it(fleet, project, capsys):
+    import psycopg
+
+    # t04 misses the index as t03 does, but keeps an INVALID one of its name (a failed build)
+    with psycopg.connect(fleet.urls["t04"], autocommit=True) as conn:
+        conn.execute("DROP INDEX public.projects_user_idx")
+        conn.execute("INSERT INTO public.projects VALUES (1, '00000000-0000-0000-0000-000000000001', 'a'),"
+                     " (2, '00000000-0000-0000-0000-000000000001', 'b')")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("CREATE UNIQUE INDEX CONCURRENTLY projects_user_idx ON public.projects (user_id)")
+    code, out, _ = _cli(["drift", "-p", str(project), "--dev-db", fleet.dev, "--targets", str(fleet.targets_file),
+                         "--only", "reachable", "-f", "json"], capsys)
+    groups = {tuple(g["targets"]): g["objects"] for g in json.loads(out)["groups"]}
+    assert groups[("t03",)][0]["database"] == "(missing)"
+    assert "exists but is INVALID" in groups[("t04",)][0]["database"]
