@@ -23,8 +23,9 @@ app = typer.Typer(
     name="roseram-schema",
     help="Declarative PostgreSQL/Supabase schemas: compile, plan, apply, drift, verify RLS.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, pwsh
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 db_app = typer.Typer(help="Manage the embedded default database (data in <project>/.roseram/).",
                      no_args_is_help=True)
@@ -63,6 +64,13 @@ class VerifyFormat(str, Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+class SchemaKind(str, Enum):
+    project = "project"
+    table = "table"
+    policies = "policies"
+    view_header = "view-header"
 
 
 class LintFormat(str, Enum):
@@ -116,6 +124,22 @@ def _finish(code: int) -> None:
     raise typer.Exit(code)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"roseram-schema {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print the version and exit."),
+):
+    """Declarative PostgreSQL/Supabase schemas: compile, plan, apply, drift, verify RLS."""
+
+
 @app.command("compile")
 def compile_cmd(
     project: Optional[Path] = ProjectOpt,
@@ -132,7 +156,7 @@ def plan_cmd(
     project: Optional[Path] = ProjectOpt,
     db: Optional[str] = DbOpt,
     dev_db: Optional[str] = DevDbOpt,
-    fmt: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f"),
+    fmt: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f", help="Output format (on stdout)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) to this file."),
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
     targets: Optional[Path] = TargetsOpt,
@@ -163,7 +187,8 @@ def apply_cmd(
     plan_file: Optional[Path] = typer.Option(None, "--plan", help="Apply exactly this saved plan."),
     allow_hazards: str = typer.Option("", "--allow-hazards", help="Comma-separated hazard names to allow."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    lock_timeout: str = typer.Option("5s", "--lock-timeout"),
+    lock_timeout: str = typer.Option("5s", "--lock-timeout",
+                                     help="lock_timeout of each statement (waiting for a lock)."),
     statement_timeout: str = typer.Option("5min", "--statement-timeout", help="For each transactional statement."),
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
     index_timeout: str = typer.Option("0", "--index-timeout",
@@ -203,7 +228,7 @@ def drift_cmd(
     project: Optional[Path] = ProjectOpt,
     db: Optional[str] = DbOpt,
     dev_db: Optional[str] = DevDbOpt,
-    fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f"),
+    fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f", help="Report format (github: annotations)."),
     targets: Optional[Path] = TargetsOpt,
     only: Optional[str] = OnlyOpt,
     parallel: int = ParallelOpt,
@@ -227,7 +252,7 @@ def verify_cmd(
     project: Optional[Path] = ProjectOpt,
     db: Optional[str] = typer.Option(None, "--db", help="Check the schema of this database (read only) instead of the source."),
     dev_db: Optional[str] = DevDbOpt,
-    fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f"),
+    fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f", help="Report format (json, markdown: on stdout)."),
     infer: bool = typer.Option(False, "--infer", help="Print the observed access matrix as a contract."),
     emit_pgtap: Optional[Path] = typer.Option(None, "--emit-pgtap", help="Write equivalent pgTAP tests here."),
 ):
@@ -252,7 +277,7 @@ def verify_cmd(
 def lint_cmd(
     project: Optional[Path] = ProjectOpt,
     db: Optional[str] = typer.Option(None, "--db", help="Also lint this live database."),
-    fmt: LintFormat = typer.Option(LintFormat.text, "--format", "-f"),
+    fmt: LintFormat = typer.Option(LintFormat.text, "--format", "-f", help="Report format (json, sarif: on stdout)."),
 ):
     """Static checks of the source (and a live database with --db). Exit 4 on an error finding."""
     from .context import find_project
@@ -271,6 +296,26 @@ def import_cmd(
 ):
     """Write the schema of a live database as source files."""
     _finish(_runner("import")(db_url=db, out=out))
+
+
+@app.command("schema-json")
+def schema_json_cmd(
+    kind: Optional[SchemaKind] = typer.Argument(
+        None, help="Which file kind; none: list the kinds, their installed files and what they describe."),
+    path: bool = typer.Option(False, "--path", help="Print the installed file's path, not its JSON."),
+):
+    """Print the JSON Schema of a kind of YAML file (for editors: see README, Editor support)."""
+    from .schemas import KINDS, path_of
+
+    if kind is None:
+        for name, (_, what) in KINDS.items():
+            print(f"{name}\t{path_of(name)}\t{what}")
+        _finish(0)
+    if path:
+        print(path_of(kind.value))
+    else:
+        sys.stdout.write(path_of(kind.value).read_text(encoding="utf-8"))
+    _finish(0)
 
 
 def _server(project: Optional[Path]):
@@ -303,7 +348,8 @@ def db_stop(project: Optional[Path] = ProjectOpt):
 
 
 @db_app.command("url")
-def db_url(project: Optional[Path] = ProjectOpt, dbname: str = typer.Option("postgres", "--dbname")):
+def db_url(project: Optional[Path] = ProjectOpt, dbname: str = typer.Option("postgres", "--dbname",
+                                                                     help="Database name in the URL.")):
     """Print a URL of the embedded database that psql accepts (starts it if needed)."""
     print(_server(project).start().replace("/postgres?", f"/{dbname}?"))
     _finish(0)

@@ -37,31 +37,27 @@ def qualify(schema: str, name: str) -> str:
 
 
 _SAFE_FIRST = set("abcdefghijklmnopqrstuvwxyz_")
-_SAFE_REST = _SAFE_FIRST | set("0123456789$")
-
-# Reserved key words that must be quoted as identifiers (PostgreSQL's "reserved" category,
-# plus the type/function-name ones that break in column position).
-_RESERVED = frozenset(
-    """all analyse analyze and any array as asc asymmetric authorization binary both case cast
-    check collate collation column concurrently constraint create cross current_catalog
-    current_date current_role current_schema current_time current_timestamp current_user default
-    deferrable desc distinct do else end except false fetch for foreign freeze from full grant
-    group having ilike in initially inner intersect into is isnull join lateral leading left like
-    limit localtime localtimestamp natural not notnull null offset on only or order outer overlaps
-    placing primary references returning right select session_user similar some symmetric
-    system_user table tablesample then to trailing true union unique user using variadic verbose
-    when where window with""".split()
-)
+_SAFE_REST = _SAFE_FIRST | set("0123456789")
 
 
-@cache  # ~110,000 calls for a cold plan of 1,000 tables, over a few thousand names
+@cache
+def _keywords_to_quote() -> frozenset[str]:
+    """Every key word PostgreSQL's quote_ident quotes: all but the unreserved ones, from the
+    parser's own lists (pglast's; imported on first use, as most commands never quote)."""
+    from pglast import keywords
+
+    return frozenset(keywords.RESERVED_KEYWORDS | keywords.TYPE_FUNC_NAME_KEYWORDS
+                     | keywords.COL_NAME_KEYWORDS)
+
+
+@cache  # a plan quotes the same few thousand names over and over
 def quote_ident(name: str) -> str:
     """Quote an identifier the way PostgreSQL's quote_ident does (only when needed)."""
     if (
         name
         and name[0] in _SAFE_FIRST
         and all(c in _SAFE_REST for c in name)
-        and name not in _RESERVED
+        and name not in _keywords_to_quote()
     ):
         return name
     return '"' + name.replace('"', '""') + '"'

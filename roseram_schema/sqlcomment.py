@@ -1,4 +1,5 @@
-"""One safe `-- ...` comment line built from text the tool does not control.
+"""One safe `-- ...` comment line built from text the tool does not control, and text
+safe to print on a terminal.
 
 Names, hazard messages and source paths end up after `-- ` in the SQL that compile and
 plan print. PostgreSQL (and psql) end a `--` comment at a line break, so a name holding
@@ -28,3 +29,15 @@ def escape_controls(text: str) -> str:
 def comment_line(text: object) -> str:
     """The text of a `-- ` comment that stays on one line whatever `text` holds."""
     return escape_controls(str(text))
+
+
+# what a report may print as it is: line breaks and tabs lay it out; every other control
+# character (ESC above all) could drive the reader's terminal
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def terminal_text(text: str) -> str:
+    """`text` for a human-readable report: control characters other than line breaks and
+    tabs written as escapes, so a name read from a database cannot send escape sequences to
+    the terminal that shows the report."""
+    return _TERMINAL_UNSAFE.sub(_escape, text) if _TERMINAL_UNSAFE.search(text) else text

@@ -177,6 +177,4 @@ def run_verify(project_dir, db_url, dev_url, fmt="text", infer=False, emit_pgtap
 
         paths = write_pgtap(report, Path(emit_pgtap))
         console.print(f"wrote {len(paths)} pgTAP files to {emit_pgtap}")
-    if infer:
-        return EXIT_OK
     return EXIT_OK if report.ok else EXIT_ISOLATION

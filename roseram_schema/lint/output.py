@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..sqlcomment import terminal_text
 from .findings import Finding
 
 _LOCATION = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?(?: \((?P<obj>.*)\))?$")
@@ -14,14 +15,14 @@ RULE_HELP = {
     "policy-missing": "The contract allows a command that no policy covers.",
     "policy-always-true": "A policy expression is always true on a table that is not public.",
     "policy-self-compare": "A policy compares a column with itself (unqualified name in a subquery).",
-    "policy-anon": "A policy applies to anon where the contract gives anon nothing.",
-    "policy-leaves-owner": "An INSERT/UPDATE check does not constrain the owner or tenant column.",
+    "policy-anon": "A policy applies to anon (or PUBLIC) where the contract gives anon nothing.",
+    "policy-leaves-owner": "An INSERT/UPDATE check does not tie to the caller an owner or tenant column the other policies do.",
     "policy-recursion": "Policies read each other's tables through RLS (infinite recursion).",
     "view-not-invoker": "A view over RLS tables runs with its owner's rights.",
     "definer-search-path": "A SECURITY DEFINER function has no fixed search_path.",
     "fk-unindexed": "A foreign key has no index.",
     "index-duplicate": "An index duplicates another index or a key constraint.",
-    "policy-bare-uid": "auth.uid() is evaluated once per row.",
+    "policy-bare-uid": "auth.uid() is evaluated once per row (bare, or in a correlated subquery).",
     "contract-missing": "A table has no access contract.",
 }
 
@@ -43,7 +44,7 @@ def to_text(findings: list[Finding]) -> str:
     """One line per finding: `severity: location: [id] message (fix: hint)`."""
     lines = [f"{f.severity}: {f.location}: [{f.id}] {f.message}" + (f" (fix: {f.hint})" if f.hint else "")
              for f in findings]
-    return "\n".join(lines) + ("\n" if lines else "")
+    return terminal_text("\n".join(lines) + ("\n" if lines else ""))
 
 
 def to_json(findings: list[Finding]) -> str:

@@ -122,54 +122,174 @@ def policy_self_compare(catalog, spec, anchors):
 
 
 def policy_anon(catalog, spec, anchors):
-    """policy-anon: a policy for anon on a table whose contract gives anon nothing."""
+    """policy-anon: a policy for anon, or for PUBLIC (which includes anon), on a table whose
+    contract gives anon nothing. A PUBLIC policy whose expression needs a signed-in caller
+    (`user_id = auth.uid()`: NULL for anon) lets anon nothing through and is left alone."""
+    callers = None
     for t in _managed(catalog):
         contract = spec.contract(t.key) if spec else None
+        if contract is None:
+            continue
         for p in t.policies:
-            if "anon" not in p.roles or not p.permissive:
+            if not p.permissive or not ({"anon", "public"} & set(p.roles)):
                 continue
-            open_to_anon = contract is not None and any(
+            open_to_anon = any(
                 cl <= {"anyone", "public"} for c in _commands(p) for cl in contract.clauses(c)
             )
-            if contract is not None and not open_to_anon:
-                yield Finding(_where(t, p), "policy-anon", "error",
-                              f"policy applies to anon (not signed in) but the contract of {t.key} gives "
-                              f"anon nothing for {', '.join(_commands(p))}",
-                              "use `roles: [authenticated]`")
+            if open_to_anon:
+                continue
+            if "anon" not in p.roles:
+                if callers is None:
+                    callers = sqlrefs.caller_functions(catalog.functions)
+                texts = [x for x in (p.using, p.with_check) if x is not None]
+                trees = [sqlrefs.parse_expression(x) for x in texts]
+                if texts and all(tree is not None and sqlrefs.requires_user(tree, callers) for tree in trees):
+                    continue
+            who = "anon (not signed in)" if "anon" in p.roles else "PUBLIC, anon (not signed in) included,"
+            yield Finding(_where(t, p), "policy-anon", "error",
+                          f"policy applies to {who} but the contract of {t.key} gives "
+                          f"anon nothing for {', '.join(_commands(p))}",
+                          "use `roles: [authenticated]`")
+
+
+_OPEN_CATEGORIES = ("anyone", "public", "signed_in", "none")
+
+
+def _placement_columns(a, contract, command: str) -> tuple[set[str], set[str]]:
+    """The columns that decide whose row it is, for one command: the owner and the tenant,
+    then the "who wrote it" columns; with a contract, only those its categories for the
+    command use (`own` the owner and writers, a rank or `tenant` the tenant)."""
+    owner = {a.owner.column} if a.owner and a.owner.column != "*" else set()
+    tenant = {a.tenant.column} if a.tenant and a.tenant.column != "*" else set()
+    if contract is None:
+        return owner | tenant, set(a.actors)
+    atoms = {atom for clause in contract.clauses(command) for atom in clause}
+    own = "own" in atoms
+    return ((owner if own else set()) | (tenant if atoms - set(_OPEN_CATEGORIES) - {"own"} else set()),
+            set(a.actors) if own else set())
+
+
+_BEFORE = re.compile(r"\bBEFORE\s+(.*?)\s+ON\s", re.I | re.S)
+
+
+def _trigger_set_columns(catalog, table: Table, command: str) -> set[str]:
+    """Columns a BEFORE <command> trigger of the project assigns (`NEW.user_id :=
+    auth.uid()`): whatever the client sends there is replaced, so no check needs to pin it."""
+    out: set[str] = set()
+    for trg in catalog.triggers:
+        if trg.schema != table.schema or trg.table != table.name or not trg.enabled:
+            continue
+        m = _BEFORE.search(trg.definition)
+        if not m or command.upper() not in m.group(1).upper().split():
+            continue
+        fname = trg.function.split("(")[0].lower()
+        for f in catalog.functions:
+            if fname not in (f"{f.schema}.{f.name}".lower(), f.name.lower()):
+                continue
+            body = sqlrefs.function_body(f.definition) or ""
+            for col in table.columns:
+                name = re.escape(col.name)
+                if re.search(rf"\bnew\s*\.\s*\"?{name}\"?\s*:=", body, re.I) or re.search(
+                        rf"(?:^|;|\bthen|\belse|\bbegin|\bloop)\s*new\s*\.\s*\"?{name}\"?\s*=(?!=)",
+                        body, re.I | re.M):
+                    out.add(col.name)
+    return out
 
 
 def policy_leaves_owner(catalog, spec, anchors):
-    """policy-leaves-owner: an INSERT/UPDATE check that ignores the owner/tenant column."""
+    """policy-leaves-owner: an INSERT/UPDATE check that does not pin a column the table's
+    own policies use to tell whose row it is (docs/verify.md states the rule).
+
+    A column counts only when (1) it decides the row's owner or tenant (derived from the
+    foreign keys; with a contract, only for the categories the command allows) and a
+    permissive policy's USING or INSERT check ties it to the caller (`user_id =
+    auth.uid()`, a membership function or a correlated EXISTS on it), or it records who
+    wrote the row and a USING ties it to the caller; and (2) no BEFORE trigger of the
+    project assigns it. Then a check that does not tie it too lets a row be written under
+    someone else."""
     if not anchors:
         return
+    callers = None
     for t in _managed(catalog):
         a = anchors.get(t.key)
         if a is None or a.kind in ("tenants", "users"):
             continue
-        columns = [path.column for path in (a.owner, a.tenant) if path and path.column != "*"]
-        if not columns:
+        writers = [p for p in t.policies if p.permissive and p.command in ("insert", "update", "all")]
+        if not writers:
             continue
+        if callers is None:
+            callers = sqlrefs.caller_functions(catalog.functions)
+        # tied to the caller where rows are found (USING), or where new rows are placed
+        # (INSERT checks: only the owner/tenant columns, a "who wrote it" column moves nothing)
+        found: set[str] = set()
+        placed: set[str] = set()
         for p in t.policies:
-            if p.command not in ("insert", "update", "all") or not p.permissive:
+            if not p.permissive:
                 continue
-            check = p.with_check if p.with_check is not None else (p.using if p.command != "insert" else None)
-            if check is None:
-                continue
-            tree = sqlrefs.parse_expression(check)
-            if tree is None:
-                continue
-            named = {c.name for c in tree.find_all(sqlrefs.exp.Column)}
-            if not any(col in named for col in columns) and not sqlrefs.is_always_true(check):
-                yield Finding(_where(t, p), "policy-leaves-owner", "warning",
-                              f"the check of {p.command} policy on {t.key} does not look at "
-                              f"{' or '.join(columns)}, which decide the row's owner/tenant: an "
-                              "INSERT/UPDATE may place the row under someone else",
-                              f"add a WITH CHECK on {columns[0]}")
+            if p.using:
+                found |= sqlrefs.tied_columns(sqlrefs.parse_expression(p.using), t.name, callers)
+            if p.with_check and p.command in ("insert", "all"):
+                placed |= sqlrefs.tied_columns(sqlrefs.parse_expression(p.with_check), t.name, callers)
+        if not found and not placed:
+            continue
+        contract = spec.contract(t.key) if spec else None
+        for p in writers:
+            for command in ("insert", "update"):
+                if command not in _commands(p):
+                    continue
+                # without WITH CHECK, an UPDATE or ALL policy checks new rows with its USING
+                check = p.with_check if p.with_check is not None else (p.using if p.command != "insert" else None)
+                if check is None or sqlrefs.is_always_true(check):
+                    continue
+                tree = sqlrefs.parse_expression(check)
+                if tree is None:
+                    continue
+                placement, authors = _placement_columns(a, contract, command)
+                needed = (placement & (found | placed)) | (authors & found)
+                needed -= sqlrefs.tied_columns(tree, t.name, callers)
+                if needed:
+                    needed -= _trigger_set_columns(catalog, t, command)
+                if needed:
+                    columns = sorted(needed)
+                    yield Finding(_where(t, p), "policy-leaves-owner", "warning",
+                                  f"the {command} check of policy {p.name!r} on {t.key} does not tie "
+                                  f"{' or '.join(columns)} to the caller, though the table's policies tell whose row it is by "
+                                  "it: an "
+                                  f"{command.upper()} may place the row under someone else",
+                                  f"add a WITH CHECK tying {columns[0]} to the caller, as the other policies do")
+
+
+def _reader_roles(grants, spec) -> set[str]:
+    """The client roles a SELECT grant reaches (PUBLIC: anon, authenticated and every
+    persona's role); roles that bypass RLS are left out, RLS hides nothing from them."""
+    bypass = {p.role for p in spec.personas if p.bypass} if spec else {"service_role"}
+    roles = {g.grantee for g in grants if "select" in g.privileges}
+    if "public" in roles:
+        roles |= {"anon", "authenticated"} | ({p.role for p in spec.personas} if spec else set())
+        roles.discard("public")
+    return roles - bypass
+
+
+def _open_to(table: Table, role: str) -> bool:
+    """Whether `role` reads every row of the table by itself: it holds SELECT on it (or
+    PUBLIC does), and RLS is off or a permissive SELECT policy for it is `true` with no
+    restrictive SELECT policy for it."""
+    if not any(g.grantee in (role, "public") and "select" in g.privileges for g in table.grants):
+        return False
+    if not table.rls_enabled:
+        return True
+    applies = [p for p in table.policies
+               if "select" in _commands(p) and ({role, "public"} & set(p.roles))]
+    return (any(p.permissive and sqlrefs.is_always_true(p.using) for p in applies)
+            and not any(not p.permissive for p in applies))
 
 
 def view_not_invoker(catalog, spec, anchors):
-    """view-not-invoker: a view over RLS tables running with its owner's rights."""
+    """view-not-invoker: a view over RLS tables running with its owner's rights. Only an
+    info when every table it reads is readable in full by every role that may read the view
+    (no policy hides a row from them): the view then shows nothing they could not see."""
     rls_tables = {t.key for t in catalog.tables if t.rls_enabled}
+    tables = {t.key: t for t in catalog.tables}
     for v in catalog.views:
         if is_platform_schema(v.schema) or v.security_invoker:
             continue
@@ -178,6 +298,14 @@ def view_not_invoker(catalog, spec, anchors):
         if not under:
             continue
         where = f"{v.origin} ({v.key})" if v.origin else v.key
+        readers = _reader_roles(v.grants, spec)
+        if readers and all(_open_to(tables[k], r) for k in reads if k in tables for r in readers):
+            yield Finding(where, "view-not-invoker", "info",
+                          f"view {v.key} runs with its owner's rights over RLS tables ({', '.join(under)}), "
+                          f"but {', '.join(sorted(readers))} may read every row of them anyway",
+                          "add `-- security_invoker: true` (WITH (security_invoker = true)) so that "
+                          "a later policy applies to the view too")
+            continue
         filtered = sqlrefs.mentions_uid(v.query)
         yield Finding(where, "view-not-invoker", "warning" if filtered or v.materialized else "error",
                       f"view {v.key} runs with its owner's rights over RLS tables ({', '.join(under)})"
@@ -250,32 +378,34 @@ def policy_recursion(catalog, spec, anchors):
         if not f.security_definer:
             functions.setdefault(f"{f.schema}.{f.name}".lower(), []).append(f)
             functions.setdefault(f.name.lower(), []).append(f)
-    edges: dict[str, dict[str, str]] = {}
+    # reading a table in a subquery applies its SELECT policies' USING, so only those can
+    # loop; an INSERT check reading a table whose policies read back ends there
+    edges: dict[str, dict[str, set[str]]] = {}
     for key, t in rls.items():
         for p in t.policies:
-            for text in (p.using, p.with_check):
-                if not text:
-                    continue
-                tree = sqlrefs.parse_expression(text)
-                reads = sqlrefs.tables_read(tree, t.schema)
-                for name in sqlrefs.function_calls(tree):
-                    for f in functions.get(name, []):
-                        body = sqlrefs.function_body(f.definition)
-                        if body:
-                            reads |= sqlrefs.tables_read(sqlrefs.parse_query(body), f.schema)
-                for target in reads & set(rls):
-                    edges.setdefault(key, {}).setdefault(target, p.name)
+            if "select" not in _commands(p) or not p.using:
+                continue
+            tree = sqlrefs.parse_expression(p.using)
+            reads = sqlrefs.tables_read(tree, t.schema)
+            for name in sqlrefs.function_calls(tree):
+                for f in functions.get(name, []):
+                    body = sqlrefs.function_body(f.definition)
+                    if body:
+                        reads |= sqlrefs.tables_read(sqlrefs.parse_query(body), f.schema)
+            for target in reads & set(rls):
+                edges.setdefault(key, {}).setdefault(target, set()).add(p.name)
     for cycle in _cycles(edges):
         first = rls[cycle[0]]
         path = " -> ".join(cycle + [cycle[0]])
-        names = ", ".join(f"{a}: {edges[a][b]!r}" for a, b in zip(cycle, cycle[1:] + cycle[:1]))
+        names = ", ".join(f"{a}: " + " and ".join(repr(n) for n in sorted(edges[a][b]))
+                          for a, b in zip(cycle, cycle[1:] + cycle[:1]))
         yield Finding(_where(first), "policy-recursion", "error",
                       f"policies read each other's tables through RLS ({path}; {names}): PostgreSQL "
                       "fails with \"infinite recursion detected in policy\"",
                       "look the membership up in a SECURITY DEFINER function with a fixed search_path")
 
 
-def _cycles(edges: dict[str, dict[str, str]]) -> list[list[str]]:
+def _cycles(edges: dict[str, dict[str, set[str]]]) -> list[list[str]]:
     """Elementary cycles, each reported once from its smallest member (small graphs only)."""
     found = []
     for start in sorted(edges):
@@ -314,10 +444,13 @@ def contract_missing(catalog, spec, anchors):
 def definer_public_execute(catalog, spec, anchors):
     """definer-public-execute: a SECURITY DEFINER function anon may call (PUBLIC or anon
     holds EXECUTE). PostgreSQL grants EXECUTE to PUBLIC on every new function, so a helper
-    that runs with its owner's rights is callable by anyone until it is revoked."""
+    that runs with its owner's rights is callable by anyone until it is revoked. Trigger
+    functions are left out: only a trigger can run them."""
     for f in catalog.functions:
         if is_platform_schema(f.schema) or not f.security_definer:
             continue
+        if f.returns.lower() in ("trigger", "event_trigger"):
+            continue  # PostgreSQL refuses to call a trigger function directly
         callers = sorted(g.grantee for g in f.grants
                          if g.grantee in ("public", "anon") and "execute" in g.privileges)
         if not callers:

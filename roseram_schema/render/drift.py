@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from .. import changes as ch
 from ..errors import Origin
+from ..sqlcomment import terminal_text
 from .env import environment
 
 DRIFT_FORMATS = ("text", "json", "markdown", "github")
@@ -120,7 +121,11 @@ def _escape_property(text: str) -> str:
 
 def render_drift(changes, fmt: str = "text", *, origins=None, invalid_indexes=frozenset()) -> str:
     """A drift report of `changes` (from diff_catalogs(live, desired)) in DRIFT_FORMATS."""
-    items = drift_items(changes, origins, invalid_indexes)
+    return render_drift_items(drift_items(changes, origins, invalid_indexes), fmt)
+
+
+def render_drift_items(items: tuple[DriftItem, ...], fmt: str = "text") -> str:
+    """A drift report of `items` (drift_items) in DRIFT_FORMATS."""
     if fmt == "json":
         data = {
             "version": 1,
@@ -164,7 +169,7 @@ def render_drift(changes, fmt: str = "text", *, origins=None, invalid_indexes=fr
             if i.source is not None or i.database is not None:
                 lines.append(f"    source:   {i.source}")
                 lines.append(f"    database: {i.database}")
-        return "\n".join(lines) + "\n"
+        return terminal_text("\n".join(lines) + "\n")
     from . import UnknownFormat
 
     raise UnknownFormat(f"unknown drift format {fmt!r}: use one of {', '.join(DRIFT_FORMATS)}")

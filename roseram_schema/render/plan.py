@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..plan.json_io import plan_to_json
 from ..plan.model import Plan, PlanStatement
+from ..sqlcomment import terminal_text
 from .env import environment
 
 PLAN_FORMATS = ("text", "sql", "json", "markdown")
@@ -63,7 +64,7 @@ def plan_text_pieces(plan: Plan) -> Iterator[str]:
         for h in s.hazards:
             mark = "!!" if h.blocking else "! "
             lines.append(f"     {mark} {h.name}: {h.message}")
-        yield "\n".join(lines) + "\n"
+        yield terminal_text("\n".join(lines) + "\n")
     blocked = sorted({h.name for _, h in plan.blocking_hazards()})
     if blocked:
         yield f"\napply needs --allow-hazards {','.join(blocked)}\n"
@@ -180,8 +181,8 @@ def _statement_table(numbered, title: str | None = None):
             if i:
                 hazards.append("\n")
             hazards.append(h.name, style="bold red" if h.blocking else "yellow")
-            hazards.append(f": {h.message}")
-        change = Text(s.summary)
+            hazards.append(f": {terminal_text(h.message)}")
+        change = Text(terminal_text(s.summary))
         if not s.transactional:
             change.append(" (outside the transaction)", style="dim")
         table.add_row(str(n), change, hazards, str(s.origin) if s.origin else "")

@@ -56,6 +56,9 @@ def _named_entry(node: YNode, r: Reader, kind: str, keys: tuple[str, ...]):
     """(name, fields) of a list entry written either as a bare name or as a mapping with a
     `name:` key; fields is {} for the bare form, (None, None) after a reported problem."""
     article = "an" if kind[0] in "aeiou" else "a"
+    if node.is_null:  # `- ` with nothing after it: not silently skipped
+        r.problem(node.origin, "project", f"{article} {kind} needs a name")
+        return None, None
     if node.kind == "scalar":
         name = r.name(node, "project", f"{kind} name")
         return (name, {}) if name else (None, None)

@@ -112,6 +112,9 @@ class Reader:
             return None
         out = []
         for item in node.value:
+            if item.is_null:  # `[~]` must not read as "no names" (a primary key dropped)
+                self.problem(item.origin, obj, f"an entry of {what} must not be empty")
+                return None
             value = self.name(item, obj, f"an entry of {what}")
             if value is None:
                 return None

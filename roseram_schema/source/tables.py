@@ -122,7 +122,7 @@ def _columns(node: YNode | None, r: Reader, obj: str) -> tuple[Column, ...]:
         fields = r.mapping(col_node, col_obj, f"column {col_name}", COLUMN_KEYS)
         if fields is None:
             continue
-        if "type" not in fields:
+        if "type" not in fields or fields["type"].is_null:
             r.problem(origin, col_obj, "a column needs a type", "e.g. {type: text}")
         identity = r.choice(fields.get("identity"), col_obj, "identity", ("always", "by default"))
         nullable = r.boolean(fields.get("nullable"), col_obj, "nullable")
@@ -159,7 +159,10 @@ def _primary_key(node: YNode | None, r: Reader, obj: str) -> PrimaryKey | None:
 
 def _unique(node: YNode, r: Reader, obj: str) -> UniqueConstraint:
     if node.kind != "map":
-        return UniqueConstraint("", r.names(node, obj, "unique") or (), origin=node.origin)
+        columns = r.names(node, obj, "unique")
+        if node.is_null or (node.kind == "seq" and not node.value):
+            r.problem(node.origin, obj, "a unique constraint needs columns")
+        return UniqueConstraint("", columns or (), origin=node.origin)
     f = r.mapping(node, obj, "a unique constraint", UNIQUE_KEYS) or {}
     columns = r.names(f.get("columns"), obj, "unique columns")
     if not columns:
@@ -177,9 +180,11 @@ def _unique(node: YNode, r: Reader, obj: str) -> UniqueConstraint:
 def _check(node: YNode, r: Reader, obj: str) -> CheckConstraint:
     if node.kind != "map":
         expression = r.sql(node, obj, "check", parse_expression)
+        if node.is_null:
+            r.problem(node.origin, obj, "a check needs an expression")
         return CheckConstraint("", expression or "", origin=node.origin)
     f = r.mapping(node, obj, "a check", CHECK_KEYS) or {}
-    if "expression" not in f:
+    if "expression" not in f or f["expression"].is_null:
         r.problem(node.origin, obj, "a check needs an expression")
     return CheckConstraint(
         name=r.name(f.get("name"), obj, "name") or "",
@@ -229,6 +234,9 @@ def _index_keys(node: YNode | None, r: Reader, obj: str) -> tuple[str, ...]:
     items = [node] if node.kind == "scalar" else r.seq(node, obj, "index columns")
     keys = []
     for item in items:
+        if item.is_null:
+            r.problem(item.origin, obj, "an index key must not be empty")
+            continue
         key = r.sql(item, obj, "index key", parse_index_key)
         if key is not None:
             keys.append(key)
@@ -238,10 +246,13 @@ def _index_keys(node: YNode | None, r: Reader, obj: str) -> tuple[str, ...]:
 def _index(node: YNode, r: Reader, obj: str) -> Index:
     if node.kind != "map":
         keys = _index_keys(node, r, obj)
+        if node.is_null or (node.kind == "seq" and not node.value):
+            r.problem(node.origin, obj, "an index needs columns (column names or expressions)")
         return Index("", keys, origin=node.origin)
     f = r.mapping(node, obj, "an index", INDEX_KEYS) or {}
     keys = _index_keys(f.get("columns"), r, obj)
-    if "columns" not in f:
+    columns = f.get("columns")
+    if columns is None or columns.is_null or (columns.kind == "seq" and not columns.value):
         r.problem(node.origin, obj, "an index needs columns (column names or expressions)")
     method = r.name(f.get("method"), obj, "method")
     return Index(
@@ -263,7 +274,7 @@ def _partition(node: YNode, r: Reader, obj: str) -> Partition | None:
         return None
     name = r.name(f.get("name"), obj, "partition name")
     bound = r.sql(f.get("bound"), obj, "partition bound", parse_partition_bound)
-    if "name" not in f or "bound" not in f:
+    if any(key not in f or f[key].is_null for key in ("name", "bound")):
         r.problem(node.origin, obj, "a partition needs a name and a bound",
                   "e.g. {name: events_2024, bound: \"FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')\"}")
     if name is None or bound is None:

@@ -56,8 +56,10 @@ BEGIN
         WHEN OTHERS THEN st := SQLSTATE; m := SQLERRM;
       END;
       tries := tries + 1;
-      -- personas are probed concurrently on the same rows: a deadlock is not an answer
-      EXIT WHEN st NOT IN ('40P01', '40001') OR tries >= 8;
+      -- personas are probed concurrently on the same rows: a deadlock is not an answer;
+      -- a random, growing pause keeps two busy personas from colliding again on a loaded server
+      EXIT WHEN st NOT IN ('40P01', '40001') OR tries >= 16;
+      PERFORM pg_sleep(random() * 0.005 * tries);
     END LOOP;
     n := c; value := v; state := st; message := m;
     RETURN NEXT;

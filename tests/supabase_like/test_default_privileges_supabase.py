@@ -26,6 +26,9 @@ def _project(root: Path) -> Path:
         "grants:\n"
         "  authenticated: [select, insert]\n"
         "  service_role: all\n")
+    # RLS on: an exposed table without it is a lint error that apply refuses (lint_errors)
+    (root / "policies" / "public").mkdir(parents=True)
+    (root / "policies" / "public" / "notes.yaml").write_text("rls: enabled\n")
     return root
 
 

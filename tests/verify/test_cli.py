@@ -31,5 +31,6 @@ def test_verify_cli_json_infer_and_pgtap(pg_server, tmp_path):
     assert summary["passed"] == summary["probes"] - summary["failed"]
     assert (tmp_path / "tap" / "public.notes.sql").is_file()
     inferred = cli("verify", "--project", str(NOTES), "--dev-db", pg_server.base_url, "--infer")
-    assert inferred.returncode == 0, inferred.stderr
+    # the contracts are printed, and the exit code still says the table leaks (RLS is off)
+    assert inferred.returncode == 4, inferred.stderr
     assert "# policies/public/notes.yaml\ncontract: {select: signed_in, insert: signed_in" in inferred.stdout
