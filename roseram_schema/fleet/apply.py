@@ -1,6 +1,6 @@
 """`apply --targets`: bring every database of a fleet to the source, a few at a time.
 
-Each target goes through the single-database apply path (commands/apply.py): its own
+Each target goes through the single-database apply path (api.apply_in): its own
 apply lock (waited for at most `lock_wait`, then an error of that target), its plan made
 again under that lock (so its fingerprint is checked), one transaction and one history
 row. The canaries (the first `canary` targets) run first; the others follow in waves of
@@ -38,28 +38,26 @@ def apply_target(project_dir: Path, target: Target, dev, options: ApplyOptions) 
     """Apply the source to one target; every failure is its outcome, never raised. The
     target's own timeouts (targets file) win over the command's; hazards allowed are
     those of both."""
-    from ..apply import apply_checked, apply_lock, check_hazards
-    from ..commands.apply import _plan_under_lock
+    from ..api import apply_in
 
     if target.url is None:
         return TargetOutcome(target, "error", EXIT_ERROR, error=target.error)
     try:
-        with apply_lock(target.url, wait=options.lock_wait) as conn:
-            plan, lint_errors = _plan_under_lock(project_dir, target.url, dev, None, options.online)
-            if plan.empty:
-                return TargetOutcome(target, "up to date", EXIT_OK, fingerprint=plan.to_fingerprint)
-            check_hazards(plan, (*options.allow_hazards, *target.allow_hazards), lint_errors)
-            result = apply_checked(
-                conn, plan,
-                lock_timeout=target.lock_timeout or options.lock_timeout,
-                statement_timeout=target.statement_timeout or options.statement_timeout,
-                index_timeout=options.index_timeout,
-            )
+        result = apply_in(
+            project_dir, target.url, dev,
+            allow_hazards=(*options.allow_hazards, *target.allow_hazards),
+            lock_timeout=target.lock_timeout or options.lock_timeout,
+            statement_timeout=target.statement_timeout or options.statement_timeout,
+            index_timeout=options.index_timeout, online=options.online, lock_wait=options.lock_wait,
+        )
     except HazardBlocked as exc:
         return TargetOutcome(target, "blocked", EXIT_HAZARD, error=str(exc).strip())
     except Exception as exc:  # noqa: BLE001 - a target's failure is its row, not the run's
         return TargetOutcome(target, "error", EXIT_ERROR, error=error_text(exc))
-    return TargetOutcome(target, "applied", EXIT_OK, fingerprint=plan.to_fingerprint,
+    fingerprint = result.plan.to_fingerprint if result.plan is not None else None
+    if not result.applied:
+        return TargetOutcome(target, "up to date", EXIT_OK, fingerprint=fingerprint)
+    return TargetOutcome(target, "applied", EXIT_OK, fingerprint=fingerprint,
                          detail=f"{result.statements_run} statement(s), history #{result.history_id}")
 
 

@@ -158,7 +158,7 @@ class _Context:
     def compare(self, target: Target) -> TargetOutcome:
         if target.url is None:
             return TargetOutcome(target, "error", EXIT_ERROR, error=target.error)
-        from ..commands.drift import _invalid_indexes
+        from ..api import _invalid_indexes
 
         try:
             comparison, fingerprint = self.comparisons[self._read(target)]
