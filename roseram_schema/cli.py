@@ -255,9 +255,19 @@ def verify_cmd(
     fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f", help="Report format (json, markdown: on stdout)."),
     infer: bool = typer.Option(False, "--infer", help="Print the observed access matrix as a contract."),
     emit_pgtap: Optional[Path] = typer.Option(None, "--emit-pgtap", help="Write equivalent pgTAP tests here."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """Prove, per persona, table and command, that RLS lets through exactly the contract."""
     from .context import find_project, resolve_dev_url, scratch_server
+
+    if _fleet(targets, db, only, infer=infer, **{"emit-pgtap": emit_pgtap}):
+        from .fleet.verify import run_fleet_verify
+
+        project_dir = _project(project)
+        _finish(run_fleet_verify(project_dir, targets, resolve_dev_url(dev_db, project_dir), fmt.value, only,
+                                 parallel))
 
     # with --db the database alone is enough: outside a project it is observed, not judged
     project_dir = find_project(project) if db else _project(project, _OR_DB)

@@ -33,6 +33,7 @@ indexes:
   - {name: projects_user_idx, columns: [user_id]}
 grants:
   authenticated: [select, insert, update, delete]
+  service_role: [select, insert, update, delete]
 """,
     "policies/public/projects.yaml": """\
 rls: enabled

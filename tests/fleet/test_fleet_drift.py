@@ -86,3 +86,25 @@ def test_an_invalid_index_is_reported_for_the_database_that_has_it(fleet, projec
     groups = {tuple(g["targets"]): g["objects"] for g in json.loads(out)["groups"]}
     assert groups[("t03",)][0]["database"] == "(missing)"
     assert "exists but is INVALID" in groups[("t04",)][0]["database"]
+
+
+def test_verify_checks_each_distinct_schema_once(fleet, project, capsys):
+    import psycopg
+
+    with psycopg.connect(fleet.urls["t13"], autocommit=True) as conn:  # every user now reads every row
+        conn.execute("ALTER TABLE public.projects DISABLE ROW LEVEL SECURITY")
+    code, out, _ = _cli(["verify", "-p", str(project), "--dev-db", fleet.dev, "--targets", str(fleet.targets_file),
+                         "--only", "eu", "-f", "json"], capsys)
+    report = json.loads(out)
+    assert code == report["exit_code"] == 1  # t19 cannot be reached: the worst
+    groups = sorted(tuple(g["targets"]) for g in report["groups"])
+    # t01, t09, t15, t17 read alike: one verification; every other schema on its own
+    assert groups == [("t01", "t09", "t15", "t17"), ("t03",), ("t05",), ("t07",), ("t11",), ("t13",)]
+    status = {t["name"]: t["status"] for t in report["targets"]}
+    assert {n for n, s in status.items() if s == "isolation failure"} == {"t13"}
+    assert status["t19"] == "error" and sum(s == "verified" for s in status.values()) == 8
+    code, out, _ = _cli(["verify", "-p", str(project), "--dev-db", fleet.dev, "--targets", str(fleet.targets_file),
+                         "--only", "t13"], capsys)
+    assert code == 4
+    assert out.splitlines()[0] == "1 database: 1 isolation failure"
+    assert "row-level security is off" in out
