@@ -38,6 +38,10 @@ DbOpt = typer.Option(None, "--db", help="Target database URL.",
 DevDbOpt = typer.Option(None, "--dev-db", help="Server for scratch databases (desired state).",
                         show_default="$ROSERAM_DEV_DB, else the embedded server")
 
+TargetsOpt = typer.Option(None, "--targets", help="Run on every database of this targets file (fleet.yaml).")
+OnlyOpt = typer.Option(None, "--only", help="With --targets: only the targets of this label, group or name.")
+ParallelOpt = typer.Option(4, "--parallel", help="With --targets: databases handled at once.")
+
 # Which issue brings each command, for the one-line "not implemented yet" message.
 _ISSUE_OF = {"compile": 3, "plan": 4, "apply": 4, "drift": 4, "verify": 6, "lint": 6}
 
@@ -104,6 +108,18 @@ def _alone_note() -> None:
           file=sys.stderr)
 
 
+def _fleet(targets: Optional[Path], db: Optional[str], only: Optional[str], **single_only) -> bool:
+    """True when the command runs over a targets file; refuses options of one database."""
+    if targets is None:
+        if only is not None:
+            raise RoseramError("--only selects among the targets of --targets FILE: pass --targets too")
+        return False
+    given = ["--db"] * (db is not None) + [f"--{k}" for k, v in single_only.items() if v not in (None, False)]
+    if given:
+        raise RoseramError(f"{', '.join(given)} cannot be used with --targets (each target names its database)")
+    return True
+
+
 def _finish(code: int) -> None:
     raise typer.Exit(code)
 
@@ -143,12 +159,20 @@ def plan_cmd(
     fmt: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f", help="Output format (on stdout)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) to this file."),
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """Dry run: the changes the database needs. Exit 0 when none, 2 when some."""
     # the dev server is resolved (the embedded one started) only if a scratch DB is needed
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
+    if _fleet(targets, db, only, out=out):
+        from .fleet.run import run_fleet_plan
+
+        _finish(run_fleet_plan(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only,
+                               parallel, online))
     _finish(_runner("plan")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), fmt=fmt.value, out=out, online=online,
@@ -169,12 +193,28 @@ def apply_cmd(
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
     index_timeout: str = typer.Option("0", "--index-timeout",
                                       help="For each CREATE INDEX CONCURRENTLY (0: none)."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
+    canary: int = typer.Option(0, "--canary", help="With --targets: apply to the first N targets first."),
+    keep_going: bool = typer.Option(False, "--keep-going", help="With --targets: go on past a failed target."),
+    lock_wait: str = typer.Option("30s", "--lock-wait",
+                                  help="With --targets: wait this long for another apply's lock."),
+    fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f", help="With --targets: the summary's format."),
 ):
     """Bring the database to the source: one transaction, advisory lock, history row."""
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
     hazards = tuple(sorted(h.strip() for h in allow_hazards.split(",") if h.strip()))
+    if _fleet(targets, db, only, plan=plan_file):
+        from .fleet.apply import ApplyOptions, run_fleet_apply
+
+        options = ApplyOptions(hazards, lock_timeout, statement_timeout, index_timeout, online, lock_wait)
+        _finish(run_fleet_apply(project_dir, targets, DevServer(dev_db, project_dir), only=only, fmt=fmt.value,
+                                yes=yes, canary=canary, parallel=parallel, keep_going=keep_going, options=options))
+    if fmt is not DriftFormat.text:
+        raise RoseramError("apply --format is for a fleet's summary: pass --targets FILE, or drop --format")
     _finish(_runner("apply")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), plan_file=plan_file,
@@ -189,11 +229,18 @@ def drift_cmd(
     db: Optional[str] = DbOpt,
     dev_db: Optional[str] = DevDbOpt,
     fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f", help="Report format (github: annotations)."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """For CI: exit 0 when the database matches the source, 2 when it drifted."""
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
+    if _fleet(targets, db, only):
+        from .fleet.run import run_fleet_drift
+
+        _finish(run_fleet_drift(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only, parallel))
     _finish(_runner("drift")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), fmt=fmt.value,
@@ -208,9 +255,19 @@ def verify_cmd(
     fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f", help="Report format (json, markdown: on stdout)."),
     infer: bool = typer.Option(False, "--infer", help="Print the observed access matrix as a contract."),
     emit_pgtap: Optional[Path] = typer.Option(None, "--emit-pgtap", help="Write equivalent pgTAP tests here."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """Prove, per persona, table and command, that RLS lets through exactly the contract."""
     from .context import find_project, resolve_dev_url, scratch_server
+
+    if _fleet(targets, db, only, infer=infer, **{"emit-pgtap": emit_pgtap}):
+        from .fleet.verify import run_fleet_verify
+
+        project_dir = _project(project)
+        _finish(run_fleet_verify(project_dir, targets, resolve_dev_url(dev_db, project_dir), fmt.value, only,
+                                 parallel))
 
     # with --db the database alone is enough: outside a project it is observed, not judged
     project_dir = find_project(project) if db else _project(project, _OR_DB)
