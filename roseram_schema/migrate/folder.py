@@ -143,13 +143,28 @@ def statements(text: str) -> list[tuple[int, str]]:
     return [(sl.start, text[sl]) for sl in slices]
 
 
+# Statements that would end or nest the transaction a file runs in.
+_TRANSACTION_CONTROL = re.compile(r"(?i)(BEGIN|COMMIT|ROLLBACK|END|ABORT|START\s+TRANSACTION)\b")
+
+
 def run_file(conn, f: MigrationFile) -> None:
     """Run the file's statements on `conn`, one at a time (in the caller's transaction), so
-    an error names the line of the statement that failed."""
+    an error names the line of the statement that failed. Transaction control is refused:
+    `migrate apply` and `db push` run each file in a transaction of their own, and a COMMIT
+    in it would make part of a file permanent and its record missing."""
     import psycopg
 
     text = f.text
-    for start, sql in statements(text):
+    pieces = statements(text)
+    for start, sql in pieces:
+        at = _sql_start(text, start, len(text))
+        control = _TRANSACTION_CONTROL.match(text, at)
+        if control:
+            line, col = position(text, at + 1)
+            raise RoseramError(f"{f.path}:{line}:{col}: {f.name}: transaction control "
+                               f"({control.group(1).upper()}) is not allowed in a migration file: "
+                               "each file runs in a transaction of its own")
+    for start, sql in pieces:
         try:
             # without parameters the text is sent as it is (no placeholders)
             conn.execute(sql)

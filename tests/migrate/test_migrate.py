@@ -207,3 +207,57 @@ def test_manifest_missing_for_files_is_an_error(project, pg_server):
     (folder / "20260101000000_x.sql").write_text("select 1;\n")
     with pytest.raises(ManifestError, match="missing"):
         run_check(project, pg_server.base_url)
+
+
+def test_same_folder_and_source_give_byte_identical_files(project, pg_server, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    assert run_diff(project, pg_server.base_url, "init") == 0
+    assert run_diff(copy, pg_server.base_url, "init") == 0
+    assert [p.read_bytes() for p in _sql_files(project)] == [p.read_bytes() for p in _sql_files(copy)]
+
+
+def _add_file(project: Path, name: str, text: str) -> Path:
+    from roseram_schema.migrate.folder import as_pairs, read_folder
+    from roseram_schema.migrate.manifest import write
+
+    folder = project / "migrations"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    write(folder, as_pairs(read_folder(folder)))
+    return path
+
+
+def test_transaction_control_in_a_file_is_refused_with_its_line(project, pg_server, db_url):
+    _add_file(project, "20260101000000_tx.sql", "-- a file written by hand\nCREATE TABLE public.a (id int);\n"
+                                                 "  COMMIT;\nCREATE TABLE public.b (id int);\n")
+    with pytest.raises(RoseramError, match=r"_tx\.sql:3:3: .*transaction control \(COMMIT\)"):
+        run_migrate_apply(project, db_url)
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT to_regclass('public.a')").fetchone()[0] is None
+    r = _cli("migrate", "check", "--dev-db", pg_server.base_url, cwd=project)
+    assert r.returncode == 1 and "transaction control" in r.stderr
+
+
+def test_a_pending_file_older_than_an_applied_one_is_refused(project, db_url):
+    _add_file(project, "20260101000002_b.sql", "CREATE TABLE public.b (id int);\n")
+    assert run_migrate_apply(project, db_url) == 0
+    _add_file(project, "20260101000001_a.sql", "CREATE TABLE public.a (id int);\n")
+    with pytest.raises(RoseramError, match="20260101000001_a.sql older than the applied 20260101000002_b.sql"):
+        run_migrate_apply(project, db_url)
+
+
+def test_markdown_report_lists_file_hazards_and_access_changes(project, pg_server):
+    dev = pg_server.base_url
+    assert run_diff(project, dev, "init") == 0
+    _edit_source(project)
+    assert run_diff(project, dev, "open") == 0
+    first = _sql_files(project)[0].name.split("_")[0]
+    r = _cli("migrate", "check", "--dev-db", dev, "--format", "markdown", "--since", first, cwd=project)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "| manifest (`roseram.sum`) | ok |" in out and "| the replayed folder is the source | ok |" in out
+    assert "_init.sql" not in out  # --since: only the newer files
+    assert "**opens_access** (blocking): anon is granted SELECT on table public.notes" in out
+    assert "#### Access changes" in out
