@@ -11,15 +11,39 @@ from . import manifest
 from .folder import as_pairs, migrations_dir, read_folder
 
 
-def _plan_after_replay(project_dir: Path, dev, files):
-    """The plan from the folder's files, replayed in a scratch database, to the source."""
+def _plan_after_replay(project_dir: Path, dev, files, with_roles: bool = False):
+    """The plan from the folder's files, replayed in a scratch database, to the source
+    (with `with_roles`: and the source's declared roles, see _role_statements)."""
     from ..context import dev_url_of
     from ..plan.session import compare_live
     from .folder import replayed
 
     with replayed(dev_url_of(dev), files) as url:
         comparison = compare_live(project_dir, url, dev)
-        return comparison.plan(online=False)
+        plan = comparison.plan(online=False)
+        if not with_roles:
+            return plan
+        return plan, (comparison.project.catalog.roles if not plan.empty else ())
+
+
+def _role_statements(roles, files) -> list[tuple[str, str]]:
+    """(comment, SQL) creating each declared role, when missing, that no earlier file
+    creates. Roles are server-wide: the scratch database sees those the dev server has (the
+    normalization made them there), so the plan never creates one; a migration folder must,
+    for a database on another server. Platform roles come with the platform."""
+    from ..ddl.guarded import create_role_if_missing
+    from ..platform import PLATFORM_ROLES
+
+    earlier = [f.text for f in files]
+    out = []
+    for role in roles:
+        if role.name in PLATFORM_ROLES:
+            continue
+        sql = create_role_if_missing(role)
+        if not any(sql in text for text in earlier):
+            where = f" ({role.origin})" if role.origin else ""
+            out.append((f"create role {role.name} when missing (roles are server-wide){where}", sql))
+    return out
 
 
 def run_diff(project_dir: Path, dev_url, name: str, folder: Path | None = None) -> int:
@@ -32,11 +56,11 @@ def run_diff(project_dir: Path, dev_url, name: str, folder: Path | None = None) 
     folder = migrations_dir(project_dir, folder)
     files = read_folder(folder)
     manifest.verify(folder, as_pairs(files))
-    plan = _plan_after_replay(project_dir, dev_url, files)
+    plan, roles = _plan_after_replay(project_dir, dev_url, files, with_roles=True)
     if plan.empty:
         print(f"No changes: the migrations in {folder} already give the source; no file written.", file=sys.stderr)
         return EXIT_OK
-    texts = migration_texts(plan, slug)
+    texts = migration_texts(plan, slug, _role_statements(roles, files))
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for version, (suffix, text) in zip(next_versions(files, len(texts)), texts):

@@ -16,8 +16,9 @@ from ..plan.model import Plan
 from ..sqlcomment import comment_line
 
 
-def migration_texts(plan: Plan, slug: str) -> list[tuple[str, str]]:
-    """(file name suffix, SQL text) of each file the plan needs, in order."""
+def migration_texts(plan: Plan, slug: str, prelude=()) -> list[tuple[str, str]]:
+    """(file name suffix, SQL text) of each file the plan needs, in order. `prelude`:
+    (comment, SQL) statements put first in the main file (roles to create)."""
     if plan.non_transactional_statements:
         names = ", ".join(s.obj for s in plan.non_transactional_statements)
         raise RoseramError(f"the plan has statements that cannot run in a transaction ({names}): "
@@ -27,14 +28,15 @@ def migration_texts(plan: Plan, slug: str) -> list[tuple[str, str]]:
         out.append((f"{slug}_enum_values", _file(plan, plan.first_statements, f"{slug} (enum values)",
                                                  "new enum values: a file of their own, since a transaction "
                                                  "may not use a value it adds", settings=False)))
-    if plan.transactional_statements:
-        out.append((slug, _file(plan, plan.transactional_statements, slug, None, settings=True)))
+    if plan.transactional_statements or prelude:
+        out.append((slug, _file(plan, plan.transactional_statements, slug, None, settings=True, prelude=prelude)))
     return out
 
 
-def _file(plan: Plan, statements, title: str, note: str | None, settings: bool) -> str:
+def _file(plan: Plan, statements, title: str, note: str | None, settings: bool, prelude=()) -> str:
     hazards = sorted({h.name for s in statements for h in s.hazards})
-    lines = [f"-- roseram-schema migration {comment_line(title)}: {len(statements)} statement(s)",
+    count = len(statements) + len(prelude)
+    lines = [f"-- roseram-schema migration {comment_line(title)}: {count} statement(s)",
              "-- written by `roseram-schema migrate diff` from the declarative source; roseram.sum holds its "
              "checksum: write a new migration rather than edit this one"]
     if note:
@@ -46,6 +48,8 @@ def _file(plan: Plan, statements, title: str, note: str | None, settings: bool) 
     if settings:
         lines += ["", "-- function bodies are checked when they run, not when created: they may name tables "
                       "created later in this file", "SET check_function_bodies = off;"]
+    for comment, sql in prelude:
+        lines += ["", f"-- {comment_line(comment)}", f"{sql};"]
     for s in statements:
         lines.append("")
         where = f" ({comment_line(s.origin)})" if s.origin else ""

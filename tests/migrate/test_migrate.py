@@ -261,3 +261,24 @@ def test_markdown_report_lists_file_hazards_and_access_changes(project, pg_serve
     assert "_init.sql" not in out  # --since: only the newer files
     assert "**opens_access** (blocking): anon is granted SELECT on table public.notes" in out
     assert "#### Access changes" in out
+
+
+def test_declared_roles_are_created_by_the_first_file_only(project, pg_server, platform_db_url, capsys):
+    # the role exists on the dev server (normalization creates it): the plan alone would
+    # never create it, and the files would fail on a server that lacks it
+    role = "migrate_editor"
+    (project / "project.yaml").write_text(FILES["project.yaml"].replace("  - authenticated\n",
+                                                                        f"  - authenticated\n  - {role}\n"))
+    dev = pg_server.base_url
+    assert run_diff(project, dev, "init") == 0
+    (first,) = _sql_files(project)
+    assert first.read_text().count(f"CREATE ROLE {role} NOLOGIN NOBYPASSRLS") == 1
+    _edit_source(project)
+    (project / "project.yaml").write_text(EDITED_PROJECT.replace("  - authenticated\n", f"  - authenticated\n  - {role}\n"))
+    assert run_diff(project, dev, "second") == 0
+    assert all(role not in p.read_text() for p in _sql_files(project)[1:])
+    with psycopg.connect(dev, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+    assert run_migrate_apply(project, platform_db_url) == 0
+    capsys.readouterr()
+    assert run_drift(project, platform_db_url, dev) == 0, capsys.readouterr().out
