@@ -338,7 +338,7 @@ def migrate_status_cmd(
     db: Optional[str] = DbOpt,
     folder: Optional[Path] = MigrateDirOpt,
 ):
-    """List the migration files: applied, pending, changed. Exit 2 when some are pending."""
+    """List the migration files: applied, pending, changed. Exit 2 unless all are applied."""
     from .context import resolve_db_url
     from .migrate.commands import run_status
 

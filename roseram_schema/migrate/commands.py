@@ -177,8 +177,8 @@ def _states(files, applied):
 
 
 def run_status(project_dir: Path, db_url: str, folder: Path | None = None) -> int:
-    """List each file as applied, pending, changed or missing (stdout). Exit 0 when nothing
-    is pending, 2 when files are."""
+    """List each file as applied, pending, changed or missing (stdout). Exit 0 when every
+    file is applied as it is, 2 otherwise."""
     import psycopg
 
     from ..sqlcomment import terminal_text
@@ -191,9 +191,10 @@ def run_status(project_dir: Path, db_url: str, folder: Path | None = None) -> in
     rows = _states(files, applied)
     for name, state, detail in rows:
         print(terminal_text(f"{state:<8} {name}" + (f"  ({detail})" if detail else "")))
-    pending = sum(1 for _, state, _ in rows if state == "pending")
-    print(f"{len(rows) - pending} applied or changed, {pending} pending", file=sys.stderr)
-    return EXIT_CHANGES if pending else EXIT_OK
+    counts = {state: sum(1 for _, s, _ in rows if s == state) for state in ("applied", "pending", "changed", "missing")}
+    print(", ".join(f"{n} {state}" for state, n in counts.items() if n or state in ("applied", "pending")),
+          file=sys.stderr)
+    return EXIT_OK if counts["applied"] == len(rows) else EXIT_CHANGES
 
 
 def run_migrate_apply(project_dir: Path, db_url: str, folder: Path | None = None,

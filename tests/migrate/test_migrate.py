@@ -118,6 +118,8 @@ def test_edited_file_fails_check_and_apply_refuses_an_applied_file_changed(proje
     path.write_text(path.read_text() + "\nCREATE TABLE public.extra (id int);\n")
     r = _cli("migrate", "check", "--dev-db", dev, cwd=project)
     assert r.returncode == 1 and "changed since the manifest was written" in r.stderr, r.stderr
+    md = _cli("migrate", "check", "--dev-db", dev, "--format", "markdown", cwd=project)
+    assert md.returncode == 1 and "| manifest (`roseram.sum`) | **failed**: " in md.stdout, md.stdout
     # even with the manifest rewritten, the database knows the file it applied
     from roseram_schema.migrate.folder import as_pairs, read_folder
     from roseram_schema.migrate.manifest import write
@@ -125,6 +127,8 @@ def test_edited_file_fails_check_and_apply_refuses_an_applied_file_changed(proje
     write(path.parent, as_pairs(read_folder(path.parent)))
     with pytest.raises(RoseramError, match="edited after it was applied"):
         run_migrate_apply(project, db_url)
+    r = _cli("migrate", "status", "--db", db_url, cwd=project)
+    assert r.returncode == 2 and r.stdout.startswith(f"changed  {path.name}  (applied "), r.stdout
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT to_regclass('public.extra')").fetchone()[0] is None
 
