@@ -216,8 +216,9 @@ def run_migrate_apply(project_dir: Path, db_url: str, folder: Path | None = None
         rows = _states(files, applied)
         bad = [(name, state) for name, state, _ in rows if state in ("changed", "missing")]
         if bad:
-            what = "; ".join(f"{name}: {'edited after it was applied (checksum differs)' if state == 'changed' else 'applied but no longer in the folder'}"
-                             for name, state in bad)
+            why = {"changed": "edited after it was applied (checksum differs)",
+                   "missing": "applied but no longer in the folder"}
+            what = "; ".join(f"{name}: {why[state]}" for name, state in bad)
             raise RoseramError(f"{folder}: {what}: nothing applied (write a new migration instead of editing one)")
         pending = [f for f in files if f.name not in applied]
         newest = max(applied, default=None)

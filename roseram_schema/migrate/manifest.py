@@ -93,7 +93,7 @@ def verify(folder: Path, files: list[tuple[str, bytes]]) -> None:
     want = compute(files)
     listed = [name for name, _ in found.entries]
     names = [name for name, _ in files]
-    for i, name in enumerate(names):
+    for name in names:
         if name not in listed:
             raise ManifestError(f"{where}: {name} is not in the manifest: a migration file was added by hand "
                                 "(migration files are written by `roseram-schema migrate diff`)")
