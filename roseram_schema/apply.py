@@ -25,7 +25,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from .errors import DatabaseError, FingerprintMismatch, HazardBlocked
@@ -39,11 +39,13 @@ ADVISORY_LOCK_KEY = 0x726F736572616D
 
 @dataclass(frozen=True)
 class ApplyResult:
-    """What apply did: "applied", "already applied" or "no changes"; statements run."""
+    """What apply did: "applied", "already applied" or "no changes"; statements run;
+    `plan` the plan run (or found empty), when the caller had one."""
 
     status: str
     statements_run: int = 0
     history_id: int | None = None
+    plan: Plan | None = field(default=None, compare=False, repr=False)
 
     @property
     def applied(self) -> bool:

@@ -72,6 +72,10 @@ def _problem_key(p: Problem):
     return (not p.root, o.path if o else "", o.line if o else 0, o.column if o else 0, p.obj, p.message)
 
 
+class ProjectNotFound(RoseramError):
+    """A path given as a project is not a folder holding schema/, policies/, views/ or project.yaml."""
+
+
 class DatabaseError(RoseramError):
     """The database could not be reached or rejected something; names the statement/object."""
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from ..errors import EXIT_OK, FingerprintMismatch, RoseramError
 
+# where the apply logic the CLI and the API share lives (api.apply_in); the old names stay
+# importable from here for callers that used them (fleet/apply.py)
+from ..api import _lint_errors, _plan_under_lock, fresh_plan as _fresh_plan  # noqa: F401
+
 
 def run_apply(
     project_dir: Path,
@@ -31,7 +35,8 @@ def run_apply(
     from rich.console import Console
     from rich.text import Text
 
-    from ..apply import apply_checked, apply_lock, check_hazards
+    from ..api import apply_in, fresh_plan
+    from ..apply import check_hazards
     from ..plan.json_io import plan_from_json
 
     console = Console(stderr=True)
@@ -45,7 +50,7 @@ def run_apply(
     if not yes and interactive:
         # read only, like `plan`: nothing is written before the answer
         # a saved plan's lint_errors are checked under the lock, with the source read there
-        shown, lint_errors = (saved, ()) if saved is not None else _fresh_plan(project_dir, db_url, dev_url, online)
+        shown, lint_errors = (saved, ()) if saved is not None else fresh_plan(project_dir, db_url, dev_url, online)
         if shown.empty:
             console.print("Nothing to do: the database matches the source.")
             return EXIT_OK
@@ -56,14 +61,10 @@ def run_apply(
         if answer.strip().lower() not in ("y", "yes"):
             console.print("Nothing applied.")
             return EXIT_OK
-    with apply_lock(db_url) as conn:
-        plan, lint_errors = _plan_under_lock(project_dir, db_url, dev_url, saved, online)
-        if plan is None:
-            console.print("Nothing to do: the database already is what the plan leads to.")
-            return EXIT_OK
-        if plan.empty:
-            console.print("Nothing to do: the database matches the source.")
-            return EXIT_OK
+
+    def before(plan) -> None:
+        """Under the lock, before the hazards are checked: the plan about to run is shown,
+        or, when one was shown and approved, checked to be part of it."""
         if shown is not None and saved is None:
             # the plan shown was made on the database as it was (without the stand-in, which
             # may already do some of it): every statement run now must be one approved then
@@ -76,16 +77,18 @@ def run_apply(
                               "are no longer needed: applying the other ones.")
         if shown is None:
             console.print(_overview(plan))  # a summary past 40 statements
-        check_hazards(plan, allow_hazards, lint_errors)
-        result = apply_checked(
-            conn,
-            plan,
-            lock_timeout=lock_timeout,
-            statement_timeout=statement_timeout,
-            index_timeout=index_timeout,
-            progress=_progress(console, len(plan.statements)),
-        )
-    console.print(f"Applied {result.statements_run} statement(s) (history #{result.history_id}).")
+
+    result = apply_in(
+        project_dir, db_url, dev_url, saved=saved, allow_hazards=allow_hazards,
+        lock_timeout=lock_timeout, statement_timeout=statement_timeout, index_timeout=index_timeout,
+        online=online, before=before, progress_for=lambda plan: _progress(console, len(plan.statements)),
+    )
+    if result.status == "already applied":
+        console.print("Nothing to do: the database already is what the plan leads to.")
+    elif result.status == "no changes":
+        console.print("Nothing to do: the database matches the source.")
+    else:
+        console.print(f"Applied {result.statements_run} statement(s) (history #{result.history_id}).")
     return EXIT_OK
 
 
@@ -106,51 +109,6 @@ def _overview(plan):
 def _statements(plan) -> list[tuple[str, bool]]:
     """What a plan runs, to compare two plans by."""
     return [(s.sql, s.transactional) for s in plan.statements]
-
-
-def _fresh_plan(project_dir: Path, db_url: str, dev_url, online: bool):
-    """The plan from the source to the database as it is, and the source's lint_errors."""
-    from ..plan.session import compare_live
-
-    comparison = compare_live(project_dir, db_url, dev_url)
-    plan = comparison.plan(online=online)
-    return plan, _lint_errors(comparison, plan)
-
-
-def _lint_errors(comparison, plan) -> tuple:
-    """The source's error-severity lint findings as lint_errors hazards (they block apply
-    like a blocking hazard); only checked when there is something to apply."""
-    from ..lint.gate import lint_error_hazards
-
-    return () if plan is None or plan.empty else lint_error_hazards(comparison.project)
-
-
-def _plan_under_lock(project_dir: Path, db_url: str, dev_url, saved, online: bool):
-    """(plan, lint_errors): the plan to run, decided while this process holds the apply
-    lock: the platform stand-in installed, the target read again. Without a saved plan, a
-    plan made now; with one, that plan (None when the database already is where it leads:
-    its "to", also once printer-only text differences are settled), or FingerprintMismatch
-    when the database is neither its "from" nor its "to". lint_errors: see _lint_errors."""
-    from dataclasses import replace
-
-    from ..plan.fingerprint import managed_fingerprint
-    from ..plan.session import compare_live
-
-    comparison = compare_live(project_dir, db_url, dev_url, ensure_platform=True)
-    if saved is None:
-        plan = comparison.plan(online=online)
-        return plan, _lint_errors(comparison, plan)
-    now = managed_fingerprint(comparison.live)
-    settled = now if comparison.settled is comparison.live else managed_fingerprint(comparison.settled)
-    if saved.to_fingerprint in (now, settled):
-        return None, ()
-    if saved.from_fingerprint not in (now, comparison.pre_platform_fingerprint):
-        raise FingerprintMismatch(
-            "the database changed since the plan was made (its fingerprint is "
-            f"{now[:12]}, the plan expects {saved.from_fingerprint[:12]}): make a new plan")
-    # planned on the bare database: the stand-in just installed is expected
-    plan = replace(saved, from_fingerprint=now)
-    return plan, _lint_errors(comparison, plan)
 
 
 def _progress(console, total: int):

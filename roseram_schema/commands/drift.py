@@ -14,32 +14,19 @@ def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text", prefet
     Exit 0 when the database matches the source, 2 when it does not. `prefetched`: what
     nochange.quick_check read (entry.py).
     """
-    from ..plan.session import compare_live
-    from ..render import render_drift
+    from ..api import drift_in
 
-    comparison = compare_live(project_dir, db_url, dev_url, prefetched=prefetched)
-    invalid = _invalid_indexes(db_url, comparison.changes)
-    sys.stdout.write(render_drift(comparison.changes, fmt, origins=comparison.origin_of, invalid_indexes=invalid))
+    report = drift_in(project_dir, db_url, dev_url, prefetched=prefetched)
+    sys.stdout.write(report.render(fmt))
     sys.stdout.flush()
-    return EXIT_CHANGES if comparison.changes else EXIT_OK
+    return EXIT_OK if report.clean else EXIT_CHANGES
 
 
-def _invalid_indexes(db_url: str, changes) -> frozenset[str]:
-    """Keys ("schema.name") of the indexes the diff finds missing that the database has,
-    INVALID (left by a failed CREATE INDEX CONCURRENTLY)."""
-    from ..changes import CreateIndex
+def __getattr__(name: str):
+    # moved to api.py (drift_in); still importable from here (fleet/compare.py), without
+    # making this module, imported on the CLI's fast path, import the API
+    if name == "_invalid_indexes":
+        from ..api import _invalid_indexes
 
-    keys = sorted({c.key for c in changes if isinstance(c, CreateIndex)})
-    if not keys:
-        return frozenset()
-    import psycopg
-
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_index i"
-            " JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid"
-            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE NOT i.indisvalid AND n.nspname || '.' || c.relname = ANY (%s)",
-            (keys,),
-        ).fetchall()
-    return frozenset(r[0] for r in rows)
+        return _invalid_indexes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,16 +28,12 @@ def run_plan(
     `out` saves the plan as JSON for `apply --plan`. Exit 0 when nothing would change,
     2 when something would. `prefetched`: what nochange.quick_check read (entry.py).
     """
+    from ..api import plan_in
     from ..plan.json_io import plan_to_json
-    from ..plan.session import compare_live
     from ..render import render_plan, rich_plan
     from ..render.plan import plan_text_pieces
 
-    comparison = compare_live(project_dir, db_url, dev_url, prefetched=prefetched)
-    plan = comparison.plan(online=online)
-    # the plan is all that is printed: the project and the catalogs (~100 MB at 3,000
-    # tables) are freed before the report, itself tens of MB for a plan that builds them
-    del comparison
+    plan = plan_in(project_dir, db_url, dev_url, online=online, prefetched=prefetched)
     if out is not None:
         Path(out).write_text(plan_to_json(plan), encoding="utf-8")
     if fmt == "text" and len(plan.statements) <= RICH_TABLE_LIMIT:

@@ -115,3 +115,22 @@ class Plan:
     def blocking_hazards(self) -> tuple[tuple[PlanStatement, Hazard], ...]:
         """(statement, hazard) for every blocking hazard, in plan order."""
         return tuple((s, h) for s in self.statements for h in s.blocking_hazards)
+
+    def to_sql(self) -> str:
+        """The plan as one SQL script (`plan --format sql`)."""
+        from ..render.plan import render_plan_sql
+
+        return render_plan_sql(self)
+
+    def to_json(self) -> str:
+        """The plan as JSON (`plan --out`), read back by from_json."""
+        from .json_io import plan_to_json
+
+        return plan_to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Plan":
+        """A plan saved by to_json (or `plan --out`); PlanFormatError when it is not one."""
+        from .json_io import plan_from_json
+
+        return plan_from_json(text)

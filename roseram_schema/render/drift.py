@@ -121,7 +121,11 @@ def _escape_property(text: str) -> str:
 
 def render_drift(changes, fmt: str = "text", *, origins=None, invalid_indexes=frozenset()) -> str:
     """A drift report of `changes` (from diff_catalogs(live, desired)) in DRIFT_FORMATS."""
-    items = drift_items(changes, origins, invalid_indexes)
+    return render_drift_items(drift_items(changes, origins, invalid_indexes), fmt)
+
+
+def render_drift_items(items: tuple[DriftItem, ...], fmt: str = "text") -> str:
+    """A drift report of `items` (drift_items) in DRIFT_FORMATS."""
     if fmt == "json":
         data = {
             "version": 1,

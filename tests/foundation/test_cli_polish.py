@@ -68,7 +68,10 @@ def test_plan_and_drift_help_and_version_go_through_typer(tmp_path):
 def test_shell_completion(tmp_path):
     r = run("--help", cwd=tmp_path)
     assert "--install-completion" in r.stdout and "--show-completion" in r.stdout
-    r = run("--show-completion", "bash", cwd=tmp_path)
+    # typer otherwise guesses the shell from the process tree (shellingham), which a test run
+    # started outside a shell (CI, a background job) does not have: name it
+    r = run("--show-completion", "bash", cwd=tmp_path,
+            env_extra={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"})
     assert r.returncode == 0, r.stderr
     assert "_roseram_schema_completion" in r.stdout and "complete " in r.stdout
     # what the installed script asks the program: the words after `roseram-schema sch`
