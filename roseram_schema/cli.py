@@ -315,6 +315,17 @@ def migrate_check_cmd(
     _finish(run_check(project_dir, DevServer(dev_db, project_dir), folder, fmt.value, since))
 
 
+@migrate_app.command("hash")
+def migrate_hash_cmd(
+    project: Optional[Path] = ProjectOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+):
+    """Rewrite roseram.sum from the files as they are (after a deliberate hand edit)."""
+    from .migrate.commands import run_hash
+
+    _finish(run_hash(_project(project), folder))
+
+
 @migrate_app.command("apply")
 def migrate_apply_cmd(
     project: Optional[Path] = ProjectOpt,

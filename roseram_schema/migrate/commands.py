@@ -76,6 +76,18 @@ def run_diff(project_dir: Path, dev_url, name: str, folder: Path | None = None) 
     return EXIT_OK
 
 
+def run_hash(project_dir: Path, folder: Path | None = None) -> int:
+    """Rewrite the manifest from the folder as it is (after a file was written or edited by
+    hand on purpose, as atlas's `migrate hash`). Exit 0."""
+    folder = migrations_dir(project_dir, folder)
+    files = read_folder(folder)
+    if not files:
+        raise RoseramError(f"{folder}: no migration files to hash")
+    path = manifest.write(folder, as_pairs(files))
+    print(f"wrote {path} ({len(files)} file(s))", file=sys.stderr)
+    return EXIT_OK
+
+
 def run_check(project_dir: Path, dev_url, folder: Path | None = None, fmt: str = "text",
               since: str | None = None) -> int:
     """For CI: the manifest matches the files, they replay cleanly in a scratch database, and
