@@ -63,7 +63,13 @@ def read_folder(folder: Path) -> list[MigrationFile]:
     for path in sorted(folder.glob("*.sql"), key=lambda p: p.name):
         if not FILE_NAME.match(path.name):
             raise RoseramError(f"{path}: not a migration file name: expected <yyyymmddHHMMSS>_<name>.sql")
-        files.append(MigrationFile(path, path.read_bytes()))
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, col = position(data[:exc.start].decode("utf-8"), exc.start + 1)
+            raise RoseramError(f"{path}:{line}:{col}: not UTF-8 text ({exc.reason})") from None
+        files.append(MigrationFile(path, data))
     versions = [f.version for f in files]
     for v in sorted(set(versions)):
         if versions.count(v) > 1:

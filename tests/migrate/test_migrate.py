@@ -287,3 +287,33 @@ def test_declared_roles_are_created_by_the_first_file_only(project, pg_server, p
     assert run_migrate_apply(project, platform_db_url) == 0
     capsys.readouterr()
     assert run_drift(project, platform_db_url, dev) == 0, capsys.readouterr().out
+
+
+def test_concurrent_applies_apply_each_file_once(project, db_url):
+    import threading
+
+    for i in range(3):
+        _add_file(project, f"2026010100000{i}_t{i}.sql", f"CREATE TABLE public.t{i} (id int);\n")
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(run_migrate_apply(project, db_url))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and results == [0, 0]
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM roseram_schema.migration_files").fetchone()[0] == 3
+
+
+def test_a_file_that_is_not_utf8_is_named(project, db_url):
+    path = _add_file(project, "20260101000000_bad.sql", "select 1;\n")
+    path.write_bytes(b"select 1;\nselect '\xff';\n")
+    with pytest.raises(RoseramError, match=r"_bad\.sql:2:9: not UTF-8 text"):
+        run_migrate_apply(project, db_url)
