@@ -4,5 +4,5 @@
     manifest.py  roseram.sum, the checksum manifest that detects an edited or reordered file
     applied.py   the table of applied files in the history schema (roseram_schema)
     render.py    a plan as migration files (plain SQL for psql and `supabase db push`)
-    commands.py  migrate diff / check / apply / status
+    commands.py  migrate diff / check / apply / status / hash
 """

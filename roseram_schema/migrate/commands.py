@@ -1,4 +1,4 @@
-"""`roseram-schema migrate diff | check | apply | status` (README "Versioned migrations")."""
+"""`roseram-schema migrate diff | check | apply | status | hash` (README "Versioned migrations")."""
 
 from __future__ import annotations
 
