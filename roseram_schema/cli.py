@@ -328,6 +328,92 @@ def schema_json_cmd(
     _finish(0)
 
 
+migrate_app = typer.Typer(help="Versioned migration files written from the source (README: Versioned migrations).",
+                          no_args_is_help=True)
+app.add_typer(migrate_app, name="migrate")
+MigrateDirOpt = typer.Option(None, "--dir", help="The migration folder.",
+                             show_default="supabase/migrations/ when the project has supabase/, else migrations/")
+
+
+class MigrateCheckFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+
+
+@migrate_app.command("diff")
+def migrate_diff_cmd(
+    name: str = typer.Argument(..., help="What the migration does (goes into its file name)."),
+    project: Optional[Path] = ProjectOpt,
+    dev_db: Optional[str] = DevDbOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+):
+    """Write what the migration folder lacks to reach the source as the next file."""
+    from .context import DevServer
+    from .migrate.commands import run_diff
+
+    project_dir = _project(project)
+    _finish(run_diff(project_dir, DevServer(dev_db, project_dir), name, folder))
+
+
+@migrate_app.command("check")
+def migrate_check_cmd(
+    project: Optional[Path] = ProjectOpt,
+    dev_db: Optional[str] = DevDbOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+    fmt: MigrateCheckFormat = typer.Option(MigrateCheckFormat.text, "--format", "-f",
+                                           help="markdown: the pull request report, on stdout."),
+    since: Optional[str] = typer.Option(None, "--since", help="Report only files newer than this version."),
+):
+    """For CI: manifest valid, replay clean, result = source. Exit 2 with the missing SQL."""
+    from .context import DevServer
+    from .migrate.commands import run_check
+
+    project_dir = _project(project)
+    _finish(run_check(project_dir, DevServer(dev_db, project_dir), folder, fmt.value, since))
+
+
+@migrate_app.command("hash")
+def migrate_hash_cmd(
+    project: Optional[Path] = ProjectOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+):
+    """Rewrite roseram.sum from the files as they are (after a deliberate hand edit)."""
+    from .migrate.commands import run_hash
+
+    _finish(run_hash(_project(project), folder))
+
+
+@migrate_app.command("apply")
+def migrate_apply_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = DbOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+    lock_timeout: str = typer.Option("5s", "--lock-timeout", help="lock_timeout of each file's transaction."),
+    statement_timeout: str = typer.Option("5min", "--statement-timeout", help="For each file's transaction."),
+):
+    """Apply the pending migration files in order, each in its own transaction."""
+    from .context import resolve_db_url
+    from .migrate.commands import run_migrate_apply
+
+    project_dir = _project(project)
+    _finish(run_migrate_apply(project_dir, resolve_db_url(db, project_dir), folder,
+                              lock_timeout=lock_timeout, statement_timeout=statement_timeout))
+
+
+@migrate_app.command("status")
+def migrate_status_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = DbOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+):
+    """List the migration files: applied, pending, changed. Exit 2 unless all are applied."""
+    from .context import resolve_db_url
+    from .migrate.commands import run_status
+
+    project_dir = _project(project)
+    _finish(run_status(project_dir, resolve_db_url(db, project_dir), folder))
+
+
 def _server(project: Optional[Path]):
     from .context import embedded_server
 
