@@ -395,11 +395,11 @@ def drift_in(project_dir: Path, db_url: str, dev, *, prefetched=None) -> DriftRe
     from .render.drift import drift_items
 
     comparison = compare_live(project_dir, db_url, dev, prefetched=prefetched)
-    invalid = _invalid_indexes(db_url, comparison.changes)
+    invalid = invalid_indexes(db_url, comparison.changes)
     return DriftReport(drift_items(comparison.changes, comparison.origin_of, invalid))
 
 
-def _invalid_indexes(db_url: str, changes) -> frozenset[str]:
+def invalid_indexes(db_url: str, changes) -> frozenset[str]:
     """Keys ("schema.name") of the indexes the diff finds missing that the database has,
     INVALID (left by a failed CREATE INDEX CONCURRENTLY)."""
     from .changes import CreateIndex

@@ -158,13 +158,13 @@ class _Context:
     def compare(self, target: Target) -> TargetOutcome:
         if target.url is None:
             return TargetOutcome(target, "error", EXIT_ERROR, error=target.error)
-        from ..api import _invalid_indexes
+        from ..api import invalid_indexes
 
         try:
             comparison, fingerprint = self.comparisons[self._read(target)]
             # the inspector does not read INVALID indexes: which of the missing ones this
             # database has, INVALID, is its own (and so is its report)
-            invalid = _invalid_indexes(target.url, comparison.changes)
+            invalid = invalid_indexes(target.url, comparison.changes)
         except Exception as exc:  # noqa: BLE001 - a target's failure is its row, not the run's
             return TargetOutcome(target, "error", EXIT_ERROR, error=error_text(exc))
         key = (fingerprint, id(comparison), invalid)
