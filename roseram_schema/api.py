@@ -274,7 +274,8 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
              allow_hazards: tuple[str, ...] = (), lock_timeout: str = "5s",
              statement_timeout: str = "5min", index_timeout: str = "0", online: bool = False,
              before: Callable[["Plan"], None] | None = None,
-             progress_for: Callable[["Plan"], object] | None = None) -> "ApplyResult":
+             progress_for: Callable[["Plan"], object] | None = None,
+             lock_wait: str | None = None) -> "ApplyResult":
     """apply() on a resolved folder, target URL and dev server: what `apply` does once it
     holds the apply lock, shared by the CLI and the API.
 
@@ -282,11 +283,12 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
     not empty, is called before the hazards are checked (the CLI shows the plan there, or
     compares it with the one it showed, and may raise); `progress_for(plan)` gives the
     progress callback. Statuses: "already applied" (the database is the saved plan's "to";
-    `plan` None), "no changes" (an empty plan), "applied".
+    `plan` None), "no changes" (an empty plan), "applied". `lock_wait`: see apply_lock
+    (a fleet gives up on a database another apply holds; one apply waits for it).
     """
     from .apply import ApplyResult, apply_checked, apply_lock, check_hazards
 
-    with apply_lock(db_url) as conn:
+    with apply_lock(db_url, wait=lock_wait) as conn:
         plan_, lint_errors = _plan_under_lock(project_dir, db_url, dev, saved, online)
         if plan_ is None:
             return ApplyResult("already applied")
@@ -393,11 +395,11 @@ def drift_in(project_dir: Path, db_url: str, dev, *, prefetched=None) -> DriftRe
     from .render.drift import drift_items
 
     comparison = compare_live(project_dir, db_url, dev, prefetched=prefetched)
-    invalid = _invalid_indexes(db_url, comparison.changes)
+    invalid = invalid_indexes(db_url, comparison.changes)
     return DriftReport(drift_items(comparison.changes, comparison.origin_of, invalid))
 
 
-def _invalid_indexes(db_url: str, changes) -> frozenset[str]:
+def invalid_indexes(db_url: str, changes) -> frozenset[str]:
     """Keys ("schema.name") of the indexes the diff finds missing that the database has,
     INVALID (left by a failed CREATE INDEX CONCURRENTLY)."""
     from .changes import CreateIndex

@@ -120,8 +120,10 @@ def apply_plan(
 
 
 @contextmanager
-def apply_lock(conn_url: str) -> Iterator[object]:
-    """An autocommit connection holding the apply lock of its database, released at exit."""
+def apply_lock(conn_url: str, wait: str | None = None) -> Iterator[object]:
+    """An autocommit connection holding the apply lock of its database, released at exit.
+    `wait` (a PostgreSQL interval such as "30s"): give up after waiting that long for
+    another apply to finish (DatabaseError) instead of waiting for as long as it runs."""
     import psycopg
 
     try:
@@ -130,7 +132,14 @@ def apply_lock(conn_url: str) -> Iterator[object]:
         raise DatabaseError(f"could not connect to the database: {exc}") from exc
     with conn:
         try:
+            if wait is not None:
+                conn.execute("SELECT set_config('lock_timeout', %s, false)", (wait,))
             conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+            if wait is not None:
+                conn.execute("RESET lock_timeout")
+        except psycopg.errors.LockNotAvailable:
+            raise DatabaseError(f"another apply holds the lock of this database (waited {wait}): "
+                                "nothing applied here; run apply again once it is done") from None
         except psycopg.Error as exc:
             raise DatabaseError(f"could not take the apply lock: {exc}") from exc
         try:

@@ -4,11 +4,17 @@ what a full comparison needs.
 
     <project>/.roseram/cache/   desired states, source catalogs, no-change memos, parse cache
     key = sha256(cache format, code fingerprint, source fingerprint, dev server version)
+
+The key is computable by anyone, and the folder can arrive with the project, so every file
+written here ends with an HMAC-SHA256 of its content and real path under this user's secret
+key (userkey.py; `atomic_file` appends it) and is read only through `read_verified` or
+`open_verified`: a file this user's runs did not write here is a miss before any parsing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -79,6 +85,58 @@ def _prune(directory: Path, keep: Path, prefix: str = "normalized-", suffix: str
             old.unlink(missing_ok=True)
 
 
+CACHE_MAC = b"roseram-schema cache 1"
+
+
+def read_verified(path: Path) -> memoryview | None:
+    """The content of the cache file at `path` (its tag removed), or None when it cannot be
+    read or its tag does not verify (see module doc)."""
+    from .userkey import TAG_BYTES, new_mac
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    if len(data) < TAG_BYTES:
+        return None
+    view = memoryview(data)
+    mac = new_mac(CACHE_MAC, path)
+    mac.update(view[:-TAG_BYTES])
+    return view[:-TAG_BYTES] if hmac.compare_digest(mac.digest(), view[-TAG_BYTES:]) else None
+
+
+def open_verified(path: Path):
+    """The cache file at `path` opened for binary reading at its start, once its tag has
+    verified (streamed: the file is not held in memory); None otherwise. A reader stops
+    before the tag: the formats read this way end with a terminator of their own."""
+    from .userkey import TAG_BYTES, new_mac
+
+    try:
+        f = open(path, "rb")
+    except OSError:
+        return None
+    try:
+        left = os.fstat(f.fileno()).st_size - TAG_BYTES
+        if left < 0:
+            f.close()
+            return None
+        mac = new_mac(CACHE_MAC, path)
+        buffer = memoryview(bytearray(1 << 20))
+        while left:
+            n = f.readinto(buffer[:min(left, len(buffer))])
+            if not n:
+                break
+            mac.update(buffer[:n])
+            left -= n
+        if left == 0 and hmac.compare_digest(mac.digest(), f.read(TAG_BYTES)):
+            f.seek(0)
+            return f
+    except OSError:
+        pass
+    f.close()
+    return None
+
+
 def parse_json(data):
     """The JSON value of `data` (text or bytes), or None when it is not JSON: what a JSON
     cache file's reader starts from (a crafted or damaged one, e.g. nested past the
@@ -91,12 +149,10 @@ def parse_json(data):
 
 
 def read_json(path: Path):
-    """parse_json of the file at `path`; None when it cannot be read either."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return None
-    return parse_json(data)
+    """parse_json of the cache file at `path`; None when it cannot be read or does not
+    verify either."""
+    data = read_verified(path)
+    return None if data is None else parse_json(bytes(data))
 
 
 _SERVERS_FILE = "dev-servers.json"
@@ -169,24 +225,49 @@ def make_dir(path: Path) -> None:
     for folder in (path, *path.parents):
         if folder.name == STATE_DIR:
             ignore = folder / ".gitignore"
-            if not ignore.exists():
+            if not os.path.lexists(ignore):
                 try:
-                    ignore.write_text("*\n", encoding="utf-8")
+                    # never through a link planted in a .roseram/ that came with the project
+                    fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+                    try:
+                        os.write(fd, b"*\n")
+                    finally:
+                        os.close(fd)
                 except OSError:
                     pass  # a read-only checkout writes no cache either
             return
 
 
+class _Tagging:
+    """A binary file that also feeds what is written (text as UTF-8) to an HMAC."""
+
+    def __init__(self, f, mac):
+        self.f = f
+        self.mac = mac
+
+    def write(self, data) -> int:
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self.mac.update(data)
+        return self.f.write(data)
+
+
 @contextmanager
 def atomic_file(path: Path, mode: str = "w"):
-    """A file opened (`mode` "w" for text, "wb" for bytes) on a temporary file next to
-    `path`, renamed over `path` when the block ends and removed if it raises: a concurrent
-    reader sees the old or the new content, never a part."""
+    """A file opened (`mode` "w" for text, "wb" for bytes; only `write` is offered) on a
+    temporary file next to `path`, its tag appended (see module doc) and renamed over
+    `path` when the block ends, removed if it raises: a concurrent reader sees the old or
+    the new content, never a part."""
+    from .userkey import new_mac
+
+    path = Path(path)
     make_dir(path.parent)
+    mac = new_mac(CACHE_MAC, path)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
-            yield f
+        with os.fdopen(fd, "wb") as f:
+            yield _Tagging(f, mac)
+            f.write(mac.digest())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

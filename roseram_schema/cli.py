@@ -17,7 +17,7 @@ from typing import Optional
 
 import typer
 
-from .errors import EXIT_ERROR, NotYetImplemented, RoseramError
+from .errors import EXIT_ERROR, NotYetImplemented, RoseramError, ServerError
 
 app = typer.Typer(
     name="roseram-schema",
@@ -37,6 +37,10 @@ DbOpt = typer.Option(None, "--db", help="Target database URL.",
                      show_default="$DATABASE_URL, else the embedded default database")
 DevDbOpt = typer.Option(None, "--dev-db", help="Server for scratch databases (desired state).",
                         show_default="$ROSERAM_DEV_DB, else the embedded server")
+
+TargetsOpt = typer.Option(None, "--targets", help="Run on every database of this targets file (fleet.yaml).")
+OnlyOpt = typer.Option(None, "--only", help="With --targets: only the targets of this label, group or name.")
+ParallelOpt = typer.Option(4, "--parallel", help="With --targets: databases handled at once.")
 
 # Which issue brings each command, for the one-line "not implemented yet" message.
 _ISSUE_OF = {"compile": 3, "plan": 4, "apply": 4, "drift": 4, "verify": 6, "lint": 6}
@@ -104,6 +108,18 @@ def _alone_note() -> None:
           file=sys.stderr)
 
 
+def _fleet(targets: Optional[Path], db: Optional[str], only: Optional[str], **single_only) -> bool:
+    """True when the command runs over a targets file; refuses options of one database."""
+    if targets is None:
+        if only is not None:
+            raise RoseramError("--only selects among the targets of --targets FILE: pass --targets too")
+        return False
+    given = ["--db"] * (db is not None) + [f"--{k}" for k, v in single_only.items() if v not in (None, False)]
+    if given:
+        raise RoseramError(f"{', '.join(given)} cannot be used with --targets (each target names its database)")
+    return True
+
+
 def _finish(code: int) -> None:
     raise typer.Exit(code)
 
@@ -143,12 +159,20 @@ def plan_cmd(
     fmt: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f", help="Output format (on stdout)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan (JSON) to this file."),
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """Dry run: the changes the database needs. Exit 0 when none, 2 when some."""
     # the dev server is resolved (the embedded one started) only if a scratch DB is needed
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
+    if _fleet(targets, db, only, out=out):
+        from .fleet.run import run_fleet_plan
+
+        _finish(run_fleet_plan(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only,
+                               parallel, online))
     _finish(_runner("plan")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), fmt=fmt.value, out=out, online=online,
@@ -169,12 +193,28 @@ def apply_cmd(
     online: bool = typer.Option(False, "--online", help="Build indexes CONCURRENTLY even on empty tables."),
     index_timeout: str = typer.Option("0", "--index-timeout",
                                       help="For each CREATE INDEX CONCURRENTLY (0: none)."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
+    canary: int = typer.Option(0, "--canary", help="With --targets: apply to the first N targets first."),
+    keep_going: bool = typer.Option(False, "--keep-going", help="With --targets: go on past a failed target."),
+    lock_wait: str = typer.Option("30s", "--lock-wait",
+                                  help="With --targets: wait this long for another apply's lock."),
+    fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f", help="With --targets: the summary's format."),
 ):
     """Bring the database to the source: one transaction, advisory lock, history row."""
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
     hazards = tuple(sorted(h.strip() for h in allow_hazards.split(",") if h.strip()))
+    if _fleet(targets, db, only, plan=plan_file):
+        from .fleet.apply import ApplyOptions, run_fleet_apply
+
+        options = ApplyOptions(hazards, lock_timeout, statement_timeout, index_timeout, online, lock_wait)
+        _finish(run_fleet_apply(project_dir, targets, DevServer(dev_db, project_dir), only=only, fmt=fmt.value,
+                                yes=yes, canary=canary, parallel=parallel, keep_going=keep_going, options=options))
+    if fmt is not DriftFormat.text:
+        raise RoseramError("apply --format is for a fleet's summary: pass --targets FILE, or drop --format")
     _finish(_runner("apply")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), plan_file=plan_file,
@@ -189,11 +229,18 @@ def drift_cmd(
     db: Optional[str] = DbOpt,
     dev_db: Optional[str] = DevDbOpt,
     fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f", help="Report format (github: annotations)."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """For CI: exit 0 when the database matches the source, 2 when it drifted."""
     from .context import DevServer, resolve_db_url
 
     project_dir = _project(project)
+    if _fleet(targets, db, only):
+        from .fleet.run import run_fleet_drift
+
+        _finish(run_fleet_drift(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only, parallel))
     _finish(_runner("drift")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), fmt=fmt.value,
@@ -208,9 +255,19 @@ def verify_cmd(
     fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f", help="Report format (json, markdown: on stdout)."),
     infer: bool = typer.Option(False, "--infer", help="Print the observed access matrix as a contract."),
     emit_pgtap: Optional[Path] = typer.Option(None, "--emit-pgtap", help="Write equivalent pgTAP tests here."),
+    targets: Optional[Path] = TargetsOpt,
+    only: Optional[str] = OnlyOpt,
+    parallel: int = ParallelOpt,
 ):
     """Prove, per persona, table and command, that RLS lets through exactly the contract."""
     from .context import find_project, resolve_dev_url, scratch_server
+
+    if _fleet(targets, db, only, infer=infer, **{"emit-pgtap": emit_pgtap}):
+        from .fleet.verify import run_fleet_verify
+
+        project_dir = _project(project)
+        _finish(run_fleet_verify(project_dir, targets, resolve_dev_url(dev_db, project_dir), fmt.value, only,
+                                 parallel))
 
     # with --db the database alone is enough: outside a project it is observed, not judged
     project_dir = find_project(project) if db else _project(project, _OR_DB)
@@ -279,6 +336,92 @@ def schema_json_cmd(
     _finish(0)
 
 
+migrate_app = typer.Typer(help="Versioned migration files written from the source (README: Versioned migrations).",
+                          no_args_is_help=True)
+app.add_typer(migrate_app, name="migrate")
+MigrateDirOpt = typer.Option(None, "--dir", help="The migration folder.",
+                             show_default="supabase/migrations/ when the project has supabase/, else migrations/")
+
+
+class MigrateCheckFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+
+
+@migrate_app.command("diff")
+def migrate_diff_cmd(
+    name: str = typer.Argument(..., help="What the migration does (goes into its file name)."),
+    project: Optional[Path] = ProjectOpt,
+    dev_db: Optional[str] = DevDbOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+):
+    """Write what the migration folder lacks to reach the source as the next file."""
+    from .context import DevServer
+    from .migrate.commands import run_diff
+
+    project_dir = _project(project)
+    _finish(run_diff(project_dir, DevServer(dev_db, project_dir), name, folder))
+
+
+@migrate_app.command("check")
+def migrate_check_cmd(
+    project: Optional[Path] = ProjectOpt,
+    dev_db: Optional[str] = DevDbOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+    fmt: MigrateCheckFormat = typer.Option(MigrateCheckFormat.text, "--format", "-f",
+                                           help="markdown: the pull request report, on stdout."),
+    since: Optional[str] = typer.Option(None, "--since", help="Report only files newer than this version."),
+):
+    """For CI: manifest valid, replay clean, result = source. Exit 2 with the missing SQL."""
+    from .context import DevServer
+    from .migrate.commands import run_check
+
+    project_dir = _project(project)
+    _finish(run_check(project_dir, DevServer(dev_db, project_dir), folder, fmt.value, since))
+
+
+@migrate_app.command("hash")
+def migrate_hash_cmd(
+    project: Optional[Path] = ProjectOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+):
+    """Rewrite roseram.sum from the files as they are (after a deliberate hand edit)."""
+    from .migrate.commands import run_hash
+
+    _finish(run_hash(_project(project), folder))
+
+
+@migrate_app.command("apply")
+def migrate_apply_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = DbOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+    lock_timeout: str = typer.Option("5s", "--lock-timeout", help="lock_timeout of each file's transaction."),
+    statement_timeout: str = typer.Option("5min", "--statement-timeout", help="For each file's transaction."),
+):
+    """Apply the pending migration files in order, each in its own transaction."""
+    from .context import resolve_db_url
+    from .migrate.commands import run_migrate_apply
+
+    project_dir = _project(project)
+    _finish(run_migrate_apply(project_dir, resolve_db_url(db, project_dir), folder,
+                              lock_timeout=lock_timeout, statement_timeout=statement_timeout))
+
+
+@migrate_app.command("status")
+def migrate_status_cmd(
+    project: Optional[Path] = ProjectOpt,
+    db: Optional[str] = DbOpt,
+    folder: Optional[Path] = MigrateDirOpt,
+):
+    """List the migration files: applied, pending, changed. Exit 2 unless all are applied."""
+    from .context import resolve_db_url
+    from .migrate.commands import run_status
+
+    project_dir = _project(project)
+    _finish(run_status(project_dir, resolve_db_url(db, project_dir), folder))
+
+
 def _server(project: Optional[Path]):
     from .context import embedded_server
 
@@ -326,7 +469,11 @@ def db_reset(
     if not yes:
         if not sys.stdin.isatty():
             raise RoseramError("db reset deletes every row of the embedded database; pass --yes")
-        typer.confirm(f"Delete all data in {server.data_dir}?", abort=True)
+        try:
+            where = server.data_dir
+        except ServerError:  # a server.json naming a folder that is not ours: not deleted
+            where = server.root / "data"
+        typer.confirm(f"Delete all data in {where}?", abort=True)
     server.reset()
     print("reset", file=sys.stderr)
     _finish(0)

@@ -15,6 +15,9 @@ The first two lines alone answer read_entry_meta (scope and fingerprint without 
 the catalog, for the no-change fast path). The catalog is a pickle, not JSON: reading it
 back costs ~0.07 s at 1,000 tables instead of ~0.3-0.9 s.
 
+The file ends with its tag (cachefiles.atomic_file): one not written by this user's runs
+in this folder is a miss (the key is computable by anyone; the tag is not).
+
 The source fingerprint is a sha256 of the files' bytes (no YAML or SQL parsing); the dev
 server's version is the one recorded the last time a scratch database was built there
 (normalize.known_server_version), so a hit neither parses the source, nor connects to the
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # light at import (no model, no normalize): read_entry_meta serves the no-change fast path
-from .cachefiles import CACHE_DIR, CACHE_ENTRIES, parse_json, read_json
+from .cachefiles import CACHE_DIR, CACHE_ENTRIES, open_verified, parse_json, read_json
 
 if TYPE_CHECKING:
     from .model import Catalog
@@ -78,8 +81,11 @@ def _scope_of(data: dict) -> Scope:
 def read_entry_meta(root: Path, key: str) -> tuple[Scope, str] | None:
     """(scope, desired fingerprint) of the cached entry `key` without decoding its catalog
     (two short lines are read); None when absent, unreadable or of another format."""
+    f = open_verified(entry_path(root, key))
+    if f is None:
+        return None
     try:
-        with open(entry_path(root, key), "rb") as f:
+        with f:
             if f.readline() != ENTRY_TAG:
                 return None
             meta = parse_json(f.readline())
@@ -93,8 +99,11 @@ def read_entry(root: Path, key: str) -> DesiredState | None:
     another format."""
     from .catalog_json import catalog_from_file
 
+    f = open_verified(entry_path(root, key))
+    if f is None:
+        return None  # absent, or not written by this user's runs here
     try:
-        with open(entry_path(root, key), "rb") as f:
+        with f:
             if f.readline() != ENTRY_TAG:
                 return None
             meta = parse_json(f.readline())

@@ -62,6 +62,8 @@ def fast_call(argv: list[str]) -> tuple[str, dict] | None:
     if command == "plan":
         kwargs["out"] = Path(values["out"]) if "out" in values else None
         kwargs["online"] = bool(values.get("online", False))
+    # a fleet (--targets, --only, --parallel given) is never a fast call: their defaults
+    kwargs.update(targets=None, only=None, parallel=4)
     return command, kwargs
 
 

@@ -65,10 +65,14 @@ def source_cache_path(root: Path, fingerprint: str) -> Path:
 def read_source(root: Path, fingerprint: str) -> Catalog | None:
     """The cached source catalog of `fingerprint`, or None (absent, unreadable, truncated,
     another format: a miss, and the kept database is rebuilt)."""
+    from .cachefiles import open_verified
     from .catalog_json import catalog_from_file
 
+    f = open_verified(source_cache_path(root, fingerprint))
+    if f is None:
+        return None  # absent, or not written by this user's runs here
     try:
-        with open(source_cache_path(root, fingerprint), "rb") as f:
+        with f:
             if f.readline() != SOURCE_TAG:
                 return None
             return catalog_from_file(f)

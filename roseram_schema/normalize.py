@@ -35,6 +35,7 @@ from .cachefiles import (  # noqa: F401 - re-exported
     code_fingerprint,
     known_server_version,
     normalization_key,
+    read_verified,
     remember_server_version,
     write_atomically,
 )
@@ -110,9 +111,11 @@ def cache_path(cache_root: Path, key: str) -> Path:
 
 def read_cached(cache_root: Path, key: str) -> Catalog | None:
     """The cached normalized catalog of `key`, or None when absent or unreadable."""
-    path = cache_path(cache_root, key)
+    data = read_verified(cache_path(cache_root, key))
+    if data is None:
+        return None
     try:
-        return catalog_from_json(path.read_text(encoding="utf-8"))
+        return catalog_from_json(bytes(data).decode("utf-8"))
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         # a missing, truncated, crafted or older-format file is a cache miss, never an error
         return None

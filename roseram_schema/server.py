@@ -18,8 +18,17 @@ Other OS users are not trusted (DESIGN.md): the server listens on no TCP port, i
 folder in /tmp is created 0700 and refused when someone else made it first (see
 `_ensure_socket_dir`), and pg_hba.conf admits only peer connections from the OS user the
 tool runs as (and root), rewritten on every start. pg_ctl and initdb run commands through
-/bin/sh, so no path reaches their shell: the data folder goes through PGDATA, the log is
-our own stdout, and a binary folder holding shell-special characters is refused.
+/bin/sh, so no path reaches their shell unquoted: the data folder goes through PGDATA (and,
+quoted with shlex.quote, into the -c overrides below), the log is our own stdout, and a
+binary folder holding shell-special characters is refused.
+
+The project folder is not trusted either (it may arrive with a `.roseram/` prepared by
+someone else, whose postgresql.conf could run commands as the server starts): a data folder
+is started (or stopped, or its server signalled) only when it carries the marker written
+when initdb made it, an HMAC of its real path under this user's key (userkey.py); a
+`server.json` may only name the project's `.roseram/data` or this project's folder under
+/var/lib/roseram-schema. The settings that make a server run commands or load libraries are
+also forced off on the command line, which overrides postgresql.conf.
 """
 
 from __future__ import annotations
@@ -48,6 +57,13 @@ SHARED_ROOT = Path("/var/lib/roseram-schema")
 SHELL_SPECIAL = set('"$`\\\n')
 IDENT_MAP = "roseram"
 BIN_CACHE = Path("/var/cache/roseram-schema")
+# written into a data folder when initdb made it (see module doc)
+DATA_MARK = "roseram-owner"
+_DATA_MAC = b"roseram-schema data folder 1"
+
+
+class UntrustedDataDir(ServerError):
+    """A data folder (or server.json) roseram-schema did not make for this user."""
 
 
 def embedded_bin_dir() -> Path:
@@ -122,12 +138,70 @@ class LocalServer:
         return hashlib.sha256(str(self.root).encode()).hexdigest()[:10]
 
     @property
+    def _shared_dir(self) -> Path:
+        return SHARED_ROOT / self._key()
+
+    @property
     def data_dir(self) -> Path:
+        """`.roseram/data`, or the folder server.json records, which must be one the tool
+        chooses for this project (see _choose_data_dir); UntrustedDataDir otherwise."""
+        local = self.root / "data"
         try:
-            state = json.loads(self._state_file.read_text())
-            return Path(state["data_dir"])
-        except (OSError, ValueError, KeyError):
-            return self.root / "data"
+            recorded = json.loads(self._state_file.read_text())["data_dir"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return local
+        if recorded == str(local) or recorded == str(self._shared_dir / "data"):
+            return Path(recorded)
+        raise UntrustedDataDir(
+            f"{self._state_file} names the data folder {recorded!r}, which was not created by "
+            "roseram-schema for this project: remove it or run `roseram-schema db reset`"
+        )
+
+    def _mark(self, data: Path) -> str:
+        from .userkey import new_mac
+
+        return new_mac(_DATA_MAC, data).hexdigest() + "\n"
+
+    def _is_marked(self, data: Path) -> bool:
+        import hmac
+
+        try:
+            fd = os.open(data / DATA_MARK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return False
+        try:
+            text = os.read(fd, 256).decode("ascii", "replace")
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        return hmac.compare_digest(text, self._mark(data))
+
+    def _check_data_dir(self, data: Path) -> bool:
+        """True when `data` is a cluster this tool made for this user (its marker verifies),
+        False when there is none yet (no folder, or an empty one: initdb may make it);
+        UntrustedDataDir for anything else, which is never started, chmod-ed or signalled."""
+        try:
+            st = os.lstat(data)
+        except FileNotFoundError:
+            return False
+        problem = None
+        if stat.S_ISLNK(st.st_mode):
+            problem = "it is a symbolic link"
+        elif not stat.S_ISDIR(st.st_mode):
+            problem = "it is not a folder"
+        elif self._is_marked(data):
+            return True
+        else:
+            with os.scandir(data) as entries:
+                if next(entries, None) is None:
+                    return False
+            problem = "it has no valid roseram-schema marker"
+        raise UntrustedDataDir(
+            f"the embedded database folder {data} was not created by roseram-schema for this user "
+            f"({problem}); starting it could run commands its configuration names: remove it or "
+            "run `roseram-schema db reset`"
+        )
 
     @property
     def socket_dir(self) -> Path:
@@ -149,9 +223,7 @@ class LocalServer:
         if self.account is not None:
             kwargs = dict(user=self.account.pw_uid, group=self.account.pw_gid, extra_groups=[])
         out_path = log or (self.root / "command.log")
-        with open(out_path, "ab") as out:
-            if self.account is not None and log is None:
-                os.chown(out_path, self.account.pw_uid, self.account.pw_gid)
+        with self._open_own(out_path, os.O_WRONLY | os.O_APPEND, chown=log is None) as out:
             proc = subprocess.run(
                 args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 cwd="/", env=None if env is None else {**os.environ, **env}, **kwargs,
@@ -204,12 +276,32 @@ class LocalServer:
                 shutil.rmtree(tmp, ignore_errors=True)
         return target / "bin"
 
+    def _open_own(self, path: Path, flags: int, *, chown: bool = False):
+        """`path` opened (created 0600) as a file of the tool's: a symbolic link, or a file
+        with other names (a hard link), planted in the project's .roseram/ is refused, never
+        followed (as root, writing or chown-ing through it would reach any file). `chown`:
+        handed to the service account, on the descriptor."""
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise ServerError(f"cannot open {path} ({exc.strerror}): if it is a link, remove it") from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            os.close(fd)
+            raise ServerError(f"{path} is not a plain file of roseram-schema (a link?): remove it")
+        if chown and self.account is not None:
+            os.fchown(fd, self.account.pw_uid, self.account.pw_gid)
+        return os.fdopen(fd, "ab" if flags & os.O_APPEND else "rb+")
+
     @contextmanager
     def _locked(self):
         from .cachefiles import make_dir
 
+        if self.root.is_symlink():
+            raise ServerError(f"{self.root} is a symbolic link: the embedded database keeps its files only in a "
+                              "real folder of the project; remove the link")
         make_dir(self.root)  # .roseram/ and its .gitignore
-        with open(self.root / "server.lock", "w") as fh:
+        with self._open_own(self.root / "server.lock", os.O_RDWR) as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
@@ -223,12 +315,14 @@ class LocalServer:
         local = self.root / "data"
         if self._can_access(self.root):
             return local
-        return SHARED_ROOT / self._key() / "data"
+        return self._shared_dir / "data"
 
     def _init(self) -> None:
         data = self._choose_data_dir()
         if data != self.root / "data":
             self._state_file.write_text(json.dumps({"data_dir": str(data)}, indent=2) + "\n")
+        if self._check_data_dir(data):
+            return  # this project's cluster under the shared root, made earlier
         data.mkdir(parents=True, exist_ok=True)
         data.chmod(0o700)
         if self.account is not None:
@@ -240,6 +334,7 @@ class LocalServer:
             "--auth-local=peer", "--auth-host=reject",
             "--encoding=UTF8", "--locale=C", "--no-instructions",
         ])
+        self._write_data_file(DATA_MARK, self._mark(data))
 
     def _pid_running(self) -> int | None:
         """The postmaster pid if a server is running on our data dir, else None."""
@@ -266,7 +361,7 @@ class LocalServer:
     def start(self) -> str:
         """Start the server unless it runs already; returns its `postgres` database URL."""
         with self._locked():
-            if not self.is_initialized():
+            if not self._check_data_dir(self.data_dir):
                 self._init()
             if self._pid_running() is None:
                 self._ensure_socket_dir()
@@ -373,12 +468,11 @@ class LocalServer:
             # out of shared memory near 3,000 tables
             "-c max_locks_per_transaction=1024",
         ]
+        opts += self._neutralizing_options()
         if self.fast:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         log = self.data_dir.parent / "server.log"
-        if self.account is not None:
-            log.touch()
-            os.chown(log, self.account.pw_uid, self.account.pw_gid)
+        self._open_own(log, os.O_WRONLY | os.O_APPEND, chown=True).close()
         # pg_ctl runs `exec "<postgres>" -D "<data>" <-o> < /dev/null >> "<log>"` through
         # /bin/sh, where "$(...)" in a path would run: the data folder goes through PGDATA
         # and the log is the stdout pg_ctl passes on; the socket path is ours (hex and uid).
@@ -387,6 +481,36 @@ class LocalServer:
             log=log, env={"PGDATA": str(self.data_dir)},
         )
         self._wait_ready()
+
+    def _neutralizing_options(self) -> list[str]:
+        """`-c` options overriding every setting of postgresql.conf (and .auto.conf) that
+        makes the server run a command, load a library or use other files: the marker
+        keeps foreign data folders out, this keeps a tampered configuration harmless.
+        The paths are quoted for pg_ctl's /bin/sh."""
+        from shlex import quote
+
+        try:
+            major = int((self.data_dir / "PG_VERSION").read_text().split(".")[0])
+        except (OSError, ValueError):
+            major = 0
+        data = self.data_dir
+        opts = [
+            f"-c data_directory={quote(str(data))}",
+            f"-c hba_file={quote(str(data / 'pg_hba.conf'))}",
+            f"-c ident_file={quote(str(data / 'pg_ident.conf'))}",
+            "-c external_pid_file=''", "-c logging_collector=off",
+            "-c archive_mode=off", "-c archive_command=''", "-c restore_command=''",
+            "-c archive_cleanup_command=''", "-c recovery_end_command=''",
+            "-c ssl=off", "-c ssl_passphrase_command=''",
+            "-c shared_preload_libraries=''", "-c session_preload_libraries=''",
+            "-c local_preload_libraries=''", "-c dynamic_library_path='$libdir'",
+            "-c jit_provider=llvmjit",
+        ]
+        if major >= 15:
+            opts.append("-c archive_library=''")
+        if major >= 18:
+            opts.append("-c oauth_validator_libraries=''")
+        return opts
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -406,17 +530,26 @@ class LocalServer:
         with self._locked():
             if self._pid_running() is None:
                 return False
+            # a planted postmaster.pid could name any postgres process of the service account
+            self._check_data_dir(self.data_dir)
             self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
             return True
 
     def reset(self) -> None:
         """Stop the server and delete its data (the embedded database only)."""
-        self.stop()
+        try:
+            self.stop()
+        except UntrustedDataDir:
+            pass  # not ours: nothing is signalled; only the folders below are removed
         with self._locked():
-            data = self.data_dir
-            # a cluster kept outside the project (see module doc) owns its whole folder
-            shutil.rmtree(data.parent if data.parent.parent == SHARED_ROOT else data,
-                          ignore_errors=True)
+            local = self.root / "data"
+            if local.is_symlink() or (local.exists() and not local.is_dir()):
+                local.unlink()
+            else:
+                shutil.rmtree(local, ignore_errors=True)
+            # a cluster kept outside the project (see module doc) owns its whole folder;
+            # whatever server.json says, only this project's one is removed
+            shutil.rmtree(self._shared_dir, ignore_errors=True)
             self._state_file.unlink(missing_ok=True)
 
     def status(self) -> ServerStatus:

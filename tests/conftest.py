@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import uuid
 
 import psycopg
@@ -20,6 +21,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 pytest_plugins = ["supabase_like.fixtures"]
 
 _counter = itertools.count()
+
+# The per-user key that tags cache files and marks the embedded server's data folders
+# (userkey.py): one of the session's own, inherited by the commands the tests run, so the
+# tests neither read nor create the key of the user running them.
+os.environ.setdefault("ROSERAM_STATE_DIR", tempfile.mkdtemp(prefix="roseram-state-"))
 
 
 class TestServer:

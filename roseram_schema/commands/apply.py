@@ -7,10 +7,6 @@ from pathlib import Path
 
 from ..errors import EXIT_OK, FingerprintMismatch, RoseramError
 
-# where the apply logic the CLI and the API share lives (api.apply_in); the old names stay
-# importable from here for callers that used them (fleet/apply.py)
-from ..api import _lint_errors, _plan_under_lock, fresh_plan as _fresh_plan  # noqa: F401
-
 
 def run_apply(
     project_dir: Path,

@@ -21,12 +21,3 @@ def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text", prefet
     sys.stdout.flush()
     return EXIT_OK if report.clean else EXIT_CHANGES
 
-
-def __getattr__(name: str):
-    # moved to api.py (drift_in); still importable from here (fleet/compare.py), without
-    # making this module, imported on the CLI's fast path, import the API
-    if name == "_invalid_indexes":
-        from ..api import _invalid_indexes
-
-        return _invalid_indexes
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

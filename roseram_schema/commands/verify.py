@@ -97,14 +97,34 @@ def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
     of `db_url` is observed with the default personas and no contract."""
     import time
 
+    from ..source import load_project
+
+    clock = time.perf_counter()
+    if project_dir is None and not db_url:
+        raise ValueError("verify needs a project or a database")
+    project = load_project(Path(project_dir)) if project_dir is not None else None
+    catalog = read_target_catalog(db_url) if db_url else project.catalog
+    return _verify(project, catalog, dev_url, clock, {}, locate=not db_url)
+
+
+def verify_catalog(project_dir: Path, catalog, dev_url: str):
+    """verify_project of a schema already read from a database (read_target_catalog): a
+    fleet reads its databases once and verifies each distinct schema once."""
+    import time
+
+    from ..source import load_project
+
+    return _verify(load_project(Path(project_dir)), catalog, dev_url, time.perf_counter(), {}, locate=False)
+
+
+def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, locate: bool):
+    """Build `catalog` in a scratch database and check the project's contracts there."""
+    import time
+
     import psycopg
 
     from ..platform import ensure_platform
-    from ..source import load_project
     from ..verify.checker import check_database
-
-    clock = time.perf_counter()
-    timings = {}
 
     def lap(name):
         nonlocal clock
@@ -112,11 +132,7 @@ def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
         timings[name] = round(now - clock, 3)
         clock = now
 
-    if project_dir is None and not db_url:
-        raise ValueError("verify needs a project or a database")
-    project = load_project(Path(project_dir)) if project_dir is not None else None
     spec = load_spec(project)
-    catalog = read_target_catalog(db_url) if db_url else project.catalog
     lap("load")
     with scratch_database(dev_url) as url:
         lap("create_database")
@@ -128,7 +144,7 @@ def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
             lap("check")
     lap("drop_database")
     report.timings = timings
-    if not db_url:
+    if locate:
         report.findings = locate_findings(report.findings, project.catalog)
     return report
 

@@ -222,6 +222,41 @@ def _settle(root: Path, dev, source_fp: str, live: Catalog, desired: Catalog, de
         return renormalize_texts(url, live, desired, probe=probe)
 
 
+def desired_for_target(conn, desired: Catalog, desired_fp: str | None, scope: Scope):
+    """(desired, desired_fp) for the target behind `conn`: an optional extension the target
+    does not ship is skipped, never planned forever (desired_fp is then None: this desired
+    state is the target's own, not the cached one)."""
+    if scope.optional_extensions:
+        from ..introspect.rows import available_extensions
+
+        missing = set(scope.optional_extensions) - set(available_extensions(conn, scope.optional_extensions))
+        if missing:
+            desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
+            desired_fp = None
+    return desired, desired_fp
+
+
+def diff_target(root: Path, dev_url, source_fp: str, conn, live: Catalog, desired: Catalog,
+                desired_fp: str | None) -> tuple[Catalog, tuple[Change, ...]]:
+    """(settled, changes): `live` (read from the target behind `conn`) with printer-only
+    texts settled, and the changes that make it `desired`. The seam a fleet reuses: the
+    desired state is built once, and each target read is diffed here."""
+    from ..introspect.roundtrip import differing_texts
+    from .defaultacl import default_privileges, revoke_default_privileges
+    from .viewprobe import check_view_replacements
+
+    # no differing text: nothing to settle, and no scratch database (nor dev server)
+    settled = _settle(root, dev_url, source_fp, live, desired, desired_fp) if differing_texts(live, desired) else live
+    # equal catalogs have no differences (the diff of two equal catalogs is empty)
+    if settled == desired:
+        changes = ()
+    else:
+        from ..diff import diff_catalogs
+
+        changes = check_view_replacements(conn, diff_catalogs(settled, desired))
+    return settled, revoke_default_privileges(changes, desired, default_privileges(conn))
+
+
 def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False,
                  prefetched=None) -> LiveComparison:
     """Load the project, normalize it, read the target, and diff them.
@@ -239,10 +274,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     """
     from ..desired import desired_state, last_scope, remember_scope
     from ..source.loader import read_source
-    from ..introspect.roundtrip import differing_texts
     from ..normalize import inspect_in_scope
-    from .defaultacl import default_privileges, revoke_default_privileges
-    from .viewprobe import check_view_replacements
 
     root = Path(project_dir)
     pre = prefetched if prefetched is not None and prefetched.db_url == db_url and not ensure_platform else None
@@ -289,26 +321,10 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
 
             pre_platform = managed_fingerprint(inspect_in_scope(conn, scope))
             install(conn)
-        # an optional extension the target does not ship is skipped, never planned forever
-        if scope.optional_extensions:
-            from ..introspect.rows import available_extensions
-
-            missing = set(scope.optional_extensions) - set(available_extensions(conn, scope.optional_extensions))
-            if missing:
-                desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
-                desired_fp = None
+        desired, desired_fp = desired_for_target(conn, desired, desired_fp, scope)
         if live is None:
             live, estimates = _read_target(conn, scope, db_url)
-        # no differing text: nothing to settle, and no scratch database (nor dev server)
-        settled = _settle(root, dev_url, source_fp, live, desired, desired_fp) if differing_texts(live, desired) else live
-        # equal catalogs have no differences (the diff of two equal catalogs is empty)
-        if settled == desired:
-            changes = ()
-        else:
-            from ..diff import diff_catalogs
-
-            changes = check_view_replacements(conn, diff_catalogs(settled, desired))
-        changes = revoke_default_privileges(changes, desired, default_privileges(conn))
+        settled, changes = diff_target(root, dev_url, source_fp, conn, live, desired, desired_fp)
         if not changes:
             _remember_if_clean(root, dev_url, source_fp, scope, desired_fp, conn, live, digest)
     return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp)

@@ -6,7 +6,7 @@ files that changed.
          "strings": [every string the entries hold, each once],
          "fresh": how many strings the list held when it was last started,
          "facts": what naming and validation learnt from SQL snippets (snippetfacts.py)}
-    followed by the CRC-32 of that pickle (4 bytes, big-endian)
+    followed by its tag (cachefiles.atomic_file: an HMAC under this user's key)
 
 Reading one file (other than project.yaml) gives a Draft of its own (see draft.py: the
 tables, views ... it declares and the `later` partials it queued), which depends only on
@@ -24,10 +24,11 @@ those it started with and _STALE_SLACK (mostly strings of files since edited or 
 the cache starts afresh. Model objects are pickled as their class called with their field
 values (catalog_json's reduction), so they load without the default's copy-then-set-state.
 
-A missing, unreadable, corrupt (the CRC) or other-version cache is an empty one; a cache that cannot
-be written (a read-only checkout) is not written. Never an error. The file is not trusted:
-it is read with cacheload's unpickler, which names only the classes a Draft holds, so a
-crafted one is a miss (or a wrong entry), never code that runs.
+A missing, unreadable, damaged, untagged or other-version cache is an empty one; a cache
+that cannot be written (a read-only checkout) is not written. Never an error. The file is
+not trusted: one whose tag does not verify (cachefiles.read_verified) is not unpickled at
+all, and a tagged one is still read with cacheload's unpickler, which names only the
+classes a Draft holds, so a crafted one is a miss (or a wrong entry), never code that runs.
 """
 
 from __future__ import annotations
@@ -36,19 +37,18 @@ import hashlib
 import io
 import pickle
 import sys
-import zlib
 from functools import cache
 from pathlib import Path
 
 from .. import __version__, cacheload
-from ..cachefiles import CACHE_DIR, atomic_file
+from ..cachefiles import CACHE_DIR, atomic_file, read_verified
 from ..catalog_json import field_values
 from . import snippetfacts
 from .draft import Draft
 
 CACHE_FILE = "parsed.pickle"
 # Bump when the layout of the file changes.
-_FORMAT = 3
+_FORMAT = 4
 # Strings added to the list since it was started that are carried before starting afresh
 # (a parse of everything), at the least: a few thousand edits' worth.
 _STALE_SLACK = 1 << 16
@@ -92,10 +92,10 @@ class ParseCache:
         """The cache of the project at `root` (empty when absent or not usable)."""
         path = Path(root) / CACHE_DIR / CACHE_FILE
         try:
-            blob = memoryview(path.read_bytes())  # sliced without a copy
-            if zlib.crc32(blob[:-4]).to_bytes(4, "big") != blob[-4:]:
-                raise ValueError("damaged")
-            data = cacheload.loads(blob[:-4])
+            blob = read_verified(path)  # a memoryview: sliced without a copy
+            if blob is None:
+                raise ValueError("absent, damaged or not written by this user's runs here")
+            data = cacheload.loads(blob)
             if data["version"] != code_version():
                 raise ValueError("made by other code")
             entries, facts, strings, fresh = data["entries"], data["facts"], data["strings"], data["fresh"]
@@ -183,21 +183,7 @@ class _PartPickler(pickle.Pickler):
         return obj.__class__, values(obj)
 
 
-class _Checksummed:
-    """A file the pickle is streamed to (no copy of it in memory), summing what is written."""
-
-    def __init__(self, f):
-        self.f = f
-        self.crc = 0
-
-    def write(self, data) -> int:
-        self.crc = zlib.crc32(data, self.crc)
-        return self.f.write(data)
-
-
 def _write_atomically(path: Path, content) -> None:
-    # concurrent loads see the old or the new file
+    # concurrent loads see the old or the new file; atomic_file appends the tag
     with atomic_file(path, "wb") as f:
-        out = _Checksummed(f)
-        pickle.dump(content, out, protocol=pickle.HIGHEST_PROTOCOL)
-        f.write(out.crc.to_bytes(4, "big"))
+        pickle.dump(content, f, protocol=pickle.HIGHEST_PROTOCOL)

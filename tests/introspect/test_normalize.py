@@ -203,7 +203,7 @@ def test_a_corrupt_cache_file_is_a_miss(pg_server, tmp_path):
     path.write_text("{not json")
     normalized = normalize_catalog(source, pg_server.base_url, cache_root=tmp_path, server_version_num=version)
     assert normalized.table("public.settings") is not None
-    assert path.read_text().startswith('{"catalog"')
+    assert path.read_bytes().startswith(b'{"catalog"')
 
 
 def test_inspect_of_normalized_scope_leaves_out_platform(pg_server):

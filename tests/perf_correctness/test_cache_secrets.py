@@ -7,7 +7,7 @@ import json
 
 from psycopg.conninfo import make_conninfo
 
-from roseram_schema.cachefiles import CACHE_DIR, remember_server_version, server_identity
+from roseram_schema.cachefiles import CACHE_DIR, read_json, remember_server_version, server_identity, write_atomically
 from roseram_schema.context import DevServer
 from roseram_schema.desired import desired_state
 
@@ -26,7 +26,7 @@ def test_no_cache_file_holds_the_dev_server_password(project, pg_server):
     assert any(p.name == "dev-servers.json" for p in files)
     for path in files:
         assert PASSWORD.encode() not in path.read_bytes(), path
-    servers = json.loads((project / CACHE_DIR / "dev-servers.json").read_text())
+    servers = read_json(project / CACHE_DIR / "dev-servers.json")
     assert list(servers) == [server_identity(url)]
     # the same server with another password (or none) is the same server: a hit
     _, again = desired_state(project, DevServer(pg_server.base_url, project))
@@ -43,8 +43,7 @@ def test_identity_ignores_the_password_and_the_spelling():
 def test_a_url_key_of_an_older_version_is_dropped(tmp_path):
     path = tmp_path / CACHE_DIR / "dev-servers.json"
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({f"postgresql://u:{PASSWORD}@h/db": 170000, "embedded": 180000}))
+    write_atomically(path, json.dumps({f"postgresql://u:{PASSWORD}@h/db": 170000, "embedded": 180000}))
     remember_server_version(tmp_path, server_identity("postgresql://u@h/db"), 170000)
-    text = path.read_text()
-    assert PASSWORD not in text
-    assert json.loads(text) == {"embedded": 180000, server_identity("postgresql://u@h/db"): 170000}
+    assert PASSWORD.encode() not in path.read_bytes()
+    assert read_json(path) == {"embedded": 180000, server_identity("postgresql://u@h/db"): 170000}

@@ -8,14 +8,13 @@ import pickle
 import re
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
 
 from roseram_schema import cacheload
-from roseram_schema.cachefiles import CACHE_DIR
-from roseram_schema.desired import ENTRY_TAG, entry_path, read_entry
+from roseram_schema.cachefiles import CACHE_DIR, read_verified
+from roseram_schema.desired import ENTRY_TAG, entry_path, read_entry, write_bytes_atomically
 from roseram_schema.incremental import SOURCE_TAG, read_source, source_cache_path
 from roseram_schema.source.parsecache import CACHE_FILE
 
@@ -59,7 +58,9 @@ def _compile(root: Path) -> subprocess.CompletedProcess:
 
 
 def _with_crc(payload: bytes) -> bytes:
-    return payload + zlib.crc32(payload).to_bytes(4, "big")
+    """`payload` as the whole cache file, tagged (written by _seal): what a forger holding
+    the user's key could write, to show the loader still names no code."""
+    return payload
 
 
 def _crafted_whole(data: bytes, marker: Path) -> bytes:
@@ -68,7 +69,7 @@ def _crafted_whole(data: bytes, marker: Path) -> bytes:
 
 def _crafted_entry(data: bytes, marker: Path) -> bytes:
     """The real cache with one entry's Draft (its key kept, so it is a hit) replaced."""
-    content = pickle.loads(data[:-4])
+    content = pickle.loads(data)
     rel = sorted(content["entries"])[0]
     digest = content["entries"][rel][0]
     content["entries"][rel] = (digest, pickle.dumps(_Marker(marker), protocol=5))
@@ -77,7 +78,7 @@ def _crafted_entry(data: bytes, marker: Path) -> bytes:
 
 def _crafted_strings(data: bytes, marker: Path) -> bytes:
     """The real cache whose shared string list holds the crafted object."""
-    content = pickle.loads(data[:-4])
+    content = pickle.loads(data)
     content["strings"] = [_Marker(marker)]
     return _with_crc(pickle.dumps(content, protocol=5))
 
@@ -92,13 +93,13 @@ def test_a_crafted_parse_cache_runs_nothing_and_is_a_miss(tmp_path, craft):
     pickle.loads(pickle.dumps(_Marker(marker)))  # a plain unpickler runs it ...
     assert marker.exists()
     marker.unlink()
-    cache.write_bytes(craft(cache.read_bytes(), marker))
+    write_bytes_atomically(cache, craft(bytes(read_verified(cache)), marker))
     again = _compile(root)
     assert not marker.exists()  # ... the tool's does not
     assert again.returncode == 0, again.stderr
     assert again.stdout == clean.stdout
     # the crafted file was a miss, and a good cache was written in its place
-    assert cacheload.loads(cache.read_bytes()[:-4])["entries"]
+    assert cacheload.loads(read_verified(cache))["entries"]
 
 
 def test_crafted_catalog_caches_run_nothing(tmp_path):
@@ -107,9 +108,10 @@ def test_crafted_catalog_caches_run_nothing(tmp_path):
     crafted = pickle.dumps(_Marker(marker), protocol=5)
     desired = entry_path(root, KEY)
     desired.parent.mkdir(parents=True, exist_ok=True)
-    desired.write_bytes(ENTRY_TAG + b'{"scope": {}, "fingerprint": "x"}\n' + crafted)
+    # tagged, as if the forger held the user's key: the loader is the next line of defence
+    write_bytes_atomically(desired, ENTRY_TAG + b'{"scope": {}, "fingerprint": "x"}\n' + crafted)
     source = source_cache_path(root, KEY)
-    source.write_bytes(SOURCE_TAG + crafted)
+    write_bytes_atomically(source, SOURCE_TAG + crafted)
     assert read_entry(root, KEY) is None
     assert read_source(root, KEY) is None
     assert not marker.exists()

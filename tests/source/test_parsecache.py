@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import shutil
-import zlib
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,9 @@ from roseram_schema.source import fingerprint_of, load_project, loader, naming, 
     snippetfacts, source_files
 from roseram_schema.source import parsecache
 from roseram_schema.source.parsecache import CACHE_FILE
-from roseram_schema.cachefiles import CACHE_DIR
+from roseram_schema.cachefiles import CACHE_DIR, read_verified
+from roseram_schema.desired import write_bytes_atomically
+from roseram_schema.userkey import TAG_BYTES
 
 from bench_generator import write_generated_project
 
@@ -43,18 +44,30 @@ def _generated_project(dst: Path) -> Path:
 
 
 def _cache_data(root: Path) -> dict:
-    return pickle.loads((root / CACHE_DIR / CACHE_FILE).read_bytes()[:-4])
+    return pickle.loads(read_verified(root / CACHE_DIR / CACHE_FILE))
+
+
+class _Tagged(bytes):
+    """Content to be written with a valid tag (as the tool itself would), so the checks
+    after the tag's are reached."""
 
 
 def _with_crc(payload: bytes) -> bytes:
-    return payload + zlib.crc32(payload).to_bytes(4, "big")
+    return _Tagged(payload)
 
 
 def _rewritten(data: bytes, change) -> bytes:
-    """A well-formed cache file (right CRC) whose content `change` altered."""
-    content = pickle.loads(data[:-4])
+    """A well-formed cache file (valid tag) whose content `change` altered."""
+    content = pickle.loads(data[:-TAG_BYTES])
     change(content)
     return _with_crc(pickle.dumps(content))
+
+
+def _write(path: Path, data: bytes) -> None:
+    if isinstance(data, _Tagged):
+        write_bytes_atomically(path, bytes(data))
+    else:
+        path.write_bytes(data)
 
 
 def _deep(value):
@@ -159,7 +172,7 @@ def test_a_corrupt_cache_is_ignored(tmp_path, parses, damage):
     plain = _deep(load_project(root, cache=False))
     load_project(root)
     path = root / CACHE_DIR / CACHE_FILE
-    path.write_bytes(damage(path.read_bytes()))
+    _write(path, damage(path.read_bytes()))
     parses.clear()
     assert _deep(load_project(root)) == plain
     assert sorted(_non_project(parses)) == _non_project(source_files(root))  # all parsed again
