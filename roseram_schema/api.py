@@ -237,7 +237,7 @@ def _hazard_names(allow_hazards: str | Iterable[str]) -> tuple[str, ...]:
 def apply(plan_or_project, db: str | None = None, *, project: ProjectLike | None = None,
           dev_db: str | None = None, allow_hazards: str | Iterable[str] = (),
           lock_timeout: str = "5s", statement_timeout: str = "5min", index_timeout: str = "0",
-          online: bool = False,
+          online: bool = False, verify: bool = False,
           progress: Callable[[int, int, object], None] | None = None) -> "ApplyResult":
     """Bring database `db` to the source: no prompt, nothing printed.
 
@@ -250,8 +250,11 @@ def apply(plan_or_project, db: str | None = None, *, project: ProjectLike | None
     "to" raises FingerprintMismatch. `progress(done, total, statement)` is called after
     each statement. Returns an ApplyResult: `status` ("applied", "already applied",
     "no changes"), `applied`, `statements_run`, `history_id`, `plan` (what ran).
+    `verify`: first prove the project's contracts on its desired state, as verify() does,
+    before the target is touched (`apply --verify`).
     Raises HazardBlocked (a blocking hazard, lint_errors included, not in `allow_hazards`;
-    nothing applied), FingerprintMismatch, DatabaseError, SourceError.
+    nothing applied), IsolationFailure (with `verify`: a contract fails; nothing applied),
+    FingerprintMismatch, DatabaseError, SourceError.
     """
     from .plan.model import Plan
 
@@ -267,7 +270,7 @@ def apply(plan_or_project, db: str | None = None, *, project: ProjectLike | None
     return apply_in(root, _target(db, root), _dev(dev_db, root), saved=saved,
                     allow_hazards=_hazard_names(allow_hazards), lock_timeout=lock_timeout,
                     statement_timeout=statement_timeout, index_timeout=index_timeout, online=online,
-                    progress_for=(lambda _plan: progress) if progress is not None else None)
+                    verify=verify, progress_for=(lambda _plan: progress) if progress is not None else None)
 
 
 def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None,
@@ -275,7 +278,7 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
              statement_timeout: str = "5min", index_timeout: str = "0", online: bool = False,
              before: Callable[["Plan"], None] | None = None,
              progress_for: Callable[["Plan"], object] | None = None,
-             lock_wait: str | None = None) -> "ApplyResult":
+             lock_wait: str | None = None, verify: bool = False) -> "ApplyResult":
     """apply() on a resolved folder, target URL and dev server: what `apply` does once it
     holds the apply lock, shared by the CLI and the API.
 
@@ -285,8 +288,15 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
     progress callback. Statuses: "already applied" (the database is the saved plan's "to";
     `plan` None), "no changes" (an empty plan), "applied". `lock_wait`: see apply_lock
     (a fleet gives up on a database another apply holds; one apply waits for it).
+    `verify`: run the project's verify on the desired state first, before the lock is
+    taken; IsolationFailure when a contract fails (verify.gate).
     """
     from .apply import ApplyResult, apply_checked, apply_lock, check_hazards
+
+    if verify:
+        from .verify.gate import verify_before_apply
+
+        verify_before_apply(project_dir, dev)
 
     with apply_lock(db_url, wait=lock_wait) as conn:
         plan_, lint_errors = _plan_under_lock(project_dir, db_url, dev, saved, online)

@@ -201,6 +201,8 @@ def apply_cmd(
     lock_wait: str = typer.Option("30s", "--lock-wait",
                                   help="With --targets: wait this long for another apply's lock."),
     fmt: DriftFormat = typer.Option(DriftFormat.text, "--format", "-f", help="With --targets: the summary's format."),
+    verify: bool = typer.Option(False, "--verify",
+                                help="First prove the contracts on the desired state (as `verify`); exit 4 if one fails."),
 ):
     """Bring the database to the source: one transaction, advisory lock, history row."""
     from .context import DevServer, resolve_db_url
@@ -212,14 +214,15 @@ def apply_cmd(
 
         options = ApplyOptions(hazards, lock_timeout, statement_timeout, index_timeout, online, lock_wait)
         _finish(run_fleet_apply(project_dir, targets, DevServer(dev_db, project_dir), only=only, fmt=fmt.value,
-                                yes=yes, canary=canary, parallel=parallel, keep_going=keep_going, options=options))
+                                yes=yes, canary=canary, parallel=parallel, keep_going=keep_going, options=options,
+                                verify=verify))
     if fmt is not DriftFormat.text:
         raise RoseramError("apply --format is for a fleet's summary: pass --targets FILE, or drop --format")
     _finish(_runner("apply")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), plan_file=plan_file,
         allow_hazards=hazards, yes=yes, lock_timeout=lock_timeout,
-        statement_timeout=statement_timeout, online=online, index_timeout=index_timeout,
+        statement_timeout=statement_timeout, online=online, index_timeout=index_timeout, verify=verify,
     ))
 
 

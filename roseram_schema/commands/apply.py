@@ -19,6 +19,7 @@ def run_apply(
     statement_timeout: str = "5min",
     online: bool = False,
     index_timeout: str = "0",
+    verify: bool = False,
 ) -> int:
     """Plan (or read `plan_file`), show it on stderr, confirm on a terminal, apply.
 
@@ -26,7 +27,9 @@ def run_apply(
     `plan_file`. Under the apply lock the platform stand-in is installed and a plan not
     read from a file is made again, so of concurrent applies the first applies and the
     others find nothing to do. Exit 0 when applied, nothing to do, or declined at the
-    prompt; HazardBlocked (3), FingerprintMismatch / DatabaseError (1) propagate.
+    prompt; HazardBlocked (3), FingerprintMismatch / DatabaseError (1) propagate. With
+    `verify`, the source's contracts are proved on its desired state first, before the
+    target is read or the prompt shown: IsolationFailure (4) when one fails.
     """
     from rich.console import Console
     from rich.text import Text
@@ -42,6 +45,11 @@ def run_apply(
             "apply changes the database and there is no terminal to confirm on: pass --yes "
             "(or --plan FILE, a plan saved by `plan --out`)")
     saved = plan_from_json(Path(plan_file).read_text(encoding="utf-8")) if plan_file is not None else None
+    if verify:
+        from ..verify.gate import verify_before_apply
+
+        verify_before_apply(project_dir, dev_url)
+        console.print("verify: every contract holds on the desired state.")
     shown = None
     if not yes and interactive:
         # read only, like `plan`: nothing is written before the answer

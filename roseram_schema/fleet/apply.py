@@ -72,13 +72,21 @@ def waves(targets, canary: int, parallel: int) -> list[tuple[str, tuple[Target, 
 
 
 def apply_fleet(project_dir: Path, targets, dev, options: ApplyOptions, *, canary: int = 0,
-                parallel: int = DEFAULT_PARALLEL, keep_going: bool = False, log=None) -> list[TargetOutcome]:
+                parallel: int = DEFAULT_PARALLEL, keep_going: bool = False, log=None,
+                verify: bool = False) -> list[TargetOutcome]:
     """The outcome of every target, in the targets' order (see the module docstring).
-    `log(line)` hears of each wave as it ends."""
+    `log(line)` hears of each wave as it ends. `verify`: prove the contracts on the desired
+    state once, before the first target (IsolationFailure, nothing applied, when one fails)."""
     from ..desired import desired_state
     from .compare import SharedDev
 
     dev = SharedDev(dev)
+    if verify:
+        from ..verify.gate import verify_before_apply
+
+        verify_before_apply(project_dir, dev)
+        if log is not None:
+            log("verify: every contract holds on the desired state")
     # built (or read from the cache) once, before the threads that each need it
     desired_state(Path(project_dir), dev)
     done: dict[str, TargetOutcome] = {}
@@ -106,7 +114,7 @@ def apply_fleet(project_dir: Path, targets, dev, options: ApplyOptions, *, canar
 
 def run_fleet_apply(project_dir: Path, targets_file: Path, dev, *, only: str | None = None, fmt: str = "text",
                     yes: bool = False, canary: int = 0, parallel: int = DEFAULT_PARALLEL, keep_going: bool = False,
-                    options: ApplyOptions = ApplyOptions()) -> int:
+                    options: ApplyOptions = ApplyOptions(), verify: bool = False) -> int:
     """apply --targets: the summary (stdout, in `fmt`); progress per wave on stderr.
     Exit code: the worst of the targets'."""
     from .run import _check_format, _check_parallel, _targets
@@ -119,7 +127,8 @@ def run_fleet_apply(project_dir: Path, targets_file: Path, dev, *, only: str | N
         raise RoseramError(f"--canary {canary}: must be 0 or more")
     selected = _targets(targets_file, only)
     outcomes = apply_fleet(project_dir, selected, dev, options, canary=canary, parallel=_check_parallel(parallel),
-                           keep_going=keep_going, log=lambda line: print(line, file=sys.stderr, flush=True))
+                           keep_going=keep_going, log=lambda line: print(line, file=sys.stderr, flush=True),
+                           verify=verify)
     sys.stdout.write(render_fleet_apply(outcomes, fmt))
     sys.stdout.flush()
     return worst(o.exit_code for o in outcomes)
