@@ -20,6 +20,7 @@ import contextlib
 import itertools
 import os
 import uuid
+import warnings
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,9 @@ class Personas:
         return tuple(p.name for p in self.spec.personas)
 
     def _seed(self) -> None:
+        from dataclasses import replace
+
+        from roseram_schema.history import HISTORY_SCHEMA
         from roseram_schema.verify.anchors import derive_anchors
         from roseram_schema.verify.checker import check_tenancy, seed_database
         from roseram_schema.verify.facts import read_facts
@@ -201,12 +205,18 @@ class Personas:
 
         spec = self.spec
         with self.db.connect() as conn:
+            # apply's history table is the tool's bookkeeping, not the project's: verify's
+            # scratch database has none, so the seeded rows stay verify's
             facts = read_facts(conn)
+            facts = replace(facts, tables=tuple(t for t in facts.tables if t.schema != HISTORY_SCHEMA))
             check_tenancy(facts, spec)
             world = build_world(facts, spec, derive_anchors(facts, spec))
             with conn.transaction():
                 seed_database(conn, world)
         self._user_ids = dict(world.user_ids)
+        # a table left without rows would make every persona "see nothing" and pass for it
+        for key, why in sorted(world.gaps.items()):
+            warnings.warn(f"roseram_persona: {key} has no seeded rows: {why}", stacklevel=3)
         self._seeded = True
 
     def user_id(self, name: str) -> str | None:

@@ -22,7 +22,8 @@ def test_example_passes_on_an_embedded_server(pytester, monkeypatch):
     monkeypatch.delenv("ROSERAM_TEST_DB_URL", raising=False)
     copy_example(pytester)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=7)
+    # no warning: every table of the project got its seeded rows
+    result.assert_outcomes(passed=7, warnings=0)
 
 
 def test_a_leaking_policy_fails_the_persona_tests_and_verify(pytester, pg_server):
@@ -53,3 +54,20 @@ def test_fixture_outside_a_project_is_a_usage_error(pytester, pg_server):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--roseram-db-url", pg_server.base_url)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*is not a roseram-schema project*--roseram-project DIR*"])
+
+
+def test_project_from_the_ini_file_and_unknown_persona(pytester, pg_server):
+    shutil.copytree(EXAMPLE, pytester.path / "app", ignore=shutil.ignore_patterns(
+        ".roseram", "__pycache__", ".pytest_cache", "tests", "pytest.ini"))
+    pytester.makeini("[pytest]\nroseram_project = app\n")
+    pytester.makepyfile(
+        "import pytest\n"
+        "def test_unknown(roseram_persona):\n"
+        "    with pytest.raises(LookupError, match='the personas are anon, alice, bob'):\n"
+        "        with roseram_persona('carol'):\n"
+        "            pass\n"
+        "    assert roseram_persona.user_id('anon') is None\n"
+        "    assert len(roseram_persona.user_id('alice')) == 36\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--roseram-db-url", pg_server.base_url)
+    result.assert_outcomes(passed=1)
