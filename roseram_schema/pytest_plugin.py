@@ -242,10 +242,26 @@ class Personas:
         try:
             impersonate(conn, persona, user_id)
             yield conn
+            self._check_still_persona(conn, persona)
         finally:
             # whatever the test did as the persona is undone; the seeded rows stay
             conn.rollback()
             conn.close()
+
+    @staticmethod
+    def _check_still_persona(conn, persona) -> None:
+        """A commit or rollback inside the block ends the persona's transaction: what ran
+        after it ran as the superuser, and a test passing on that would prove nothing."""
+        from psycopg.pq import TransactionStatus
+
+        if conn.info.transaction_status != TransactionStatus.INTRANS:
+            return
+        [(user,)] = conn.execute("SELECT current_user").fetchall()
+        if user != persona.role:
+            raise AssertionError(
+                f"roseram_persona({persona.name!r}): the transaction ended inside the block (commit "
+                f"or rollback), so the statements after it ran as {user}, not as {persona.role}"
+            )
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_fixture_outside_a_project_is_a_usage_error(pytester, pg_server):
     result.stdout.fnmatch_lines(["*is not a roseram-schema project*--roseram-project DIR*"])
 
 
-def test_project_from_the_ini_file_and_unknown_persona(pytester, pg_server):
+def test_project_from_the_ini_file_unknown_persona_and_commit_in_block(pytester, pg_server):
     shutil.copytree(EXAMPLE, pytester.path / "app", ignore=shutil.ignore_patterns(
         ".roseram", "__pycache__", ".pytest_cache", "tests", "pytest.ini"))
     pytester.makeini("[pytest]\nroseram_project = app\n")
@@ -68,6 +68,12 @@ def test_project_from_the_ini_file_and_unknown_persona(pytester, pg_server):
         "            pass\n"
         "    assert roseram_persona.user_id('anon') is None\n"
         "    assert len(roseram_persona.user_id('alice')) == 36\n"
+        "def test_commit_inside_the_block(roseram_persona):\n"
+        "    with roseram_persona('bob') as conn:\n"
+        "        conn.commit()\n"
+        "        conn.execute('SELECT count(*) FROM public.notes')\n"
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--roseram-db-url", pg_server.base_url)
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=1, failed=1)
+    # statements after a commit run as the superuser: the block must not pass silently
+    result.stdout.fnmatch_lines(["*roseram_persona('bob'): the transaction ended inside the block*"])
