@@ -103,7 +103,6 @@ class _Template:
         self.project = project
         self.server_url = server_url
         self.name = f"roseram_tmpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        self.error: BaseException | None = None
 
     def build(self) -> None:
         import roseram_schema as rs
