@@ -166,11 +166,22 @@ def claims_of(persona: Persona, user_id: str | None) -> dict:
     return claims
 
 
+def impersonate(conn, persona: Persona, user_id: str | None) -> None:
+    """Act as a persona for the rest of the open transaction: its role and JWT claims."""
+    claims = claims_of(persona, user_id)
+    conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(persona.role)))
+    conn.execute(
+        "SELECT set_config('request.jwt.claims', %s, true),"
+        " set_config('request.jwt.claim.sub', %s, true),"
+        " set_config('request.jwt.claim.role', %s, true)",
+        (json.dumps(claims, sort_keys=True), user_id or "", persona.role),
+    )
+
+
 def run_as(conn, persona: Persona, user_id: str | None, statements: list[str]) -> list[Outcome]:
     """Run statements as a persona (SET LOCAL ROLE + JWT claims), all rolled back."""
     if not statements:
         return []
-    claims = claims_of(persona, user_id)
     try:
         conn.execute("BEGIN")
         # a policy that never returns (a runaway function) must not hang the whole run
@@ -178,13 +189,7 @@ def run_as(conn, persona: Persona, user_id: str | None, statements: list[str]) -
         # concurrent personas lock the same rows; find (and retry) deadlocks quickly
         conn.execute("DO $$ BEGIN IF current_setting('is_superuser') = 'on' THEN "
                      "SET LOCAL deadlock_timeout = '20ms'; END IF; END $$")
-        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(persona.role)))
-        conn.execute(
-            "SELECT set_config('request.jwt.claims', %s, true),"
-            " set_config('request.jwt.claim.sub', %s, true),"
-            " set_config('request.jwt.claim.role', %s, true)",
-            (json.dumps(claims, sort_keys=True), user_id or "", persona.role),
-        )
+        impersonate(conn, persona, user_id)
         rows = conn.execute(f"SELECT * FROM {HELPER_SCHEMA}.run(%s::text[])", (statements,)).fetchall()
     except psycopg.errors.QueryCanceled as exc:
         raise DatabaseError(
