@@ -151,10 +151,21 @@ class BenchServer:
         self.version = version
         self.server = LocalServer(WORK / f"pg-{version}", bin_dir=binaries_for_version(version))
         self.bin_dir = self.server._usable_bin_dir()
-        self.url = self.server.start()
+        self.url = self._start()
         self._admin = None
         self._trashed = 0
         self._ensure_lock_table()
+
+    def _start(self) -> str:
+        """Start the cluster; one made by a version of the tool that did not mark its data
+        folders (the server refuses an unmarked one) is disposable here: made anew."""
+        from roseram_schema.server import UntrustedDataDir
+
+        try:
+            return self.server.start()
+        except UntrustedDataDir:
+            self.server.reset()
+            return self.server.start()
 
     # A 3,000-table schema built in one transaction takes more locks than the default lock
     # table holds (max_locks_per_transaction 64 x 100 connections): psql -1 fails with
