@@ -173,12 +173,32 @@ def test_action_lint_and_bad_input(tmp_path, project):
     r, summary, out = run_step(tmp_path, project, "lint", "", "")
     assert out["exit-code"] == "4" and out["drift"] == "false"
     assert "rls-disabled" in summary and "schema/public/notes.yaml:1:1" in summary
+    assert re.search(r"^::error file=proj/schema/public/notes\.yaml,line=1,col=1,"
+                     r"title=roseram-schema lint%3A rls-disabled::public\.notes is in the exposed", r.stdout, re.M), r.stdout
+
+    (project / "policies" / "public" / "notes.yaml").write_text("rls: enabled\n")
+    r, summary, out = run_step(tmp_path, project, "lint", "", "")
+    assert out["exit-code"] == "0" and "No findings." in summary and "::" not in r.stdout
+
+    (project / "schema" / "public" / "notes.yaml").write_text("columns: {id: {type: bigint}\n")
+    r, summary, out = run_step(tmp_path, project, "lint", "", "")
+    assert out["exit-code"] == "1" and "schema/public/notes.yaml:" in r.stderr
 
     r, summary, out = run_step(tmp_path, project, "drift", "", "")
     assert out["exit-code"] == "1" and "needs the database-url input" in r.stdout
 
     r, summary, out = run_step(tmp_path, project, "$(touch pwned)", "", "")
     assert out["exit-code"] == "1" and not (Path.cwd() / "pwned").exists()
+
+
+def test_action_verify_step(tmp_path, project, pg_server):
+    """verify builds the source in a scratch database on the dev server (no database-url);
+    an isolation failure gives exit code 4 and the matrix in the summary."""
+    (project / "policies" / "public" / "notes.yaml").write_text(
+        "rls: enabled\ncontract: {select: none, insert: none, update: none, delete: none}\n")
+    r, summary, out = run_step(tmp_path, project, "verify", "", pg_server.base_url)
+    assert out["exit-code"] == "4" and out["drift"] == "false", r.stdout + r.stderr
+    assert "# Isolation report" in summary and "| service | **BLOCKED** |" in summary, summary
 
 
 def fake_gh(tmp_path, existing_id: str):
