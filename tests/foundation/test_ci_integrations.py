@@ -292,3 +292,13 @@ def test_lint_hook_fails_on_an_error_finding(project):
     r = run_hook("roseram-schema-lint", project)
     assert r.returncode == 4
     assert "schema/public/notes.yaml:1:1" in r.stdout + r.stderr and "rls-disabled" in r.stdout + r.stderr
+
+
+def test_readme_snippets_name_real_inputs_and_hooks():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## CI: GitHub Action and pre-commit"):]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)[:2]
+    (step,) = yaml.safe_load(blocks[0])
+    assert set(step["with"]) <= set(load("action.yml")["inputs"])
+    config = yaml.safe_load(blocks[1])
+    assert {h["id"] for h in config["repos"][0]["hooks"]} == set(hooks())
