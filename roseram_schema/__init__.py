@@ -11,6 +11,8 @@ import types as _types
 
 __version__ = "0.1.0"
 
+# the names of api.__all__, kept here so that importing the package does not import the API
+# (tests/api/test_api.py checks the two agree)
 _API_NAMES = frozenset({
     "load_project", "compile", "plan", "apply", "drift", "verify", "lint",
     "Project", "CompiledSQL", "Plan", "PlanStatement", "Hazard", "ApplyResult", "DriftReport",

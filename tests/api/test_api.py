@@ -250,3 +250,13 @@ rs.lint(p)
     env = {k: v for k, v in os.environ.items() if k not in ("ROSERAM_DEV_DB", "DATABASE_URL")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_the_package_exports_exactly_the_apis_names():
+    """roseram_schema keeps its own copy of the API's names (so `import roseram_schema` does
+    not import the API); the two lists must not drift apart."""
+    import roseram_schema
+    from roseram_schema import api
+
+    assert roseram_schema._API_NAMES == frozenset(api.__all__)
+    assert len(api.__all__) == len(set(api.__all__))
