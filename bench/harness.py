@@ -146,7 +146,7 @@ class BenchServer:
     KEEP = {"postgres", "template0", "template1"}
 
     def __init__(self, version: str):
-        from roseram_schema.server import LocalServer, binaries_for_version
+        from roseram_schema.server.embedded import LocalServer, binaries_for_version
 
         self.version = version
         self.server = LocalServer(WORK / f"pg-{version}", bin_dir=binaries_for_version(version))
@@ -159,7 +159,7 @@ class BenchServer:
     def _start(self) -> str:
         """Start the cluster; one made by a version of the tool that did not mark its data
         folders (the server refuses an unmarked one) is disposable here: made anew."""
-        from roseram_schema.server import UntrustedDataDir
+        from roseram_schema.server.embedded import UntrustedDataDir
 
         try:
             return self.server.start()

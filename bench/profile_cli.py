@@ -16,14 +16,14 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    """Profile `roseram_schema.entry.main(argv after --)` (the console script); returns its exit code."""
+    """Profile `roseram_schema.cli.entry.main(argv after --)` (the console script); returns its exit code."""
     out = Path(argv[0])
     args = argv[argv.index("--") + 1:]
     profiler = cProfile.Profile()
     code = 0
     profiler.enable()
     try:
-        from roseram_schema.entry import main as cli_main
+        from roseram_schema.cli.entry import main as cli_main
 
         cli_main(args)
     except SystemExit as exc:

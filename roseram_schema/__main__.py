@@ -1,5 +1,5 @@
 """`python -m roseram_schema`: the same as the `roseram-schema` console script."""
 
-from .entry import main
+from .cli.entry import main
 
 main()

@@ -31,7 +31,7 @@ from .errors import (DatabaseError, FingerprintMismatch, HazardBlocked, Isolatio
                      PlanCycleError, Problem, ProjectNotFound, RoseramError, ServerError, SourceError)
 
 if TYPE_CHECKING:  # pragma: no cover - names for annotations only, not imported at run time
-    from .apply import ApplyResult
+    from .apply.executor import ApplyResult
     from .lint.findings import Finding
     from .model import Catalog
     from .plan.model import Plan
@@ -59,7 +59,7 @@ _REEXPORTED = {
     "Plan": ("roseram_schema.plan.model", "Plan"),
     "PlanStatement": ("roseram_schema.plan.model", "PlanStatement"),
     "Hazard": ("roseram_schema.plan.model", "Hazard"),
-    "ApplyResult": ("roseram_schema.apply", "ApplyResult"),
+    "ApplyResult": ("roseram_schema.apply.executor", "ApplyResult"),
     "DriftItem": ("roseram_schema.render.drift", "DriftItem"),
     "Finding": ("roseram_schema.lint.findings", "Finding"),
     "PlanFormatError": ("roseram_schema.plan.json_io", "PlanFormatError"),
@@ -88,7 +88,7 @@ def _project_dir(project: ProjectLike) -> Path:
         return Path(root)
     if not isinstance(project, (str, os.PathLike)):
         raise TypeError(f"expected a Project or the path of a project folder, not {type(project).__name__}")
-    from .context import is_project_dir
+    from .workflow.context import is_project_dir
 
     path = Path(project).resolve()
     if not path.is_dir():
@@ -175,7 +175,7 @@ def compile(project: ProjectLike) -> CompiledSQL:  # noqa: A001 - the API's name
 
     Needs no database. Raises SourceError (bad source), PlanCycleError (a dependency cycle).
     """
-    from .compile import compile_script
+    from .compile.script import compile_script
 
     loaded = _loaded(project)
     return CompiledSQL(compile_script(loaded.catalog, loaded.fingerprint), loaded.fingerprint,
@@ -187,7 +187,7 @@ def compile(project: ProjectLike) -> CompiledSQL:  # noqa: A001 - the API's name
 
 
 def _target(db: str | None, project_dir: Path) -> str:
-    from .context import resolve_db_url
+    from .workflow.context import resolve_db_url
 
     if db is not None and not isinstance(db, str):
         raise TypeError(f"db must be a connection URL (str), not {type(db).__name__}")
@@ -195,7 +195,7 @@ def _target(db: str | None, project_dir: Path) -> str:
 
 
 def _dev(dev_db: str | None, project_dir: Path):
-    from .context import DevServer
+    from .workflow.context import DevServer
 
     return DevServer(dev_db, project_dir)
 
@@ -217,7 +217,7 @@ def plan(project: ProjectLike, db: str | None = None, *, dev_db: str | None = No
 def plan_in(project_dir: Path, db_url: str, dev, *, online: bool = False, prefetched=None) -> "Plan":
     """plan() on a resolved folder, target URL and dev server (a URL or a
     context.DevServer); `prefetched`: what nochange.quick_check read (entry.py)."""
-    from .plan.session import compare_live
+    from .workflow.compare import compare_live
 
     comparison = compare_live(project_dir, db_url, dev, prefetched=prefetched)
     # only the plan is returned: the project and the catalogs (~100 MB at 3,000 tables)
@@ -291,7 +291,7 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
     `verify`: run the project's verify on the desired state first, before the lock is
     taken; IsolationFailure when a contract fails (verify.gate).
     """
-    from .apply import ApplyResult, apply_checked, apply_lock, check_hazards
+    from .apply.executor import ApplyResult, apply_checked, apply_lock, check_hazards
 
     if verify:
         from .verify.gate import verify_before_apply
@@ -321,7 +321,7 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
 def fresh_plan(project_dir: Path, db_url: str, dev, online: bool):
     """(plan, lint_errors): the plan from the source to the database as it is, read only,
     and the source's lint_errors (see _lint_errors)."""
-    from .plan.session import compare_live
+    from .workflow.compare import compare_live
 
     comparison = compare_live(project_dir, db_url, dev)
     plan_ = comparison.plan(online=online)
@@ -343,7 +343,7 @@ def _plan_under_lock(project_dir: Path, db_url: str, dev, saved, online: bool):
     its "to", also once printer-only text differences are settled), or FingerprintMismatch
     when the database is neither its "from" nor its "to". lint_errors: see _lint_errors."""
     from .plan.fingerprint import managed_fingerprint
-    from .plan.session import compare_live
+    from .workflow.compare import compare_live
 
     comparison = compare_live(project_dir, db_url, dev, ensure_platform=True)
     if saved is None:
@@ -401,7 +401,7 @@ def drift(project: ProjectLike, db: str | None = None, *, dev_db: str | None = N
 
 def drift_in(project_dir: Path, db_url: str, dev, *, prefetched=None) -> DriftReport:
     """drift() on a resolved folder, target URL and dev server (see plan_in)."""
-    from .plan.session import compare_live
+    from .workflow.compare import compare_live
     from .render.drift import drift_items
 
     comparison = compare_live(project_dir, db_url, dev, prefetched=prefetched)
@@ -412,7 +412,7 @@ def drift_in(project_dir: Path, db_url: str, dev, *, prefetched=None) -> DriftRe
 def invalid_indexes(db_url: str, changes) -> frozenset[str]:
     """Keys ("schema.name") of the indexes the diff finds missing that the database has,
     INVALID (left by a failed CREATE INDEX CONCURRENTLY)."""
-    from .changes import CreateIndex
+    from .diff.changes import CreateIndex
 
     keys = sorted({c.key for c in changes if isinstance(c, CreateIndex)})
     if not keys:
@@ -491,8 +491,8 @@ def verify(project: ProjectLike | None = None, db: str | None = None, *, dev_db:
     contract. A failing contract is a result (`passed` False), not an error. Raises
     SourceError, DatabaseError, ServerError.
     """
-    from .commands.verify import verify_project
-    from .context import resolve_dev_url, scratch_server
+    from .cli.commands.verify import verify_project
+    from .workflow.context import resolve_dev_url, scratch_server
 
     root = _project_dir(project) if project is not None else None
     if root is None and not db:
@@ -525,7 +525,7 @@ def lint(project_or_db: ProjectLike | str | None = None, *, db: str | None = Non
     `message`, `hint`), sorted as the `lint` command prints them. Raises SourceError,
     DatabaseError.
     """
-    from .commands.lint import lint_project
+    from .cli.commands.lint import lint_project
 
     if _is_db_url(project_or_db):
         if db is not None:

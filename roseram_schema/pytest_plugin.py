@@ -86,7 +86,7 @@ def _roseram_server(tmp_path_factory, pytestconfig):
     if url:
         yield url
         return
-    from roseram_schema.server import LocalServer
+    from roseram_schema.server.embedded import LocalServer
 
     server = LocalServer(tmp_path_factory.mktemp("roseram-pg"), fast=True)
     url = server.start()
@@ -183,7 +183,7 @@ class Personas:
     def spec(self):
         """The verify Spec of the project (personas, tenancy, contracts)."""
         if self._spec is None:
-            from roseram_schema.commands.verify import load_spec
+            from roseram_schema.cli.commands.verify import load_spec
             from roseram_schema.source import load_project
 
             self._spec = load_spec(load_project(self.db.project))
@@ -196,7 +196,7 @@ class Personas:
     def _seed(self) -> None:
         from dataclasses import replace
 
-        from roseram_schema.history import HISTORY_SCHEMA
+        from roseram_schema.apply.history import HISTORY_SCHEMA
         from roseram_schema.verify.anchors import derive_anchors
         from roseram_schema.verify.checker import check_tenancy, seed_database
         from roseram_schema.verify.facts import read_facts

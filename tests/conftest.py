@@ -57,7 +57,7 @@ class TestServer:
 
 
 def _start_session_server(tmp_path_factory) -> tuple[str, object]:
-    from roseram_schema.server import LocalServer, binaries_for_version
+    from roseram_schema.server.embedded import LocalServer, binaries_for_version
 
     which = os.environ.get("ROSERAM_TEST_PG", "18")
     data_root = tmp_path_factory.mktemp(f"pg{which}")

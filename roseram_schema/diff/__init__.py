@@ -11,7 +11,7 @@ drop of a schema or an extension (they may hold things we do not manage).
 
 from __future__ import annotations
 
-from ..changes import Change
+from .changes import Change
 from ..model import Catalog
 from .objects import diff_enums, diff_extensions, diff_functions, diff_schemas, diff_triggers
 from .renames import apply_table_renames

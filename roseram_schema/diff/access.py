@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..changes import (
+from .changes import (
     AlterPolicy,
     Change,
     CreatePolicy,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..changes import (
+from .changes import (
     AddEnumValue,
     Change,
     CreateEnum,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..changes import RenameTable
+from .changes import RenameTable
 from ..model import Catalog, build_catalog
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..changes import Change, CreateIndex, CreateView, DropIndex, DropView, ReplaceView, SetComment
+from .changes import Change, CreateIndex, CreateView, DropIndex, DropView, ReplaceView, SetComment
 from ..model import Catalog, View
 from .access import diff_grants
 

@@ -77,7 +77,7 @@ def apply_fleet(project_dir: Path, targets, dev, options: ApplyOptions, *, canar
     """The outcome of every target, in the targets' order (see the module docstring).
     `log(line)` hears of each wave as it ends. `verify`: prove the contracts on the desired
     state once, before the first target (IsolationFailure, nothing applied, when one fails)."""
-    from ..desired import desired_state
+    from ..cache.desired import desired_state
     from .compare import SharedDev
 
     dev = SharedDev(dev)

@@ -84,12 +84,12 @@ class SharedDev:
 
     @property
     def identity(self) -> str:
-        from ..context import dev_identity_of
+        from ..workflow.context import dev_identity_of
 
         return dev_identity_of(self._dev)
 
     def url(self) -> str:
-        from ..context import dev_url_of
+        from ..workflow.context import dev_url_of
 
         with self._lock:
             return dev_url_of(self._dev)
@@ -125,8 +125,8 @@ class FleetComparison:
 def compare_fleet(project_dir: Path, targets, dev, parallel: int = DEFAULT_PARALLEL) -> FleetComparison:
     """Compare the project with every target (see the module docstring). Raises only for
     the source (SourceError) or the dev server; a target's trouble is its outcome."""
-    from ..desired import desired_state, last_scope, remember_scope
-    from ..plan.session import SourceRef
+    from ..cache.desired import desired_state, last_scope, remember_scope
+    from ..workflow.compare import SourceRef
     from ..source.loader import read_source
 
     root = Path(project_dir)
@@ -174,9 +174,9 @@ class _Context:
                              group=key, fingerprint=shared.fingerprint)
 
     def _read(self, target: Target):
-        from ..nochange import read_target
+        from ..cache.nochange import read_target
         from ..plan.defaultacl import default_privileges
-        from ..plan.session import _connect_target
+        from ..workflow.compare import _connect_target
 
         conn = _connect_target(target.url)
         with conn:
@@ -190,7 +190,7 @@ class _Context:
     def _assemble(self, target: Target, conn, rows, defaults_key: str):
         from ..introspect.inspector import assemble
         from ..plan.fingerprint import managed_fingerprint
-        from ..plan.session import desired_for_target
+        from ..workflow.compare import desired_for_target
 
         live = assemble(rows)
         desired, desired_fp = desired_for_target(conn, self.state.catalog, self.state.fingerprint, self.state.scope)
@@ -202,7 +202,7 @@ class _Context:
 
     def _diff(self, key, target, conn, live, desired, desired_fp, fingerprint):
         from ..introspect.inspector import inspect_row_estimates
-        from ..plan.session import LiveComparison, diff_target
+        from ..workflow.compare import LiveComparison, diff_target
 
         with self.diff_lock:
             settled, changes = diff_target(self.root, self.dev, self.source_fp, conn, live, desired, desired_fp)

@@ -21,7 +21,7 @@ FLEET_VERIFY_FORMATS = ("text", "json")
 
 def verify_fleet(project_dir: Path, targets, dev_url: str, parallel: int = DEFAULT_PARALLEL):
     """(outcomes in the targets' order, {group number: (report, [targets])})."""
-    from ..commands.verify import read_target_catalog, verify_catalog
+    from ..cli.commands.verify import read_target_catalog, verify_catalog
 
     def read(target):
         if target.url is None:

@@ -76,7 +76,7 @@ def _unmanaged_sql() -> str:
 def infer_contracts(db_url: str, dev_url: str) -> dict:
     """{"schema.table": (contract data, notes)}: what `verify --infer` prints for the
     database, per table (verify builds its schema in a scratch database on `dev_url`)."""
-    from ..commands.verify import verify_project
+    from ..cli.commands.verify import verify_project
     from ..verify.infer import _clause_text, infer_command
     from ..verify.spec import COMMANDS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ..catalog_json import catalog_to_json
+from ..model.serialize import catalog_to_json
 from ..model import Catalog
 
 

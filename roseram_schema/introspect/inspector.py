@@ -114,7 +114,7 @@ class _Builder:
         self.later: dict[str, list[dict]] = {}  # few rows, built when the grants are known
 
     def take(self, name: str, rows: list[dict]) -> None:
-        from ..catalog_json import paused_gc
+        from ..model.serialize import paused_gc
 
         with paused_gc():  # thousands of frozen objects, no cycles among them
             if name == "columns":
@@ -136,7 +136,7 @@ class _Builder:
                 self.later[name] = rows
 
     def build(self, read: CatalogRows) -> Catalog:
-        from ..catalog_json import paused_gc
+        from ..model.serialize import paused_gc
 
         with paused_gc():
             return self._build(read)

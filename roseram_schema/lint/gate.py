@@ -13,7 +13,7 @@ from ..plan.model import Hazard
 def lint_error_hazards(project) -> tuple[Hazard, ...]:
     """One lint_errors hazard per error-severity finding of the project's source (as
     `roseram-schema lint` reports them: against the project's contracts when it has any)."""
-    from ..commands.verify import load_spec
+    from ..cli.commands.verify import load_spec
     from . import sqlrefs
     from .rules import lint_catalog
 

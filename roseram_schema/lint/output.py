@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..sqlcomment import terminal_text
+from ..model.sqltext import terminal_text
 from .findings import Finding
 
 _LOCATION = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?(?: \((?P<obj>.*)\))?$")

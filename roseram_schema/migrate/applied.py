@@ -38,7 +38,7 @@ def read_applied(conn) -> dict[str, dict]:
 
 def record(conn, f) -> None:
     """Insert the row of migration file `f` (in the caller's transaction)."""
-    from ..history import tool_version
+    from ..apply.history import tool_version
 
     conn.execute("INSERT INTO roseram_schema.migration_files (file, version, checksum, tool_version)"
                  " VALUES (%s, %s, %s, %s)", (f.name, f.version, f.checksum, tool_version()))

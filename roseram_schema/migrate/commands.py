@@ -14,8 +14,8 @@ from .folder import as_pairs, migrations_dir, read_folder
 def _plan_after_replay(project_dir: Path, dev, files, with_roles: bool = False):
     """The plan from the folder's files, replayed in a scratch database, to the source
     (with `with_roles`: and the source's declared roles, see _role_statements)."""
-    from ..context import dev_url_of
-    from ..plan.session import compare_live
+    from ..workflow.context import dev_url_of
+    from ..workflow.compare import compare_live
     from .folder import replayed
 
     with replayed(dev_url_of(dev), files) as url:
@@ -31,7 +31,7 @@ def _role_statements(roles, files) -> list[tuple[str, str]]:
     creates. Roles are server-wide: the scratch database sees those the dev server has (the
     normalization made them there), so the plan never creates one; a migration folder must,
     for a database on another server. Platform roles come with the platform."""
-    from ..ddl.guarded import create_role_if_missing
+    from ..compile.ddl.guarded import create_role_if_missing
     from ..platform import PLATFORM_ROLES
 
     earlier = [f.text for f in files]
@@ -193,7 +193,7 @@ def run_status(project_dir: Path, db_url: str, folder: Path | None = None) -> in
     file is applied as it is, 2 otherwise."""
     import psycopg
 
-    from ..sqlcomment import terminal_text
+    from ..model.sqltext import terminal_text
     from .applied import read_applied
 
     folder = migrations_dir(project_dir, folder)
@@ -215,7 +215,7 @@ def run_migrate_apply(project_dir: Path, db_url: str, folder: Path | None = None
     roseram_schema.migration_files, under the apply lock. Refuses (nothing applied) when the
     manifest does not match, an applied file changed or disappeared, or a pending file is
     older than an applied one. A failing file rolls back itself and stops. Exit 0."""
-    from ..apply import apply_lock
+    from ..apply.executor import apply_lock
     from ..platform import ensure_platform
     from .applied import ensure_table, read_applied, record
     from .folder import run_file

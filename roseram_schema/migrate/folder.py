@@ -184,7 +184,7 @@ def replayed(dev_url: str, files: list[MigrationFile]):
     order, each in its own transaction (as `migrate apply` runs them); yields its URL."""
     import psycopg
 
-    from ..introspect.scratch import scratch_database
+    from ..normalize.scratch import scratch_database
     from ..platform import ensure_platform
 
     with scratch_database(dev_url) as url:

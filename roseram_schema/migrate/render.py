@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..errors import RoseramError
 from ..plan.model import Plan
-from ..sqlcomment import comment_line
+from ..model.sqltext import comment_line
 
 
 def migration_texts(plan: Plan, slug: str, prelude=()) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..changes import Change, CreateFunction, CreatePartition, CreateTable, CreateView, Revoke
+from ..diff.changes import Change, CreateFunction, CreatePartition, CreateTable, CreateView, Revoke
 from ..model import LIVE_TABLE_PRIVILEGES, Catalog, Table, qualify
 from ..platform import is_platform_admin_role
 

@@ -22,7 +22,7 @@ import re
 from pglast import ast, parse_sql
 from pglast.visitors import Visitor
 
-from ..changes import (
+from ..diff.changes import (
     AlterColumnGenerated,
     AlterColumnType,
     AlterPolicy,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from graphlib import CycleError, TopologicalSorter
 
-from .. import changes as ch
+from ..diff import changes as ch
 from ..errors import PlanCycleError
 from ..model import Catalog, CheckConstraint, ForeignKey, PrimaryKey, UniqueConstraint
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..catalog_json import paused_gc
-from ..changes import Change
+from ..model.serialize import paused_gc
+from ..diff.changes import Change
 from ..diff import diff_catalogs
 from ..diff.scope import managed_catalog
 from ..model import Catalog

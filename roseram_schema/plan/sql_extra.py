@@ -50,7 +50,7 @@ def comment_on(object_kind: str, target: str, comment: str | None) -> str:
 def create_optional_extension(extension: Extension) -> str:
     """CREATE EXTENSION only when the server ships it (an `optional: true` extension)."""
     schema = f" WITH SCHEMA {quote_ident(extension.schema)}" if extension.schema else ""
-    from ..ddl.guarded import do_block
+    from ..compile.ddl.guarded import do_block
 
     # do_block picks a dollar tag the name does not hold: a fixed $roseram$ could be closed by it
     return do_block([

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .. import ddl
-from .. import changes as ch
+from ..compile import ddl
+from ..diff import changes as ch
 from ..model import Catalog, CheckConstraint, ForeignKey, Table, View, quote_ident
 from .access import access_changes, access_set, policy_commands, roles_of
 from .hazards import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..changes import Change
+from ..diff.changes import Change
 from ..errors import Origin
 from ..model import Catalog, Column, Extension, Function, Index, Policy, Table, Trigger, View
 

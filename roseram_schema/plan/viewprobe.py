@@ -11,7 +11,7 @@ re-create, which the planner extends to dependent views.
 
 from __future__ import annotations
 
-from ..changes import Change, CreateView, DropView, ReplaceView
+from ..diff.changes import Change, CreateView, DropView, ReplaceView
 
 _PROBE = "roseram_view_probe"
 _COLUMNS = (

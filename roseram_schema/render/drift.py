@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from .. import changes as ch
+from ..diff import changes as ch
 from ..errors import Origin
-from ..sqlcomment import terminal_text
+from ..model.sqltext import terminal_text
 from .env import environment
 
 DRIFT_FORMATS = ("text", "json", "markdown", "github")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..sqlcomment import comment_line
+from ..model.sqltext import comment_line
 
 
 def _md(text) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..plan.json_io import plan_to_json
 from ..plan.model import Plan, PlanStatement
-from ..sqlcomment import terminal_text
+from ..model.sqltext import terminal_text
 from .env import environment
 
 PLAN_FORMATS = ("text", "sql", "json", "markdown")

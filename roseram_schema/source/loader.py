@@ -116,10 +116,10 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, cache: b
     unchanged since the last load are not parsed again (parsecache.py); the Project is the
     same either way.
     """
-    from ..catalog_json import paused_gc
+    from ..model.serialize import paused_gc
     from .draft import Draft
     from .naming import name_everything
-    from .parsecache import ParseCache
+    from ..cache.parse import ParseCache
     from .problems import Problems
     from .validate import validate
 
@@ -157,7 +157,7 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, cache: b
 def _read_files(snapshot: SourceSnapshot, draft, parsed) -> None:
     """Every file into `draft`: what a file declares comes from the parse cache `parsed`
     (None: no cache) when its bytes are unchanged, else from reading it (then cached)."""
-    from .parsecache import ParseCache
+    from ..cache.parse import ParseCache
     from .reader import SourceFile
 
     # project.yaml first (declared schemas), then definitions, then what attaches to them

@@ -14,7 +14,7 @@ PostgreSQL's makeObjectName and are never longer than 63 bytes.
 
 from __future__ import annotations
 
-from ..sqlcomment import CONTROL, escape_controls
+from ..model.sqltext import CONTROL, escape_controls
 from .naming import NAMEDATALEN, _clip
 from .positions import origin_at
 from .problems import Problems

@@ -26,7 +26,7 @@ def verify_before_apply(project_dir: Path, dev):
     """Run the project's verify on its desired state; return the Report when every contract
     holds, else raise IsolationFailure (exit 4) listing what failed. `dev`: a URL, a
     context.DevServer or a fleet's SharedDev."""
-    from ..commands.verify import verify_project
+    from ..cli.commands.verify import verify_project
     from .render import summary_line
 
     report = verify_project(Path(project_dir), None, dev if isinstance(dev, str) else dev.url())

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from ..model import quote_ident, quote_literal
-from ..sqlcomment import comment_line
+from ..model.sqltext import comment_line
 from .categories import allowed
 from .checker import Report
 from .probes import insert_attempts, move_attempts, row_attempts

@@ -85,18 +85,18 @@ def test_import_is_cheap_and_the_api_names_win_over_submodules():
 def test_the_api_functions_still_lead_to_their_namesake_modules(monkeypatch):
     import inspect
 
-    from roseram_schema.compile import compile_script
-    from roseram_schema.plan.session import compare_live
+    from roseram_schema.apply import executor
+    from roseram_schema.compile.script import compile_script
 
-    assert rs.compile.compile_script is compile_script and rs.plan.session.compare_live is compare_live
-    assert rs.apply.ADVISORY_LOCK_KEY == 0x726F736572616D
+    assert rs.compile.script.compile_script is compile_script
+    assert rs.apply.executor is executor and executor.ADVISORY_LOCK_KEY == 0x726F736572616D
     assert list(inspect.signature(rs.plan).parameters) == ["project", "db", "dev_db", "online"]
     assert "plan that brings database" in rs.plan.__doc__ and rs.plan.__name__ == "plan"
     # targets spelled through the package reach the module (monkeypatch undoes it)
-    monkeypatch.setattr("roseram_schema.plan.session.compare_live", None)
-    assert sys.modules["roseram_schema.plan.session"].compare_live is None
-    monkeypatch.setattr("roseram_schema.apply.ADVISORY_LOCK_KEY", 7)
-    assert sys.modules["roseram_schema.apply"].ADVISORY_LOCK_KEY == 7
+    monkeypatch.setattr("roseram_schema.workflow.compare.compare_live", None)
+    assert sys.modules["roseram_schema.workflow.compare"].compare_live is None
+    monkeypatch.setattr("roseram_schema.apply.executor.ADVISORY_LOCK_KEY", 7)
+    assert sys.modules["roseram_schema.apply.executor"].ADVISORY_LOCK_KEY == 7
 
 
 def test_load_and_compile_need_no_database(project, capsys):

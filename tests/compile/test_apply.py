@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import psycopg
 
-from roseram_schema.compile import compile_script
+from roseram_schema.compile.script import compile_script
 from roseram_schema.model import build_catalog
 
 from .catalogs import everything_catalog

@@ -10,10 +10,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.compile import build_in_two, build_statements, compile_statements
+from roseram_schema.compile.script import build_in_two, build_statements, compile_statements
 from roseram_schema.errors import PlanCycleError, SourceError
 from roseram_schema.model import CheckConstraint, Column, Function, Table, View, build_catalog
-from roseram_schema.normalize import apply_statements, build_schema, inspect_like_source, managed_schemas
+from roseram_schema.normalize.catalog import apply_statements, build_schema, inspect_like_source, managed_schemas
 from roseram_schema.source import load_project
 
 from .catalogs import everything_catalog

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import psycopg
 
-from roseram_schema.compile import compile_script
+from roseram_schema.compile.script import compile_script
 from roseram_schema.model import Column, Policy, PrimaryKey, Table, build_catalog
 from roseram_schema.plan.planner import build_plan
 from roseram_schema.render.plan import render_plan_sql

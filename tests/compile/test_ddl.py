@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roseram_schema import ddl
+from roseram_schema.compile import ddl
 from roseram_schema.model import (
     CheckConstraint,
     Column,

@@ -8,9 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.commands.apply import run_apply
-from roseram_schema.commands.plan import run_plan
-from roseram_schema.compile import compile_script
+from roseram_schema.cli.commands.apply import run_apply
+from roseram_schema.cli.commands.plan import run_plan
+from roseram_schema.compile.script import compile_script
 from roseram_schema.model import Grant
 from roseram_schema.source import load_project
 

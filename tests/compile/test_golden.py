@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from roseram_schema.compile import compile_script
+from roseram_schema.compile.script import compile_script
 from roseram_schema.source import load_project
 
 from .conftest import apply_sql, dump_schemas

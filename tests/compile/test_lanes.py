@@ -11,11 +11,11 @@ import psycopg
 import pytest
 
 from bench_generator import write_generated_project
-from roseram_schema.compile import build_in_lanes, build_statements, compile_statements
+from roseram_schema.compile.script import build_in_lanes, build_statements, compile_statements
 from roseram_schema.errors import SourceError
 from roseram_schema.model import CheckConstraint, Column, Role, Table
-from roseram_schema.normalize import apply_statements, build_schema
-from roseram_schema.parallel_build import LANES, build_in_lanes as build_with_lanes, worth_lanes
+from roseram_schema.normalize.catalog import apply_statements, build_schema
+from roseram_schema.cache.parallel_build import LANES, build_in_lanes as build_with_lanes, worth_lanes
 from roseram_schema.source import load_project
 
 from .catalogs import everything_catalog

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from roseram_schema.compile import compile_script, compile_statements
+from roseram_schema.compile.script import compile_script, compile_statements
 from roseram_schema.errors import PlanCycleError
 from roseram_schema.model import Catalog, Column, ForeignKey, Function, Policy, PrimaryKey, Table, View, build_catalog
 
@@ -140,7 +140,7 @@ def test_constraint_triggers_are_guarded_and_others_replaced():
 
 
 def test_do_blocks_pick_a_dollar_tag_absent_from_their_body():
-    from roseram_schema.ddl.guarded import if_missing
+    from roseram_schema.compile.ddl.guarded import if_missing
 
     sql = if_missing("SELECT 1", "SELECT '$roseram$'")
     assert sql.startswith("DO $roseram1$\n") and sql.endswith("\n$roseram1$")

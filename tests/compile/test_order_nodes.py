@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from roseram_schema.depgraph import Node, order_nodes
+from roseram_schema.compile.depgraph import Node, order_nodes
 from roseram_schema.errors import PlanCycleError
 
 

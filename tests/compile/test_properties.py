@@ -9,7 +9,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roseram_schema.compile import compile_script
+from roseram_schema.compile.script import compile_script
 from roseram_schema.model import Catalog, Column, ForeignKey, Index, Policy, PrimaryKey, Table, View, build_catalog
 
 from .conftest import apply_sql, dump_schemas

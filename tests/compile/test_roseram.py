@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from roseram_schema.compile import compile_script, compile_statements
+from roseram_schema.compile.script import compile_script, compile_statements
 
 from .conftest import apply_sql, dump_schemas
 
@@ -52,7 +52,7 @@ def test_roseram_script_is_the_same_whatever_the_hash_seed(project):
     code = (
         "import hashlib, sys; from pathlib import Path;"
         "from roseram_schema.source import load_project;"
-        "from roseram_schema.compile import compile_script;"
+        "from roseram_schema.compile.script import compile_script;"
         "p = load_project(Path(sys.argv[1]));"
         "print(hashlib.sha256(compile_script(p.catalog, p.fingerprint).encode()).hexdigest())"
     )

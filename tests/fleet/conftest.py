@@ -83,7 +83,7 @@ class Fleet:
 @pytest.fixture
 def fleet(project, pg_server, tmp_path, monkeypatch):
     """The 20 targets (see the module docstring), their URLs in FLEET_Tnn variables."""
-    from roseram_schema.commands.apply import run_apply
+    from roseram_schema.cli.commands.apply import run_apply
 
     template = pg_server.create_database("fleet_tmpl")
     created = [template]

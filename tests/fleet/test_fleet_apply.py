@@ -8,8 +8,8 @@ import json
 import psycopg
 import pytest
 
-from roseram_schema.apply import ADVISORY_LOCK_KEY
-from roseram_schema.cli import main as cli_main
+from roseram_schema.apply.executor import ADVISORY_LOCK_KEY
+from roseram_schema.cli.app import main as cli_main
 
 from .conftest import DRIFT, EMPTY, LOCKED, NAMES, UNREACHABLE
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from roseram_schema.cli import main as cli_main
-from roseram_schema.entry import main as entry_main
+from roseram_schema.cli.app import main as cli_main
+from roseram_schema.cli.entry import main as entry_main
 
 from .conftest import DRIFT, EMPTY, NAMES, UNREACHABLE
 

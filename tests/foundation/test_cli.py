@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from roseram_schema.server import binaries_for_version
+from roseram_schema.server.embedded import binaries_for_version
 
 
 def run(*args, cwd, env_extra=None):
@@ -44,7 +44,7 @@ def test_db_url_start_status_stop(project):
 def test_unimplemented_command_says_so_and_exits_1(capsys):
     # every command has landed (import was the last): the refusal is checked on a name
     # with no module behind it
-    from roseram_schema.cli import _runner, exit_code_of
+    from roseram_schema.cli.app import _runner, exit_code_of
     from roseram_schema.errors import NotYetImplemented
 
     with pytest.raises(NotYetImplemented) as refused:

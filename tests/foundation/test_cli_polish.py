@@ -12,8 +12,8 @@ from pathlib import Path
 import typer.main
 
 from roseram_schema import __version__
-from roseram_schema.cli import SchemaKind, app
-from roseram_schema.entry import fast_call
+from roseram_schema.cli.app import SchemaKind, app
+from roseram_schema.cli.entry import fast_call
 from roseram_schema.schemas import KINDS, path_of
 
 SCRIPT = Path(sys.executable).with_name("roseram-schema")

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.server import binaries_for_version
+from roseram_schema.server.embedded import binaries_for_version
 
 NO_PROJECT = "no project here"
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from roseram_schema.server import LocalServer, binaries_for_version
+from roseram_schema.server.embedded import LocalServer, binaries_for_version
 
 
 def _project(path):

@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 
-from roseram_schema.server import LocalServer, binaries_for_version
+from roseram_schema.server.embedded import LocalServer, binaries_for_version
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_crashed_server_is_recovered(server):
 
 def test_concurrent_starts_share_one_server(server, tmp_path):
     code = (
-        "import sys; from pathlib import Path; from roseram_schema.server import LocalServer;"
+        "import sys; from pathlib import Path; from roseram_schema.server.embedded import LocalServer;"
         "s = LocalServer(Path(sys.argv[1]), bin_dir=Path(sys.argv[2])); s.start();"
         "print(s.status().pid)"
     )

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from roseram_schema.errors import ServerError
-from roseram_schema.server import LocalServer, binaries_for_version
+from roseram_schema.server.embedded import LocalServer, binaries_for_version
 
 
 def _bin_dir() -> Path:

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from roseram_schema.errors import ServerError
-from roseram_schema.server import LocalServer, binaries_for_version
+from roseram_schema.server.embedded import LocalServer, binaries_for_version
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another OS user")
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from roseram_schema.catalog_json import catalog_from_json, catalog_to_json
+from roseram_schema.model.serialize import catalog_from_json, catalog_to_json
 from roseram_schema.errors import Origin
 from roseram_schema.introspect import catalog_fingerprint, inspect_catalog
 from roseram_schema.model import Column, Policy, Table, View, build_catalog

@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roseram_schema.catalog_json import catalog_from_json, catalog_to_json
+from roseram_schema.model.serialize import catalog_from_json, catalog_to_json
 from roseram_schema.errors import Origin
 from roseram_schema.introspect import catalog_fingerprint
 from roseram_schema.model import (

@@ -13,10 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.compile import compile_statements
-from roseram_schema.introspect.roundtrip import differing_texts
-from roseram_schema.introspect.scratch import scratch_database
-from roseram_schema.normalize import apply_statements, inspect_like_source, normalize_catalog, renormalize_texts
+from roseram_schema.compile.script import compile_statements
+from roseram_schema.normalize.roundtrip import differing_texts
+from roseram_schema.normalize.scratch import scratch_database
+from roseram_schema.normalize.catalog import apply_statements, inspect_like_source, normalize_catalog, renormalize_texts
 from roseram_schema.platform import ensure_platform
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def other_server(pg_server, tmp_path_factory):
     """A server of the other major version (18 next to a 15 session server, and back)."""
-    from roseram_schema.server import LocalServer, binaries_for_version
+    from roseram_schema.server.embedded import LocalServer, binaries_for_version
 
     other = "18" if pg_server.major < 18 else "15"
     try:

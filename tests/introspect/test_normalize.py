@@ -9,9 +9,9 @@ import psycopg
 import pytest
 
 from roseram_schema.errors import Origin, SourceError
-from roseram_schema.normalize import (
+from roseram_schema.cache.key import code_key
+from roseram_schema.normalize.catalog import (
     cache_path,
-    code_fingerprint,
     inspect_like_source,
     managed_schemas,
     normalization_key,
@@ -187,12 +187,12 @@ def test_cache_serves_the_second_call_without_a_server(pg_server, tmp_path, monk
     assert second.table("public.settings").contract == {"select": ["alice"]}
     # another server version is another key, and so is other normalizing code
     assert normalization_key(catalog_fingerprint(source), version + 1) != key
-    code_fingerprint.cache_clear()
-    monkeypatch.setattr("roseram_schema.cachefiles.__version__", "0.0.0-other")
+    code_key.cache_clear()
+    monkeypatch.setattr("roseram_schema.cache.key.__version__", "0.0.0-other")
     try:
         assert normalization_key(catalog_fingerprint(source), version) != key
     finally:
-        code_fingerprint.cache_clear()
+        code_key.cache_clear()
 
 
 def test_a_corrupt_cache_file_is_a_miss(pg_server, tmp_path):
@@ -214,7 +214,7 @@ def test_inspect_of_normalized_scope_leaves_out_platform(pg_server):
 
 
 def test_scratch_database_is_dropped_when_the_body_fails(pg_server):
-    from roseram_schema.introspect.scratch import scratch_database
+    from roseram_schema.normalize.scratch import scratch_database
 
     before = _scratch_databases(pg_server)
     with pytest.raises(RuntimeError, match="boom"):
@@ -235,7 +235,7 @@ def test_an_unreachable_dev_server_is_a_database_error():
 
 
 def test_the_cache_keeps_only_the_most_recent_entries(tmp_path):
-    from roseram_schema.normalize import CACHE_ENTRIES, write_cached
+    from roseram_schema.normalize.catalog import CACHE_ENTRIES, write_cached
 
     catalog = source_catalog()
     paths = []
@@ -248,8 +248,8 @@ def test_the_cache_keeps_only_the_most_recent_entries(tmp_path):
 
 
 def test_apply_statements_runs_a_batch_and_blames_the_right_statement(db_conn):
-    from roseram_schema.compile import Statement
-    from roseram_schema.normalize import apply_statements
+    from roseram_schema.compile.script import Statement
+    from roseram_schema.normalize.catalog import apply_statements
 
     apply_statements(
         db_conn,

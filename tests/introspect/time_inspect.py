@@ -13,7 +13,7 @@ import time
 import psycopg
 
 from roseram_schema.introspect import inspect_catalog
-from roseram_schema.introspect.scratch import scratch_database
+from roseram_schema.normalize.scratch import scratch_database
 from roseram_schema.platform import ensure_platform
 
 from .generated import generated_schema_sql

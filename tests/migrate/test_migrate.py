@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.commands.drift import run_drift
+from roseram_schema.cli.commands.drift import run_drift
 from roseram_schema.errors import DatabaseError, RoseramError
 from roseram_schema.migrate.commands import run_check, run_diff, run_migrate_apply, run_status
 from roseram_schema.migrate.manifest import ManifestError, compute

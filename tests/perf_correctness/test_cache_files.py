@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from roseram_schema.cachefiles import CACHE_DIR, CACHE_ENTRIES
-from roseram_schema.catalog_json import catalog_from_bytes, catalog_to_bytes, catalog_to_json
-from roseram_schema.desired import (
+from roseram_schema.cache.files import CACHE_DIR, CACHE_ENTRIES
+from roseram_schema.model.serialize import catalog_from_bytes, catalog_to_bytes, catalog_to_json
+from roseram_schema.cache.desired import (
     ENTRY_TAG,
     DesiredState,
     entry_path,
@@ -20,8 +20,8 @@ from roseram_schema.desired import (
     read_entry_meta,
     write_entry,
 )
-from roseram_schema.incremental import SOURCE_TAG, read_source, source_cache_path, write_source
-from roseram_schema.normalize import source_scope
+from roseram_schema.cache.incremental import SOURCE_TAG, read_source, source_cache_path, write_source
+from roseram_schema.normalize.catalog import source_scope
 from roseram_schema.plan.fingerprint import managed_fingerprint
 from roseram_schema.source import load_project
 
@@ -179,7 +179,7 @@ def test_equal_strings_load_as_one_object():
 def test_loading_leaves_the_collector_as_it_found_it(roseram):
     import gc
 
-    from roseram_schema.introspect.origins import attach_origins
+    from roseram_schema.normalize.origins import attach_origins
 
     assert gc.isenabled()
     data = catalog_to_bytes(roseram.catalog)

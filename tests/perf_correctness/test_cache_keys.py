@@ -1,13 +1,55 @@
-"""The cache key covers the code of every class a cached catalog is pickled from."""
+"""The cache key is computed from the package's own files and the parsers' versions, so no
+edit anywhere in the package and no library upgrade can serve a stale entry."""
 
 from __future__ import annotations
 
-from roseram_schema import cacheload, cachefiles
+import shutil
+
+import pytest
+
+from roseram_schema.cache import key
 
 
-def test_every_module_a_cached_catalog_holds_classes_of_is_in_the_code_fingerprint():
-    # catalog pickles store model objects as their field values in order (catalog_json),
-    # so a changed class read with an old file would load wrong values, not fail
-    for module in cacheload._DATACLASS_MODULES:
-        file = module.removeprefix("roseram_schema.") + ".py"
-        assert file in cachefiles._NORMALIZING_CODE, f"{file} is not part of the cache key"
+@pytest.fixture
+def package_copy(tmp_path, monkeypatch):
+    copy = tmp_path / "roseram_schema"
+    shutil.copytree(key.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(key, "PACKAGE", copy)
+    key.code_key.cache_clear()
+    yield copy
+    key.code_key.cache_clear()
+
+
+def _key_after(change) -> str:
+    key.code_key.cache_clear()
+    change()
+    key.code_key.cache_clear()
+    return key.code_key()
+
+
+@pytest.mark.parametrize("relative", ["plan/planner.py", "model/__init__.py", "introspect/queries/tables.sql",
+                                      "render/templates/plan.md.j2", "errors.py"])
+def test_an_edit_of_any_package_file_changes_the_key(package_copy, relative):
+    path = package_copy / relative
+    if not path.exists():  # a template name may change; any file of that folder will do
+        path = next(p for p in sorted(path.parent.iterdir()) if p.suffix == path.suffix)
+    before = key.code_key()
+    after = _key_after(lambda: path.write_bytes(path.read_bytes() + b"\n"))
+    assert after != before
+
+
+def test_a_new_module_changes_the_key(package_copy):
+    before = key.code_key()
+    assert _key_after(lambda: (package_copy / "cache" / "extra.py").write_text("X = 1\n")) != before
+
+
+@pytest.mark.parametrize("library", ["pglast", "psycopg", "PyYAML"])
+def test_a_library_upgrade_changes_the_key(package_copy, monkeypatch, library):
+    before = key.code_key()
+    real = key.metadata.version
+    monkeypatch.setattr(key.metadata, "version", lambda name: "999.0" if name == library else real(name))
+    assert _key_after(lambda: None) != before
+
+
+def test_the_key_is_stable(package_copy):
+    assert _key_after(lambda: None) == _key_after(lambda: None)

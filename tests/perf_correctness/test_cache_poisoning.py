@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.cachefiles import CACHE_DIR
+from roseram_schema.cache.files import CACHE_DIR
 
 from .conftest import FILES, write_project
 
@@ -102,7 +102,7 @@ def _drift(root: Path, db: str, dev: str) -> subprocess.CompletedProcess:
 
 
 def test_a_forged_clean_memo_does_not_hide_drift(tmp_path, pg_server, platform_db_url):
-    from roseram_schema.nochange import read_target
+    from roseram_schema.cache.nochange import read_target
 
     root = write_project(tmp_path / "p")
     _apply(root, platform_db_url, pg_server.base_url)
@@ -130,7 +130,7 @@ def test_a_memo_copied_from_another_project_is_a_miss(tmp_path, pg_server, platf
     assert _drift(root, platform_db_url, pg_server.base_url).returncode == 0
     other = tmp_path / "other"
     shutil.copytree(root, other)
-    from roseram_schema.cachefiles import read_json
+    from roseram_schema.cache.files import read_json
 
     assert read_json(_only(root, "clean-*.json")) is not None
     assert read_json(_only(other, "clean-*.json")) is None
@@ -138,7 +138,7 @@ def test_a_memo_copied_from_another_project_is_a_miss(tmp_path, pg_server, platf
 
 
 def test_a_normal_project_hits_its_caches(tmp_path, pg_server, platform_db_url):
-    from roseram_schema.nochange import quick_check
+    from roseram_schema.cache.nochange import quick_check
 
     root = write_project(tmp_path / "p")
     _apply(root, platform_db_url, pg_server.base_url)
@@ -150,11 +150,11 @@ def test_a_normal_project_hits_its_caches(tmp_path, pg_server, platform_db_url):
 def _every_kind(root: Path) -> dict:
     """Write one entry of every cache kind under `root` with the tool's writers; returns
     {file: its reader} (each reader returns None for a miss)."""
-    from roseram_schema.desired import DesiredState, entry_path, last_scope, read_entry, remember_scope, write_entry
-    from roseram_schema.incremental import read_source, source_cache_path, write_source
+    from roseram_schema.cache.desired import DesiredState, entry_path, last_scope, read_entry, remember_scope, write_entry
+    from roseram_schema.cache.incremental import read_source, source_cache_path, write_source
     from roseram_schema.model import Catalog, Schema
-    from roseram_schema.nochange import memo_path, read_memo, remember_clean
-    from roseram_schema.normalize import (Scope, cache_path, known_server_version, read_cached,
+    from roseram_schema.cache.nochange import memo_path, read_memo, remember_clean
+    from roseram_schema.normalize.catalog import (Scope, cache_path, known_server_version, read_cached,
                                           remember_server_version, write_cached)
 
     key = "0123456789abcdef0123456789abcdef"

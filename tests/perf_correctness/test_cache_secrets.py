@@ -7,9 +7,9 @@ import json
 
 from psycopg.conninfo import make_conninfo
 
-from roseram_schema.cachefiles import CACHE_DIR, read_json, remember_server_version, server_identity, write_atomically
-from roseram_schema.context import DevServer
-from roseram_schema.desired import desired_state
+from roseram_schema.cache.files import CACHE_DIR, read_json, remember_server_version, server_identity, write_atomically
+from roseram_schema.workflow.context import DevServer
+from roseram_schema.cache.desired import desired_state
 
 PASSWORD = "s3cret-Pw-4242"
 

@@ -8,8 +8,8 @@ import pickle
 
 import pytest
 
-from roseram_schema import catalog_json
-from roseram_schema.catalog_json import catalog_from_bytes, catalog_to_bytes
+from roseram_schema.model import serialize as catalog_json
+from roseram_schema.model.serialize import catalog_from_bytes, catalog_to_bytes
 from roseram_schema.errors import Origin
 from roseram_schema.model import Column, Index, Schema, Table, build_catalog
 

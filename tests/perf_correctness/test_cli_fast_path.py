@@ -9,8 +9,8 @@ import sys
 import pytest
 import typer
 
-from roseram_schema.cli import app
-from roseram_schema.entry import fast_call
+from roseram_schema.cli.app import app
+from roseram_schema.cli.entry import fast_call
 
 SAME_AS_TYPER = [
     ["drift"],

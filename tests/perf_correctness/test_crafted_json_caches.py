@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from roseram_schema.cachefiles import CACHE_DIR, known_server_version, remember_server_version
-from roseram_schema.desired import ENTRY_TAG, entry_path, last_scope, read_entry, read_entry_meta
-from roseram_schema.nochange import memo_path, read_memo
-from roseram_schema.normalize import read_cached
+from roseram_schema.cache.files import CACHE_DIR, known_server_version, remember_server_version
+from roseram_schema.cache.desired import ENTRY_TAG, entry_path, last_scope, read_entry, read_entry_meta
+from roseram_schema.cache.nochange import memo_path, read_memo
+from roseram_schema.normalize.catalog import read_cached
 
 KEY = "0123456789abcdef0123456789abcdef"
 DEEP = "[" * 100_000 + "]" * 100_000

@@ -8,12 +8,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.context import DevServer
-from roseram_schema.desired import desired_state, source_fingerprint
+from roseram_schema.workflow.context import DevServer
+from roseram_schema.cache.desired import desired_state, source_fingerprint
 from roseram_schema.errors import RoseramError
-from roseram_schema.normalize import normalize_catalog, source_scope
+from roseram_schema.normalize.catalog import normalize_catalog, source_scope
 from roseram_schema.plan.fingerprint import managed_fingerprint
-from roseram_schema.plan.session import compare_live
+from roseram_schema.workflow.compare import compare_live
 from roseram_schema.source import load_project
 
 from .conftest import write_project
@@ -79,7 +79,7 @@ def test_a_broken_cache_entry_is_a_miss(project, pg_server):
 
 
 def test_no_change_drift_on_a_cache_hit_does_not_need_the_dev_server(project, pg_server, platform_db_url):
-    from roseram_schema.apply import apply_plan
+    from roseram_schema.apply.executor import apply_plan
 
     comparison = compare_live(project, platform_db_url, pg_server.base_url)
     assert comparison.changes
@@ -93,7 +93,7 @@ def test_no_change_drift_on_a_cache_hit_does_not_need_the_dev_server(project, pg
 
 
 def test_a_drifted_target_loads_the_source_for_origins(project, pg_server, platform_db_url):
-    from roseram_schema.apply import apply_plan
+    from roseram_schema.apply.executor import apply_plan
 
     comparison = compare_live(project, platform_db_url, pg_server.base_url)
     apply_plan(platform_db_url, comparison.plan(), inspect=comparison.inspect, desired=comparison.desired)
@@ -119,7 +119,7 @@ def test_unreachable_dev_server_on_a_miss_is_a_clear_error(project):
 
 
 def test_a_stale_scope_guess_reads_the_target_again(project, pg_server, platform_db_url):
-    from roseram_schema.desired import last_scope
+    from roseram_schema.cache.desired import last_scope
 
     compare_live(project, platform_db_url, pg_server.base_url)
     assert last_scope(project).schemas == ("public",)

@@ -8,9 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.desired import desired_state
-from roseram_schema.incremental import drop_state_database, state_database_name
-from roseram_schema.normalize import normalize_catalog
+from roseram_schema.cache.desired import desired_state
+from roseram_schema.cache.incremental import drop_state_database, state_database_name
+from roseram_schema.normalize.catalog import normalize_catalog
 from roseram_schema.source import load_project
 
 
@@ -138,7 +138,7 @@ def origins(table) -> list:
 def spliced(monkeypatch):
     """The results of splice.splice in this test: a catalog each time the kept database
     was read back in part, None each time it fell back to a whole read."""
-    from roseram_schema import splice
+    from roseram_schema.cache import splice
 
     results = []
     real = splice.splice
@@ -294,9 +294,9 @@ CREATE VIEW public.light AS
 
 
 def test_texts_settle_in_the_kept_database_as_in_a_scratch_one(tmp_path, pg_server, platform_db_url):
-    from roseram_schema.incremental import kept_state
-    from roseram_schema.introspect.roundtrip import differing_texts, renormalize_texts
-    from roseram_schema.normalize import inspect_like_source
+    from roseram_schema.cache.incremental import kept_state
+    from roseram_schema.normalize.roundtrip import differing_texts, renormalize_texts
+    from roseram_schema.normalize.catalog import inspect_like_source
     from roseram_schema.source.loader import read_source
 
     from .conftest import write_project

@@ -10,11 +10,11 @@ import sys
 import psycopg
 import pytest
 
-from roseram_schema.apply import apply_plan
-from roseram_schema.commands.drift import run_drift
-from roseram_schema.nochange import CLEAN_TEXT, clean_output, memo_path, quick_check
+from roseram_schema.apply.executor import apply_plan
+from roseram_schema.cli.commands.drift import run_drift
+from roseram_schema.cache.nochange import CLEAN_TEXT, clean_output, memo_path, quick_check
 from roseram_schema.plan.model import Plan
-from roseram_schema.plan.session import compare_live
+from roseram_schema.workflow.compare import compare_live
 from roseram_schema.render import render_drift, render_plan
 
 from .conftest import write_project
@@ -63,7 +63,7 @@ def test_any_drift_after_a_clean_check_is_a_miss_and_is_reported(project, pg_ser
 def test_a_target_changed_since_it_was_read_is_not_remembered(project, pg_server, platform_db_url):
     # the rows a comparison reads are not kept for the digest: a clean one reads them
     # again, and remembers them only if they still give the catalog it compared
-    from roseram_schema.plan.session import _remember_if_clean
+    from roseram_schema.workflow.compare import _remember_if_clean
     from roseram_schema.source.loader import read_source
 
     clean = build(project, platform_db_url, pg_server.base_url)

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
-from roseram_schema.apply import apply_plan
+from roseram_schema.apply.executor import apply_plan
 from roseram_schema.errors import DatabaseError, FingerprintMismatch, HazardBlocked
 from roseram_schema.plan import Plan, PlanStatement, build_plan, managed_fingerprint, plan_to_json
 
@@ -140,7 +140,7 @@ def test_killed_apply_leaves_no_partial_state(target, tmp_path):
     plan_file.write_text(plan_to_json(plan))
     code = (
         "import sys; from pathlib import Path;"
-        "from roseram_schema.apply import apply_plan; from roseram_schema.plan import plan_from_json;"
+        "from roseram_schema.apply.executor import apply_plan; from roseram_schema.plan import plan_from_json;"
         "apply_plan(sys.argv[1], plan_from_json(Path(sys.argv[2]).read_text()), statement_timeout='1min')"
     )
     proc = subprocess.Popen([sys.executable, "-c", code, target, str(plan_file)])

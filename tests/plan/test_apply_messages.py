@@ -1,7 +1,7 @@
 """What apply says when a statement fails: the statement, its source, PostgreSQL's words,
 and a hint for the lock-table exhaustion a schema of thousands of tables runs into."""
 
-from roseram_schema.apply import _failure
+from roseram_schema.apply.executor import _failure
 from roseram_schema.errors import Origin
 from roseram_schema.plan.model import PlanStatement
 

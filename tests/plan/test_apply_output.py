@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from rich.console import Console
 
-from roseram_schema.commands.apply import run_apply
-from roseram_schema.commands.plan import run_plan
-from roseram_schema.plan.session import compare_live
+from roseram_schema.cli.commands.apply import run_apply
+from roseram_schema.cli.commands.plan import run_plan
+from roseram_schema.workflow.compare import compare_live
 from roseram_schema.render import rich_plan_summary
 from roseram_schema.render.plan import FULL_LIST_LIMIT, notable_statements
 

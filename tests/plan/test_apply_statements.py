@@ -9,9 +9,9 @@ import json
 import psycopg
 import pytest
 
-from roseram_schema.apply import apply_plan
-from roseram_schema.commands.apply import run_apply
-from roseram_schema.commands.drift import run_drift
+from roseram_schema.apply.executor import apply_plan
+from roseram_schema.cli.commands.apply import run_apply
+from roseram_schema.cli.commands.drift import run_drift
 from roseram_schema.errors import DatabaseError
 from roseram_schema.plan import Plan, PlanStatement, managed_fingerprint
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.commands.apply import run_apply
-from roseram_schema.commands.drift import run_drift
-from roseram_schema.commands.plan import run_plan
+from roseram_schema.cli.commands.apply import run_apply
+from roseram_schema.cli.commands.drift import run_drift
+from roseram_schema.cli.commands.plan import run_plan
 from roseram_schema.errors import FingerprintMismatch, HazardBlocked
 
 FILES = {
@@ -127,7 +127,7 @@ def test_saved_plan_is_applied_exactly_and_refused_when_stale(project, db_url, p
 def test_cli_exit_codes(project, db_url, pg_server):
     from typer.testing import CliRunner
 
-    from roseram_schema.cli import app
+    from roseram_schema.cli.app import app
 
     runner = CliRunner()
     args = ["--project", str(project), "--db", db_url, "--dev-db", pg_server.base_url]
@@ -186,7 +186,7 @@ def test_default_privileges_do_not_widen_new_objects(project, db_url, pg_server,
 def test_long_text_plan_is_written_plain_and_complete(project, db_url, pg_server, capsys, monkeypatch):
     """Past RICH_TABLE_LIMIT statements the text report is plain text, still one numbered
     entry per statement (a rich table of thousands of rows takes seconds to lay out)."""
-    import roseram_schema.commands.plan as plan_command
+    import roseram_schema.cli.commands.plan as plan_command
 
     monkeypatch.setattr(plan_command, "RICH_TABLE_LIMIT", 0)
     assert run_plan(project, db_url, pg_server.base_url, "text") == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from roseram_schema import changes as ch
+from roseram_schema.diff import changes as ch
 from roseram_schema.diff import diff_catalogs
 from roseram_schema.model import (
     CheckConstraint,

@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.commands.apply import run_apply
+from roseram_schema.cli.commands.apply import run_apply
 from roseram_schema.errors import HazardBlocked
 from roseram_schema.lint.gate import lint_error_hazards
 from roseram_schema.source import load_project

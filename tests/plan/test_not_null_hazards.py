@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from roseram_schema.apply import apply_plan
+from roseram_schema.apply.executor import apply_plan
 from roseram_schema.errors import DatabaseError, HazardBlocked
 from roseram_schema.introspect import inspect_row_estimates
 from roseram_schema.plan import build_plan

@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.commands.apply import run_apply
-from roseram_schema.commands.plan import run_plan
+from roseram_schema.cli.commands.apply import run_apply
+from roseram_schema.cli.commands.plan import run_plan
 from roseram_schema.errors import HazardBlocked
 
 FILES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from roseram_schema.apply import apply_plan
+from roseram_schema.apply.executor import apply_plan
 from roseram_schema.diff import diff_catalogs
 from roseram_schema.plan import build_plan, managed_fingerprint
 

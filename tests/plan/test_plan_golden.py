@@ -22,11 +22,11 @@ import psycopg
 import pytest
 import yaml
 
-from roseram_schema.apply import apply_plan
+from roseram_schema.apply.executor import apply_plan
 from roseram_schema.diff import diff_catalogs
 from roseram_schema.introspect import inspect_catalog
 from roseram_schema.plan import HAZARD_NAMES, build_plan, managed_fingerprint
-from roseram_schema.plan.session import compare_live
+from roseram_schema.workflow.compare import compare_live
 from roseram_schema.render import render_plan
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases" / "plan"

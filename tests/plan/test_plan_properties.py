@@ -8,8 +8,8 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roseram_schema.apply import apply_plan
-from roseram_schema.compile import compile_statements
+from roseram_schema.apply.executor import apply_plan
+from roseram_schema.compile.script import compile_statements
 from roseram_schema.diff import diff_catalogs
 from dataclasses import replace
 
@@ -26,7 +26,7 @@ from roseram_schema.model import (
     View,
     build_catalog,
 )
-from roseram_schema.normalize import apply_statements, normalize_catalog
+from roseram_schema.normalize.catalog import apply_statements, normalize_catalog
 from roseram_schema.plan import HAZARD_NAMES, build_plan, managed_fingerprint
 from roseram_schema.platform import ensure_platform
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.compile import compile_script
+from roseram_schema.compile.script import compile_script
 from roseram_schema.source import load_project
 
 ROOT = Path(__file__).resolve().parents[2]

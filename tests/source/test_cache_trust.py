@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from roseram_schema import cacheload
-from roseram_schema.cachefiles import CACHE_DIR, read_verified
-from roseram_schema.desired import ENTRY_TAG, entry_path, read_entry, write_bytes_atomically
-from roseram_schema.incremental import SOURCE_TAG, read_source, source_cache_path
-from roseram_schema.source.parsecache import CACHE_FILE
+from roseram_schema.cache import unpickle as cacheload
+from roseram_schema.cache.files import CACHE_DIR, read_verified
+from roseram_schema.cache.desired import ENTRY_TAG, entry_path, read_entry, write_bytes_atomically
+from roseram_schema.cache.incremental import SOURCE_TAG, read_source, source_cache_path
+from roseram_schema.cache.parse import CACHE_FILE
 
 from .helpers import write_project
 
@@ -119,7 +119,7 @@ def test_crafted_catalog_caches_run_nothing(tmp_path):
 
 def test_the_loader_refuses_every_name_outside_the_model():
     for module, name in [("builtins", "open"), ("builtins", "eval"), ("os", "system"), ("subprocess", "Popen"),
-                         ("roseram_schema.cachefiles", "write_atomically"), ("pglast", "parse_sql"),
+                         ("roseram_schema.cache.files", "write_atomically"), ("pglast", "parse_sql"),
                          ("roseram_schema.source.sqlfiles", "read_sql_file"), ("functools", "reduce"),
                          ("pglast.enums.parsenodes", "IntEnum")]:
         with pytest.raises(pickle.UnpicklingError):
@@ -130,7 +130,7 @@ def test_no_cache_reader_uses_a_plain_unpickler():
     """Every pickle the package reads goes through cacheload (one restricted loader)."""
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name == "cacheload.py":
+        if path.name == "unpickle.py":
             continue
         text = path.read_text(encoding="utf-8")
         if re.search(r"pickle\.(loads?|Unpickler)\b|\bmarshal\.|\bshelve\b", text):
@@ -177,7 +177,7 @@ def test_an_existing_gitignore_is_left_alone(tmp_path):
 
 
 def test_the_embedded_server_folder_gets_a_gitignore(tmp_path):
-    from roseram_schema.server import LocalServer
+    from roseram_schema.server.embedded import LocalServer
 
     with LocalServer(tmp_path / "p" / ".roseram")._locked():
         pass

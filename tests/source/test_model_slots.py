@@ -10,7 +10,7 @@ import pickle
 import pytest
 
 from roseram_schema import model
-from roseram_schema.catalog_json import catalog_from_bytes, catalog_to_bytes
+from roseram_schema.model.serialize import catalog_from_bytes, catalog_to_bytes
 from roseram_schema.errors import Origin
 from roseram_schema.source.draft import evolve
 

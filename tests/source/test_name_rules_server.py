@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.compile import compile_script
+from roseram_schema.compile.script import compile_script
 from roseram_schema.errors import SourceError
 from roseram_schema.model import quote_ident
 from roseram_schema.source import load_project

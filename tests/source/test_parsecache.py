@@ -13,11 +13,11 @@ import pytest
 from roseram_schema.errors import SourceError
 from roseram_schema.source import fingerprint_of, load_project, loader, naming, read_source, relations, \
     snippetfacts, source_files
-from roseram_schema.source import parsecache
-from roseram_schema.source.parsecache import CACHE_FILE
-from roseram_schema.cachefiles import CACHE_DIR, read_verified
-from roseram_schema.desired import write_bytes_atomically
-from roseram_schema.userkey import TAG_BYTES
+from roseram_schema.cache import parse as parsecache
+from roseram_schema.cache.parse import CACHE_FILE
+from roseram_schema.cache.files import CACHE_DIR, read_verified
+from roseram_schema.cache.desired import write_bytes_atomically
+from roseram_schema.cache.userkey import TAG_BYTES
 
 from bench_generator import write_generated_project
 

@@ -41,7 +41,7 @@ def supabase_server(tmp_path_factory):
     url = os.environ.get("ROSERAM_TEST_SUPABASE_DB_URL")
     handle = None
     if not url:
-        from roseram_schema.server import LocalServer, binaries_for_version
+        from roseram_schema.server.embedded import LocalServer, binaries_for_version
 
         which = os.environ.get("ROSERAM_TEST_PG", "18")
         root = tmp_path_factory.mktemp(f"supabase_pg{which}")

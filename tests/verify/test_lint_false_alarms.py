@@ -204,7 +204,7 @@ def test_verify_infer_exits_4_on_error_findings(pg_server, capsys):
     has RLS off on an exposed table (rls-disabled, error)."""
     from pathlib import Path
 
-    from roseram_schema.commands.verify import run_verify
+    from roseram_schema.cli.commands.verify import run_verify
 
     notes = Path(__file__).resolve().parent.parent / "cases" / "verify_source" / "notes"
     assert run_verify(notes, None, pg_server.base_url, "text", infer=True) == 4

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 import yaml
 
-from roseram_schema.commands.verify import run_verify, verify_project
+from roseram_schema.cli.commands.verify import run_verify, verify_project
 from roseram_schema.verify.checker import check_database
 from roseram_schema.verify.infer import infer_contracts
 from roseram_schema.verify.pgtap import emit_pgtap
@@ -193,7 +193,7 @@ def test_text_output_of_a_failing_project(pg_server, capsys):
 
 
 def test_roseram_pgtap_files_replay(pg_server, make_db, tmp_path, capsys):
-    from roseram_schema.commands.verify import build_schema
+    from roseram_schema.cli.commands.verify import build_schema
     from roseram_schema.platform import ensure_platform
     from roseram_schema.source import load_project
 
@@ -213,8 +213,8 @@ def test_roseram_pgtap_files_replay(pg_server, make_db, tmp_path, capsys):
 def test_roseram_verified_from_a_live_database_with_serial_columns(pg_server, platform_db_url):
     """--db rebuilds the live schema elsewhere: serial columns (user_sessions.id and others)
     read back as nextval() defaults and must still build, and every contract must hold."""
-    from roseram_schema.compile import compile_statements
-    from roseram_schema.normalize import apply_statements
+    from roseram_schema.compile.script import compile_statements
+    from roseram_schema.normalize.catalog import apply_statements
     from roseram_schema.source import load_project
 
     with psycopg.connect(platform_db_url, autocommit=True) as conn:

@@ -1,0 +1,1 @@
+"""Applying a plan: serialized, checked, all-or-nothing, recorded in the history."""

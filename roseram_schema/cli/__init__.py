@@ -1,0 +1,1 @@
+"""The `roseram-schema` command line."""

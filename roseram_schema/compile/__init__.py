@@ -1,0 +1,1 @@
+"""Model -> ordered, idempotent SQL (see script.py; statements come from ddl/)."""

@@ -1,0 +1,1 @@
+"""The embedded PostgreSQL server the tool starts itself."""
