@@ -9,7 +9,7 @@ command line imports this package too, and its start-up time matters (entry.py).
 import sys as _sys
 import types as _types
 
-__version__ = "0.1.0"
+from .version import __version__
 
 # the names of api.__all__, kept here so that importing the package does not import the API
 # (tests/api/test_api.py checks the two agree)

@@ -14,6 +14,7 @@ import hashlib
 import json
 
 from ..plan.model import Plan
+from ..version import __version__
 
 HISTORY_SCHEMA = "roseram_schema"
 HISTORY_TABLE = "history"
@@ -45,12 +46,7 @@ def plan_checksum(plan: Plan) -> str:
 
 def tool_version() -> str:
     """The installed roseram-schema version."""
-    try:
-        from .. import __version__
-
-        return str(__version__)
-    except ImportError:  # pragma: no cover
-        return "unknown"
+    return str(__version__)
 
 
 def ensure_history(conn) -> None:

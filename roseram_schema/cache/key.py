@@ -15,7 +15,7 @@ from functools import cache
 from importlib import metadata, util
 from pathlib import Path
 
-from .. import __version__
+from ..version import __version__
 
 PACKAGE = Path(__file__).resolve().parents[1]
 _SUFFIXES = (".py", ".sql", ".j2", ".json")

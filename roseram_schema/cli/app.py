@@ -18,6 +18,7 @@ from typing import Optional
 import typer
 
 from ..errors import EXIT_ERROR, NotYetImplemented, RoseramError, ServerError
+from ..version import __version__
 
 app = typer.Typer(
     name="roseram-schema",
@@ -126,8 +127,6 @@ def _finish(code: int) -> None:
 
 def _print_version(value: bool) -> None:
     if value:
-        from .. import __version__
-
         print(f"roseram-schema {__version__}")
         raise typer.Exit(0)
 

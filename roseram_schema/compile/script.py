@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .. import __version__
+from ..version import __version__
 from . import ddl
 from ..model.serialize import paused_gc
 from .ddl import guarded
