@@ -187,7 +187,7 @@ def compile(project: ProjectLike) -> CompiledSQL:  # noqa: A001 - the API's name
 
 
 def _target(db: str | None, project_dir: Path) -> str:
-    from .workflow.context import resolve_db_url
+    from .server.dev import resolve_db_url
 
     if db is not None and not isinstance(db, str):
         raise TypeError(f"db must be a connection URL (str), not {type(db).__name__}")
@@ -195,7 +195,7 @@ def _target(db: str | None, project_dir: Path) -> str:
 
 
 def _dev(dev_db: str | None, project_dir: Path):
-    from .workflow.context import DevServer
+    from .server.dev import DevServer
 
     return DevServer(dev_db, project_dir)
 
@@ -289,12 +289,12 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
     `plan` None), "no changes" (an empty plan), "applied". `lock_wait`: see apply_lock
     (a fleet gives up on a database another apply holds; one apply waits for it).
     `verify`: run the project's verify on the desired state first, before the lock is
-    taken; IsolationFailure when a contract fails (verify.gate).
+    taken; IsolationFailure when a contract fails (workflow/gates.py).
     """
     from .apply.executor import ApplyResult, apply_checked, apply_lock, check_hazards
 
     if verify:
-        from .verify.gate import verify_before_apply
+        from .workflow.gates import verify_before_apply
 
         verify_before_apply(project_dir, dev)
 
@@ -331,7 +331,7 @@ def fresh_plan(project_dir: Path, db_url: str, dev, online: bool):
 def _lint_errors(comparison, plan_) -> tuple:
     """The source's error-severity lint findings as lint_errors hazards (they block apply
     like a blocking hazard); only checked when there is something to apply."""
-    from .lint.gate import lint_error_hazards
+    from .workflow.gates import lint_error_hazards
 
     return () if plan_ is None or plan_.empty else lint_error_hazards(comparison.project)
 
@@ -491,8 +491,8 @@ def verify(project: ProjectLike | None = None, db: str | None = None, *, dev_db:
     contract. A failing contract is a result (`passed` False), not an error. Raises
     SourceError, DatabaseError, ServerError.
     """
-    from .cli.commands.verify import verify_project
-    from .workflow.context import resolve_dev_url, scratch_server
+    from .workflow.verify import verify_project
+    from .server.dev import resolve_dev_url, scratch_server
 
     root = _project_dir(project) if project is not None else None
     if root is None and not db:
@@ -525,7 +525,7 @@ def lint(project_or_db: ProjectLike | str | None = None, *, db: str | None = Non
     `message`, `hint`), sorted as the `lint` command prints them. Raises SourceError,
     DatabaseError.
     """
-    from .cli.commands.lint import lint_project
+    from .workflow.lint import lint_project
 
     if _is_db_url(project_or_db):
         if db is not None:

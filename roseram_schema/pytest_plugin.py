@@ -183,7 +183,7 @@ class Personas:
     def spec(self):
         """The verify Spec of the project (personas, tenancy, contracts)."""
         if self._spec is None:
-            from roseram_schema.cli.commands.verify import load_spec
+            from roseram_schema.verify.spec import load_spec
             from roseram_schema.source import load_project
 
             self._spec = load_spec(load_project(self.db.project))

@@ -164,7 +164,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     read nor hashed again; `fingerprint` alone: their fingerprint (the files are read on
     a miss).
     """
-    from ..workflow.context import dev_identity_of, dev_url_of
+    from ..server.dev import dev_identity_of, dev_url_of
     from ..normalize.catalog import known_server_version, normalization_key, remember_server_version, server_version
 
     root = Path(root)

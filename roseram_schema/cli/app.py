@@ -18,7 +18,9 @@ from typing import Optional
 import typer
 
 from ..errors import EXIT_ERROR, NotYetImplemented, RoseramError, ServerError
+from ..server.dev import DevServer, embedded_server, resolve_db_url, resolve_dev_url, scratch_server
 from ..version import __version__
+from ..workflow.context import find_project, resolve_project
 
 app = typer.Typer(
     name="roseram-schema",
@@ -94,8 +96,6 @@ def _runner(command: str):
 
 
 def _project(project: Optional[Path], also: str = "") -> Path:
-    from ..workflow.context import resolve_project
-
     return resolve_project(project, also)
 
 
@@ -163,15 +163,13 @@ def plan_cmd(
     parallel: int = ParallelOpt,
 ):
     """Dry run: the changes the database needs. Exit 0 when none, 2 when some."""
-    # the dev server is resolved (the embedded one started) only if a scratch DB is needed
-    from ..workflow.context import DevServer, resolve_db_url
-
     project_dir = _project(project)
     if _fleet(targets, db, only, out=out):
         from ..fleet.run import run_fleet_plan
 
         _finish(run_fleet_plan(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only,
                                parallel, online))
+    # the dev server is resolved (the embedded one started) only if a scratch DB is needed
     _finish(_runner("plan")(
         project_dir=project_dir, db_url=resolve_db_url(db, project_dir),
         dev_url=DevServer(dev_db, project_dir), fmt=fmt.value, out=out, online=online,
@@ -204,8 +202,6 @@ def apply_cmd(
                                 help="First prove the contracts on the desired state (as `verify`); exit 4 if one fails."),
 ):
     """Bring the database to the source: one transaction, advisory lock, history row."""
-    from ..workflow.context import DevServer, resolve_db_url
-
     project_dir = _project(project)
     hazards = tuple(sorted(h.strip() for h in allow_hazards.split(",") if h.strip()))
     if _fleet(targets, db, only, plan=plan_file):
@@ -236,8 +232,6 @@ def drift_cmd(
     parallel: int = ParallelOpt,
 ):
     """For CI: exit 0 when the database matches the source, 2 when it drifted."""
-    from ..workflow.context import DevServer, resolve_db_url
-
     project_dir = _project(project)
     if _fleet(targets, db, only):
         from ..fleet.run import run_fleet_drift
@@ -262,8 +256,6 @@ def verify_cmd(
     parallel: int = ParallelOpt,
 ):
     """Prove, per persona, table and command, that RLS lets through exactly the contract."""
-    from ..workflow.context import find_project, resolve_dev_url, scratch_server
-
     if _fleet(targets, db, only, infer=infer, **{"emit-pgtap": emit_pgtap}):
         from ..fleet.verify import run_fleet_verify
 
@@ -292,8 +284,6 @@ def lint_cmd(
     fmt: LintFormat = typer.Option(LintFormat.text, "--format", "-f", help="Report format (json, sarif: on stdout)."),
 ):
     """Static checks of the source (and a live database with --db). Exit 4 on an error finding."""
-    from ..workflow.context import find_project
-
     # with --db the live catalog is linted; a project, when there is one, adds its contracts
     project_dir = find_project(project) if db else _project(project, _OR_DB)
     if project_dir is None:
@@ -358,7 +348,6 @@ def migrate_diff_cmd(
     folder: Optional[Path] = MigrateDirOpt,
 ):
     """Write what the migration folder lacks to reach the source as the next file."""
-    from ..workflow.context import DevServer
     from ..migrate.commands import run_diff
 
     project_dir = _project(project)
@@ -375,7 +364,6 @@ def migrate_check_cmd(
     since: Optional[str] = typer.Option(None, "--since", help="Report only files newer than this version."),
 ):
     """For CI: manifest valid, replay clean, result = source. Exit 2 with the missing SQL."""
-    from ..workflow.context import DevServer
     from ..migrate.commands import run_check
 
     project_dir = _project(project)
@@ -402,7 +390,6 @@ def migrate_apply_cmd(
     statement_timeout: str = typer.Option("5min", "--statement-timeout", help="For each file's transaction."),
 ):
     """Apply the pending migration files in order, each in its own transaction."""
-    from ..workflow.context import resolve_db_url
     from ..migrate.commands import run_migrate_apply
 
     project_dir = _project(project)
@@ -417,7 +404,6 @@ def migrate_status_cmd(
     folder: Optional[Path] = MigrateDirOpt,
 ):
     """List the migration files: applied, pending, changed. Exit 2 unless all are applied."""
-    from ..workflow.context import resolve_db_url
     from ..migrate.commands import run_status
 
     project_dir = _project(project)
@@ -425,8 +411,6 @@ def migrate_status_cmd(
 
 
 def _server(project: Optional[Path]):
-    from ..workflow.context import embedded_server
-
     return embedded_server(_project(project))
 
 

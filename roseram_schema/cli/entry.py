@@ -70,7 +70,8 @@ def fast_call(argv: list[str]) -> tuple[str, dict] | None:
 def run_fast(command: str, kwargs: dict) -> int:
     """Run a fast_call: the no-change answer when the target is known clean, else the
     full command, handed what the check already read. Returns the exit code."""
-    from ..workflow.context import DevServer, resolve_db_url, resolve_project
+    from ..server.dev import DevServer, resolve_db_url
+    from ..workflow.context import resolve_project
 
     project_dir = resolve_project(kwargs["project"])
     db_url = resolve_db_url(kwargs["db"], project_dir)

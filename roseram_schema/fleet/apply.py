@@ -11,13 +11,19 @@ is planned afresh, a re-run resumes where a run stopped: what was applied is up 
 
 from __future__ import annotations
 
+import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..api import apply_in
+from ..cache.desired import desired_state
 from ..errors import EXIT_CHANGES, EXIT_ERROR, EXIT_HAZARD, EXIT_OK, HazardBlocked, RoseramError
-from .compare import DEFAULT_PARALLEL, TargetOutcome, error_text, worst
+from ..render.drift import _escape_annotation, _escape_property
+from ..workflow.gates import verify_before_apply
+from .compare import DEFAULT_PARALLEL, SharedDev, TargetOutcome, error_text, worst
+from .run import _check_format, _check_parallel, _targets
 from .targets import Target
 
 FLEET_APPLY_FORMATS = ("text", "json", "markdown", "github")
@@ -38,8 +44,6 @@ def apply_target(project_dir: Path, target: Target, dev, options: ApplyOptions) 
     """Apply the source to one target; every failure is its outcome, never raised. The
     target's own timeouts (targets file) win over the command's; hazards allowed are
     those of both."""
-    from ..api import apply_in
-
     if target.url is None:
         return TargetOutcome(target, "error", EXIT_ERROR, error=target.error)
     try:
@@ -77,13 +81,8 @@ def apply_fleet(project_dir: Path, targets, dev, options: ApplyOptions, *, canar
     """The outcome of every target, in the targets' order (see the module docstring).
     `log(line)` hears of each wave as it ends. `verify`: prove the contracts on the desired
     state once, before the first target (IsolationFailure, nothing applied, when one fails)."""
-    from ..cache.desired import desired_state
-    from .compare import SharedDev
-
     dev = SharedDev(dev)
     if verify:
-        from ..verify.gate import verify_before_apply
-
         verify_before_apply(project_dir, dev)
         if log is not None:
             log("verify: every contract holds on the desired state")
@@ -117,8 +116,6 @@ def run_fleet_apply(project_dir: Path, targets_file: Path, dev, *, only: str | N
                     options: ApplyOptions = ApplyOptions(), verify: bool = False) -> int:
     """apply --targets: the summary (stdout, in `fmt`); progress per wave on stderr.
     Exit code: the worst of the targets'."""
-    from .run import _check_format, _check_parallel, _targets
-
     _check_format(fmt, FLEET_APPLY_FORMATS, "apply")
     if not yes:
         raise RoseramError("apply --targets changes every database of the fleet: pass --yes "
@@ -145,10 +142,6 @@ def _headline(outcomes) -> str:
 
 def render_fleet_apply(outcomes, fmt: str) -> str:
     """The summary of a fleet apply: one row per target."""
-    import json
-
-    from ..render.drift import _escape_annotation, _escape_property
-
     def first_line(text):
         return text.strip().splitlines()[0] if text and text.strip() else ""
 

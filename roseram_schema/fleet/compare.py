@@ -19,7 +19,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+import psycopg
+
+from ..api import invalid_indexes
+from ..cache.desired import desired_state, last_scope, remember_scope
+from ..cache.nochange import read_target
+from ..errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, RoseramError
+from ..introspect.inspector import assemble, inspect_row_estimates
+from ..plan.defaultacl import default_privileges
+from ..plan.fingerprint import managed_fingerprint
+from ..server.dev import dev_identity_of, dev_url_of
+from ..source.loader import read_source
+from ..workflow.compare import LiveComparison, SourceRef, _connect_target, desired_for_target, diff_target
 from .targets import Target
 
 # Exit codes from best to worst: an error is worse than a blocked hazard, worse than drift.
@@ -84,23 +95,15 @@ class SharedDev:
 
     @property
     def identity(self) -> str:
-        from ..workflow.context import dev_identity_of
-
         return dev_identity_of(self._dev)
 
     def url(self) -> str:
-        from ..workflow.context import dev_url_of
-
         with self._lock:
             return dev_url_of(self._dev)
 
 
 def error_text(exc: BaseException) -> str:
     """The one-line-first message of an error met on a target."""
-    import psycopg
-
-    from ..errors import RoseramError
-
     if isinstance(exc, RoseramError):
         return str(exc).strip()
     if isinstance(exc, psycopg.OperationalError):
@@ -125,10 +128,6 @@ class FleetComparison:
 def compare_fleet(project_dir: Path, targets, dev, parallel: int = DEFAULT_PARALLEL) -> FleetComparison:
     """Compare the project with every target (see the module docstring). Raises only for
     the source (SourceError) or the dev server; a target's trouble is its outcome."""
-    from ..cache.desired import desired_state, last_scope, remember_scope
-    from ..workflow.compare import SourceRef
-    from ..source.loader import read_source
-
     root = Path(project_dir)
     dev = SharedDev(dev)
     snapshot = read_source(root)
@@ -158,7 +157,6 @@ class _Context:
     def compare(self, target: Target) -> TargetOutcome:
         if target.url is None:
             return TargetOutcome(target, "error", EXIT_ERROR, error=target.error)
-        from ..api import invalid_indexes
 
         try:
             comparison, fingerprint = self.comparisons[self._read(target)]
@@ -174,10 +172,6 @@ class _Context:
                              group=key, fingerprint=shared.fingerprint)
 
     def _read(self, target: Target):
-        from ..cache.nochange import read_target
-        from ..plan.defaultacl import default_privileges
-        from ..workflow.compare import _connect_target
-
         conn = _connect_target(target.url)
         with conn:
             rows, digest = read_target(conn, self.scope_fields)
@@ -188,10 +182,6 @@ class _Context:
                                     lambda: self._assemble(target, conn, rows, defaults_key))
 
     def _assemble(self, target: Target, conn, rows, defaults_key: str):
-        from ..introspect.inspector import assemble
-        from ..plan.fingerprint import managed_fingerprint
-        from ..workflow.compare import desired_for_target
-
         live = assemble(rows)
         desired, desired_fp = desired_for_target(conn, self.state.catalog, self.state.fingerprint, self.state.scope)
         variant = desired_fp or tuple(sorted(e.name for e in desired.extensions))
@@ -201,9 +191,6 @@ class _Context:
         return key
 
     def _diff(self, key, target, conn, live, desired, desired_fp, fingerprint):
-        from ..introspect.inspector import inspect_row_estimates
-        from ..workflow.compare import LiveComparison, diff_target
-
         with self.diff_lock:
             settled, changes = diff_target(self.root, self.dev, self.source_fp, conn, live, desired, desired_fp)
         estimates = inspect_row_estimates(conn, self.state.scope.schemas)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 
+from ..render import UnknownFormat
+from ..render.drift import _escape_annotation, _escape_property, drift_items, render_drift
+from ..render.plan import render_plan
 from .compare import FleetComparison, TargetOutcome
 
 FLEET_DRIFT_FORMATS = ("text", "json", "markdown", "github")
@@ -50,8 +53,6 @@ class Grouped:
         return self.fleet.shared[key].comparison.changes
 
     def items(self, key):
-        from ..render.drift import drift_items
-
         shared = self.fleet.shared[key]
         return drift_items(shared.comparison.changes, shared.comparison.origin_of, shared.invalid_indexes)
 
@@ -73,8 +74,6 @@ def _target_rows(fleet: FleetComparison, grouped: Grouped) -> list[dict]:
 
 def render_fleet_drift(fleet: FleetComparison, fmt: str) -> str:
     """The drift report of a fleet in FLEET_DRIFT_FORMATS."""
-    from ..render.drift import render_drift
-
     g = Grouped(fleet)
     if fmt == "json":
         groups = []
@@ -117,14 +116,11 @@ def render_fleet_drift(fleet: FleetComparison, fmt: str) -> str:
             out.append(f"Errors ({len(g.errors)}):")
             out += [_indent(f"{o.target.name}: {o.error}", "  ") for o in g.errors]
         return "\n".join(out) + "\n"
-    from ..render import UnknownFormat
 
     raise UnknownFormat(f"unknown drift format {fmt!r} with --targets: use one of {', '.join(FLEET_DRIFT_FORMATS)}")
 
 
 def _github_drift(g: Grouped) -> str:
-    from ..render.drift import _escape_annotation, _escape_property
-
     lines = []
     for key, members in g.drift.items():
         names = _names(members)
@@ -151,8 +147,6 @@ def render_fleet_plan(fleet: FleetComparison, fmt: str, online: bool = False) ->
     """The plans of a fleet, one per group of same-reading targets (FLEET_PLAN_FORMATS).
     A group's plan is made with its first target's row estimates; apply plans each target
     again under its own lock."""
-    from ..render.plan import render_plan
-
     g = Grouped(fleet)
     plans = {key: fleet.shared[key].comparison.plan(online=online) for key in g.drift}
     if fmt == "json":
@@ -183,6 +177,5 @@ def render_fleet_plan(fleet: FleetComparison, fmt: str, online: bool = False) ->
             out.append(f"Errors ({len(g.errors)}):")
             out += [_indent(f"{o.target.name}: {o.error}", "  ") for o in g.errors]
         return "\n".join(out) + "\n"
-    from ..render import UnknownFormat
 
     raise UnknownFormat(f"unknown plan format {fmt!r} with --targets: use one of {', '.join(FLEET_PLAN_FORMATS)}")

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import Origin, RoseramError
-from ..source.problems import Problems
+from ..source.problems import Problems, did_you_mean
 from ..source.yamlnodes import YNode, parse_yaml
 
 _TOP_KEYS = ("defaults", "groups", "targets")
@@ -135,14 +135,10 @@ def load_targets(path: Path, environ=None) -> Fleet:
 
 
 def _with_groups(target: Target, groups: tuple[str, ...]) -> Target:
-    from dataclasses import replace
-
     return replace(target, groups=groups)
 
 
 def _unknown_keys(node: YNode, allowed: tuple[str, ...], where: str, problems: Problems) -> None:
-    from ..source.problems import did_you_mean
-
     for key in node.value:
         if key not in allowed:
             problems.add(node.key_origins[key], f"{where}{key}" if where else key, "unknown key",

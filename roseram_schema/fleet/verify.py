@@ -14,15 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import EXIT_ERROR, EXIT_ISOLATION, EXIT_OK
+from ..verify import render
+from ..workflow.verify import read_target_catalog, verify_catalog
 from .compare import DEFAULT_PARALLEL, TargetOutcome, error_text, worst
+from .run import _check_format, _check_parallel, _targets
 
 FLEET_VERIFY_FORMATS = ("text", "json")
 
 
 def verify_fleet(project_dir: Path, targets, dev_url: str, parallel: int = DEFAULT_PARALLEL):
     """(outcomes in the targets' order, {group number: (report, [targets])})."""
-    from ..cli.commands.verify import read_target_catalog, verify_catalog
-
     def read(target):
         if target.url is None:
             return None, target.error
@@ -65,8 +66,6 @@ def verify_fleet(project_dir: Path, targets, dev_url: str, parallel: int = DEFAU
 def run_fleet_verify(project_dir: Path, targets_file: Path, dev_url: str, fmt: str = "text",
                      only: str | None = None, parallel: int = DEFAULT_PARALLEL) -> int:
     """verify --targets: the report on stdout; exit code the worst of the targets'."""
-    from .run import _check_format, _check_parallel, _targets
-
     _check_format(fmt, FLEET_VERIFY_FORMATS, "verify")
     outcomes, groups = verify_fleet(project_dir, _targets(targets_file, only), dev_url, _check_parallel(parallel))
     sys.stdout.write(render_fleet_verify(outcomes, groups, fmt))
@@ -75,8 +74,6 @@ def run_fleet_verify(project_dir: Path, targets_file: Path, dev_url: str, fmt: s
 
 
 def render_fleet_verify(outcomes, groups, fmt: str) -> str:
-    from ..verify import render
-
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1

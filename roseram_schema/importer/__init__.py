@@ -12,6 +12,17 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import psycopg
+
+from ..errors import DatabaseError, RoseramError
+from ..introspect import inspect_catalog
+from ..model import qualify
+from ..platform import PLATFORM_SCHEMAS, is_platform_admin_role, is_platform_schema
+from ..verify.infer import _clause_text, infer_command
+from ..verify.spec import COMMANDS
+from ..workflow.verify import verify_project
+from .files import project_files
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -23,12 +34,6 @@ class ImportResult:
 def read_database(db_url: str, schemas: list[str] | None = None):
     """(catalog, unmanaged objects) of the database at `db_url`; `schemas` None means
     every schema but system and platform ones."""
-    import psycopg
-
-    from ..errors import DatabaseError, RoseramError
-    from ..introspect import inspect_catalog
-    from ..platform import PLATFORM_SCHEMAS, is_platform_schema
-
     for name in schemas or ():
         if is_platform_schema(name):
             raise RoseramError(f"--schema {name}: a platform schema is never managed, so never imported")
@@ -50,9 +55,6 @@ def _partition_notes(catalog) -> list[tuple[str, str]]:
     """RLS switches and grants the source cannot say: FORCE without ENABLE, and what a
     partition has of its own (the source gives a partition its parent's switches and no
     grants, diff/tables.py)."""
-    from ..model import qualify
-    from ..platform import is_platform_admin_role
-
     notes = []
     for t in catalog.tables:
         if t.rls_forced and not t.rls_enabled:
@@ -76,10 +78,6 @@ def _unmanaged_sql() -> str:
 def infer_contracts(db_url: str, dev_url: str) -> dict:
     """{"schema.table": (contract data, notes)}: what `verify --infer` prints for the
     database, per table (verify builds its schema in a scratch database on `dev_url`)."""
-    from ..cli.commands.verify import verify_project
-    from ..verify.infer import _clause_text, infer_command
-    from ..verify.spec import COMMANDS
-
     report = verify_project(None, db_url, dev_url)
     out = {}
     for key in report.tables:
@@ -100,8 +98,6 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
                     contract: bool = False) -> ImportResult:
     """The files of the project the database at `db_url` is (contracts too with `contract`,
     which needs `dev_url`)."""
-    from .files import project_files
-
     catalog, unmanaged = read_database(db_url, schemas)
     contracts = infer_contracts(db_url, dev_url) if contract else None
     partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}

@@ -14,7 +14,7 @@ from .folder import as_pairs, migrations_dir, read_folder
 def _plan_after_replay(project_dir: Path, dev, files, with_roles: bool = False):
     """The plan from the folder's files, replayed in a scratch database, to the source
     (with `with_roles`: and the source's declared roles, see _role_statements)."""
-    from ..workflow.context import dev_url_of
+    from ..server.dev import dev_url_of
     from ..workflow.compare import compare_live
     from .folder import replayed
 

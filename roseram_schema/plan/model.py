@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import Origin
+from .sqlscript import plan_sql
 
 # The hazards a statement can carry, in report order. Data-deleting ones block apply, and
 # so do statements PostgreSQL is sure to reject on a table with rows (ADD COLUMN NOT NULL
@@ -118,9 +119,7 @@ class Plan:
 
     def to_sql(self) -> str:
         """The plan as one SQL script (`plan --format sql`)."""
-        from ..render.plan import render_plan_sql
-
-        return render_plan_sql(self)
+        return plan_sql(self)
 
     def to_json(self) -> str:
         """The plan as JSON (`plan --out`), read back by from_json."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..model.sqltext import comment_line
-
 
 def _md(text) -> str:
     """Text safe inside a Markdown table cell."""
@@ -32,6 +30,4 @@ def environment():
     )
     env.filters["md"] = _md
     env.filters["code"] = _code
-    # every `-- ...` line of plan.sql.j2 built from names, origins or messages goes through it
-    env.filters["comment"] = comment_line
     return env

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..plan.json_io import plan_to_json
 from ..plan.model import Plan, PlanStatement
+from ..plan.sqlscript import plan_sql
 from ..model.sqltext import terminal_text
 from .env import environment
 
@@ -33,14 +34,8 @@ def render_plan(plan: Plan, fmt: str = "text") -> str:
 
 
 def render_plan_sql(plan: Plan) -> str:
-    """The plan as one SQL script: the transactional part between BEGIN and COMMIT, hazards
-    as `-- hazard:` comments, the CONCURRENTLY statements after COMMIT."""
-    return environment().get_template("plan.sql.j2").render(
-        plan=plan,
-        first=plan.first_statements,
-        inside=plan.transactional_statements,
-        outside=plan.non_transactional_statements,
-    )
+    """The plan as one SQL script (plan/sqlscript.py)."""
+    return plan_sql(plan)
 
 
 def render_plan_text(plan: Plan) -> str:

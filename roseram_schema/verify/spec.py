@@ -137,6 +137,21 @@ def parse_spec(personas_raw, contracts_raw: dict, origin_of=None) -> Spec:
     return Spec(personas=personas, tenancy=tenancy, contracts=contracts)
 
 
+
+def load_spec(project) -> Spec:
+    """The Spec of a loaded project (its personas and contracts); with no project (None),
+    the default personas and no contract."""
+
+    def origin_of(key: str):
+        table = project.catalog.table(key) if project else None
+        if table is not None and table.policies_origin:
+            return table.policies_origin
+        schema, name = key.split(".", 1)
+        return Origin(f"policies/{schema}/{name}.yaml")
+
+    return parse_spec(project.personas if project else None,
+                      project.contracts if project else {}, origin_of)
+
 def _where(obj: str) -> Origin:
     return Origin("project.yaml")
 

@@ -188,7 +188,7 @@ def _remember_if_clean(root: Path, dev_url, source_fp: str, scope: Scope, desire
     only if it still reads as `live` (the target may have changed meanwhile)."""
     from dataclasses import asdict
 
-    from .context import dev_identity_of
+    from ..server.dev import dev_identity_of
     from ..introspect.inspector import assemble, inspect_rows
     from ..cache.nochange import desired_key, remember_clean, target_digest
 
@@ -212,7 +212,7 @@ def _settle(root: Path, dev, source_fp: str, live: Catalog, desired: Catalog, de
     known), else in a scratch database."""
     from contextlib import nullcontext
 
-    from .context import dev_identity_of, dev_url_of
+    from ..server.dev import dev_identity_of, dev_url_of
     from ..cache.incremental import kept_state
     from ..normalize.roundtrip import renormalize_texts
 

@@ -8,7 +8,7 @@ import json
 from psycopg.conninfo import make_conninfo
 
 from roseram_schema.cache.files import CACHE_DIR, read_json, remember_server_version, server_identity, write_atomically
-from roseram_schema.workflow.context import DevServer
+from roseram_schema.server.dev import DevServer
 from roseram_schema.cache.desired import desired_state
 
 PASSWORD = "s3cret-Pw-4242"

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.workflow.context import DevServer
+from roseram_schema.server.dev import DevServer
 from roseram_schema.cache.desired import desired_state, source_fingerprint
 from roseram_schema.errors import RoseramError
 from roseram_schema.normalize.catalog import normalize_catalog, source_scope

@@ -13,7 +13,7 @@ import pytest
 
 from roseram_schema.cli.commands.apply import run_apply
 from roseram_schema.errors import HazardBlocked
-from roseram_schema.lint.gate import lint_error_hazards
+from roseram_schema.workflow.gates import lint_error_hazards
 from roseram_schema.source import load_project
 
 REPO = Path(__file__).resolve().parents[2]

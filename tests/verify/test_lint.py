@@ -9,7 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.cli.commands.lint import lint_project, run_lint
+from roseram_schema.cli.commands.lint import run_lint
+from roseram_schema.workflow.lint import lint_project
 from roseram_schema.introspect import inspect_catalog
 from roseram_schema.lint.rules import lint_catalog
 from roseram_schema.verify.anchors import derive_anchors

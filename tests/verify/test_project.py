@@ -12,7 +12,8 @@ import psycopg
 import pytest
 import yaml
 
-from roseram_schema.cli.commands.verify import run_verify, verify_project
+from roseram_schema.cli.commands.verify import run_verify
+from roseram_schema.workflow.verify import verify_project
 from roseram_schema.verify.checker import check_database
 from roseram_schema.verify.infer import infer_contracts
 from roseram_schema.verify.pgtap import emit_pgtap
@@ -193,7 +194,7 @@ def test_text_output_of_a_failing_project(pg_server, capsys):
 
 
 def test_roseram_pgtap_files_replay(pg_server, make_db, tmp_path, capsys):
-    from roseram_schema.cli.commands.verify import build_schema
+    from roseram_schema.workflow.verify import build_schema
     from roseram_schema.platform import ensure_platform
     from roseram_schema.source import load_project
 

@@ -46,7 +46,7 @@ def run_apply(
             "(or --plan FILE, a plan saved by `plan --out`)")
     saved = plan_from_json(Path(plan_file).read_text(encoding="utf-8")) if plan_file is not None else None
     if verify:
-        from ...verify.gate import verify_before_apply
+        from ...workflow.gates import verify_before_apply
 
         verify_before_apply(project_dir, dev_url)
         console.print("verify: every contract holds on the desired state.")

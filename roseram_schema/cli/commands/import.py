@@ -28,7 +28,7 @@ def run_import(db_url: str | None, out: Path, schemas: list[str] | None = None, 
         raise RoseramError(f"--out {out} is not empty: import writes only into an empty or new folder"
                            " (pass --force to write over it)")
     if contract:
-        from ...workflow.context import scratch_server
+        from ...server.dev import scratch_server
 
         with scratch_server(dev_db) as dev_url:
             result = import_database(db_url, schemas, dev_url=dev_url, contract=True)

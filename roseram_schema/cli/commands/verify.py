@@ -1,174 +1,23 @@
-"""`roseram-schema verify`: build the schema in a scratch database and prove the contracts.
-
-The target database (`--db`) is only read (its schema, never its data); all the work happens
-in a scratch database created on the dev server and dropped at the end.
-"""
+"""`roseram-schema verify`: print what workflow/verify.py proved (the matrix, a report, an
+inferred contract, pgTAP files)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from ...errors import EXIT_ISOLATION, EXIT_OK, DatabaseError
+from rich.console import Console
 
-
-def scratch_database(dev_url: str, prefix: str = "roseram_verify"):
-    """A new empty database on the dev server (yielded as a URL), dropped afterwards, also
-    on Ctrl-C or SIGTERM; one left by a killed run is swept later (introspect/scratch.py)."""
-    from ...normalize.scratch import scratch_database as make_scratch
-
-    return make_scratch(dev_url, prefix=prefix)
-
-
-def read_target_catalog(db_url: str):
-    """The schema (no data) of the target database, read in a read-only transaction."""
-    import psycopg
-
-    from ...introspect import inspect_catalog
-    from ...introspect.buildable import buildable_catalog
-
-    try:
-        with psycopg.connect(db_url) as conn:
-            conn.execute("SET TRANSACTION READ ONLY")
-            return buildable_catalog(inspect_catalog(conn))
-    except psycopg.Error as exc:
-        raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
-
-
-def build_schema(conn, catalog) -> None:
-    """Apply the compiled statements of `catalog` to the (scratch) connection.
-
-    One round trip for the whole script; only when it fails is it replayed statement by
-    statement, to name the object (and source line) that failed.
-    """
-    import psycopg
-
-    from ...compile.script import compile_statements
-
-    statements = compile_statements(catalog)
-    # like pg_dump: function bodies may name functions created later in the script
-    conn.execute("SET check_function_bodies = off")
-    conn.execute("SET client_min_messages = warning")
-    for statement in statements:
-        if not statement.transactional:
-            _apply_one(conn, statement)
-    script = ";\n".join(s.sql for s in statements if s.transactional)
-    try:
-        with conn.transaction():
-            conn.execute(script)
-        return
-    except psycopg.Error:
-        pass
-    for statement in statements:
-        if statement.transactional:
-            _apply_one(conn, statement)
-
-
-def _apply_one(conn, statement) -> None:
-    import psycopg
-
-    try:
-        conn.execute(statement.sql)
-    except psycopg.Error as exc:
-        where = f" ({statement.origin})" if statement.origin else ""
-        raise DatabaseError(f"building {statement.obj}{where} in the scratch database failed: {exc}") from exc
-
-
-def load_spec(project):
-    """The verify Spec of a loaded project (personas, tenancy, contracts)."""
-    from ...errors import Origin
-    from ... import model
-    from ...verify.spec import parse_spec
-
-    def origin_of(key: str):
-        table = project.catalog.table(key) if project else None
-        if table is not None and table.policies_origin:
-            return table.policies_origin
-        schema, name = key.split(".", 1)
-        return Origin(f"policies/{schema}/{name}.yaml")
-
-    return parse_spec(project.personas if project else None,
-                      project.contracts if project else {}, origin_of)
-
-
-def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
-    """Build the scratch database and run the checker; returns the Report (with the time
-    each phase took in `report.timings`). Outside a project (`project_dir` None) the schema
-    of `db_url` is observed with the default personas and no contract."""
-    import time
-
-    from ...source import load_project
-
-    clock = time.perf_counter()
-    if project_dir is None and not db_url:
-        raise ValueError("verify needs a project or a database")
-    project = load_project(Path(project_dir)) if project_dir is not None else None
-    catalog = read_target_catalog(db_url) if db_url else project.catalog
-    return _verify(project, catalog, dev_url, clock, {}, locate=not db_url)
-
-
-def verify_catalog(project_dir: Path, catalog, dev_url: str):
-    """verify_project of a schema already read from a database (read_target_catalog): a
-    fleet reads its databases once and verifies each distinct schema once."""
-    import time
-
-    from ...source import load_project
-
-    return _verify(load_project(Path(project_dir)), catalog, dev_url, time.perf_counter(), {}, locate=False)
-
-
-def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, locate: bool):
-    """Build `catalog` in a scratch database and check the project's contracts there."""
-    import time
-
-    import psycopg
-
-    from ...platform import ensure_platform
-    from ...verify.checker import check_database
-
-    def lap(name):
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
-    spec = load_spec(project)
-    lap("load")
-    with scratch_database(dev_url) as url:
-        lap("create_database")
-        with psycopg.connect(url, autocommit=True) as conn:
-            ensure_platform(conn)
-            build_schema(conn, catalog)
-            lap("build_schema")
-            report = check_database(conn, spec, url=url)
-            lap("check")
-    lap("drop_database")
-    report.timings = timings
-    if locate:
-        report.findings = locate_findings(report.findings, project.catalog)
-    return report
-
-
-def locate_findings(findings, catalog):
-    """Point findings about a table or view at its source file (they come from the scratch
-    database, which knows no files)."""
-    from dataclasses import replace
-
-    out = []
-    for f in findings:
-        obj = catalog.table(f.location) or catalog.view(f.location) if "." in f.location else None
-        origin = getattr(obj, "policies_origin", None) or getattr(obj, "origin", None) if obj else None
-        out.append(replace(f, location=f"{origin} ({f.location})") if origin else f)
-    return out
+from ...errors import EXIT_ISOLATION, EXIT_OK
+from ...verify import render
+from ...verify.infer import infer_contracts
+from ...verify.pgtap import emit_pgtap as write_pgtap
+from ...workflow.verify import verify_project
 
 
 def run_verify(project_dir, db_url, dev_url, fmt="text", infer=False, emit_pgtap=None) -> int:
     """The verify command: 0 when every contract holds, 4 on a leak, block, error or
     error-severity finding. Machine output on stdout, the matrix on stderr."""
-    from rich.console import Console
-
-    from ...verify import render
-
     report = verify_project(Path(project_dir) if project_dir is not None else None, db_url, dev_url)
     console = Console(stderr=True)
     # the matrix is one row per table: never let a narrow (or absent) terminal fold it
@@ -177,8 +26,6 @@ def run_verify(project_dir, db_url, dev_url, fmt="text", infer=False, emit_pgtap
     if console.width < needed:
         console = Console(stderr=True, width=needed)
     if infer:
-        from ...verify.infer import infer_contracts
-
         sys.stdout.write(infer_contracts(report))
     elif fmt == "json":
         sys.stdout.write(render.to_json(report))
@@ -189,8 +36,6 @@ def run_verify(project_dir, db_url, dev_url, fmt="text", infer=False, emit_pgtap
     if fmt != "text" or infer:
         console.print(render.summary_line(report))
     if emit_pgtap:
-        from ...verify.pgtap import emit_pgtap as write_pgtap
-
         paths = write_pgtap(report, Path(emit_pgtap))
         console.print(f"wrote {len(paths)} pgTAP files to {emit_pgtap}")
     return EXIT_OK if report.ok else EXIT_ISOLATION

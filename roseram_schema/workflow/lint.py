@@ -1,0 +1,40 @@
+"""`lint`: static checks of a project's source, or of a live database's schema.
+
+Shared by the `lint` command and the API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from ..errors import DatabaseError
+from ..introspect import inspect_catalog
+from ..lint.rules import lint_catalog
+from ..source import load_project
+from ..verify.anchors import derive_anchors
+from ..verify.spec import load_spec
+from .context import is_project_dir
+
+
+def lint_project(project_dir: Path | None, db_url: str | None = None):
+    """Findings for the project's source, or for the live database when `db_url` is given
+    (judged against the project's contracts when the project has any; outside a project,
+    `project_dir` None, against the default personas and no contract)."""
+    if project_dir is None and db_url is None:
+        raise ValueError("lint needs a project or a database")
+    project = None
+    if project_dir is not None and (db_url is None or is_project_dir(Path(project_dir))):
+        project = load_project(Path(project_dir))
+    spec = load_spec(project)
+    if db_url:
+        try:
+            with psycopg.connect(db_url) as conn:
+                conn.execute("SET TRANSACTION READ ONLY")
+                catalog = inspect_catalog(conn)
+        except psycopg.Error as exc:
+            raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
+    else:
+        catalog = project.catalog
+    return lint_catalog(catalog, spec, derive_anchors(catalog, spec))

@@ -1,0 +1,125 @@
+"""`verify`: build the schema in a scratch database and prove the contracts there.
+
+Shared by the `verify` command, the API, `apply --verify`, a fleet's verify and `import
+--contract`. The target database (`db_url`) is only read (its schema, never its data); all
+the work happens in a scratch database created on the dev server and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+
+from ..compile.script import compile_statements
+from ..errors import DatabaseError
+from ..introspect import inspect_catalog
+from ..introspect.buildable import buildable_catalog
+from ..normalize.scratch import scratch_database
+from ..platform import ensure_platform
+from ..source import load_project
+from ..verify.checker import check_database
+from ..verify.spec import load_spec
+
+# the names of verify's scratch databases (normalize/scratch.py sweeps the stale ones)
+SCRATCH_PREFIX = "roseram_verify"
+
+
+def read_target_catalog(db_url: str):
+    """The schema (no data) of the target database, read in a read-only transaction."""
+    try:
+        with psycopg.connect(db_url) as conn:
+            conn.execute("SET TRANSACTION READ ONLY")
+            return buildable_catalog(inspect_catalog(conn))
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
+
+
+def build_schema(conn, catalog) -> None:
+    """Apply the compiled statements of `catalog` to the (scratch) connection.
+
+    One round trip for the whole script; only when it fails is it replayed statement by
+    statement, to name the object (and source line) that failed.
+    """
+    statements = compile_statements(catalog)
+    # like pg_dump: function bodies may name functions created later in the script
+    conn.execute("SET check_function_bodies = off")
+    conn.execute("SET client_min_messages = warning")
+    for statement in statements:
+        if not statement.transactional:
+            _apply_one(conn, statement)
+    script = ";\n".join(s.sql for s in statements if s.transactional)
+    try:
+        with conn.transaction():
+            conn.execute(script)
+        return
+    except psycopg.Error:
+        pass
+    for statement in statements:
+        if statement.transactional:
+            _apply_one(conn, statement)
+
+
+def _apply_one(conn, statement) -> None:
+    try:
+        conn.execute(statement.sql)
+    except psycopg.Error as exc:
+        where = f" ({statement.origin})" if statement.origin else ""
+        raise DatabaseError(f"building {statement.obj}{where} in the scratch database failed: {exc}") from exc
+
+
+def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
+    """Build the scratch database and run the checker; returns the Report (with the time
+    each phase took in `report.timings`). Outside a project (`project_dir` None) the schema
+    of `db_url` is observed with the default personas and no contract."""
+    clock = time.perf_counter()
+    if project_dir is None and not db_url:
+        raise ValueError("verify needs a project or a database")
+    project = load_project(Path(project_dir)) if project_dir is not None else None
+    catalog = read_target_catalog(db_url) if db_url else project.catalog
+    return _verify(project, catalog, dev_url, clock, {}, locate=not db_url)
+
+
+def verify_catalog(project_dir: Path, catalog, dev_url: str):
+    """verify_project of a schema already read from a database (read_target_catalog): a
+    fleet reads its databases once and verifies each distinct schema once."""
+    return _verify(load_project(Path(project_dir)), catalog, dev_url, time.perf_counter(), {}, locate=False)
+
+
+def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, locate: bool):
+    """Build `catalog` in a scratch database and check the project's contracts there."""
+
+    def lap(name):
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    spec = load_spec(project)
+    lap("load")
+    with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as url:
+        lap("create_database")
+        with psycopg.connect(url, autocommit=True) as conn:
+            ensure_platform(conn)
+            build_schema(conn, catalog)
+            lap("build_schema")
+            report = check_database(conn, spec, url=url)
+            lap("check")
+    lap("drop_database")
+    report.timings = timings
+    if locate:
+        report.findings = locate_findings(report.findings, project.catalog)
+    return report
+
+
+def locate_findings(findings, catalog):
+    """Point findings about a table or view at its source file (they come from the scratch
+    database, which knows no files)."""
+    out = []
+    for f in findings:
+        obj = catalog.table(f.location) or catalog.view(f.location) if "." in f.location else None
+        origin = getattr(obj, "policies_origin", None) or getattr(obj, "origin", None) if obj else None
+        out.append(replace(f, location=f"{origin} ({f.location})") if origin else f)
+    return out
