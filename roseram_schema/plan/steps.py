@@ -1,6 +1,6 @@
 """Each change as the statement(s) that carry it out, with the hazards they carry.
 
-SQL comes from roseram_schema.ddl (plain DDL per object), with IF [NOT] EXISTS wherever
+SQL comes from roseram_schema.compile.ddl (plain DDL per object), with IF [NOT] EXISTS wherever
 PostgreSQL has it, so a plan re-run after a partial failure outside the transaction (the
 CONCURRENTLY part) does not trip over what already exists. Texts are the source's own
 (plan/texts.py). Hazards are decided here, from the change, never from the SQL.
@@ -47,8 +47,8 @@ class StepContext:
     desired: Catalog
     row_estimates: dict[str, int] = field(default_factory=dict)
     online: bool = False
-    # built on first use: Catalog.table scans every table, and a plan of 1,000 new tables
-    # asks for one about 13,000 times (quadratic: a second at 1,000 tables)
+    # built on first use: Catalog.table scans every table, and a plan of many new tables
+    # asks for one many times per table (quadratic without this index)
     _tables: dict = field(default_factory=dict, init=False, repr=False)
     _access: dict = field(default_factory=dict, init=False, repr=False)
     _gains: dict = field(default_factory=dict, init=False, repr=False)
