@@ -3,9 +3,8 @@
 Building a large schema is CPU work in one server process (each new table is catalog
 rows, a row and an array type, often a toast table and its index, and their files), so
 a 1,000-table build keeps one backend busy while other cores idle. Two backends building
-disjoint sets of tables in two transactions at once share that work: on the 2-core
-machine of bench/notes.md, which the client shares, a 1,000-table build went from
-3.1-3.7 s to 2.8-3.4 s (the two backends used ~0.8 s more CPU between them than one).
+disjoint sets of tables in two transactions at once share that work (docs/benchmarks.md
+has the measurement).
 
 Each statement of a build (compile.build_in_lanes) gets a phase, in dependency order:
 - PRELUDE: needs nothing a lane builds (schemas, extensions, roles, enums, functions, and

@@ -191,7 +191,7 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = No
     """Build `catalog` in a new database that holds only the platform stand-in (a scratch
     database, a kept database just re-created), on an autocommit connection.
 
-    Runs compile.build_statements (no guards: a third less work for PostgreSQL) in one
+    Runs compile.build_statements (no guards: less work for PostgreSQL) in one
     transaction, in two parts (compile.build_in_two): PostgreSQL creates the tables while
     the rest is compiled. With the database's `url` and at least `lanes_from` new tables
     (default parallel_build.MIN_TABLES), the tables are built in parallel transactions
@@ -300,8 +300,7 @@ class _Thread:
 
 
 def as_script(statements: Sequence) -> str:
-    """Statements as one script (one round trip instead of thousands: about 15% of the
-    build time of a 300-table project)."""
+    """Statements as one script: one round trip instead of one per statement."""
     # a newline before each `;` ends a trailing line comment in a statement
     return "\n;\n".join(s.sql for s in statements)
 
