@@ -6,6 +6,7 @@ errors they raise. They live in roseram_schema.api, imported on first use only: 
 command line imports this package too, and its start-up time matters (cli/entry.py).
 """
 
+import importlib as _importlib
 import sys as _sys
 import types as _types
 
@@ -28,6 +29,7 @@ _SHADOWED = frozenset({"compile", "apply", "plan", "lint", "verify"})
 
 def __getattr__(name: str):
     if name in _API_NAMES:
+        # lazy: the CLI imports this package, and the API (psycopg, rich) is not its start-up's
         from . import api
 
         value = getattr(api, name)
@@ -64,9 +66,7 @@ class _Namesake:
         return f"<function roseram_schema.{self.__wrapped__.__name__}>"
 
     def _submodule(self):
-        import importlib
-
-        return importlib.import_module(self._module)
+        return _importlib.import_module(self._module)
 
     def __getattr__(self, name: str):
         if name in ("__name__", "__qualname__", "__annotations__", "__defaults__", "__kwdefaults__"):

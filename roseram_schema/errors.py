@@ -106,3 +106,7 @@ class IsolationFailure(RoseramError):
 
 class NotYetImplemented(RoseramError):
     """A command whose issue has not landed: it says so and exits 1, never pretends."""
+
+
+class UnknownFormat(RoseramError):
+    """A --format value no renderer knows (render/)."""

@@ -28,10 +28,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+import psycopg
+from psycopg import sql
+
+from ..diff import diff_catalogs
 from ..errors import DatabaseError, FingerprintMismatch, HazardBlocked
+from ..introspect import inspect_catalog
 from ..model import Catalog
 from ..plan.fingerprint import managed_fingerprint
 from ..plan.model import Hazard, Plan, PlanStatement
+from .history import ensure_history, record_apply, record_statement
 
 # pg_advisory_lock key shared by every roseram-schema apply ("roseram" in ASCII, as bigint).
 ADVISORY_LOCK_KEY = 0x726F736572616D
@@ -73,8 +79,6 @@ def check_hazards(plan: Plan, allow_hazards: Iterable[str] = (), extra: Iterable
 
 
 def _default_inspect(conn) -> Catalog:
-    from ..introspect import inspect_catalog
-
     return inspect_catalog(conn)
 
 
@@ -124,8 +128,6 @@ def apply_lock(conn_url: str, wait: str | None = None) -> Iterator[object]:
     """An autocommit connection holding the apply lock of its database, released at exit.
     `wait` (a PostgreSQL interval such as "30s"): give up after waiting that long for
     another apply to finish (DatabaseError) instead of waiting for as long as it runs."""
-    import psycopg
-
     try:
         conn = psycopg.connect(conn_url, autocommit=True)
     except psycopg.Error as exc:
@@ -165,16 +167,12 @@ def apply_checked(conn, plan: Plan, *, lock_timeout: str = "5s", statement_timeo
 
 
 def _matches(live: Catalog, desired: Catalog) -> bool:
-    from ..diff import diff_catalogs
-
     return not diff_catalogs(live, desired)
 
 
 def _set_timeouts(conn, lock_timeout: str, statement_timeout: str, index_timeout: str = "0") -> None:
     """Session timeouts for the transactional part; `index_timeout` is only checked here
     (a bad value fails before anything runs) and set around each index build."""
-    import psycopg
-
     try:
         conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false),"
                      " set_config('statement_timeout', %s, false)",
@@ -203,8 +201,6 @@ def _failure(n: int, total: int, s: PlanStatement, exc: Exception) -> DatabaseEr
 
 def _run_first(conn, plan: Plan, progress: Progress | None) -> None:
     """Enum values, committed before the main transaction (see plan.model.FIRST_CHANGES)."""
-    import psycopg
-
     first = plan.first_statements
     if not first:
         return
@@ -220,10 +216,6 @@ def _run_first(conn, plan: Plan, progress: Progress | None) -> None:
 
 
 def _run_transaction(conn, plan: Plan, progress: Progress | None) -> int:
-    import psycopg
-
-    from .history import ensure_history, record_apply
-
     total = len(plan.statements)
     inside = plan.transactional_statements
     offset = len(plan.first_statements)
@@ -249,10 +241,6 @@ def _run_transaction(conn, plan: Plan, progress: Progress | None) -> int:
 
 def _run_outside(conn, plan: Plan, progress: Progress | None, history_id: int,
                  statement_timeout: str, index_timeout: str) -> None:
-    import psycopg
-
-    from .history import record_statement
-
     total = len(plan.statements)
     done = len(plan.first_statements) + len(plan.transactional_statements)
     for n, s in enumerate(plan.non_transactional_statements, done + 1):
@@ -274,8 +262,6 @@ def _run_outside(conn, plan: Plan, progress: Progress | None, history_id: int,
 
 def _drop_invalid_index(conn, key: str) -> None:
     """Drop an INVALID index an interrupted CREATE INDEX CONCURRENTLY left behind."""
-    from psycopg import sql
-
     schema, _, name = key.partition(".")
     row = conn.execute(
         "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i"

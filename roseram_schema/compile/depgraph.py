@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Collection, Iterable
 
+from pglast.parser import ParseError, parse_sql_json
+
 from ..errors import PlanCycleError
 
 # A bare (unqualified) name is marked so; it is resolved against the provided names.
@@ -80,8 +82,6 @@ def sql_references(sql: str) -> SqlReferences:
     Text that does not parse gives no references: the statement still runs, and
     PostgreSQL reports the error with its own position.
     """
-    from pglast.parser import ParseError, parse_sql_json
-
     relations: set = set()
     functions: set = set()
     types: set = set()

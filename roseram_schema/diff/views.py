@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pglast import parse_sql
+from pglast.ast import ColumnRef, FuncCall, TypeCast
+
 from .changes import Change, CreateIndex, CreateView, DropIndex, DropView, ReplaceView, SetComment
 from ..model import Catalog, View
 from .access import diff_grants
@@ -18,9 +21,6 @@ def view_columns(view: View) -> tuple[str, ...] | None:
     if view.column_names:
         return view.column_names
     try:
-        from pglast import parse_sql
-        from pglast.ast import ColumnRef, FuncCall, TypeCast
-
         stmt = parse_sql(view.query)[0].stmt
     except Exception:
         return None

@@ -12,6 +12,8 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 
+from pglast import parse_sql, prettify
+
 from ..model import (TABLE_PRIVILEGES, Catalog, Column, Function, Grant, Table, View, qualify, quote_ident,
                      quote_literal)
 from ..platform import is_platform_admin_role
@@ -211,8 +213,6 @@ def function_sql(f: Function) -> str:
 def pretty_sql(text: str) -> str:
     """`text` (one statement, no semicolon) through pglast's prettifier when that gives the
     same statement back, else as it is."""
-    from pglast import parse_sql, prettify
-
     text = text.strip().rstrip(";").rstrip()
     try:
         pretty = prettify(text, comma_at_eoln=True)

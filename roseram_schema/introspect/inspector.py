@@ -12,7 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+import psycopg
+
+from ..errors import DatabaseError
 from ..model import Catalog, Index, build_catalog
+from ..model.serialize import paused_gc
 from .objects import (
     enum_from_row,
     extension_from_row,
@@ -71,10 +75,6 @@ def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[
     read raises DatabaseError. `connect` opens a second connection to the same database
     for a parallel read, `consume` takes each query's rows as they come instead (see
     rows.read_catalog_rows)."""
-    import psycopg
-
-    from ..errors import DatabaseError
-
     if isinstance(schemas, str):
         schemas = [schemas]
     try:
@@ -114,8 +114,6 @@ class _Builder:
         self.later: dict[str, list[dict]] = {}  # few rows, built when the grants are known
 
     def take(self, name: str, rows: list[dict]) -> None:
-        from ..model.serialize import paused_gc
-
         with paused_gc():  # thousands of frozen objects, no cycles among them
             if name == "columns":
                 self.parts.add_columns(rows)
@@ -136,8 +134,6 @@ class _Builder:
                 self.later[name] = rows
 
     def build(self, read: CatalogRows) -> Catalog:
-        from ..model.serialize import paused_gc
-
         with paused_gc():
             return self._build(read)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+import psycopg
+from psycopg.rows import dict_row
+
 from ..errors import DatabaseError
 
 
@@ -17,9 +20,6 @@ def load_query(name: str) -> str:
 def run_query(conn, name: str, params: dict) -> list[dict]:
     """Run one catalog query and return its rows as dicts (column name -> value).
     A failure becomes a DatabaseError naming the query."""
-    import psycopg
-    from psycopg.rows import dict_row
-
     try:
         with conn.cursor(row_factory=dict_row) as cur:
             # never server-side prepared: each query runs once per read, and prepared

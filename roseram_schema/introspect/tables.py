@@ -16,6 +16,7 @@ from ..model import (
     Table,
     UniqueConstraint,
 )
+from .objects import _KNOWN_PRIVILEGES
 from .texts import (
     FK_ACTION_CODES,
     FK_MATCH_CODES,
@@ -84,8 +85,6 @@ def policy_from_row(row: dict) -> Policy:
 
 def _partition_grants(entries) -> tuple[Grant, ...]:
     """Grants from "grantee:privilege" strings, privileges the model does not know left out."""
-    from .objects import _KNOWN_PRIVILEGES
-
     by_grantee: dict[str, set[str]] = defaultdict(set)
     for entry in entries:
         grantee, _, privilege = entry.rpartition(":")

@@ -7,6 +7,8 @@ edited afterwards is detected.
 
 from __future__ import annotations
 
+from ..apply.history import tool_version
+
 CREATE_SQL = """
 CREATE SCHEMA IF NOT EXISTS roseram_schema;
 CREATE TABLE IF NOT EXISTS roseram_schema.migration_files (
@@ -38,7 +40,5 @@ def read_applied(conn) -> dict[str, dict]:
 
 def record(conn, f) -> None:
     """Insert the row of migration file `f` (in the caller's transaction)."""
-    from ..apply.history import tool_version
-
     conn.execute("INSERT INTO roseram_schema.migration_files (file, version, checksum, tool_version)"
                  " VALUES (%s, %s, %s, %s)", (f.name, f.version, f.checksum, tool_version()))

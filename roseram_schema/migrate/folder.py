@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg
+from pglast.parser import split
+
 from ..errors import DatabaseError, RoseramError
+from ..normalize.scratch import scratch_database
+from ..platform import ensure_platform
 
 FILE_NAME = re.compile(r"^(\d+)_([A-Za-z0-9_.-]*)\.sql$")
 VERSION_FORMAT = "%Y%m%d%H%M%S"
@@ -140,8 +145,6 @@ def statements(text: str) -> list[tuple[int, str]]:
     """(offset, text) of each statement of a file, split by PostgreSQL's own scanner (quotes,
     dollar quotes and comments respected); one piece, the whole file, when it cannot scan
     it (the server then reports the error)."""
-    from pglast.parser import split
-
     try:
         slices = split(text, with_parser=False, only_slices=True)
     except Exception:  # noqa: BLE001 - any scanner failure: let the server judge the text
@@ -158,8 +161,6 @@ def run_file(conn, f: MigrationFile) -> None:
     an error names the line of the statement that failed. Transaction control is refused:
     `migrate apply` and `db push` run each file in a transaction of their own, and a COMMIT
     in it would make part of a file permanent and its record missing."""
-    import psycopg
-
     text = f.text
     pieces = statements(text)
     for start, sql in pieces:
@@ -182,11 +183,6 @@ def run_file(conn, f: MigrationFile) -> None:
 def replayed(dev_url: str, files: list[MigrationFile]):
     """A scratch database on the dev server with the platform stand-in and every file run in
     order, each in its own transaction (as `migrate apply` runs them); yields its URL."""
-    import psycopg
-
-    from ..normalize.scratch import scratch_database
-    from ..platform import ensure_platform
-
     with scratch_database(dev_url) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)

@@ -123,6 +123,7 @@ class Plan:
 
     def to_json(self) -> str:
         """The plan as JSON (`plan --out`), read back by from_json."""
+        # here, not at the top: json_io builds this module's classes (a cycle)
         from .json_io import plan_to_json
 
         return plan_to_json(self)
@@ -130,6 +131,7 @@ class Plan:
     @classmethod
     def from_json(cls, text: str) -> "Plan":
         """A plan saved by to_json (or `plan --out`); PlanFormatError when it is not one."""
+        # here, not at the top: json_io builds this module's classes (a cycle)
         from .json_io import plan_from_json
 
         return plan_from_json(text)

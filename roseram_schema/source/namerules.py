@@ -14,6 +14,8 @@ PostgreSQL's makeObjectName and are never longer than 63 bytes.
 
 from __future__ import annotations
 
+from pglast.parser import scan
+
 from ..model.sqltext import CONTROL, escape_controls
 from .naming import NAMEDATALEN, _clip
 from .positions import origin_at
@@ -59,8 +61,6 @@ def check_sql_identifiers(path: str, text: str, problems: Problems) -> None:
     Run on the scanner's tokens, before pglast cuts the names; `text` parsed already, so
     scanning it does not fail.
     """
-    from pglast.parser import scan
-
     for token in scan(text):
         if token.name not in ("IDENT", "UIDENT"):
             continue

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ..model import qualify, quote_ident
 from .problems import did_you_mean
-from .sqltext import parse_type
+from .sqltext import parse_type, to_sql
 
 # Built-in type names as they appear after parsing (the grammar maps keywords such as
 # `integer` or `character varying` to pg_catalog.int4 / pg_catalog.varchar) plus the
@@ -95,9 +96,6 @@ def format_type(type_name) -> str:
     SQL names (`character varying`), `public` types unqualified (it is on the search path).
     Used for function signatures, so a function's key is the same from source and catalog.
     """
-    from ..model import qualify, quote_ident
-    from .sqltext import to_sql
-
     if type_name.pct_type:
         return to_sql(type_name)
     names = [n.sval for n in type_name.names]

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import Origin
+from .loader import MAX_YAML_BYTES
 from .problems import Problems
 
 
@@ -217,8 +218,6 @@ def parse_yaml(text: str, path: str, problems: Problems) -> YNode | None:
     Returns None for a malformed document (the problem is recorded) and an empty map
     for an empty file.
     """
-    from .loader import MAX_YAML_BYTES
-
     if len(text) > MAX_YAML_BYTES:  # a view file's header (YAML files are refused by the loader)
         problems.add(Origin(path, 1, 1), "", f"the YAML is larger than {MAX_YAML_BYTES >> 20} MiB",
                      "split it into smaller files", root=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..lint.findings import Finding
 from ..model import quote_ident
+from .categories import allowed
 from .probes import LEAK, Cell, where_ident
 from .runner import run_as
 
@@ -49,7 +50,6 @@ def blame_leaks(conn, report) -> None:
             if not policies or not table.rls_enabled:
                 continue
             contract = spec.contract(cell.table)
-            from .categories import allowed
 
             leaked = [row for row, ok in cell.observations
                       if ok and not allowed(contract, cell.command, persona, row, spec.tenancy)]

@@ -8,18 +8,25 @@ the seeded rows and a helper function there. It never touches any other database
 from __future__ import annotations
 
 import json
+import queue
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import psycopg
+
+from ..errors import Origin, Problem, SourceError
 from ..lint.findings import Finding
 from ..platform import is_platform_schema
 from .anchors import derive_anchors
+from .blame import blame_leaks
 from .facts import read_facts
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
 from .runner import install_runner, install_touch_triggers, read_privileges, run_as
 from .seed import World, build_world, fk_order, insert_sql
 from .spec import COMMANDS, Spec
+from .static import static_findings
 
 
 @dataclass
@@ -63,8 +70,6 @@ def probed_tables(world: World) -> list:
 
 def check_tenancy(catalog, spec: Spec) -> None:
     """The tables and columns `personas.tenancy` names must exist; raise SourceError if not."""
-    from ..errors import Origin, Problem, SourceError
-
     ten = spec.tenancy
     wanted = [("users", ten.users, ())]
     if ten.tenants:
@@ -143,7 +148,6 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
         for job in jobs:
             run(job, conn)
     cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
-    from .static import static_findings
 
     findings = static_findings(facts, spec, anchors, cells, world)
     report = Report(
@@ -155,8 +159,6 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
         world=world,
     )
     if report.failed:
-        from .blame import blame_leaks
-
         blame_leaks(conn, report)
         report.findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f.severity], f.location, f.id))
     report.seconds = time.perf_counter() - started
@@ -164,11 +166,6 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
 
 
 def _run_parallel(run, jobs, conn, url, workers) -> None:
-    import queue
-    from concurrent.futures import ThreadPoolExecutor
-
-    import psycopg
-
     pool: queue.Queue = queue.Queue()
     pool.put(conn)
     extra = [psycopg.connect(url, autocommit=True) for _ in range(min(workers, len(jobs)) - 1)]

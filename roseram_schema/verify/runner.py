@@ -16,8 +16,9 @@ import psycopg
 from psycopg import sql
 
 from ..errors import DatabaseError
-
+from ..model import quote_literal
 from .facts import HELPER_SCHEMA
+from .seed import persona_email
 from .spec import Persona
 
 RUN_FUNCTION = f"""
@@ -111,8 +112,6 @@ def read_privileges(conn, roles, tables) -> set[tuple[str, str, str]]:
 
 def install_touch_triggers(conn, tables, ident_columns) -> None:
     """An AFTER UPDATE OR DELETE trigger on every probed table (scratch database only)."""
-    from ..model import quote_literal
-
     for table in tables:
         args = ", ".join(quote_literal(c) for c in ident_columns(table.key))
         conn.execute(
@@ -156,8 +155,6 @@ def install_runner(conn) -> None:
 
 def claims_of(persona: Persona, user_id: str | None) -> dict:
     """The JWT claims a persona's requests carry."""
-    from .seed import persona_email
-
     claims = {"role": persona.role}
     if user_id:
         claims["sub"] = user_id

@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from ..model import Catalog, Table, quote_literal
+from ..model import Catalog, Table, quote_ident, quote_literal
 from .anchors import Anchors, Path, fk_order
 from .checks import column_rules
 from .spec import Spec
@@ -371,8 +371,6 @@ def _insert_sql(table: Table, row: Row) -> str:
 
 
 def _q(name: str) -> str:
-    from ..model import quote_ident
-
     return quote_ident(name)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import Origin, Problem, SourceError
+from ..source.problems import did_you_mean
 
 COMMANDS = ("select", "insert", "update", "delete")
 BASE_ATOMS = ("anyone", "signed_in", "public", "own", "tenant", "none")
@@ -259,8 +260,6 @@ def _parse_contract(key, raw, tenancy, origin, problems) -> Contract:
         for item in items:
             clause = parse_clause(item)
             for atom in sorted(clause - atoms):
-                from ..source.problems import did_you_mean
-
                 problems.append(Problem(origin, f"{obj}.{command}", f"unknown row category {atom!r}",
                                         did_you_mean(atom, atoms) or "see docs/verify.md"))
             if clause and clause != {"none"}:
