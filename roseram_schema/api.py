@@ -12,23 +12,31 @@ re-exported here); none prints, prompts or exits: that is the CLI's part (cli/co
 render these results). Documented in docs/api.md.
 
 Where a function needs a database or a scratch server, the rules are the CLI's
-(workflow/context.py): `db=None` is $DATABASE_URL, else the project's embedded database;
+(server/dev.py): `db=None` is $DATABASE_URL, else the project's embedded database;
 `dev_db=None` is $ROSERAM_DEV_DB, else the project's embedded server (started on demand),
 and outside any project a temporary server removed afterwards.
 
 This module is imported by `roseram_schema/__init__.py` only when one of its names is
-used, and imports nothing heavy itself: the CLI's start-up time depends on it.
+used. At its top it imports only what `load_project` and `compile` use; the rest (the
+comparison, psycopg, the linters, the renderers) is imported in the functions that use it,
+because `roseram-schema compile` imports this module and its start-up time matters
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Union
 
+from .compile.script import compile_script
 from .errors import (DatabaseError, FingerprintMismatch, HazardBlocked, IsolationFailure, Origin,
                      PlanCycleError, Problem, ProjectNotFound, RoseramError, ServerError, SourceError)
+from .server.dev import DevServer, resolve_db_url, resolve_dev_url, scratch_server
+from .source import load_project as load_source
+from .workflow.context import is_project_dir
 
 if TYPE_CHECKING:  # pragma: no cover - names for annotations only, not imported at run time
     from .apply.executor import ApplyResult
@@ -68,8 +76,6 @@ _REEXPORTED = {
 
 def __getattr__(name: str):
     if name in _REEXPORTED:
-        import importlib
-
         module, attr = _REEXPORTED[name]
         value = getattr(importlib.import_module(module), attr)
         globals()[name] = value
@@ -88,8 +94,6 @@ def _project_dir(project: ProjectLike) -> Path:
         return Path(root)
     if not isinstance(project, (str, os.PathLike)):
         raise TypeError(f"expected a Project or the path of a project folder, not {type(project).__name__}")
-    from .workflow.context import is_project_dir
-
     path = Path(project).resolve()
     if not path.is_dir():
         raise ProjectNotFound(f"{project}: no such directory")
@@ -105,9 +109,7 @@ def load_project(path: str | os.PathLike) -> "Project":
     `contracts`). Raises ProjectNotFound when `path` is not a project folder, SourceError
     listing every problem of the source (each a `Problem` with its `origin`, file:line:column).
     """
-    from .source import load_project as load
-
-    return load(_project_dir(path))
+    return load_source(_project_dir(path))
 
 
 def _loaded(project: ProjectLike) -> "Project":
@@ -175,8 +177,6 @@ def compile(project: ProjectLike) -> CompiledSQL:  # noqa: A001 - the API's name
 
     Needs no database. Raises SourceError (bad source), PlanCycleError (a dependency cycle).
     """
-    from .compile.script import compile_script
-
     loaded = _loaded(project)
     return CompiledSQL(compile_script(loaded.catalog, loaded.fingerprint), loaded.fingerprint,
                        catalog_stats(loaded.catalog))
@@ -187,16 +187,12 @@ def compile(project: ProjectLike) -> CompiledSQL:  # noqa: A001 - the API's name
 
 
 def _target(db: str | None, project_dir: Path) -> str:
-    from .server.dev import resolve_db_url
-
     if db is not None and not isinstance(db, str):
         raise TypeError(f"db must be a connection URL (str), not {type(db).__name__}")
     return resolve_db_url(db, project_dir)
 
 
 def _dev(dev_db: str | None, project_dir: Path):
-    from .server.dev import DevServer
-
     return DevServer(dev_db, project_dir)
 
 
@@ -217,6 +213,7 @@ def plan(project: ProjectLike, db: str | None = None, *, dev_db: str | None = No
 def plan_in(project_dir: Path, db_url: str, dev, *, online: bool = False, prefetched=None) -> "Plan":
     """plan() on a resolved folder, target URL and dev server (a URL or a
     context.DevServer); `prefetched`: what cache.nochange.quick_check read (cli/entry.py)."""
+    # lazy: `compile` loads none of this (module doc)
     from .workflow.compare import compare_live
 
     comparison = compare_live(project_dir, db_url, dev, prefetched=prefetched)
@@ -256,6 +253,7 @@ def apply(plan_or_project, db: str | None = None, *, project: ProjectLike | None
     nothing applied), IsolationFailure (with `verify`: a contract fails; nothing applied),
     FingerprintMismatch, DatabaseError, SourceError.
     """
+    # lazy: `compile` loads none of this (module doc)
     from .plan.model import Plan
 
     if isinstance(plan_or_project, Plan):
@@ -291,9 +289,11 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
     `verify`: run the project's verify on the desired state first, before the lock is
     taken; IsolationFailure when a contract fails (workflow/gates.py).
     """
+    # lazy: `compile` loads none of this (module doc)
     from .apply.executor import ApplyResult, apply_checked, apply_lock, check_hazards
 
     if verify:
+        # lazy: `compile` loads none of this (module doc)
         from .workflow.gates import verify_before_apply
 
         verify_before_apply(project_dir, dev)
@@ -321,6 +321,7 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
 def fresh_plan(project_dir: Path, db_url: str, dev, online: bool):
     """(plan, lint_errors): the plan from the source to the database as it is, read only,
     and the source's lint_errors (see _lint_errors)."""
+    # lazy: `compile` loads none of this (module doc)
     from .workflow.compare import compare_live
 
     comparison = compare_live(project_dir, db_url, dev)
@@ -331,6 +332,7 @@ def fresh_plan(project_dir: Path, db_url: str, dev, online: bool):
 def _lint_errors(comparison, plan_) -> tuple:
     """The source's error-severity lint findings as lint_errors hazards (they block apply
     like a blocking hazard); only checked when there is something to apply."""
+    # lazy: `compile` loads none of this (module doc)
     from .workflow.gates import lint_error_hazards
 
     return () if plan_ is None or plan_.empty else lint_error_hazards(comparison.project)
@@ -342,6 +344,7 @@ def _plan_under_lock(project_dir: Path, db_url: str, dev, saved, online: bool):
     plan made now; with one, that plan (None when the database already is where it leads:
     its "to", also once printer-only text differences are settled), or FingerprintMismatch
     when the database is neither its "from" nor its "to". lint_errors: see _lint_errors."""
+    # lazy: `compile` loads none of this (module doc)
     from .plan.fingerprint import managed_fingerprint
     from .workflow.compare import compare_live
 
@@ -385,6 +388,7 @@ class DriftReport:
 
     def render(self, fmt: str = "text") -> str:
         """The report in one of the `drift --format` formats."""
+        # lazy: `compile` loads none of this (module doc)
         from .render.drift import render_drift_items
 
         return render_drift_items(self.items, fmt)
@@ -401,6 +405,7 @@ def drift(project: ProjectLike, db: str | None = None, *, dev_db: str | None = N
 
 def drift_in(project_dir: Path, db_url: str, dev, *, prefetched=None) -> DriftReport:
     """drift() on a resolved folder, target URL and dev server (see plan_in)."""
+    # lazy: `compile` loads none of this (module doc)
     from .workflow.compare import compare_live
     from .render.drift import drift_items
 
@@ -412,11 +417,13 @@ def drift_in(project_dir: Path, db_url: str, dev, *, prefetched=None) -> DriftRe
 def invalid_indexes(db_url: str, changes) -> frozenset[str]:
     """Keys ("schema.name") of the indexes the diff finds missing that the database has,
     INVALID (left by a failed CREATE INDEX CONCURRENTLY)."""
+    # lazy: `compile` loads none of this (module doc)
     from .diff.changes import CreateIndex
 
     keys = sorted({c.key for c in changes if isinstance(c, CreateIndex)})
     if not keys:
         return frozenset()
+    # lazy: `compile` loads none of this (module doc)
     import psycopg
 
     try:
@@ -466,12 +473,14 @@ class VerifyReport:
 
     @property
     def summary(self) -> dict:
+        # lazy: `compile` loads none of this (module doc)
         from .verify.render import summary_dict
 
         return summary_dict(self.report)
 
     def render(self, fmt: str = "json") -> str:
         """The `verify --format` report: json or markdown."""
+        # lazy: `compile` loads none of this (module doc)
         from .verify import render as verify_render
 
         if fmt == "json":
@@ -491,8 +500,8 @@ def verify(project: ProjectLike | None = None, db: str | None = None, *, dev_db:
     contract. A failing contract is a result (`passed` False), not an error. Raises
     SourceError, DatabaseError, ServerError.
     """
+    # lazy: `compile` loads none of this (module doc)
     from .workflow.verify import verify_project
-    from .server.dev import resolve_dev_url, scratch_server
 
     root = _project_dir(project) if project is not None else None
     if root is None and not db:
@@ -504,6 +513,7 @@ def verify(project: ProjectLike | None = None, db: str | None = None, *, dev_db:
             report = verify_project(None, db, dev_url)
     contract = None
     if infer:
+        # lazy: `compile` loads none of this (module doc)
         from .verify.infer import infer_contracts
 
         contract = infer_contracts(report)
@@ -525,6 +535,7 @@ def lint(project_or_db: ProjectLike | str | None = None, *, db: str | None = Non
     `message`, `hint`), sorted as the `lint` command prints them. Raises SourceError,
     DatabaseError.
     """
+    # lazy: `compile` loads none of this (module doc)
     from .workflow.lint import lint_project
 
     if _is_db_url(project_or_db):

@@ -21,6 +21,7 @@ import itertools
 import os
 import uuid
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,7 @@ def _project_dir(config) -> Path:
 
 
 def _url(base_url: str, dbname: str) -> str:
+    # lazy: the plugin loads in every pytest run (module doc)
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     params = conninfo_to_dict(base_url)
@@ -73,6 +75,7 @@ def _url(base_url: str, dbname: str) -> str:
 
 
 def _admin(base_url: str, statement, *args) -> None:
+    # lazy: the plugin loads in every pytest run (module doc)
     import psycopg
 
     with psycopg.connect(base_url, autocommit=True) as conn:
@@ -86,6 +89,7 @@ def _roseram_server(tmp_path_factory, pytestconfig):
     if url:
         yield url
         return
+    # lazy: the plugin loads in every pytest run (module doc)
     from roseram_schema.server.embedded import LocalServer
 
     server = LocalServer(tmp_path_factory.mktemp("roseram-pg"), fast=True)
@@ -105,14 +109,17 @@ class _Template:
         self.name = f"roseram_tmpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
     def build(self) -> None:
-        import roseram_schema as rs
+        # lazy: the plugin loads in every pytest run (module doc)
         from psycopg import sql
 
+        from roseram_schema import api
+
         _admin(self.server_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
-        rs.apply(self.project, _url(self.server_url, self.name), dev_db=self.server_url,
+        api.apply(self.project, _url(self.server_url, self.name), dev_db=self.server_url,
                  allow_hazards=ALLOW_ALL_HAZARDS)
 
     def drop(self) -> None:
+        # lazy: the plugin loads in every pytest run (module doc)
         from psycopg import sql
 
         _admin(self.server_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
@@ -140,6 +147,7 @@ class RoseramDatabase:
 
     def connect(self, **kwargs):
         """A psycopg connection as the server's superuser (autocommit unless told otherwise)."""
+        # lazy: the plugin loads in every pytest run (module doc)
         import psycopg
 
         kwargs.setdefault("autocommit", True)
@@ -152,6 +160,7 @@ class RoseramDatabase:
 @pytest.fixture
 def roseram_db(_roseram_template):
     """A fresh database with the project's schema, cloned from the session's template."""
+    # lazy: the plugin loads in every pytest run (module doc)
     from psycopg import sql
 
     template = _roseram_template
@@ -183,8 +192,9 @@ class Personas:
     def spec(self):
         """The verify Spec of the project (personas, tenancy, contracts)."""
         if self._spec is None:
-            from roseram_schema.verify.spec import load_spec
+            # lazy: the plugin loads in every pytest run (module doc)
             from roseram_schema.source import load_project
+            from roseram_schema.verify.spec import load_spec
 
             self._spec = load_spec(load_project(self.db.project))
         return self._spec
@@ -194,8 +204,7 @@ class Personas:
         return tuple(p.name for p in self.spec.personas)
 
     def _seed(self) -> None:
-        from dataclasses import replace
-
+        # lazy: the plugin loads in every pytest run (module doc)
         from roseram_schema.apply.history import HISTORY_SCHEMA
         from roseram_schema.verify.anchors import derive_anchors
         from roseram_schema.verify.checker import check_tenancy, seed_database
@@ -233,6 +242,7 @@ class Personas:
 
     @contextlib.contextmanager
     def __call__(self, name: str):
+        # lazy: the plugin loads in every pytest run (module doc)
         from roseram_schema.verify.runner import impersonate
 
         persona = self._persona(name)
@@ -251,6 +261,7 @@ class Personas:
     def _check_still_persona(conn, persona) -> None:
         """A commit or rollback inside the block ends the persona's transaction: what ran
         after it ran as the superuser, and a test passing on that would prove nothing."""
+        # lazy: the plugin loads in every pytest run (module doc)
         from psycopg.pq import TransactionStatus
 
         if conn.info.transaction_status != TransactionStatus.INTRANS:
@@ -278,9 +289,10 @@ def roseram_verify(pytestconfig, _roseram_server):
     project = _project_dir(pytestconfig)
 
     def check(db: str | None = None):
-        import roseram_schema as rs
+        # lazy: the plugin loads in every pytest run (module doc)
+        from roseram_schema import api
 
-        report = rs.verify(project, str(db) if db is not None else None, dev_db=_roseram_server)
+        report = api.verify(project, str(db) if db is not None else None, dev_db=_roseram_server)
         if not report.passed:
             lines = [f"{c.verdict} {c.table} {c.persona} {c.command}: {'; '.join(c.details)}" for c in report.failures]
             lines += [f"{f.severity} {f.id} {f.location}: {f.message}"

@@ -2,8 +2,9 @@
 exit codes (0 ok/no change, 1 error, 2 changes pending or drift, 3 blocked by a hazard,
 4 isolation failure).
 
-Imports are lazy: `--help` and `drift` must not pay for modules they do not use (psycopg
-alone is a noticeable part of process start; docs/benchmarks.md).
+A command's modules are imported when it runs (commands/ through _runner; fleet and
+migrate where they are called): `--help` and `drift` must not pay for modules they do not
+use (psycopg alone is a noticeable part of process start; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import traceback
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -18,6 +20,7 @@ from typing import Optional
 import typer
 
 from ..errors import EXIT_ERROR, NotYetImplemented, RoseramError, ServerError
+from ..schemas import KINDS, path_of
 from ..server.dev import DevServer, embedded_server, resolve_db_url, resolve_dev_url, scratch_server
 from ..version import __version__
 from ..workflow.context import find_project, resolve_project
@@ -165,6 +168,7 @@ def plan_cmd(
     """Dry run: the changes the database needs. Exit 0 when none, 2 when some."""
     project_dir = _project(project)
     if _fleet(targets, db, only, out=out):
+        # lazy: a fleet's modules (the comparison, psycopg) are not every command's start-up
         from ..fleet.run import run_fleet_plan
 
         _finish(run_fleet_plan(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only,
@@ -205,6 +209,7 @@ def apply_cmd(
     project_dir = _project(project)
     hazards = tuple(sorted(h.strip() for h in allow_hazards.split(",") if h.strip()))
     if _fleet(targets, db, only, plan=plan_file):
+        # lazy: a fleet's modules (the comparison, psycopg) are not every command's start-up
         from ..fleet.apply import ApplyOptions, run_fleet_apply
 
         options = ApplyOptions(hazards, lock_timeout, statement_timeout, index_timeout, online, lock_wait)
@@ -234,6 +239,7 @@ def drift_cmd(
     """For CI: exit 0 when the database matches the source, 2 when it drifted."""
     project_dir = _project(project)
     if _fleet(targets, db, only):
+        # lazy: a fleet's modules (the comparison, psycopg) are not every command's start-up
         from ..fleet.run import run_fleet_drift
 
         _finish(run_fleet_drift(project_dir, targets, DevServer(dev_db, project_dir), fmt.value, only, parallel))
@@ -257,6 +263,7 @@ def verify_cmd(
 ):
     """Prove, per persona, table and command, that RLS lets through exactly the contract."""
     if _fleet(targets, db, only, infer=infer, **{"emit-pgtap": emit_pgtap}):
+        # lazy: a fleet's modules (the comparison, psycopg) are not every command's start-up
         from ..fleet.verify import run_fleet_verify
 
         project_dir = _project(project)
@@ -315,8 +322,6 @@ def schema_json_cmd(
     path: bool = typer.Option(False, "--path", help="Print the installed file's path, not its JSON."),
 ):
     """Print the JSON Schema of a kind of YAML file (for editors: see README, Editor support)."""
-    from ..schemas import KINDS, path_of
-
     if kind is None:
         for name, (_, what) in KINDS.items():
             print(f"{name}\t{path_of(name)}\t{what}")
@@ -348,6 +353,7 @@ def migrate_diff_cmd(
     folder: Optional[Path] = MigrateDirOpt,
 ):
     """Write what the migration folder lacks to reach the source as the next file."""
+    # lazy: migrate's modules (psycopg, pglast) are not every command's start-up
     from ..migrate.commands import run_diff
 
     project_dir = _project(project)
@@ -364,6 +370,7 @@ def migrate_check_cmd(
     since: Optional[str] = typer.Option(None, "--since", help="Report only files newer than this version."),
 ):
     """For CI: manifest valid, replay clean, result = source. Exit 2 with the missing SQL."""
+    # lazy: migrate's modules (psycopg, pglast) are not every command's start-up
     from ..migrate.commands import run_check
 
     project_dir = _project(project)
@@ -376,6 +383,7 @@ def migrate_hash_cmd(
     folder: Optional[Path] = MigrateDirOpt,
 ):
     """Rewrite roseram.sum from the files as they are (after a deliberate hand edit)."""
+    # lazy: migrate's modules (psycopg, pglast) are not every command's start-up
     from ..migrate.commands import run_hash
 
     _finish(run_hash(_project(project), folder))
@@ -390,6 +398,7 @@ def migrate_apply_cmd(
     statement_timeout: str = typer.Option("5min", "--statement-timeout", help="For each file's transaction."),
 ):
     """Apply the pending migration files in order, each in its own transaction."""
+    # lazy: migrate's modules (psycopg, pglast) are not every command's start-up
     from ..migrate.commands import run_migrate_apply
 
     project_dir = _project(project)
@@ -404,6 +413,7 @@ def migrate_status_cmd(
     folder: Optional[Path] = MigrateDirOpt,
 ):
     """List the migration files: applied, pending, changed. Exit 2 unless all are applied."""
+    # lazy: migrate's modules (psycopg, pglast) are not every command's start-up
     from ..migrate.commands import run_status
 
     project_dir = _project(project)
@@ -468,6 +478,7 @@ def db_reset(
 def _report(exc: BaseException) -> int:
     """Print an error to stderr and return its exit code. Messages are printed as plain
     text (no rich markup): SQL such as ARRAY['a'] must come out as written."""
+    # lazy: rich (~40 ms of start-up) only when there is an error to print
     from rich.console import Console
     from rich.text import Text
 
@@ -482,6 +493,7 @@ def _report(exc: BaseException) -> int:
     if isinstance(exc, RoseramError):
         say("error: ", str(exc))
         return exc.exit_code
+    # lazy: psycopg (~0.13 s of start-up) only to name an error that is not ours
     import psycopg
 
     if isinstance(exc, psycopg.OperationalError):
@@ -492,8 +504,6 @@ def _report(exc: BaseException) -> int:
         return EXIT_ERROR
     say("internal error: ", f"{type(exc).__name__}: {exc}")
     if os.environ.get("ROSERAM_DEBUG"):
-        import traceback
-
         traceback.print_exception(exc)
     return EXIT_ERROR
 

@@ -6,18 +6,26 @@ import re
 import sys
 from pathlib import Path
 
+import psycopg
+
+from ..apply.executor import apply_lock
+from ..compile.ddl.guarded import create_role_if_missing
 from ..errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, RoseramError
+from ..model.sqltext import terminal_text
+from ..platform import PLATFORM_ROLES, ensure_platform
+from ..render import render_plan
+from ..render.env import _code, _md
+from ..server.dev import dev_url_of
+from ..workflow.compare import compare_live
 from . import manifest
-from .folder import as_pairs, migrations_dir, read_folder
+from .applied import ensure_table, read_applied, record
+from .folder import as_pairs, file_slug, migrations_dir, next_versions, read_folder, replayed, run_file
+from .render import migration_texts, missing_sql
 
 
 def _plan_after_replay(project_dir: Path, dev, files, with_roles: bool = False):
     """The plan from the folder's files, replayed in a scratch database, to the source
     (with `with_roles`: and the source's declared roles, see _role_statements)."""
-    from ..server.dev import dev_url_of
-    from ..workflow.compare import compare_live
-    from .folder import replayed
-
     with replayed(dev_url_of(dev), files) as url:
         comparison = compare_live(project_dir, url, dev)
         plan = comparison.plan(online=False)
@@ -31,9 +39,6 @@ def _role_statements(roles, files) -> list[tuple[str, str]]:
     creates. Roles are server-wide: the scratch database sees those the dev server has (the
     normalization made them there), so the plan never creates one; a migration folder must,
     for a database on another server. Platform roles come with the platform."""
-    from ..compile.ddl.guarded import create_role_if_missing
-    from ..platform import PLATFORM_ROLES
-
     earlier = [f.text for f in files]
     out = []
     for role in roles:
@@ -49,9 +54,6 @@ def _role_statements(roles, files) -> list[tuple[str, str]]:
 def run_diff(project_dir: Path, dev_url, name: str, folder: Path | None = None) -> int:
     """Write what the folder lacks to reach the source as the next migration file(s) and
     rewrite the manifest. Exit 0 (also when nothing is missing: no file is written)."""
-    from .folder import file_slug, next_versions
-    from .render import migration_texts
-
     slug = file_slug(name)
     folder = migrations_dir(project_dir, folder)
     files = read_folder(folder)
@@ -117,7 +119,6 @@ def run_check(project_dir: Path, dev_url, folder: Path | None = None, fmt: str =
         print(f"ok: {len(files)} migration file(s) in {folder}: manifest valid, replay clean, the result is the source",
               file=sys.stderr)
         return EXIT_OK
-    from .render import missing_sql
 
     print(f"the migrations in {folder} do not give the source: {len(plan.statements)} statement(s) missing "
           "(write them with `roseram-schema migrate diff NAME`)", file=sys.stderr)
@@ -130,9 +131,6 @@ _ACCESS = ("changes_access", "opens_access")
 
 
 def _markdown(folder, files, manifest_error, replay_error, plan, since) -> str:
-    from ..render import render_plan
-    from ..render.env import _code, _md
-
     def result(error, ok="ok"):
         return f"**failed**: {_md(error)}" if error else ok
 
@@ -191,11 +189,6 @@ def _states(files, applied):
 def run_status(project_dir: Path, db_url: str, folder: Path | None = None) -> int:
     """List each file as applied, pending, changed or missing (stdout). Exit 0 when every
     file is applied as it is, 2 otherwise."""
-    import psycopg
-
-    from ..model.sqltext import terminal_text
-    from .applied import read_applied
-
     folder = migrations_dir(project_dir, folder)
     files = read_folder(folder)
     with psycopg.connect(db_url, autocommit=True) as conn:
@@ -215,11 +208,6 @@ def run_migrate_apply(project_dir: Path, db_url: str, folder: Path | None = None
     roseram_schema.migration_files, under the apply lock. Refuses (nothing applied) when the
     manifest does not match, an applied file changed or disappeared, or a pending file is
     older than an applied one. A failing file rolls back itself and stops. Exit 0."""
-    from ..apply.executor import apply_lock
-    from ..platform import ensure_platform
-    from .applied import ensure_table, read_applied, record
-    from .folder import run_file
-
     folder = migrations_dir(project_dir, folder)
     files = read_folder(folder)
     manifest.verify(folder, as_pairs(files))

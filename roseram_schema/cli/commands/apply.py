@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import Progress
+from rich.text import Text
+
+from ...api import apply_in, fresh_plan
+from ...apply.executor import check_hazards
 from ...errors import EXIT_OK, FingerprintMismatch, RoseramError
+from ...plan.json_io import plan_from_json
+from ...render import rich_plan_overview
+from ...workflow.gates import verify_before_apply
 
 
 def run_apply(
@@ -31,13 +40,6 @@ def run_apply(
     `verify`, the source's contracts are proved on its desired state first, before the
     target is read or the prompt shown: IsolationFailure (4) when one fails.
     """
-    from rich.console import Console
-    from rich.text import Text
-
-    from ...api import apply_in, fresh_plan
-    from ...apply.executor import check_hazards
-    from ...plan.json_io import plan_from_json
-
     console = Console(stderr=True)
     interactive = _interactive()
     if not yes and plan_file is None and not interactive:
@@ -46,8 +48,6 @@ def run_apply(
             "(or --plan FILE, a plan saved by `plan --out`)")
     saved = plan_from_json(Path(plan_file).read_text(encoding="utf-8")) if plan_file is not None else None
     if verify:
-        from ...workflow.gates import verify_before_apply
-
         verify_before_apply(project_dir, dev_url)
         console.print("verify: every contract holds on the desired state.")
     shown = None
@@ -105,8 +105,6 @@ def _interactive() -> bool:
 
 
 def _overview(plan):
-    from ...render import rich_plan_overview
-
     return rich_plan_overview(plan)
 
 
@@ -119,7 +117,6 @@ def _progress(console, total: int):
     """A progress callback: a bar on a terminal, nothing otherwise (the summary suffices)."""
     if not console.is_terminal or total < 2:
         return None
-    from rich.progress import Progress
 
     bar = Progress(console=console, transient=True)
     task = bar.add_task("applying", total=total)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ...api import compile as compile_project
 # re-exported: the counts are the API's (api.CompiledSQL.stats)
 from ...api import catalog_stats, format_stats  # noqa: F401
 
 
 def run_compile(*, project_dir: Path, out: Path | None, stats: bool) -> int:
     """Load the project, print (or write) its compiled script; exit code 0."""
-    from ...api import compile as compile_project
-
     compiled = compile_project(project_dir)
     if out is not None:
         Path(out).write_text(compiled.text, encoding="utf-8")

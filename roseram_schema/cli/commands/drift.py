@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ...api import drift_in
 from ...errors import EXIT_CHANGES, EXIT_OK
 
 
@@ -14,8 +15,6 @@ def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text", prefet
     Exit 0 when the database matches the source, 2 when it does not. `prefetched`: what
     cache.nochange.quick_check read (cli/entry.py).
     """
-    from ...api import drift_in
-
     report = drift_in(project_dir, db_url, dev_url, prefetched=prefetched)
     sys.stdout.write(report.render(fmt))
     sys.stdout.flush()

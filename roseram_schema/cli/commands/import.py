@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from ...errors import EXIT_OK, RoseramError
+from ...importer import import_database, write_project
+from ...server.dev import scratch_server
 
 
 def run_import(db_url: str | None, out: Path, schemas: list[str] | None = None, force: bool = False,
@@ -13,10 +16,6 @@ def run_import(db_url: str | None, out: Path, schemas: list[str] | None = None, 
     """Write the project; name on stderr every object the model cannot hold. Refuses an
     `out` folder that holds anything unless `force` (then the files written replace
     theirs, and files it did not write are listed and left alone)."""
-    import os
-
-    from ...importer import import_database, write_project
-
     db_url = db_url or os.environ.get("DATABASE_URL")
     if not db_url:
         raise RoseramError("import needs the database to read: pass --db URL (or set DATABASE_URL)")
@@ -28,8 +27,6 @@ def run_import(db_url: str | None, out: Path, schemas: list[str] | None = None, 
         raise RoseramError(f"--out {out} is not empty: import writes only into an empty or new folder"
                            " (pass --force to write over it)")
     if contract:
-        from ...server.dev import scratch_server
-
         with scratch_server(dev_db) as dev_url:
             result = import_database(db_url, schemas, dev_url=dev_url, contract=True)
     else:
