@@ -478,7 +478,7 @@ def db_reset(
 def _report(exc: BaseException) -> int:
     """Print an error to stderr and return its exit code. Messages are printed as plain
     text (no rich markup): SQL such as ARRAY['a'] must come out as written."""
-    # lazy: rich (~40 ms of start-up) only when there is an error to print
+    # lazy: rich only when there is an error to print
     from rich.console import Console
     from rich.text import Text
 
@@ -493,7 +493,7 @@ def _report(exc: BaseException) -> int:
     if isinstance(exc, RoseramError):
         say("error: ", str(exc))
         return exc.exit_code
-    # lazy: psycopg (~0.13 s of start-up) only to name an error that is not ours
+    # lazy: psycopg only to name an error that is not ours
     import psycopg
 
     if isinstance(exc, psycopg.OperationalError):

@@ -20,7 +20,7 @@ def _code(text) -> str:
 @lru_cache(maxsize=1)
 def environment():
     """The shared jinja2 Environment (templates loaded from the package)."""
-    # lazy: jinja2 (~50 ms of start-up) only for the markdown reports
+    # lazy: jinja2 only for the markdown reports
     import jinja2
 
     env = jinja2.Environment(

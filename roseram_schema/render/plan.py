@@ -78,7 +78,7 @@ def _headline(plan: Plan) -> str:
 
 def rich_plan(plan: Plan):
     """A rich renderable of the plan (a table), for the terminal (stderr)."""
-    # lazy: rich (~35 ms of start-up) only for the terminal; the machine formats never load it
+    # lazy: rich only for the terminal; the machine formats never load it
     from rich.text import Text
 
     if plan.empty:
@@ -127,7 +127,7 @@ def rich_plan_overview(plan: Plan, limit: int = FULL_LIST_LIMIT):
 def rich_plan_summary(plan: Plan):
     """A rich renderable summing a long plan up: statements per change kind, statements per
     hazard, and the notable_statements in full. Deterministic (counts, then names)."""
-    # lazy: rich (~35 ms of start-up) only for the terminal; the machine formats never load it
+    # lazy: rich only for the terminal; the machine formats never load it
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -161,7 +161,7 @@ def rich_plan_summary(plan: Plan):
 
 
 def _statement_table(numbered, title: str | None = None):
-    # lazy: rich (~35 ms of start-up) only for the terminal; the machine formats never load it
+    # lazy: rich only for the terminal; the machine formats never load it
     from rich.table import Table
     from rich.text import Text
 

@@ -79,7 +79,7 @@ def _compact(index, key, persona, commands) -> list[tuple[str, str]]:
 
 def print_text(report: Report, console) -> None:
     """The matrix (tables x personas, one letter per command), failures, findings, summary."""
-    # lazy: rich (~35 ms of start-up) only for the terminal; the API's reports never load it
+    # lazy: rich only for the terminal; the API's reports never load it
     from rich.table import Table
     from rich.text import Text
 
@@ -117,7 +117,7 @@ def print_text(report: Report, console) -> None:
 
 def _table_matrix(index, key, personas, commands):
     """The personas x commands matrix of one table, verdicts in words (failing tables only)."""
-    # lazy: rich (~35 ms of start-up) only for the terminal; the API's reports never load it
+    # lazy: rich only for the terminal; the API's reports never load it
     from rich.table import Table
     from rich.text import Text
 

@@ -26,7 +26,7 @@ def lint_project(project_dir: Path | None, db_url: str | None = None):
         project = load_project(Path(project_dir))
     spec = load_spec(project)
     if db_url:
-        # lazy: linting the source alone needs no database driver (psycopg: ~0.13 s of start-up)
+        # lazy: linting the source alone needs no database driver (psycopg)
         import psycopg
 
         from ..introspect import inspect_catalog

@@ -36,7 +36,7 @@ def run_plan(
     if out is not None:
         Path(out).write_text(plan_to_json(plan), encoding="utf-8")
     if fmt == "text" and len(plan.statements) <= RICH_TABLE_LIMIT:
-        # lazy: rich (~40 ms of start-up) only for this table; the machine formats never load it
+        # lazy: rich only for this table; the machine formats never load it
         from rich.console import Console
 
         Console(stderr=True).print(rich_plan(plan))
