@@ -120,24 +120,6 @@ def is_always_true(text: str | None) -> bool:
     return False
 
 
-def _with_select(node):
-    """(node, the nearest SELECT holding it, or None) for every node under `node`."""
-    stack = [(node, None)]
-    while stack:
-        item, select = stack.pop()
-        if isinstance(item, (tuple, list)):
-            stack.extend((x, select) for x in reversed(item))
-            continue
-        if not isinstance(item, ast.Node):
-            continue
-        yield item, select
-        inner = item if isinstance(item, ast.SelectStmt) else select
-        for attr in reversed(item.__slots__):
-            value = getattr(item, attr, None)
-            if isinstance(value, (ast.Node, tuple, list)):
-                stack.append((value, inner))
-
-
 def _is_auth_call(node, names: tuple[str, ...]) -> bool:
     """`auth.<name>()` for one of `names`."""
     return (isinstance(node, ast.FuncCall) and len(node.funcname) == 2
@@ -148,14 +130,20 @@ def bare_uid_calls(tree) -> int:
     """How many `auth.uid()` / `auth.jwt()` calls are evaluated per row: not wrapped in their
     own SELECT, at the top of the expression or inside a correlated subquery (a correlated
     EXISTS runs once per outer row, and the call once per row it scans)."""
-    if tree is None:
-        return 0
-    count = 0
-    for node, select in _with_select(tree):
-        if not _is_auth_call(node, ("uid", "jwt", "role")):
-            continue
-        if select is None or (select.fromClause and _correlated(select)):
-            count += 1
+    return _per_row_calls(tree, None) if tree is not None else 0
+
+
+def _per_row_calls(node, select) -> int:
+    """bare_uid_calls of the calls whose nearest SELECT is `select` (None: the top of the
+    expression), and of the SELECTs under `node`."""
+    count = calls = 0
+    for item in walk(node, skip=(ast.SelectStmt,)):
+        if isinstance(item, ast.SelectStmt) and item is not node:
+            count += _per_row_calls(item, item)
+        elif _is_auth_call(item, ("uid", "jwt", "role")):
+            calls += 1
+    if calls and (select is None or (select.fromClause and _correlated(select))):
+        count += calls
     return count
 
 
@@ -212,12 +200,9 @@ def own_columns(node, table: str) -> set[str]:
     """Columns of the policy's own table a node references: unqualified outside subqueries,
     or qualified with the table's name anywhere (an unqualified name inside a subquery
     belongs to the subquery's table)."""
-    out = set()
-    for item, select in _with_select(node):
-        col = _column(item)
-        if col is not None and (col[0] == table or (not col[0] and select is None)):
-            out.add(col[1])
-    return out
+    outside = {col[1] for col in map(_column, walk(node, skip=(ast.SelectStmt,)))
+               if col is not None and not col[0]}
+    return outside | {col[1] for col in map(_column, walk(node)) if col is not None and col[0] == table}
 
 
 def caller_functions(functions) -> set[str]:
