@@ -18,7 +18,7 @@ and outside any project a temporary server removed afterwards.
 
 This module is imported by `roseram_schema/__init__.py` only when one of its names is
 used. At its top it imports only what `load_project` and `compile` use; the rest (the
-comparison, psycopg, the linters, the renderers) is imported in the functions that use it,
+comparison, psycopg, lint and verify, the renderers) is imported in the functions that use it,
 because `roseram-schema compile` imports this module and its start-up time matters
 (docs/benchmarks.md).
 """

@@ -28,7 +28,7 @@ def _statements(text: str):
 @lru_cache(maxsize=4096)
 def parse_expression(text: str):
     """The tree of a SQL expression, or None when it does not parse. Cached apart from the
-    loader's snippet cache, so that lint/gate.py can drop these trees after its check."""
+    loader's snippet cache, so that workflow/gates.py can drop these trees after its check."""
     stmts = _statements(f"SELECT {text}")
     if not stmts or len(stmts) != 1 or not isinstance(stmts[0], ast.SelectStmt) or not stmts[0].targetList:
         return None
