@@ -135,13 +135,14 @@ def test_schema_json_prints_each_kind(tmp_path):
     assert listing.returncode == 0, listing.stderr
     rows = [line.split("\t") for line in listing.stdout.splitlines()]
     assert [r[0] for r in rows] == list(KINDS) == [k.value for k in SchemaKind]
-    for kind, path, _ in rows:
+    results = run_many([["schema-json", kind, *more] for kind, _, _ in rows for more in ([], ["--path"])]
+                       + [["schema-json", "tables"]], tmp_path)
+    for (kind, path, _), (code, out, err), (_, path_out, _) in zip(rows, results[0:-1:2], results[1:-1:2]):
         assert Path(path) == path_of(kind) and Path(path).is_file()
-        r = run("schema-json", kind, cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        schema = json.loads(r.stdout)
+        assert code == 0, err
+        schema = json.loads(out)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-        assert r.stdout == path_of(kind).read_text(encoding="utf-8")
-        assert run("schema-json", kind, "--path", cwd=tmp_path).stdout == f"{path_of(kind)}\n"
-    r = run("schema-json", "tables", cwd=tmp_path)
-    assert r.returncode == 1 and "tables" in r.stderr
+        assert out == path_of(kind).read_text(encoding="utf-8")
+        assert path_out == f"{path_of(kind)}\n"
+    code, _, err = results[-1]
+    assert code == 1 and "tables" in err
