@@ -15,12 +15,12 @@ The first two lines alone answer read_entry_meta (scope and fingerprint without 
 the catalog, for the no-change fast path). The catalog is a pickle, not JSON: reading it
 back costs ~0.07 s at 1,000 tables instead of ~0.3-0.9 s.
 
-The file ends with its tag (cachefiles.atomic_file): one not written by this user's runs
+The file ends with its tag (state.files.atomic_file): one not written by this user's runs
 in this folder is a miss (the key is computable by anyone; the tag is not).
 
 The source fingerprint is a sha256 of the files' bytes (no YAML or SQL parsing); the dev
 server's version is the one recorded the last time a scratch database was built there
-(normalize.known_server_version), so a hit neither parses the source, nor connects to the
+(files.known_server_version), so a hit neither parses the source, nor connects to the
 dev server, nor starts the embedded one. On a miss the project is loaded and normalized
 on the dev server (whose version is then read and recorded), and the entry written.
 
@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # light at import (no model, no normalize): read_entry_meta serves the no-change fast path
-from .files import CACHE_DIR, CACHE_ENTRIES, open_verified, parse_json, read_json
+from ..state.files import atomic_file, open_verified, parse_json, read_json, write_atomically
+from .files import CACHE_DIR, CACHE_ENTRIES, _prune, known_server_version, normalization_key, remember_server_version
 
 if TYPE_CHECKING:
     from ..model import Catalog
@@ -130,8 +131,6 @@ def write_bytes_atomically(path: Path, *parts: bytes) -> None:
     """Write `parts` one after the other to `path` through a temporary file and a rename,
     so a concurrent reader sees the old or the new content, never a part
     (the parts are not joined into one more copy)."""
-    from .files import atomic_file
-
     with atomic_file(path, "wb") as f:
         for part in parts:
             f.write(part)
@@ -140,8 +139,6 @@ def write_bytes_atomically(path: Path, *parts: bytes) -> None:
 def prune_entries(directory: Path, keep: Path, prefix: str, suffix: str) -> None:
     """Keep the CACHE_ENTRIES most recent `prefix*suffix` files (never `keep`), and drop
     the entries of the same prefix in the earlier JSON format, which nothing reads now."""
-    from .files import _prune
-
     for path in directory.glob(f"{prefix}*.json"):  # the format before the pickle one
         path.unlink(missing_ok=True)
     _prune(directory, keep, prefix, suffix)
@@ -165,7 +162,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     a miss).
     """
     from ..workflow.context import dev_identity_of, dev_url_of
-    from ..normalize.catalog import known_server_version, normalization_key, remember_server_version, server_version
+    from ..normalize.catalog import server_version
 
     root = Path(root)
     identity = dev_identity_of(dev)
@@ -226,7 +223,5 @@ def last_scope(root: Path) -> Scope | None:
 
 def remember_scope(root: Path, scope: Scope) -> None:
     """Record `scope` as the project's last one (see last_scope)."""
-    from ..normalize.catalog import write_atomically
-
     data = {k: list(v) for k, v in asdict(scope).items()}
     write_atomically(Path(root) / CACHE_DIR / _SCOPE_FILE, json.dumps(data, sort_keys=True) + "\n")

@@ -31,6 +31,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..model import Catalog
+from ..state.files import open_verified
+from ..state.servers import as_identity
+from .files import CACHE_DIR, code_fingerprint, known_server_version, normalization_key
 
 # Below this many tables a full build takes well under a second and leaves nothing behind.
 INCREMENTAL_MIN_TABLES = 100
@@ -49,23 +52,18 @@ class _Unsupported(Exception):
 
 def state_database_name(root: Path, identity: str) -> str:
     """The kept database of the project at `root` on the dev server named `identity`."""
-    from .files import as_identity
-
     digest = hashlib.sha256(f"{Path(root).resolve()}|{as_identity(identity)}".encode()).hexdigest()
     return STATE_PREFIX + digest[:16]
 
 
 def source_cache_path(root: Path, fingerprint: str) -> Path:
     """Where the loaded source catalog of `fingerprint` is kept (for the next diff)."""
-    from .files import CACHE_DIR
-
     return Path(root) / CACHE_DIR / f"{SOURCE_PREFIX}{fingerprint}{SOURCE_SUFFIX}"
 
 
 def read_source(root: Path, fingerprint: str) -> Catalog | None:
     """The cached source catalog of `fingerprint`, or None (absent, unreadable, truncated,
     another format: a miss, and the kept database is rebuilt)."""
-    from .files import open_verified
     from ..model.serialize import catalog_from_file
 
     f = open_verified(source_cache_path(root, fingerprint))
@@ -94,8 +92,6 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
     """The normalized catalog of `project` (origins attached, as normalize_catalog gives),
     made in the project's kept database; None when another process is using it."""
     from ..normalize.scratch import database_url
-    from ..normalize.catalog import code_fingerprint
-
     name = state_database_name(root, identity)
     tag = f"{_COMMENT_TAG} {code_fingerprint()}"
     # the new source is cached for the next edit before the previous one is read, not in a
@@ -109,7 +105,6 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
     def previous_desired(fingerprint: str) -> Catalog | None:
         # the desired state the previous source gave, cached under the same dev server
         from .desired import read_entry
-        from ..normalize.catalog import known_server_version, normalization_key
 
         version = known_server_version(root, identity)
         entry = None if version is None else read_entry(root, normalization_key(fingerprint, version))
@@ -292,7 +287,6 @@ def kept_state(root: Path, dev_url: str, identity: str, fingerprint: str):
     import psycopg
 
     from ..normalize.scratch import database_url
-    from ..normalize.catalog import code_fingerprint
 
     name = state_database_name(root, identity)
     expected = f"{_COMMENT_TAG} {code_fingerprint()} {fingerprint}"

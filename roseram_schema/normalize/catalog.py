@@ -35,10 +35,9 @@ from ..cache.files import (  # noqa: F401 - re-exported
     code_fingerprint,
     known_server_version,
     normalization_key,
-    read_verified,
     remember_server_version,
-    write_atomically,
 )
+from ..state.files import read_verified, write_atomically
 from ..model.serialize import catalog_from_json, catalog_to_json
 from ..errors import DatabaseError, Problem, SourceError
 from ..introspect.fingerprint import catalog_fingerprint

@@ -130,7 +130,7 @@ def test_a_memo_copied_from_another_project_is_a_miss(tmp_path, pg_server, platf
     assert _drift(root, platform_db_url, pg_server.base_url).returncode == 0
     other = tmp_path / "other"
     shutil.copytree(root, other)
-    from roseram_schema.cache.files import read_json
+    from roseram_schema.state.files import read_json
 
     assert read_json(_only(root, "clean-*.json")) is not None
     assert read_json(_only(other, "clean-*.json")) is None

@@ -15,9 +15,10 @@ from roseram_schema.source import fingerprint_of, load_project, loader, naming, 
     snippetfacts, source_files
 from roseram_schema.cache import parse as parsecache
 from roseram_schema.cache.parse import CACHE_FILE
-from roseram_schema.cache.files import CACHE_DIR, read_verified
+from roseram_schema.cache.files import CACHE_DIR
 from roseram_schema.cache.desired import write_bytes_atomically
-from roseram_schema.cache.userkey import TAG_BYTES
+from roseram_schema.state.files import read_verified
+from roseram_schema.state.userkey import TAG_BYTES
 
 from bench_generator import write_generated_project
 
