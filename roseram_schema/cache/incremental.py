@@ -95,7 +95,7 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
     name = state_database_name(root, identity)
     tag = f"{_COMMENT_TAG} {code_fingerprint()}"
     # the new source is cached for the next edit before the previous one is read, not in a
-    # thread meanwhile: pickling (~0.1 s at 1,000 tables) holds a memo of every object it
+    # thread while PostgreSQL builds: pickling (~0.1 s at 1,000 tables) holds a memo of every object it
     # wrote (~10 MB per 1,000 tables), which would add to the peak of reading the previous
     # source and the database. A rebuild reads no previous source: there it is done while
     # PostgreSQL builds.
@@ -173,9 +173,9 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
     return normalized
 
 
-def _rebuild(url: str, catalog: Catalog, comment: str, meanwhile=None) -> Catalog:
+def _rebuild(url: str, catalog: Catalog, comment: str, while_building=None) -> Catalog:
     """Build `catalog` in the (new, empty) kept database, as normalize does, and read it;
-    `meanwhile` runs while PostgreSQL builds (see normalize.build_schema)."""
+    `while_building` runs while PostgreSQL builds (see normalize.catalog.build_schema)."""
     import psycopg
     from psycopg import sql
 
@@ -184,7 +184,7 @@ def _rebuild(url: str, catalog: Catalog, comment: str, meanwhile=None) -> Catalo
 
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_platform(conn)
-        build_schema(conn, catalog, meanwhile=meanwhile, url=url)
+        build_schema(conn, catalog, while_building=while_building, url=url)
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(conn.info.dbname), sql.Literal(comment)))
         return finish(inspect_like_source(conn, catalog, url=url), catalog)

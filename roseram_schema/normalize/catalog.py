@@ -38,10 +38,12 @@ from ..cache.files import (  # noqa: F401 - re-exported
     remember_server_version,
 )
 from ..state.files import read_verified, write_atomically
+from ..compile.script import as_script
 from ..model.serialize import catalog_from_json, catalog_to_json
 from ..errors import DatabaseError, Problem, SourceError
 from ..introspect.fingerprint import catalog_fingerprint
 from .origins import attach_origins
+from .parallel import build_in_lanes, worth_lanes
 from .roundtrip import renormalize_texts  # noqa: F401 - part of this module's API
 from .scratch import scratch_database
 from ..model import Catalog
@@ -185,7 +187,7 @@ def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
             return inspect_like_source(conn, catalog, url=url)
 
 
-def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = None,
+def build_schema(conn, catalog: Catalog, *, while_building=None, url: str | None = None,
                  lanes_from: int | None = None) -> None:
     """Build `catalog` in a new database that holds only the platform stand-in (a scratch
     database, a kept database just re-created), on an autocommit connection.
@@ -193,8 +195,8 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = No
     Runs compile.build_statements (no guards: a third less work for PostgreSQL) in one
     transaction, in two parts (compile.build_in_two): PostgreSQL creates the tables while
     the rest is compiled. With the database's `url` and at least `lanes_from` new tables
-    (default parallel_build.MIN_TABLES), the tables are built in parallel transactions
-    instead (parallel_build.py). `meanwhile` (a function of no arguments), when given,
+    (default parallel.MIN_TABLES), the tables are built in parallel transactions
+    instead (parallel.py). `while_building` (a function of no arguments), when given,
     runs in a thread once everything is compiled, while PostgreSQL works: Python work
     that does not need the result costs no time there (psycopg lets the interpreter go
     while it waits); its error is raised after the build. Should the build fail, or not
@@ -209,28 +211,25 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = No
 
     helper: _Thread | None = None
 
-    def start_meanwhile() -> None:
+    def on_compiled() -> None:
         nonlocal helper
-        if meanwhile is not None and helper is None:
-            helper = _Thread(meanwhile)
+        if while_building is not None and helper is None:
+            helper = _Thread(while_building)
 
     after_commit = None
     try:
         conn.execute("SET check_function_bodies = off")
-        if url is not None:
-            from ..cache.parallel_build import build_in_lanes, worth_lanes
-
-            if worth_lanes(conn, catalog, lanes_from):
-                after_commit = build_in_lanes(conn, url, catalog, start_meanwhile)
+        if url is not None and worth_lanes(conn, catalog, lanes_from):
+            after_commit = build_in_lanes(conn, url, catalog, on_compiled)
         if after_commit is None:
             with conn.transaction():
                 to_send, after_commit = _build_fresh(conn, catalog)
-                start_meanwhile()
+                on_compiled()
                 if to_send:
                     conn.execute(as_script(to_send))
     except (psycopg.Error, PlanCycleError):
         after_commit = None  # rolled back: the guarded script finds and names the problem
-    start_meanwhile()
+    on_compiled()
     try:
         if after_commit is None:
             apply_statements(conn, compile_statements(catalog))
@@ -296,13 +295,6 @@ class _Thread:
         self._thread.join()
         if self.error is not None:
             raise self.error
-
-
-def as_script(statements: Sequence) -> str:
-    """Statements as one script (one round trip instead of thousands: about 15% of the
-    build time of a 300-table project)."""
-    # a newline before each `;` ends a trailing line comment in a statement
-    return "\n;\n".join(s.sql for s in statements)
 
 
 def apply_statements(conn, statements: Sequence) -> None:
