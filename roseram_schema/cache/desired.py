@@ -180,8 +180,9 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     from ..normalize.catalog import normalize_catalog, source_scope
     from ..plan.fingerprint import managed_fingerprint
     from ..source import load_project
+    from .parse import ParseCache
 
-    project = load_project(root, snapshot)
+    project = load_project(root, snapshot, parse_cache=ParseCache.open(root))
     url = dev_url_of(dev)
     version = server_version(url)
     remember_server_version(root, identity, version)

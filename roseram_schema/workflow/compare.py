@@ -34,7 +34,7 @@ class SourceRef:
     def project(self):
         """The source.Project, loaded on first use."""
         if self._project is None:
-            from ..source import load_project
+            from ..cache import load_project
 
             self._project = load_project(self.root)
         return self._project

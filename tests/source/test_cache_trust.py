@@ -147,7 +147,8 @@ def test_a_restricted_load_keeps_every_entry_a_hit(tmp_path, monkeypatch, kind):
     import shutil
 
     from bench_generator import write_generated_project
-    from roseram_schema.source import load_project, loader
+    from roseram_schema.cache import load_project
+    from roseram_schema.source import loader
 
     if kind == "full":
         root = Path(shutil.copytree(Path(__file__).parent / "fixtures" / "full", tmp_path / "f"))
