@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 # light at import (no model, no normalize): read_entry_meta serves the no-change fast path
 from ..state.files import atomic_file, open_verified, parse_json, read_json, write_atomically
-from .files import CACHE_DIR, CACHE_ENTRIES, _prune, known_server_version, normalization_key, remember_server_version
+from .files import CACHE_DIR, _prune, known_server_version, normalization_key, remember_server_version
 
 if TYPE_CHECKING:
     from ..model import Catalog

@@ -42,7 +42,7 @@ def normalization_key(fingerprint: str, server_version: int) -> str:
 CACHE_ENTRIES = 8
 
 
-def _prune(directory: Path, keep: Path, prefix: str = "normalized-", suffix: str = ".json") -> None:
+def _prune(directory: Path, keep: Path, prefix: str, suffix: str = ".json") -> None:
     """Remove all but the CACHE_ENTRIES most recently written `prefix*suffix` entries
     (never `keep`; another writer's temporary files end otherwise)."""
     entries = []

@@ -11,9 +11,8 @@ pg_get_viewdef print them, never as the user wrote them.
 build_schema runs compile.build_statements, the compiled script without the guards a new
 database does not need (the result, and any error, are those of compile_statements).
 
-The result depends only on the source and the server version, so it is cached on disk
-(`<root>/.roseram/cache/normalized-<key>.json`); a no-change drift check then costs one
-catalog read of the live database and no scratch database.
+The result depends only on the source and the server version: cache/desired.py keeps it
+(with the scope and fingerprint), so a run whose source did not change builds nothing.
 
 Texts that are not a fixpoint of PostgreSQL's printer (a live object whose text went
 through one more round trip than ours) are settled by `renormalize_texts`; see there.
@@ -23,25 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-# Cache locations and keys live in cachefiles.py (light, for the no-change fast path);
-# re-exported here, where the rest of the code has always found them.
-from ..cache.files import (  # noqa: F401 - re-exported
-    CACHE_DIR,
-    CACHE_ENTRIES,
-    CACHE_FORMAT,
-    _prune,
-    code_fingerprint,
-    known_server_version,
-    normalization_key,
-    remember_server_version,
-)
-from ..state.files import read_verified, write_atomically
 from ..compile.script import as_script
-from ..model.serialize import catalog_from_json, catalog_to_json
 from ..errors import DatabaseError, Problem, SourceError
-from ..introspect.fingerprint import catalog_fingerprint
 from .origins import attach_origins
 from .parallel import build_in_lanes, worth_lanes
 from .roundtrip import renormalize_texts  # noqa: F401 - part of this module's API
@@ -105,31 +88,6 @@ def inspect_like_source(conn, source: Catalog, *, url: str | None = None):
     return inspect_in_scope(conn, source_scope(source), url=url)
 
 
-def cache_path(cache_root: Path, key: str) -> Path:
-    """Where the normalized catalog of `key` is kept under a project root."""
-    return Path(cache_root) / CACHE_DIR / f"normalized-{key}.json"
-
-
-def read_cached(cache_root: Path, key: str) -> Catalog | None:
-    """The cached normalized catalog of `key`, or None when absent or unreadable."""
-    data = read_verified(cache_path(cache_root, key))
-    if data is None:
-        return None
-    try:
-        return catalog_from_json(bytes(data).decode("utf-8"))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        # a missing, truncated, crafted or older-format file is a cache miss, never an error
-        return None
-
-
-def write_cached(cache_root: Path, key: str, catalog: Catalog) -> Path:
-    """Store a normalized catalog atomically (write a temporary file, then rename)."""
-    path = cache_path(cache_root, key)
-    write_atomically(path, catalog_to_json(catalog))
-    _prune(path.parent, keep=path)
-    return path
-
-
 def server_version(url: str) -> int:
     """server_version_num of the server behind `url` (e.g. 150018)."""
     import psycopg
@@ -141,14 +99,7 @@ def server_version(url: str) -> int:
         raise DatabaseError(f"could not connect to the development database: {e}") from e
 
 
-def normalize_catalog(
-    catalog: Catalog,
-    dev_url: str,
-    *,
-    cache_root: Path | None = None,
-    fingerprint: str | None = None,
-    server_version_num: int | None = None,
-) -> Catalog:
+def normalize_catalog(catalog: Catalog, dev_url: str) -> Catalog:
     """The source catalog as PostgreSQL prints it, with the source's origins attached.
 
     Creates a scratch database on the server of `dev_url`, installs the platform
@@ -156,22 +107,8 @@ def normalize_catalog(
     it with `inspect_like_source`, and drops it in any case.
     A statement PostgreSQL rejects raises SourceError pointing at the statement's source
     origin, with PostgreSQL's message.
-
-    With `cache_root` (the project root), the result is cached under
-    `.roseram/cache/`, keyed by `fingerprint` (default: catalog_fingerprint(catalog)) and
-    the server version (`server_version_num`, else asked of the server).
     """
-    key = None
-    if cache_root is not None:
-        version = server_version_num if server_version_num is not None else server_version(dev_url)
-        key = normalization_key(fingerprint or catalog_fingerprint(catalog), version)
-        cached = read_cached(cache_root, key)
-        if cached is not None:
-            return attach_origins(cached, catalog)
-    normalized = build_and_inspect(catalog, dev_url)
-    if cache_root is not None and key is not None:
-        write_cached(cache_root, key, normalized)
-    return attach_origins(normalized, catalog)
+    return attach_origins(build_and_inspect(catalog, dev_url), catalog)
 
 
 def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
