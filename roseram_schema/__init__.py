@@ -3,7 +3,7 @@
 The Python API (docs/api.md): `import roseram_schema as rs`, then rs.load_project,
 rs.compile, rs.plan, rs.apply, rs.drift, rs.verify, rs.lint, their result types and the
 errors they raise. They live in roseram_schema.api, imported on first use only: the
-command line imports this package too, and its start-up time matters (entry.py).
+command line imports this package too, and its start-up time matters (cli/entry.py).
 """
 
 import sys as _sys
@@ -44,7 +44,7 @@ def __dir__():
 
 class _Namesake:
     """rs.compile, rs.apply, rs.plan, rs.lint, rs.verify: a call runs the API function;
-    any other attribute is the namesake submodule's, so `roseram_schema.plan.session`
+    any other attribute is the namesake submodule's, so `roseram_schema.plan.order`
     (and monkeypatch or mock targets spelled that way) still reach the module."""
 
     __slots__ = ("__wrapped__", "_module")

@@ -8,11 +8,11 @@
         rs.apply(the_plan, "postgresql://...", project=project)
 
 Every function returns a typed result and raises a typed error (roseram_schema.errors,
-re-exported here); none prints, prompts or exits: that is the CLI's part (commands/*.py
+re-exported here); none prints, prompts or exits: that is the CLI's part (cli/commands/*.py
 render these results). Documented in docs/api.md.
 
 Where a function needs a database or a scratch server, the rules are the CLI's
-(context.py): `db=None` is $DATABASE_URL, else the project's embedded database;
+(workflow/context.py): `db=None` is $DATABASE_URL, else the project's embedded database;
 `dev_db=None` is $ROSERAM_DEV_DB, else the project's embedded server (started on demand),
 and outside any project a temporary server removed afterwards.
 
@@ -216,11 +216,11 @@ def plan(project: ProjectLike, db: str | None = None, *, dev_db: str | None = No
 
 def plan_in(project_dir: Path, db_url: str, dev, *, online: bool = False, prefetched=None) -> "Plan":
     """plan() on a resolved folder, target URL and dev server (a URL or a
-    context.DevServer); `prefetched`: what nochange.quick_check read (entry.py)."""
+    context.DevServer); `prefetched`: what cache.nochange.quick_check read (cli/entry.py)."""
     from .workflow.compare import compare_live
 
     comparison = compare_live(project_dir, db_url, dev, prefetched=prefetched)
-    # only the plan is returned: the project and the catalogs (~100 MB at 3,000 tables)
+    # only the plan is returned: the project and the catalogs, the bulk of the memory,
     # are freed with the comparison before the caller renders it
     return comparison.plan(online=online)
 

@@ -1,6 +1,6 @@
 """Every error the tool reports on purpose, with the exit code the CLI maps it to.
 
-The CLI (cli.py) is the only place that turns these into messages and exit codes; library
+The CLI (cli/app.py) is the only place that turns these into messages and exit codes; library
 code raises them and never prints or exits.
 """
 

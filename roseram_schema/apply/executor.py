@@ -112,8 +112,8 @@ def apply_plan(
                 f"{fingerprint[:12]}, the plan expects {plan.from_fingerprint[:12]}): "
                 "make a new plan"
             )
-        # not needed past the checks: at 3,000 tables each catalog is tens of MB that
-        # the statements and the history row (its JSON too) would be added to
+        # not needed past the checks: a large catalog would stay in memory while the
+        # statements and the history row (its JSON too) are added to it
         del live, desired
         return apply_checked(conn, plan, lock_timeout=lock_timeout, statement_timeout=statement_timeout,
                              index_timeout=index_timeout, progress=progress)

@@ -1,8 +1,8 @@
 """Re-normalize only what changed: a kept database per project holds the last desired state.
 
-A full normalize builds every object in a fresh scratch database: about 7-12 s for 1,000
-tables, however small the edit. For big projects (INCREMENTAL_MIN_TABLES tables or more)
-the desired state is instead kept in a database on the dev server,
+A full normalize builds every object in a fresh scratch database, seconds of work for a
+large project however small the edit. For big projects (INCREMENTAL_MIN_TABLES tables or
+more) the desired state is instead kept in a database on the dev server,
 
     roseram_state_<sha256(project folder, dev server)[:16]>
     COMMENT ON DATABASE: "roseram-state <code fingerprint> <source fingerprint>"
@@ -95,10 +95,9 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
     name = state_database_name(root, identity)
     tag = f"{_COMMENT_TAG} {code_fingerprint()}"
     # the new source is cached for the next edit before the previous one is read, not in a
-    # thread while PostgreSQL builds: pickling (~0.1 s at 1,000 tables) holds a memo of every object it
-    # wrote (~10 MB per 1,000 tables), which would add to the peak of reading the previous
-    # source and the database. A rebuild reads no previous source: there it is done while
-    # PostgreSQL builds.
+    # thread while PostgreSQL builds: pickling holds a memo of every object it wrote, which
+    # would add to the peak of reading the previous source and the database. A rebuild reads
+    # no previous source: there it is done while PostgreSQL builds.
     def cache_source():
         write_source(root, project.fingerprint, project.catalog)
 
@@ -218,7 +217,7 @@ def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comm
         if changes:
             changes = check_view_replacements(conn, changes)
             changes = revoke_default_privileges(changes, new, default_privileges(conn))
-            # fingerprints given: nothing reads them, and hashing 1,000 tables costs 0.4 s
+            # fingerprints given: nothing reads them, and hashing a large catalog is not free
             plan = build_plan(previous, new, row_estimates={}, source=new, changes=changes,
                               from_fingerprint="-", to_fingerprint="-")
             statements = plan.statements

@@ -13,7 +13,7 @@ of those rows is remembered under the key:
 The next plan or drift computes the key from the files' bytes, reads the rows with the
 remembered scope and, when their digest is a remembered one, answers "no changes" without
 importing the model, the differ or the planner and without decoding the desired catalog
-(at 1,000 tables that decode and the catalog build are most of a no-change run). Any other
+(that decode and the catalog build are most of a no-change run). Any other
 rows (a drifted object, another target, another server printing differently) are a miss:
 the full comparison runs, and is handed the rows and connection already open (`Prefetch`).
 

@@ -16,9 +16,9 @@ Entries are pickled one by one: an unchanged entry is written back as the same b
 Draft that cannot be pickled is simply not kept.
 
 An entry names each string by its index in "strings" (a pickle persistent id), so the files'
-Drafts load sharing one object per distinct string: a 3,000-table project names 16,000
-distinct strings 270,000 times ("user_id", "uuid", "public", a policy's expression...), and
-a copy per file was 15 MB, a third of the loaded project. The list only grows (an entry
+Drafts load sharing one object per distinct string: a project names few distinct strings
+many times ("user_id", "uuid", "public", a policy's expression...), and a copy of each per
+file made up much of the loaded project. The list only grows (an entry
 written once keeps its indices); when the strings added since it was started outnumber both
 those it started with and _STALE_SLACK (mostly strings of files since edited or removed),
 the cache starts afresh. Model objects are pickled as their class called with their field

@@ -2,8 +2,8 @@
 exit codes (0 ok/no change, 1 error, 2 changes pending or drift, 3 blocked by a hazard,
 4 isolation failure).
 
-Imports are lazy: `--help` and `drift` must not pay for modules they do not use (importing
-psycopg alone costs about 0.25 s of process start).
+Imports are lazy: `--help` and `drift` must not pay for modules they do not use (psycopg
+alone is a noticeable part of process start; docs/benchmarks.md).
 """
 
 from __future__ import annotations

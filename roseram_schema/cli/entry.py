@@ -1,10 +1,10 @@
 """The `roseram-schema` console script.
 
 The CI case, `plan`/`drift` with plain options, is run from here without importing the
-typer CLI (cli.py): typer and its pydantic setup cost about 0.1 s of start-up, and a
+typer CLI (cli/app.py): typer and its pydantic setup are a noticeable part of start-up, and a
 target known to match the source (nochange.quick_check) is answered with no more than the
 catalog read. Anything else (help, an unknown option, a value typer would reject or
-convert, `-pDIR`, every other command) goes to cli.main, so typer's messages and exit
+convert, `-pDIR`, every other command) goes to cli.app.main, so typer's messages and exit
 codes stay the only ones.
 """
 
@@ -106,8 +106,8 @@ def _fix_mmap_threshold() -> None:
 
     glibc raises that threshold (up to 32 MiB) each time such a block is freed, after which
     big blocks (query results, a plan's report, the history row's JSON) come from the heap,
-    where the small objects around them keep the space from going back to the system.
-    Fixing it lowered the peak RSS of a 3,000-table apply by ~10 MB. No-op off glibc."""
+    where the small objects around them keep the space from going back to the system, and
+    the peak RSS of a large apply grows. No-op off glibc."""
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -120,10 +120,9 @@ def _fix_mmap_threshold() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; exits with the command's exit code."""
-    # A command builds a few hundred thousand small frozen objects (a 1,000-table catalog
-    # is ~150,000) that never form reference cycles; with the default threshold of 700 the
-    # cyclic collector walks all of them again and again (a fifth of a one-edit plan at
-    # 1,000 tables). Collections still happen, 100x less often.
+    # A command builds a few hundred thousand small frozen objects that never form
+    # reference cycles; with the default threshold of 700 the cyclic collector walks all
+    # of them again and again. Collections still happen, less often.
     gc.set_threshold(100_000, 50, 1000)
     _fix_mmap_threshold()
     fast = fast_call(sys.argv[1:] if argv is None else list(argv))

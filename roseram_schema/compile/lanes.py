@@ -3,8 +3,8 @@
 Building a large schema is CPU work in one server process (each new table is catalog
 rows, a row and an array type, often a toast table and its index, and their files), so
 a 1,000-table build keeps one backend busy while other cores idle. Two backends building
-disjoint sets of tables in two transactions at once share that work (the gain measured is
-in docs/benchmarks.md).
+disjoint sets of tables in two transactions at once share that work (docs/benchmarks.md
+has the measurement).
 
 Each statement of a build (script.build_in_lanes) gets a phase, in dependency order:
 - PRELUDE: needs nothing a lane builds (schemas, extensions, roles, enums, functions, and

@@ -7,7 +7,7 @@ diffed once.
         same digest as a target read before?  share its comparison (no assembly, no diff)
         else assemble ─▶ live ─▶ managed fingerprint
         same fingerprint as before?           share its comparison
-        else diff_target (plan.session: settle, diff, view probe, default privileges)
+        else diff_target (workflow.compare: settle, diff, view probe, default privileges)
 
 A target that cannot be read is an error row of the report, never a failed run.
 """
@@ -50,7 +50,7 @@ class TargetOutcome:
 class Shared:
     """A comparison shared by every target whose catalog reads the same."""
 
-    comparison: object  # plan.session.LiveComparison
+    comparison: object  # workflow.compare.LiveComparison
     invalid_indexes: frozenset
     fingerprint: str
 

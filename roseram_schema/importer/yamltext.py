@@ -5,7 +5,7 @@ Small leaf collections (a column's fields, a column list, privileges, roles) are
 in flow style on one line, as people write them (`id: {type: uuid, nullable: false}`).
 
 A writer of its own rather than PyYAML's: the data is only mappings, lists and scalars,
-and PyYAML's representer took half of an import's time at 1,000 tables. Its output is
+and PyYAML's representer was a large share of an import's time. Its output is
 PyYAML's layout (indent 2, a list under a key at the key's indent); a scalar is plain when
 the conservative test below allows it, else double-quoted when it holds a `'` (SQL texts
 read better so), else single-quoted, and escaped double-quoted when it holds a line break

@@ -42,7 +42,7 @@ class CatalogRows:
 
 # Run on a second connection when the caller can open one (read_catalog_rows `connect`):
 # the catalog printers (pg_get_expr, pg_get_constraintdef, ...) are most of a read, and
-# the server runs the two halves on two cores. Balanced by their time at 1,000 tables.
+# the server runs the two halves on two cores. The split balances the halves' time.
 SECOND_CONNECTION_QUERIES = ("columns", "policies", "tables", "views", "triggers", "functions", "enums", "partitions")
 
 
@@ -55,7 +55,7 @@ def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] 
     `tables` ("schema.name" keys): read only these tables and what lives in them (columns,
     constraints, indexes, policies, partitions, grants); every other kind is read whole.
     The roles are then only those `roles` names and the rows read name: the caller adds
-    the ones its other tables use (incremental.py splices such a read into a catalog).
+    the ones its other tables use (cache/incremental.py splices such a read into a catalog).
 
     `connect`, a function opening a new connection to the same database, lets half of the
     queries run on a second connection that imports this transaction's snapshot
@@ -65,8 +65,8 @@ def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] 
 
     `consume(name, rows)`, when given, takes the rows of each OBJECT_QUERIES query once,
     as soon as they are read (from the second connection's thread too), and they are not
-    kept in the result (whose `rows` then holds "extensions" and "roles" only): at 3,000
-    tables all the rows at once are ~50 MB, a query's rows a fraction of that."""
+    kept in the result (whose `rows` then holds "extensions" and "roles" only): the rows
+    of one query at a time take a fraction of the memory of all the rows at once."""
     idle = _is_idle(conn)
     kept: dict[str, list[dict]] = {}
     named_roles: set[str] = set(roles)

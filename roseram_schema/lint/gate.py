@@ -17,10 +17,10 @@ def lint_error_hazards(project) -> tuple[Hazard, ...]:
     from . import sqlrefs
     from .rules import lint_catalog
 
-    # without the anchors (derived from the contracts, 1.6 s at 3,000 tables): the one rule
-    # that needs them, policy-leaves-owner, only ever warns
+    # without the anchors (derived from the contracts, slow on large projects): the one
+    # rule that needs them, policy-leaves-owner, only ever warns
     findings = lint_catalog(project.catalog, load_spec(project), None)
-    # the parsed policy trees (about 10 MB at 3,000 tables) are not needed past the check
+    # the parsed policy trees are not needed past the check, and are large on a big project
     sqlrefs.parse_expression.cache_clear()
     sqlrefs.parse_query.cache_clear()
     return tuple(Hazard("lint_errors", f"{f.location}: {f.id}: {f.message}")

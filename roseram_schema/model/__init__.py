@@ -7,7 +7,7 @@ input are equal and hash equal, whatever order the files or catalog rows came in
 Texts (types, defaults, expressions, view bodies) are SQL. From the source they are as the
 user wrote them; from a live database they are as PostgreSQL prints them (format_type,
 pg_get_expr, pg_get_viewdef, pg_get_constraintdef, pg_get_indexdef). The diff only compares
-two catalogs that went through the same printer (see normalize.py), never source text against
+two catalogs that went through the same printer (see normalize/), never source text against
 catalog text.
 
 `origin` (file:line of the source) is carried for error messages and never compared.

@@ -6,8 +6,8 @@ the documents small, and a field added to the model later (always with a default
 changes existing documents nor their fingerprints. Keys are sorted, so the same catalog
 always gives the same bytes.
 
-The caches (desired.py, incremental.py) use catalog_to_bytes instead: a pickle of the
-frozen dataclasses, 4-5x faster to read back than this JSON (no per-field Python work).
+The caches (cache/desired.py, cache/incremental.py) use catalog_to_bytes instead: a
+pickle of the frozen dataclasses, read back without per-field Python work.
 Pickle stays an internal cache format: the cache key includes the code fingerprint, so a
 file is only ever read by the code that wrote it, and the reader only accepts the model's
 own classes (anything else is a ValueError, i.e. a cache miss).
@@ -95,9 +95,9 @@ def _decode_dataclass(cls, data: dict):
 
 @cache
 def _decoder(tp):
-    """A function turning JSON data into a value of type `tp`, built once per type: the
-    cache of a 300-table catalog holds ~40,000 values, so the type analysis is not
-    repeated for each of them."""
+    """A function turning JSON data into a value of type `tp`, built once per type: a
+    catalog holds many values of few types, so the type analysis is not repeated for
+    each of them."""
     origin = typing.get_origin(tp)
     if origin in (types.UnionType, typing.Union):
         candidates = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -145,8 +145,8 @@ def catalog_to_bytes(catalog: Catalog) -> bytes:
 
     The bytes are a run of pickles: the catalog without its tables, then its tables a few
     hundred at a time, then an empty tuple. A pickler keeps every object it wrote alive
-    (its memo) with the argument tuple made for it: for a whole 3,000-table catalog that was
-    40 MB for a 4 MB result, at the moment a plan's memory peaks. Equal strings are one
+    (its memo) with the argument tuple made for it, many times the size of its output and
+    at the moment a plan's memory peaks: parts bound that memo. Equal strings are one
     object within a part (the common ones then load as a copy per part, a few kilobytes)."""
     out = io.BytesIO()
     with paused_gc():  # a tuple per object is made, none is garbage before the end
@@ -163,12 +163,11 @@ class _ModelPickler(pickle.Pickler):
     as one string.
 
     The default (an empty object, then its __dict__ set) would give every loaded object a
-    materialized __dict__: 20% more memory per catalog than objects built by __init__,
-    which these are. Pickle shares only what was one object when written, and a catalog
-    read from a database holds a string object per row and column ("public", "text" ...:
-    80,000 strings, 12,500 distinct at 1,000 tables): passed through one dict, they load
-    as one object each, a third less memory for the loaded catalog and a file 40% smaller,
-    for about 0.1 s more of writing at 1,000 tables. Loading takes the same time."""
+    materialized __dict__, which objects built by __init__ (as these are) do not have.
+    Pickle shares only what was one object when written, and a catalog read from a
+    database holds a string object per row and column ("public", "text" ..., few of them
+    distinct): passed through one dict, they load as one object each, so the loaded catalog
+    and the file are smaller for a little more work when writing."""
 
     def __init__(self, file, **kwargs):
         super().__init__(file, **kwargs)
@@ -232,9 +231,8 @@ def paused_gc():
     """No cyclic garbage collection inside: for code that builds a whole catalog at once.
 
     Frozen model objects form no cycles, so a collection while they are made finds nothing,
-    yet each full one walks every object alive (a loaded project, two catalogs): at 3,000
-    tables attach_origins spends 0.6 of its 0.9 s in the collector, pickling a catalog 0.55
-    of 0.9 s, and loading a cached catalog more than half its time."""
+    yet each full one walks every object alive (a loaded project, two catalogs), which was
+    most of the time of attach_origins, of pickling a catalog and of loading one."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -129,7 +129,7 @@ def build_schema(conn, catalog: Catalog, *, while_building=None, url: str | None
     """Build `catalog` in a new database that holds only the platform stand-in (a scratch
     database, a kept database just re-created), on an autocommit connection.
 
-    Runs compile.build_statements (no guards: a third less work for PostgreSQL) in one
+    Runs compile.build_statements (no guards: less work for PostgreSQL) in one
     transaction, in two parts (compile.build_in_two): PostgreSQL creates the tables while
     the rest is compiled. With the database's `url` and at least `lanes_from` new tables
     (default parallel.MIN_TABLES), the tables are built in parallel transactions

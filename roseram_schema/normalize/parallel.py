@@ -28,7 +28,7 @@ from ..platform import is_platform_schema
 # Lanes, one server process each. The client cannot know the server's cores; two is what
 # the 2-core machines we measure can run (compile/lanes.py) and leaves cores free elsewhere.
 # MIN_TABLES: below it the second connection and the extra commit cost about what they
-# save (a 30-table build takes ~0.1 s).
+# save (a small build is already fast).
 LANES = 2
 MIN_TABLES = 100
 LOCK_TIMEOUT = "2s"

@@ -287,8 +287,8 @@ def probe_schema(catalog: Catalog) -> Catalog:
     """The part of a catalog the probes need: schemas, extensions, enums, functions,
     tables with their columns and primary key, and views. Checks, foreign keys, indexes,
     policies, RLS, grants, triggers and comments are left out: every probe brings its own
-    constraint, index or policy, and nothing else reads them. About a fifth of the DDL of
-    the Roseram project."""
+    constraint, index or policy, and nothing else reads them, so a probe database is
+    built from a small part of the DDL."""
     tables = tuple(
         replace(
             t,

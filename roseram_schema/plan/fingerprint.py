@@ -12,8 +12,8 @@ recursively, and the sha256 is taken of the repr of that tree. repr of tuples of
 bool and None is unambiguous (strings are quoted and escaped), and every position has one
 static type, so equal trees mean equal compared fields. A description of the layout (class
 and field names) is hashed first: a field added to the model changes every fingerprint
-rather than colliding with the old layout. About 8x faster than building JSON dicts per
-object (0.5 s -> 0.06 s at 1,000 tables).
+rather than colliding with the old layout. Tuples rather than JSON dicts per object: no
+dict and no key per field, which makes hashing a catalog several times faster.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ def managed_fingerprint(catalog: Catalog) -> str:
 
 def _feed_catalog(catalog: Catalog, update) -> None:
     """Feed `update` exactly the bytes of repr(_encoder(Catalog)(catalog)), one object of a
-    catalog collection at a time: the tree and its repr of a whole 3,000-table catalog
-    were ~100 MB at once, at the peak of `apply` (which fingerprints the target it reads
-    under its lock). repr of a tuple is "(" + ", ".join(reprs) + ("," if one item) + ")"."""
+    catalog collection at a time: the tree and its repr of a whole large catalog at once
+    would sit at the peak of `apply` (which fingerprints the target it reads under its
+    lock). repr of a tuple is "(" + ", ".join(reprs) + ("," if one item) + ")"."""
     fields = _fields(Catalog)
     update(b"(")
     for n, (name, kind, node) in enumerate(fields):

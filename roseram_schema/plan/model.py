@@ -16,7 +16,7 @@ from ..errors import Origin
 # without a default): better refused at plan time, with a hint, than failed mid-apply.
 # opens_access (plan/opening.py) blocks too: a truncated policies file or a stray grant
 # must not open data to clients unnoticed. lint_errors is the desired state's error-severity
-# lint findings, checked by the apply command (commands/apply.py), not by a statement.
+# lint findings, checked by the apply command (cli/commands/apply.py), not by a statement.
 HAZARD_NAMES = (
     "deletes_data",
     "fails_on_existing_rows",

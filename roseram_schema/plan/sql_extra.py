@@ -1,8 +1,8 @@
-"""SQL the planner needs that roseram_schema.ddl does not render from a model object.
+"""SQL the planner needs that roseram_schema.compile.ddl does not render from a model object.
 
 ddl.grant/ddl.revoke/ddl.comment_on_* take the model object; a change only carries the
 object's SQL name (a Grant change on a view, a function, a schema), so these render from
-that name. Everything else comes from roseram_schema.ddl.
+that name. Everything else comes from roseram_schema.compile.ddl.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Each change as the statement(s) that carry it out, with the hazards they carry.
 
-SQL comes from roseram_schema.ddl (plain DDL per object), with IF [NOT] EXISTS wherever
+SQL comes from roseram_schema.compile.ddl (plain DDL per object), with IF [NOT] EXISTS wherever
 PostgreSQL has it, so a plan re-run after a partial failure outside the transaction (the
 CONCURRENTLY part) does not trip over what already exists. Texts are the source's own
 (plan/texts.py). Hazards are decided here, from the change, never from the SQL.
@@ -47,8 +47,8 @@ class StepContext:
     desired: Catalog
     row_estimates: dict[str, int] = field(default_factory=dict)
     online: bool = False
-    # built on first use: Catalog.table scans every table, and a plan of 1,000 new tables
-    # asks for one about 13,000 times (quadratic: a second at 1,000 tables)
+    # built on first use: Catalog.table scans every table, and a plan of many new tables
+    # asks for one many times per table (quadratic without this index)
     _tables: dict = field(default_factory=dict, init=False, repr=False)
     _access: dict = field(default_factory=dict, init=False, repr=False)
     _gains: dict = field(default_factory=dict, init=False, repr=False)
@@ -127,7 +127,8 @@ def _qualified_key(key: str) -> str:
     return key if "." in key else f"public.{key}"
 
 
-def _t(schema: str, name: str) -> Table:
+def _table_ref(schema: str, name: str) -> Table:
+    """A Table that only names `schema.name`: all the DDL functions need to address it."""
     return Table(schema=schema, name=name)
 
 
@@ -181,7 +182,7 @@ def _drop_table(c: ch.DropTable, ctx) -> list[Step]:
 
 
 def _rename_table(c: ch.RenameTable, ctx) -> list[Step]:
-    return [Step(ddl.rename_table(_t(c.schema, c.table), old_name=c.old_name))]
+    return [Step(ddl.rename_table(_table_ref(c.schema, c.table), old_name=c.old_name))]
 
 
 def _add_column(c: ch.AddColumn, ctx) -> list[Step]:
@@ -194,17 +195,17 @@ def _add_column(c: ch.AddColumn, ctx) -> list[Step]:
     if adds_with_rewrite(col) and rows > 0:
         hazards.append(Hazard("rewrites_table", f"adding {c.key} writes a value into every row of {c.table_key}"))
         hazards += lock_hazard(c.table_key, rows, f"adding {c.key}")
-    return [Step(ddl.add_column(_t(c.schema, c.table), col, if_not_exists=True), hazards=tuple(hazards))]
+    return [Step(ddl.add_column(_table_ref(c.schema, c.table), col, if_not_exists=True), hazards=tuple(hazards))]
 
 
 def _drop_column(c: ch.DropColumn, ctx) -> list[Step]:
     rows = ctx.rows(c.table_key)
     hazards = (Hazard("deletes_data", f"drops column {c.key} and its values ({rows_text(rows)})"),)
-    return [Step(ddl.drop_column(_t(c.schema, c.table), c.column, if_exists=True), hazards=hazards)]
+    return [Step(ddl.drop_column(_table_ref(c.schema, c.table), c.column, if_exists=True), hazards=hazards)]
 
 
 def _rename_column(c: ch.RenameColumn, ctx) -> list[Step]:
-    return [Step(ddl.rename_column(_t(c.schema, c.table), c.column, old_name=c.old_name))]
+    return [Step(ddl.rename_column(_table_ref(c.schema, c.table), c.column, old_name=c.old_name))]
 
 
 def _alter_column_type(c: ch.AlterColumnType, ctx) -> list[Step]:
@@ -220,7 +221,7 @@ def _alter_column_type(c: ch.AlterColumnType, ctx) -> list[Step]:
         hazards += lock_hazard(c.table_key, rows, f"changing the type of {c.key}")
     # without an implicit cast PostgreSQL needs USING; a plain cast is what it would do anyway
     using = f"{quote_ident(c.column.name)}::{c.column.type}" if rewrites else None
-    table = _t(c.schema, c.table)
+    table = _table_ref(c.schema, c.table)
     steps = [Step(ddl.alter_column_type(table, c.column, using=using), hazards=tuple(hazards))]
     live = ctx.current_table(c.table_key)
     old = live.column(c.column.name) if live else None
@@ -241,20 +242,20 @@ def _alter_column_nullability(c: ch.AlterColumnNullability, ctx) -> list[Step]:
     if not c.column.nullable and rows > 0:
         hazards.append(checks_existing_rows(c.key, c.table_key, rows))
         hazards += lock_hazard(c.table_key, rows, f"SET NOT NULL on {c.key} (scans every row)")
-    return [Step(ddl.alter_column_nullability(_t(c.schema, c.table), c.column), hazards=tuple(hazards))]
+    return [Step(ddl.alter_column_nullability(_table_ref(c.schema, c.table), c.column), hazards=tuple(hazards))]
 
 
 def _alter_column_default(c: ch.AlterColumnDefault, ctx) -> list[Step]:
     col = replace(c.column, default=ctx.texts.default(c.table_key, c.column) if c.column.default is not None else None)
-    return [Step(ddl.alter_column_default(_t(c.schema, c.table), col))]
+    return [Step(ddl.alter_column_default(_table_ref(c.schema, c.table), col))]
 
 
 def _alter_column_identity(c: ch.AlterColumnIdentity, ctx) -> list[Step]:
-    return [Step(ddl.alter_column_identity(_t(c.schema, c.table), c.column, previous=c.old_identity))]
+    return [Step(ddl.alter_column_identity(_table_ref(c.schema, c.table), c.column, previous=c.old_identity))]
 
 
 def _alter_column_generated(c: ch.AlterColumnGenerated, ctx) -> list[Step]:
-    table = _t(c.schema, c.table)
+    table = _table_ref(c.schema, c.table)
     if c.column.generated is None:
         return [Step(ddl.drop_column_expression(table, c.column))]
     # PostgreSQL 15 cannot change a generation expression: re-create the column; its values
@@ -271,7 +272,7 @@ def _alter_column_generated(c: ch.AlterColumnGenerated, ctx) -> list[Step]:
 
 
 def _add_constraint(c: ch.AddConstraint, ctx) -> list[Step]:
-    table = _t(c.schema, c.table)
+    table = _table_ref(c.schema, c.table)
     con = c.constraint
     if isinstance(con, CheckConstraint):
         con = replace(con, expression=ctx.texts.check_expression(c.table_key, con.name, con.expression))
@@ -290,12 +291,12 @@ def _add_constraint(c: ch.AddConstraint, ctx) -> list[Step]:
 
 
 def _drop_constraint(c: ch.DropConstraint, ctx) -> list[Step]:
-    return [Step(ddl.drop_constraint(_t(c.schema, c.table), c.constraint, if_exists=True))]
+    return [Step(ddl.drop_constraint(_table_ref(c.schema, c.table), c.constraint, if_exists=True))]
 
 
 def _create_index(c: ch.CreateIndex, ctx) -> list[Step]:
     index = ctx.texts.index(c.table_key, c.index)
-    table = _t(c.schema, c.table)
+    table = _table_ref(c.schema, c.table)
     if c.new_table:
         return [Step(ddl.create_index(table, index, if_not_exists=True))]
     rows = ctx.rows(c.table_key)
@@ -309,7 +310,7 @@ def _create_index(c: ch.CreateIndex, ctx) -> list[Step]:
 
 
 def _drop_index(c: ch.DropIndex, ctx) -> list[Step]:
-    return [Step(ddl.drop_index(_t(c.schema, c.table), c.index, if_exists=True))]
+    return [Step(ddl.drop_index(_table_ref(c.schema, c.table), c.index, if_exists=True))]
 
 
 # --- row-level security, policies, grants -----------------------------------------------------
@@ -338,7 +339,7 @@ def _rls_was_on(table_key: str, ctx) -> bool:
 
 
 def _set_row_security(c: ch.SetRowSecurity, ctx) -> list[Step]:
-    table = _t(c.schema, c.table)
+    table = _table_ref(c.schema, c.table)
     sql = ddl.enable_rls(table) if c.enabled else ddl.disable_rls(table)
     if not c.enabled and ctx.current_table(c.table_key) is not None:
         return [Step(sql, hazards=(Hazard("opens_access", opening.rls_disabled(
@@ -348,7 +349,7 @@ def _set_row_security(c: ch.SetRowSecurity, ctx) -> list[Step]:
 
 
 def _set_force_row_security(c: ch.SetForceRowSecurity, ctx) -> list[Step]:
-    table = _t(c.schema, c.table)
+    table = _table_ref(c.schema, c.table)
     sql = ddl.force_rls(table) if c.forced else ddl.no_force_rls(table)
     if not c.forced and ctx.current_table(c.table_key) is not None:
         return [Step(sql, hazards=(Hazard("opens_access", opening.force_removed(c.table_key)),))]
@@ -371,7 +372,7 @@ def _create_policy(c: ch.CreatePolicy, ctx) -> list[Step]:
     fallback = f"policy {c.policy.name!r} now governs which rows {_who(c.policy)} reaches in {c.table_key}"
     opens = opening.policy_added(c.table_key, policy) if c.policy.permissive and _rls_was_on(c.table_key, ctx) else ""
     hazards = _access_hazards(c.table_key, ctx, _policy_relevance(c.policy), fallback, opens)
-    return [Step(ddl.create_policy(_t(c.schema, c.table), policy), hazards=hazards)]
+    return [Step(ddl.create_policy(_table_ref(c.schema, c.table), policy), hazards=hazards)]
 
 
 def _alter_policy(c: ch.AlterPolicy, ctx) -> list[Step]:
@@ -381,7 +382,7 @@ def _alter_policy(c: ch.AlterPolicy, ctx) -> list[Step]:
                 f"{_who(c.new)} reaches in {c.table_key} changes")
     opens = (opening.policy_altered(c.table_key, c.old, c.new, policy) or "") if _rls_was_on(c.table_key, ctx) else ""
     hazards = _access_hazards(c.table_key, ctx, lambda r, m: old_rel(r, m) or new_rel(r, m), fallback, opens)
-    return [Step(ddl.alter_policy(_t(c.schema, c.table), policy), hazards=hazards)]
+    return [Step(ddl.alter_policy(_table_ref(c.schema, c.table), policy), hazards=hazards)]
 
 
 def _drop_policy(c: ch.DropPolicy, ctx) -> list[Step]:
@@ -389,7 +390,7 @@ def _drop_policy(c: ch.DropPolicy, ctx) -> list[Step]:
     opens = (opening.restrictive_dropped(c.table_key, c.policy)
              if not c.policy.permissive and _rls_was_on(c.table_key, ctx) else "")
     hazards = _access_hazards(c.table_key, ctx, _policy_relevance(c.policy), fallback, opens)
-    return [Step(ddl.drop_policy(_t(c.schema, c.table), c.policy, if_exists=True), hazards=hazards)]
+    return [Step(ddl.drop_policy(_table_ref(c.schema, c.table), c.policy, if_exists=True), hazards=hazards)]
 
 
 def _grant_opens(c: ch.Grant, ctx) -> str:
@@ -535,13 +536,13 @@ def _set_comment(c: ch.SetComment, ctx) -> list[Step]:
 
 
 def _create_partition(c: ch.CreatePartition, ctx) -> list[Step]:
-    return [Step(ddl.create_partition(_t(c.schema, c.table), c.partition, if_not_exists=True))]
+    return [Step(ddl.create_partition(_table_ref(c.schema, c.table), c.partition, if_not_exists=True))]
 
 
 def _drop_partition(c: ch.DropPartition, ctx) -> list[Step]:
     rows_key = f"{c.schema}.{c.partition.name}"
     hazards = (Hazard("deletes_data", f"drops partition {rows_key} of {c.table_key} and its rows"),)
-    return [Step(ddl.drop_partition(_t(c.schema, c.table), c.partition, if_exists=True), hazards=hazards)]
+    return [Step(ddl.drop_partition(_table_ref(c.schema, c.table), c.partition, if_exists=True), hazards=hazards)]
 
 
 _HANDLERS = {

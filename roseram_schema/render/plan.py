@@ -49,9 +49,8 @@ def render_plan_text(plan: Plan) -> str:
 
 
 def plan_text_pieces(plan: Plan) -> Iterator[str]:
-    """render_plan_text one statement at a time, for writing to a stream: the report of a
-    plan that builds 3,000 tables is ~15 MB in ~190,000 lines, and holding its lines and
-    their join at once was a cold plan's memory peak."""
+    """render_plan_text one statement at a time, for writing to a stream: holding the
+    lines of a large plan's report and their join at once was a cold plan's memory peak."""
     if plan.empty:
         yield "No changes: the database matches the source.\n"
         return

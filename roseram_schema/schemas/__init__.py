@@ -54,7 +54,7 @@ def load(kind: str) -> dict:
 
 # ----- building blocks ------------------------------------------------------------------
 
-def _ci(word: str) -> str:
+def _any_case(word: str) -> str:
     """A regex matching `word` in any letter case, runs of blanks as any blanks."""
     parts = []
     for piece in word.split():
@@ -66,7 +66,7 @@ def _ci(word: str) -> str:
 def _choice(values, description: str, *, extra_null_words=()) -> dict:
     """One of `values` (the loader lower-cases and collapses blanks before comparing)."""
     words = (*values, *extra_null_words)
-    pattern = r"^\s*(?:" + "|".join(_ci(v) for v in words) + r")\s*$"
+    pattern = r"^\s*(?:" + "|".join(_any_case(v) for v in words) + r")\s*$"
     return {
         "description": description,
         "anyOf": [
@@ -145,7 +145,7 @@ def _list(items: dict, description: str) -> dict:
 def _grants(privileges, what: str) -> dict:
     """`grants: {role: [privileges] | "a, b" | all}`."""
     words = (*privileges, "all", "all privileges")
-    one = "(?:" + "|".join(_ci(w) for w in words) + ")"
+    one = "(?:" + "|".join(_any_case(w) for w in words) + ")"
     listed = {"type": "string", "pattern": rf"^\s*{one}\s*$"}
     comma_list = {"type": "string", "pattern": rf"^\s*{one}\s*(?:,\s*{one}\s*)*$"}
     return {
@@ -381,10 +381,10 @@ def contract_schema() -> dict:
 
 def policies_properties() -> dict:
     """The top-level keys of a policies file."""
-    insert = {"properties": {"command": {"type": "string", "pattern": rf"^\s*{_ci('insert')}\s*$"}},
+    insert = {"properties": {"command": {"type": "string", "pattern": rf"^\s*{_any_case('insert')}\s*$"}},
               "required": ["command"]}
     select_delete = {"properties": {"command": {
-        "type": "string", "pattern": rf"^\s*(?:{_ci('select')}|{_ci('delete')})\s*$"}},
+        "type": "string", "pattern": rf"^\s*(?:{_any_case('select')}|{_any_case('delete')})\s*$"}},
         "required": ["command"]}
     policy = _object(
         policy_properties(),
@@ -569,8 +569,8 @@ def view_header_properties() -> dict:
             "anyOf": [
                 {"enum": ["local", "cascaded", "none", False, None]},
                 {"type": "string",
-                 "pattern": rf"^\s*(?:{_ci('local')}|{_ci('cascaded')})\s*$"},
-                {"type": "string", "pattern": rf"^{_ci('none')}$"},
+                 "pattern": rf"^\s*(?:{_any_case('local')}|{_any_case('cascaded')})\s*$"},
+                {"type": "string", "pattern": rf"^{_any_case('none')}$"},
             ],
         },
         "columns": _names("Column names of the view"),

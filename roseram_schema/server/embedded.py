@@ -25,7 +25,7 @@ binary folder holding shell-special characters is refused.
 The project folder is not trusted either (it may arrive with a `.roseram/` prepared by
 someone else, whose postgresql.conf could run commands as the server starts): a data folder
 is started (or stopped, or its server signalled) only when it carries the marker written
-when initdb made it, an HMAC of its real path under this user's key (userkey.py); a
+when initdb made it, an HMAC of its real path under this user's key (state/userkey.py); a
 `server.json` may only name the project's `.roseram/data` or this project's folder under
 /var/lib/roseram-schema. The settings that make a server run commands or load libraries are
 also forced off on the command line, which overrides postgresql.conf.

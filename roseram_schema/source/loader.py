@@ -21,8 +21,8 @@ YAML_SUFFIXES = (".yaml", ".yml")
 SOURCE_SUFFIXES = (*YAML_SUFFIXES, ".sql")
 PROJECT_FILES = ("project.yaml", "project.yml")
 # Largest source files read (README "Project layout"): far above any hand-written file (a
-# YAML file declares one table), and a bound on what parsing one costs: YAML made of small
-# values takes ~5 s and ~180 MB per MiB to compose (a 69 MB file took 53 s and 3.9 GB).
+# YAML file declares one table), and a bound on what parsing one costs: composing YAML of
+# small values takes seconds and hundreds of MB per MiB (docs/benchmarks.md).
 MAX_SQL_BYTES = 10 * 1024 * 1024
 MAX_YAML_BYTES = 1024 * 1024
 
@@ -61,7 +61,7 @@ def read_source(root: Path) -> SourceSnapshot:
     folder = os.fspath(root)
     data = {}
     for rel in source_files(root):
-        with open(os.path.join(folder, rel), "rb") as f:  # a third of Path.read_bytes' time
+        with open(os.path.join(folder, rel), "rb") as f:  # cheaper than Path.read_bytes
             # a file beyond the limit is refused by load_project: its first bytes are enough
             data[rel] = f.read(MAX_SQL_BYTES + 1)
     return SourceSnapshot(root, data, _fingerprint(data.items()))
@@ -130,7 +130,7 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, parse_ca
         problems.add(Origin(str(root)), "", "the project folder does not exist")
         problems.raise_if_any()
     # loading makes hundreds of thousands of objects that all stay alive: the cycle
-    # collector's passes over them are wasted (a third of a load)
+    # collector's passes over them are wasted time
     with paused_gc():
         snapshot = snapshot if snapshot is not None else read_source(root)
         draft = Draft(problems=problems)

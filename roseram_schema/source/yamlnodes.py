@@ -93,8 +93,8 @@ class _KeyOrigins:
 # the key_marks of every node that is not a map (never written to)
 _NO_KEYS: dict[str, tuple[int, int]] = {}
 
-# libyaml's parser is about ten times faster and gives the same marks (character offsets,
-# 0-based line/column); the pure-Python one is the fallback.
+# libyaml's parser is much faster and gives the same marks (character offsets, 0-based
+# line/column); the pure-Python one is the fallback.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 # Keys and strings as one object per distinct text: a project repeats a few thousand of them
@@ -109,7 +109,7 @@ _INT_TAG = "tag:yaml.org,2002:int"
 class _Loader(_BaseLoader):
     """The safe loader with its tag resolution remembered: a project writes the same few
     scalars (types, true/false, names) thousands of times, and resolving one runs the
-    implicit resolvers' regular expressions (a fifth of composing a document)."""
+    implicit resolvers' regular expressions, a large share of composing a document."""
 
     _resolved: dict = {}
 

@@ -87,7 +87,7 @@ class LiveComparison:
         cache when known, the first equal to it when live and desired compare equal
         (equal dataclasses have equal fingerprints), which spares hashing the catalog.
         With changes to make they are not equal (equal catalogs diff to nothing): the
-        comparison, ~0.1 s at 1,000 tables, is skipped (its answer would be the same)."""
+        comparison, which walks both catalogs, is skipped (its answer would be the same)."""
         from ..diff.scope import managed_catalog
 
         to_fp = self.desired_fingerprint or managed_fingerprint(self.desired)
@@ -120,8 +120,8 @@ class LiveComparison:
 class _LiveRead:
     """Reads the target (connect, inspect, row estimates) in a background thread, with a
     guessed scope, while the main thread loads or builds the desired state: the catalog
-    queries run on the server while Python works on the source (at 1,000 tables both take
-    about 0.5 s). The main thread only uses the connection after `join`."""
+    queries run on the server while Python works on the source (the two take about as
+    long). The main thread only uses the connection after `join`."""
 
     def __init__(self, db_url: str, scope):
         import threading
@@ -168,9 +168,9 @@ def _connect_target(db_url: str):
 
 def _read_target(conn, scope, db_url: str):
     """(live, row estimates) of the target within `scope`; half of the catalog queries run
-    on a second connection to `db_url`. The rows live is built from are not kept: at 3,000
-    tables they are ~50 MB, made into model objects query by query as they come, and a
-    digest of them only a clean comparison needs (see _remember_if_clean)."""
+    on a second connection to `db_url`. The rows live is built from are not kept (all of
+    them at once would be a memory peak): they are made into model objects query by query
+    as they come, and a digest of them only a clean comparison needs (see _remember_if_clean)."""
     import psycopg
 
     from ..introspect.inspector import inspect_catalog, inspect_row_estimates
@@ -290,7 +290,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
         if prefetched is not None:
             prefetched.close()
         raise
-    # the files' bytes (~5 MB at 3,000 tables) are parsed or cached by now: not held to the end
+    # the files' bytes are parsed or cached by now: not held to the end
     del snapshot
     if prefetched is not None:
         prefetched.snapshot = None

@@ -1,1 +1,1 @@
-"""One module per CLI command: `run_<command>(...) -> exit code`. cli.py wires them in."""
+"""One module per CLI command: `run_<command>(...) -> exit code`. cli/app.py wires them in."""

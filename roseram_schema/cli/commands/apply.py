@@ -1,4 +1,4 @@
-"""`roseram-schema apply`: bring the database to the source, safely (see apply.py)."""
+"""`roseram-schema apply`: bring the database to the source, safely (see apply/executor.py)."""
 
 from __future__ import annotations
 

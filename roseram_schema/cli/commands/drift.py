@@ -12,7 +12,7 @@ def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text", prefet
     """Report every drifted object (text/json/markdown/github on stdout).
 
     Exit 0 when the database matches the source, 2 when it does not. `prefetched`: what
-    nochange.quick_check read (entry.py).
+    cache.nochange.quick_check read (cli/entry.py).
     """
     from ...api import drift_in
 

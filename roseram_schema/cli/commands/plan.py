@@ -9,8 +9,8 @@ from ...errors import EXIT_CHANGES, EXIT_OK
 
 
 # Past this many statements the text report is written plain instead of as a rich table:
-# laying out a row costs ~1 ms (0.4 s for the 437 statements that build Roseram), and a
-# table of hundreds of rows is no easier to read on a terminal than the numbered list.
+# rich lays out every row (slow for hundreds of rows), and a table of hundreds of rows is
+# no easier to read on a terminal than the numbered list.
 RICH_TABLE_LIMIT = 100
 
 
@@ -26,7 +26,7 @@ def run_plan(
     """Print the plan (text: a rich table on stderr; sql/json/markdown on stdout).
 
     `out` saves the plan as JSON for `apply --plan`. Exit 0 when nothing would change,
-    2 when something would. `prefetched`: what nochange.quick_check read (entry.py).
+    2 when something would. `prefetched`: what cache.nochange.quick_check read (cli/entry.py).
     """
     from ...api import plan_in
     from ...plan.json_io import plan_to_json
@@ -49,8 +49,8 @@ def run_plan(
     return EXIT_OK if plan.empty else EXIT_CHANGES
 
 
-# A text stream encodes what it is given whole: the report of a plan that builds 3,000
-# tables is ~15 MB, and its encoded copy was at the command's memory peak.
+# A text stream encodes what it is given whole: the encoded copy of a large plan's report
+# was at the command's memory peak.
 _WRITE_SLICE = 1 << 20
 
 
