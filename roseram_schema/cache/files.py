@@ -16,7 +16,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..state.files import STATE_DIR, read_json, write_atomically
+from ..state.files import STATE_DIR, atomic_file, read_json, write_atomically
 from ..state.servers import as_identity, is_identity
 from .key import code_key
 
@@ -56,6 +56,23 @@ def _prune(directory: Path, keep: Path, prefix: str, suffix: str = ".json") -> N
         if old != keep:
             # another process may be pruning too
             old.unlink(missing_ok=True)
+
+
+def write_bytes_atomically(path: Path, *parts: bytes) -> None:
+    """Write `parts` one after the other to `path` through a temporary file and a rename,
+    so a concurrent reader sees the old or the new content, never a part
+    (the parts are not joined into one more copy)."""
+    with atomic_file(path, "wb") as f:
+        for part in parts:
+            f.write(part)
+
+
+def prune_entries(directory: Path, keep: Path, prefix: str, suffix: str) -> None:
+    """Keep the CACHE_ENTRIES most recent `prefix*suffix` files (never `keep`), and drop
+    the entries of the same prefix in the earlier JSON format, which nothing reads now."""
+    for path in directory.glob(f"{prefix}*.json"):  # the format before the pickle one
+        path.unlink(missing_ok=True)
+    _prune(directory, keep, prefix, suffix)
 
 
 # the dev servers' versions, keyed by state.servers.server_identity (never a URL: any

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..state.files import read_json, write_atomically
@@ -116,6 +116,29 @@ def target_digest(conn, scope: dict, rows) -> str:
     from ..introspect.rows import available_extensions
 
     return rows_digest(scope, rows, available_extensions(conn, scope.get("optional_extensions", ())))
+
+
+def remember_if_clean(root: Path, dev_identity: str, source_fp: str, scope, desired_fp: str | None,
+                      conn, live, digest: str | None) -> None:
+    """After a comparison that found nothing to do, remember the target's rows digest so
+    the next plan/drift answers from quick_check. Without the digest of the rows `live`
+    (a Catalog) was built from, the catalog is read again, and remembered only if it still
+    reads as `live` (the target may have changed since)."""
+    # imported when used: the fast path (quick_check) must not load the model
+    from ..introspect.inspector import assemble, inspect_rows
+
+    if desired_fp is None:  # the desired state was adjusted to this target (optional extensions)
+        return
+    key = desired_key(root, dev_identity, source_fp)
+    if key is None:
+        return
+    fields = {k: list(v) for k, v in asdict(scope).items()}
+    if digest is None:
+        rows = inspect_rows(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions)
+        if assemble(rows) != live:
+            return
+        digest = target_digest(conn, fields, rows)
+    remember_clean(root, key, fields, desired_fp, digest)
 
 
 def read_target(conn, scope: dict, connect=None):

@@ -15,28 +15,30 @@ The result depends only on the source and the server version: cache/desired.py k
 (with the scope and fingerprint), so a run whose source did not change builds nothing.
 
 Texts that are not a fixpoint of PostgreSQL's printer (a live object whose text went
-through one more round trip than ours) are settled by `renormalize_texts`; see there.
+through one more round trip than ours) are settled by roundtrip.renormalize_texts; see there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ..compile.script import as_script
-from ..errors import DatabaseError, Problem, SourceError
+import psycopg
+
+from ..compile.script import as_script, build_in_two, build_statements, compile_statements
+from ..errors import DatabaseError, PlanCycleError, Problem, SourceError
+from ..introspect import inspect_catalog
+from ..model import Catalog
+from ..platform import ensure_platform, is_platform_schema
 from .origins import attach_origins
 from .parallel import build_in_lanes, worth_lanes
-from .roundtrip import renormalize_texts  # noqa: F401 - part of this module's API
 from .scratch import scratch_database
-from ..model import Catalog
 
 
 def managed_schemas(catalog: Catalog) -> tuple[str, ...]:
     """The schemas a source catalog manages: the declared ones and every schema one of its
     objects lives in, platform schemas left out. Inspect both sides with this list."""
-    from ..platform import is_platform_schema
-
     names = {s.name for s in catalog.schemas}
     for group in (catalog.enums, catalog.tables, catalog.views, catalog.functions, catalog.triggers):
         names.update(obj.schema for obj in group)
@@ -68,12 +70,8 @@ def source_scope(source: Catalog) -> Scope:
 def inspect_in_scope(conn, scope: Scope, *, url: str | None = None):
     """Inspect `conn` limited to `scope` (its schemas, roles and extensions). With the
     database's `url`, half of the catalog is read on a second connection meanwhile."""
-    from ..introspect import inspect_catalog
-
     connect = None
     if url is not None:
-        import psycopg
-
         def connect():
             return psycopg.connect(url)
 
@@ -90,8 +88,6 @@ def inspect_like_source(conn, source: Catalog, *, url: str | None = None):
 
 def server_version(url: str) -> int:
     """server_version_num of the server behind `url` (e.g. 150018)."""
-    import psycopg
-
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             return conn.info.server_version
@@ -113,10 +109,6 @@ def normalize_catalog(catalog: Catalog, dev_url: str) -> Catalog:
 
 def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
     """Build the catalog in a fresh scratch database and read it back (no origins)."""
-    import psycopg
-
-    from ..platform import ensure_platform
-
     with scratch_database(dev_url) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
@@ -141,17 +133,12 @@ def build_schema(conn, catalog: Catalog, *, while_building=None, url: str | None
     SourceError names the statement to blame: the result, and every error, are those of
     the compiled script.
     """
-    import psycopg
-
-    from ..compile.script import compile_statements
-    from ..errors import PlanCycleError
-
-    helper: _Thread | None = None
+    helper: Future | None = None
 
     def on_compiled() -> None:
         nonlocal helper
         if while_building is not None and helper is None:
-            helper = _Thread(while_building)
+            helper = _in_thread(while_building)
 
     after_commit = None
     try:
@@ -175,63 +162,41 @@ def build_schema(conn, catalog: Catalog, *, while_building=None, url: str | None
                 _execute(conn, statement)
     except BaseException:
         if helper is not None:
-            helper.wait()  # the build's error is the one to report
+            helper.exception()  # waits; the build's error is the one to report
         raise
     if helper is not None:
-        helper.join()
+        helper.result()  # raises what while_building raised
 
 
 def _build_fresh(conn, catalog: Catalog) -> tuple[list, list]:
     """(transactional statements still to send, statements to run after the commit) of
     compile.build_statements. With compile.build_in_two, the first part is sent from a
     thread while the rest is compiled, so only the rest is left to send."""
-    from ..compile.script import build_in_two, build_statements
-
     parts = build_in_two(catalog)
     if parts is None:
         statements = build_statements(catalog)
         return [s for s in statements if s.transactional], [s for s in statements if not s.transactional]
     first, rest = parts
     script = as_script([s for s in first if s.transactional])
-    sender = _Thread(conn.execute, script) if script else None
+    sender = _in_thread(conn.execute, script) if script else None
     try:
         later = rest()
     except BaseException:
         if sender is not None:
-            sender.wait()  # the connection is free again before the rollback
+            sender.exception()  # waits: the connection is free again before the rollback
         raise
     if sender is not None:
-        sender.join()
+        sender.result()
     return ([s for s in later if s.transactional],
             [s for s in (*first, *later) if not s.transactional])
 
 
-class _Thread:
-    """Run `function(*args)` in a thread; `join` waits and re-raises its error."""
-
-    def __init__(self, function, *args):
-        import threading
-
-        self.error: BaseException | None = None
-
-        def run():
-            try:
-                function(*args)
-            except BaseException as exc:  # noqa: BLE001 - re-raised by join()
-                self.error = exc
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-
-    def wait(self) -> None:
-        """Wait for the function, whatever it raised."""
-        self._thread.join()
-
-    def join(self) -> None:
-        """Wait for the function; raise what it raised."""
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
+def _in_thread(function, *args) -> Future:
+    """Start `function(*args)` in a thread of its own; the Future gives its result or error."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(function, *args)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return future
 
 
 def apply_statements(conn, statements: Sequence) -> None:
@@ -243,8 +208,6 @@ def apply_statements(conn, statements: Sequence) -> None:
     run again one by one, to find the statement to blame. Function bodies are not checked
     at creation (as pg_dump does), so a function may come before the tables it reads.
     """
-    import psycopg
-
     conn.execute("SET check_function_bodies = off")
     transactional = [s for s in statements if s.transactional]
     script = as_script(transactional)
@@ -262,8 +225,6 @@ def apply_statements(conn, statements: Sequence) -> None:
 
 
 def _execute(conn, statement) -> None:
-    import psycopg
-
     try:
         conn.execute(statement.sql)
     except psycopg.Error as e:

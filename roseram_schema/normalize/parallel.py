@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import psycopg
+
 from ..compile.script import as_script, build_in_lanes as split_in_lanes
 from ..model import Catalog
 from ..platform import is_platform_schema
@@ -53,10 +55,6 @@ def build_in_lanes(conn, url: str, catalog: Catalog, on_compiled) -> list | None
     build_in_two's split does not hold (nothing was sent then). `on_compiled()` is called
     once everything is compiled (while PostgreSQL still builds). Raises psycopg.Error or
     PlanCycleError with the lanes rolled back."""
-    # psycopg (~0.1 s to import) is loaded by whoever made `conn`; importers of catalog.py
-    # that never build do not pay for it
-    import psycopg
-
     opener = ThreadPoolExecutor(max_workers=LANES - 1)
     opening = [opener.submit(psycopg.connect, url, autocommit=True) for _ in range(LANES - 1)]
     opener.shutdown(wait=False)

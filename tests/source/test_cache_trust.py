@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from roseram_schema.cache.files import CACHE_DIR
+from roseram_schema.cache.files import CACHE_DIR, write_bytes_atomically
 from roseram_schema.model import unpickle as cacheload
 from roseram_schema.state.files import read_verified
-from roseram_schema.cache.desired import ENTRY_TAG, entry_path, read_entry, write_bytes_atomically
+from roseram_schema.cache.desired import ENTRY_TAG, entry_path, read_entry
 from roseram_schema.cache.incremental import SOURCE_TAG, read_source, source_cache_path
 from roseram_schema.cache.parse import CACHE_FILE
 

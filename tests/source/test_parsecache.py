@@ -14,8 +14,7 @@ from roseram_schema.errors import SourceError
 from roseram_schema.source import fingerprint_of, loader, naming, read_source, relations, snippetfacts, source_files
 from roseram_schema.cache import parse as parsecache
 from roseram_schema.cache.parse import CACHE_FILE, ParseCache
-from roseram_schema.cache.files import CACHE_DIR
-from roseram_schema.cache.desired import write_bytes_atomically
+from roseram_schema.cache.files import CACHE_DIR, write_bytes_atomically
 from roseram_schema.state.files import read_verified
 from roseram_schema.state.userkey import TAG_BYTES
 
