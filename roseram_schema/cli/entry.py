@@ -26,6 +26,7 @@ _FAST_OPTIONS = {
 _FAST_FLAGS = {"plan": {"--online": "online"}, "drift": {}}
 
 
+# Not argparse: it takes `-pDIR`, `--` and "-"-led values (this loop would stay) and slows this start-up.
 def fast_call(argv: list[str]) -> tuple[str, dict] | None:
     """(command, keyword arguments) for a `plan`/`drift` command line that needs no help
     from typer, else None. The arguments are the ones typer would pass to cli.plan_cmd /

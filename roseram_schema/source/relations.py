@@ -10,6 +10,21 @@ from .snippetfacts import remembered
 from .sqltext import parse_expression, parse_index_key
 
 
+_CHILD_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_slots(cls) -> tuple[str, ...]:
+    """The slots of a node class that can hold nodes (pglast's type info), so a walk skips
+    locations, flags and names."""
+    slots = _CHILD_SLOTS.get(cls)
+    if slots is None:
+        slots = _CHILD_SLOTS[cls] = tuple(
+            name for name, info in cls.__slots__.items()
+            if any(t in (list, tuple) or (isinstance(t, type) and issubclass(t, ast.Node))
+                   for t in (info.py_type if isinstance(info.py_type, tuple) else (info.py_type,))))
+    return slots
+
+
 def walk(node, skip=()) -> Iterator[ast.Node]:
     """Every Node under `node` (itself included), depth first; subtrees of `skip` types pruned."""
     stack = [node]
@@ -23,9 +38,9 @@ def walk(node, skip=()) -> Iterator[ast.Node]:
         yield item
         if skip and isinstance(item, skip) and item is not node:
             continue
-        for attr in item.__slots__:
+        for attr in _child_slots(type(item)):
             value = getattr(item, attr, None)
-            if isinstance(value, (ast.Node, tuple, list)):
+            if value is not None:
                 stack.append(value)
 
 
