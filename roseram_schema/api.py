@@ -105,7 +105,7 @@ def load_project(path: str | os.PathLike) -> "Project":
     `contracts`). Raises ProjectNotFound when `path` is not a project folder, SourceError
     listing every problem of the source (each a `Problem` with its `origin`, file:line:column).
     """
-    from .source import load_project as load
+    from .cache import load_project as load
 
     return load(_project_dir(path))
 

@@ -184,7 +184,7 @@ class Personas:
         """The verify Spec of the project (personas, tenancy, contracts)."""
         if self._spec is None:
             from roseram_schema.cli.commands.verify import load_spec
-            from roseram_schema.source import load_project
+            from roseram_schema.cache import load_project
 
             self._spec = load_spec(load_project(self.db.project))
         return self._spec

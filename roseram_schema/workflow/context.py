@@ -82,7 +82,7 @@ class DevServer:
     A no-change plan or drift whose desired state is cached never builds a scratch
     database, so it must not start the embedded server either: commands receive this
     object and call `url()` only on a cache miss. `identity` names the server without
-    contacting it (cachefiles.server_identity of the URL given, or "embedded"), to key
+    contacting it (state.servers.server_identity of the URL given, or "embedded"), to key
     what is remembered about it.
     """
 
@@ -110,7 +110,7 @@ def dev_url_of(dev) -> str:
 
 def dev_identity_of(dev) -> str:
     """What names `dev` without contacting it (see DevServer.identity)."""
-    from ..cache.files import server_identity
+    from ..state.servers import server_identity
 
     return server_identity(dev) if isinstance(dev, str) else dev.identity
 
@@ -143,7 +143,7 @@ def scratch_server(dev_db: str | None):
 
 def cache_dir(project_dir: Path) -> Path:
     """Where derived data (normalized catalogs) is cached; git-ignored."""
-    from ..cache.files import make_dir
+    from ..state.files import make_dir
 
     path = project_dir / ".roseram" / "cache"
     make_dir(path)

@@ -13,7 +13,7 @@ def lint_project(project_dir: Path | None, db_url: str | None = None):
     (judged against the project's contracts when the project has any; outside a project,
     `project_dir` None, against the default personas and no contract)."""
     from ...lint.rules import lint_catalog
-    from ...source import load_project
+    from ...cache import load_project
     from ...verify.anchors import derive_anchors
     from .verify import load_spec
 

@@ -97,7 +97,7 @@ def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
     of `db_url` is observed with the default personas and no contract."""
     import time
 
-    from ...source import load_project
+    from ...cache import load_project
 
     clock = time.perf_counter()
     if project_dir is None and not db_url:
@@ -112,7 +112,7 @@ def verify_catalog(project_dir: Path, catalog, dev_url: str):
     fleet reads its databases once and verifies each distinct schema once."""
     import time
 
-    from ...source import load_project
+    from ...cache import load_project
 
     return _verify(load_project(Path(project_dir)), catalog, dev_url, time.perf_counter(), {}, locate=False)
 
