@@ -31,11 +31,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Union
 
+from .cache import load_project as load_through_cache
 from .compile.script import compile_script
 from .errors import (DatabaseError, FingerprintMismatch, HazardBlocked, IsolationFailure, Origin,
                      PlanCycleError, Problem, ProjectNotFound, RoseramError, ServerError, SourceError)
 from .server.dev import DevServer, resolve_db_url, resolve_dev_url, scratch_server
-from .source import load_project as load_source
 from .workflow.context import is_project_dir
 
 if TYPE_CHECKING:  # pragma: no cover - names for annotations only, not imported at run time
@@ -109,7 +109,7 @@ def load_project(path: str | os.PathLike) -> "Project":
     `contracts`). Raises ProjectNotFound when `path` is not a project folder, SourceError
     listing every problem of the source (each a `Problem` with its `origin`, file:line:column).
     """
-    return load_source(_project_dir(path))
+    return load_through_cache(_project_dir(path))
 
 
 def _loaded(project: ProjectLike) -> "Project":
@@ -212,7 +212,7 @@ def plan(project: ProjectLike, db: str | None = None, *, dev_db: str | None = No
 
 def plan_in(project_dir: Path, db_url: str, dev, *, online: bool = False, prefetched=None) -> "Plan":
     """plan() on a resolved folder, target URL and dev server (a URL or a
-    context.DevServer); `prefetched`: what cache.nochange.quick_check read (cli/entry.py)."""
+    server.dev.DevServer); `prefetched`: what cache.nochange.quick_check read (cli/entry.py)."""
     # lazy: `compile` loads none of this (module doc)
     from .workflow.compare import compare_live
 

@@ -193,7 +193,7 @@ class Personas:
         """The verify Spec of the project (personas, tenancy, contracts)."""
         if self._spec is None:
             # lazy: the plugin loads in every pytest run (module doc)
-            from roseram_schema.source import load_project
+            from roseram_schema.cache import load_project
             from roseram_schema.verify.spec import load_spec
 
             self._spec = load_spec(load_project(self.db.project))

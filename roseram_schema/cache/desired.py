@@ -7,7 +7,7 @@ server's version and this code, so they are stored together:
 
     .roseram/cache/desired-<key>.pickle   line 1: ENTRY_TAG (this file's format)
                                           line 2: {"scope": ..., "fingerprint": ...}
-                                          then:   catalog_json.catalog_to_bytes(catalog)
+                                          then:   model.serialize.catalog_to_bytes(catalog)
 
     key = sha256(cache format, code fingerprint, source fingerprint, dev server version)
 
@@ -15,12 +15,12 @@ The first two lines alone answer read_entry_meta (scope and fingerprint without 
 the catalog, for the no-change fast path). The catalog is a pickle, not JSON: it reads
 back without per-field Python work.
 
-The file ends with its tag (cachefiles.atomic_file): one not written by this user's runs
+The file ends with its tag (state.files.atomic_file): one not written by this user's runs
 in this folder is a miss (the key is computable by anyone; the tag is not).
 
 The source fingerprint is a sha256 of the files' bytes (no YAML or SQL parsing); the dev
 server's version is the one recorded the last time a scratch database was built there
-(normalize.known_server_version), so a hit neither parses the source, nor connects to the
+(files.known_server_version), so a hit neither parses the source, nor connects to the
 dev server, nor starts the embedded one. On a miss the project is loaded and normalized
 on the dev server (whose version is then read and recorded), and the entry written.
 
@@ -33,14 +33,18 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-# light at import (no model, no normalize): read_entry_meta serves the no-change fast path
-from .files import CACHE_DIR, CACHE_ENTRIES, open_verified, parse_json, read_json
+import psycopg
 
-if TYPE_CHECKING:
-    from ..model import Catalog
-    from ..normalize.catalog import Scope
+from ..model import Catalog
+from ..model.serialize import catalog_from_file, catalog_to_bytes
+from ..normalize.catalog import Scope, normalize_catalog, server_version, source_scope
+from ..plan.fingerprint import managed_fingerprint
+from ..source import load_project, read_source
+from ..state.files import open_verified, parse_json, read_json, write_atomically
+from .files import (CACHE_DIR, known_server_version, normalization_key, prune_entries, remember_server_version,
+                    write_bytes_atomically)
+from .parse import ParseCache
 
 ENTRY_PREFIX = "desired-"
 ENTRY_SUFFIX = ".pickle"
@@ -60,8 +64,6 @@ class DesiredState:
 
 def source_fingerprint(root: Path) -> str:
     """The Project.fingerprint load_project would give, from the files' bytes only."""
-    from ..source.loader import read_source
-
     return read_source(root).fingerprint
 
 
@@ -71,8 +73,6 @@ def entry_path(root: Path, key: str) -> Path:
 
 
 def _scope_of(data: dict) -> Scope:
-    from ..normalize.catalog import Scope
-
     if not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.values()):
         raise ValueError("a scope is lists of names")  # a crafted or damaged file: a miss
     return Scope(**{k: tuple(v) for k, v in data.items()})
@@ -97,8 +97,6 @@ def read_entry_meta(root: Path, key: str) -> tuple[Scope, str] | None:
 def read_entry(root: Path, key: str) -> DesiredState | None:
     """The cached desired state of `key`, or None when absent, unreadable, truncated or of
     another format."""
-    from ..model.serialize import catalog_from_file
-
     f = open_verified(entry_path(root, key))
     if f is None:
         return None  # absent, or not written by this user's runs here
@@ -115,8 +113,6 @@ def read_entry(root: Path, key: str) -> DesiredState | None:
 
 def write_entry(root: Path, key: str, state: DesiredState) -> Path:
     """Store a desired state atomically; keep only the most recent entries."""
-    from ..model.serialize import catalog_to_bytes
-
     path = entry_path(root, key)
     meta = {"scope": {k: list(v) for k, v in asdict(state.scope).items()}, "fingerprint": state.fingerprint}
     # json.dumps escapes newlines inside strings: the meta is exactly line 2
@@ -126,32 +122,11 @@ def write_entry(root: Path, key: str, state: DesiredState) -> Path:
     return path
 
 
-def write_bytes_atomically(path: Path, *parts: bytes) -> None:
-    """Write `parts` one after the other to `path` through a temporary file and a rename,
-    so a concurrent reader sees the old or the new content, never a part
-    (the parts are not joined into one more copy)."""
-    from .files import atomic_file
-
-    with atomic_file(path, "wb") as f:
-        for part in parts:
-            f.write(part)
-
-
-def prune_entries(directory: Path, keep: Path, prefix: str, suffix: str) -> None:
-    """Keep the CACHE_ENTRIES most recent `prefix*suffix` files (never `keep`), and drop
-    the entries of the same prefix in the earlier JSON format, which nothing reads now."""
-    from .files import _prune
-
-    for path in directory.glob(f"{prefix}*.json"):  # the format before the pickle one
-        path.unlink(missing_ok=True)
-    _prune(directory, keep, prefix, suffix)
-
-
 def desired_state(root: Path, dev, *, fingerprint: str | None = None, incremental_min_tables: int | None = None,
                   snapshot=None):
     """(DesiredState, Project or None) of the project at `root`.
 
-    `dev` is a dev server URL or a context.DevServer (resolved only on a miss). The
+    `dev` is a dev server URL or a server.dev.DevServer (resolved only on a miss). The
     Project is None when the state came from the cache: load it only if it is needed
     (to render statements or name origins). Raises SourceError for a broken source and
     DatabaseError when the dev server is needed and unreachable.
@@ -165,13 +140,10 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     a miss).
     """
     from ..server.dev import dev_identity_of, dev_url_of
-    from ..normalize.catalog import known_server_version, normalization_key, remember_server_version, server_version
 
     root = Path(root)
     identity = dev_identity_of(dev)
     if snapshot is None and fingerprint is None:
-        from ..source.loader import read_source
-
         snapshot = read_source(root)  # read once: fingerprinted now, parsed on a miss
     fp = snapshot.fingerprint if snapshot is not None else fingerprint
     known = known_server_version(root, identity)
@@ -180,11 +152,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
         if cached is not None:
             return cached, None
 
-    from ..normalize.catalog import normalize_catalog, source_scope
-    from ..plan.fingerprint import managed_fingerprint
-    from ..source import load_project
-
-    project = load_project(root, snapshot)
+    project = load_project(root, snapshot, parse_cache=ParseCache.open(root))
     url = dev_url_of(dev)
     version = server_version(url)
     remember_server_version(root, identity, version)
@@ -193,15 +161,20 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
         cached = read_entry(root, key)
         if cached is not None:
             return cached, project
+    # imported on a miss only: the kept database is advanced with the planner (~40 ms to import)
     from . import incremental
 
     threshold = incremental.INCREMENTAL_MIN_TABLES if incremental_min_tables is None else incremental_min_tables
     normalized = None
     if len(project.catalog.tables) >= threshold:
-        import psycopg
+        def previous_desired(fingerprint: str) -> Catalog | None:
+            # the desired state a previous source gave, cached under the same dev server
+            version = known_server_version(root, identity)
+            entry = None if version is None else read_entry(root, normalization_key(fingerprint, version))
+            return None if entry is None else entry.catalog
 
         try:
-            normalized = incremental.normalize_kept(root, project, url, identity)
+            normalized = incremental.normalize_kept(root, project, url, identity, previous_desired)
         except psycopg.Error:
             # e.g. no right to keep a database there: a throw-away scratch database will do
             normalized = None
@@ -226,7 +199,5 @@ def last_scope(root: Path) -> Scope | None:
 
 def remember_scope(root: Path, scope: Scope) -> None:
     """Record `scope` as the project's last one (see last_scope)."""
-    from ..normalize.catalog import write_atomically
-
     data = {k: list(v) for k, v in asdict(scope).items()}
     write_atomically(Path(root) / CACHE_DIR / _SCOPE_FILE, json.dumps(data, sort_keys=True) + "\n")

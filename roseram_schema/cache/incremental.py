@@ -30,7 +30,25 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
+
+from ..diff import diff_catalogs
+from ..diff.changes import AddEnumValue, RenameColumn, RenameTable
+from ..introspect import inspect_catalog
 from ..model import Catalog
+from ..model.serialize import catalog_from_file, catalog_to_bytes
+from ..normalize.catalog import build_schema, inspect_like_source, source_scope
+from ..normalize.origins import attach_origins
+from ..normalize.scratch import database_url
+from ..plan.defaultacl import default_privileges, revoke_default_privileges
+from ..plan.planner import build_plan
+from ..plan.viewprobe import check_view_replacements
+from ..platform import ensure_platform
+from ..state.files import open_verified
+from ..state.servers import as_identity
+from .files import CACHE_DIR, code_fingerprint, prune_entries, write_bytes_atomically
+from . import splice  # its functions looked up at call time: tests spy on splice.splice
 
 # Below this many tables a full build takes well under a second and leaves nothing behind.
 INCREMENTAL_MIN_TABLES = 100
@@ -49,25 +67,18 @@ class _Unsupported(Exception):
 
 def state_database_name(root: Path, identity: str) -> str:
     """The kept database of the project at `root` on the dev server named `identity`."""
-    from .files import as_identity
-
     digest = hashlib.sha256(f"{Path(root).resolve()}|{as_identity(identity)}".encode()).hexdigest()
     return STATE_PREFIX + digest[:16]
 
 
 def source_cache_path(root: Path, fingerprint: str) -> Path:
     """Where the loaded source catalog of `fingerprint` is kept (for the next diff)."""
-    from .files import CACHE_DIR
-
     return Path(root) / CACHE_DIR / f"{SOURCE_PREFIX}{fingerprint}{SOURCE_SUFFIX}"
 
 
 def read_source(root: Path, fingerprint: str) -> Catalog | None:
     """The cached source catalog of `fingerprint`, or None (absent, unreadable, truncated,
     another format: a miss, and the kept database is rebuilt)."""
-    from .files import open_verified
-    from ..model.serialize import catalog_from_file
-
     f = open_verified(source_cache_path(root, fingerprint))
     if f is None:
         return None  # absent, or not written by this user's runs here
@@ -82,37 +93,24 @@ def read_source(root: Path, fingerprint: str) -> Catalog | None:
 
 def write_source(root: Path, fingerprint: str, catalog: Catalog) -> None:
     """Cache a loaded source catalog (atomically; a few entries kept)."""
-    from ..model.serialize import catalog_to_bytes
-    from .desired import prune_entries, write_bytes_atomically
-
     path = source_cache_path(root, fingerprint)
     write_bytes_atomically(path, SOURCE_TAG, catalog_to_bytes(catalog))
     prune_entries(path.parent, keep=path, prefix=SOURCE_PREFIX, suffix=SOURCE_SUFFIX)
 
 
-def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog | None:
+def normalize_kept(root: Path, project, dev_url: str, identity: str, previous_desired) -> Catalog | None:
     """The normalized catalog of `project` (origins attached, as normalize_catalog gives),
-    made in the project's kept database; None when another process is using it."""
-    from ..normalize.scratch import database_url
-    from ..normalize.catalog import code_fingerprint
-
+    made in the project's kept database; None when another process is using it.
+    `previous_desired(fingerprint)` is the cached desired catalog of an earlier source
+    fingerprint, or None (desired.py keeps them)."""
     name = state_database_name(root, identity)
     tag = f"{_COMMENT_TAG} {code_fingerprint()}"
     # the new source is cached for the next edit before the previous one is read, not in a
-    # thread meanwhile: pickling holds a memo of every object it wrote, which would add to
-    # the peak of reading the previous source and the database. A rebuild reads no
-    # previous source: there it is done while PostgreSQL builds.
+    # thread while PostgreSQL builds: pickling holds a memo of every object it wrote, which
+    # would add to the peak of reading the previous source and the database. A rebuild reads
+    # no previous source: there it is done while PostgreSQL builds.
     def cache_source():
         write_source(root, project.fingerprint, project.catalog)
-
-    def previous_desired(fingerprint: str) -> Catalog | None:
-        # the desired state the previous source gave, cached under the same dev server
-        from .desired import read_entry
-        from ..normalize.catalog import known_server_version, normalization_key
-
-        version = known_server_version(root, identity)
-        entry = None if version is None else read_entry(root, normalization_key(fingerprint, version))
-        return None if entry is None else entry.catalog
 
     return _normalize_locked(dev_url, name, tag, lock_key_of(name), root, project, database_url,
                              cache_source, previous_desired)
@@ -121,8 +119,6 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str) -> Catalog 
 def finish(inspected: Catalog, source: Catalog) -> Catalog:
     """A catalog read back from a kept database, as normalize_catalog gives it: columns in
     source order, origins attached."""
-    from ..normalize.origins import attach_origins
-
     return attach_origins(in_source_column_order(inspected, source), source)
 
 
@@ -147,9 +143,6 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
     `cache_source` writes the new source's cache entry (exactly once, unless None is
     returned); `previous_desired(fingerprint)` is the cached desired catalog of a source
     fingerprint, or None."""
-    import psycopg
-    from psycopg import sql
-
     with psycopg.connect(dev_url, autocommit=True) as admin:
         if not admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]:
             return None
@@ -177,18 +170,12 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
     return normalized
 
 
-def _rebuild(url: str, catalog: Catalog, comment: str, meanwhile=None) -> Catalog:
+def _rebuild(url: str, catalog: Catalog, comment: str, while_building=None) -> Catalog:
     """Build `catalog` in the (new, empty) kept database, as normalize does, and read it;
-    `meanwhile` runs while PostgreSQL builds (see normalize.build_schema)."""
-    import psycopg
-    from psycopg import sql
-
-    from ..normalize.catalog import build_schema, inspect_like_source
-    from ..platform import ensure_platform
-
+    `while_building` runs while PostgreSQL builds (see normalize.catalog.build_schema)."""
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_platform(conn)
-        build_schema(conn, catalog, meanwhile=meanwhile, url=url)
+        build_schema(conn, catalog, while_building=while_building, url=url)
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(conn.info.dbname), sql.Literal(comment)))
         return finish(inspect_like_source(conn, catalog, url=url), catalog)
@@ -200,17 +187,6 @@ def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comm
     to the kept database and read it back (finished: see `finish`), only the touched
     tables when the previous desired state is cached (splice.py); None when the previous
     source is not cached."""
-    import psycopg
-    from psycopg import sql
-
-    from ..diff.changes import AddEnumValue, RenameColumn, RenameTable
-    from ..diff import diff_catalogs
-    from ..normalize.catalog import inspect_like_source
-    from ..plan.defaultacl import default_privileges, revoke_default_privileges
-    from ..plan.planner import build_plan
-    from ..plan.viewprobe import check_view_replacements
-    from .splice import splice_spec
-
     previous = read_source(root, previous_fingerprint)
     if previous is None:
         return None
@@ -228,7 +204,7 @@ def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comm
             statements = plan.statements
             if any(not s.transactional for s in statements):
                 raise _Unsupported("a statement that cannot run in a transaction")
-        spec = splice_spec(previous, new, changes)
+        spec = splice.splice_spec(previous, new, changes)
         # the only reference: the previous catalog is freed before the database is read
         del previous, changes
         conn.execute("SET check_function_bodies = off")
@@ -249,19 +225,14 @@ def _read_spliced(conn, spec, new: Catalog, previous: Catalog | None) -> Catalog
     """Read the tables of spec.read (and every other kind whole) and splice them into the
     `previous` desired catalog (see splice.py); None when `previous` is missing or not the
     previous source's."""
-    from ..introspect import inspect_catalog
-    from ..normalize.origins import attach_origins
-    from ..normalize.catalog import source_scope
-    from .splice import roles_of_kept, splice
-
     if previous is None:
         return None
     scope = source_scope(new)
-    roles = sorted(set(scope.roles) | roles_of_kept(previous, spec))
+    roles = sorted(set(scope.roles) | splice.roles_of_kept(previous, spec))
     # one connection: a few small queries, a second connection would cost more than it saves
     partial = inspect_catalog(conn, scope.schemas, roles=roles, extensions=list(scope.extensions),
                               tables=sorted(spec.read))
-    return splice(previous, partial, spec, new, attach_origins, in_source_column_order)
+    return splice.splice(previous, partial, spec, new, attach_origins, in_source_column_order)
 
 
 def in_source_column_order(catalog: Catalog, source: Catalog) -> Catalog:
@@ -288,11 +259,6 @@ def kept_state(root: Path, dev_url: str, identity: str, fingerprint: str):
     rolled back (introspect/roundtrip.py): the kept database already holds the desired
     schema that a scratch database would be built with (and dropping one costs a
     checkpoint)."""
-    import psycopg
-
-    from ..normalize.scratch import database_url
-    from ..normalize.catalog import code_fingerprint
-
     name = state_database_name(root, identity)
     expected = f"{_COMMENT_TAG} {code_fingerprint()} {fingerprint}"
     lock_key = lock_key_of(name)
@@ -323,9 +289,6 @@ def kept_state(root: Path, dev_url: str, identity: str, fingerprint: str):
 
 def drop_state_database(dev_url: str, root: Path, identity: str) -> None:
     """Drop the kept database of a project (tests, and `rm -r .roseram` users)."""
-    import psycopg
-    from psycopg import sql
-
     name = state_database_name(root, identity)
     with psycopg.connect(dev_url, autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -3,7 +3,7 @@
 A full comparison decodes the cached desired state, builds the target's catalog from its
 rows, settles printer-only texts and diffs the two. Its answer is a function of two things
 only: the desired-state key (source bytes, our code, the dev server's version; see
-cachefiles.normalization_key) and the rows the catalog queries return from the target
+files.normalization_key) and the rows the catalog queries return from the target
 (read with the desired state's scope). So when a comparison finds nothing to do, a digest
 of those rows is remembered under the key:
 
@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from ..state.files import read_json, write_atomically
+from .files import CACHE_DIR, _prune, known_server_version, normalization_key
 
 MEMO_PREFIX = "clean-"
 # Targets remembered per desired state (a laptop's dev DB, a CI database, staging, ...).
@@ -53,15 +56,11 @@ class Prefetch:
 
 
 def memo_path(root: Path, key: str) -> Path:
-    from .files import CACHE_DIR
-
     return Path(root) / CACHE_DIR / f"{MEMO_PREFIX}{key}.json"
 
 
 def read_memo(root: Path, key: str) -> dict | None:
     """The memo of desired-state `key`, or None (absent, unreadable, malformed: a miss)."""
-    from .files import read_json
-
     try:
         memo = read_json(memo_path(root, key))
         if _is_scope(memo["scope"]) and isinstance(memo["fingerprint"], str) and isinstance(memo["live"], list):
@@ -81,8 +80,6 @@ def _is_scope(scope) -> bool:
 
 def remember_clean(root: Path, key: str, scope: dict, fingerprint: str, digest: str) -> None:
     """Record that a target whose rows have `digest` matches desired-state `key`."""
-    from .files import _prune, write_atomically
-
     memo = read_memo(root, key)
     live = [digest] + [d for d in (memo["live"] if memo and memo["scope"] == scope else []) if d != digest]
     data = {"fingerprint": fingerprint, "live": live[:DIGESTS_KEPT], "scope": scope}
@@ -110,8 +107,6 @@ def rows_digest(scope: dict, rows, available_extensions: list[str]) -> str:
 def desired_key(root: Path, dev_identity: str, source_fp: str) -> str | None:
     """The desired-state key of the source with fingerprint `source_fp`, when the dev
     server's version is known (it is after any earlier comparison); else None."""
-    from .files import known_server_version, normalization_key
-
     version = known_server_version(root, dev_identity)
     return None if version is None else normalization_key(source_fp, version)
 
@@ -121,6 +116,29 @@ def target_digest(conn, scope: dict, rows) -> str:
     from ..introspect.rows import available_extensions
 
     return rows_digest(scope, rows, available_extensions(conn, scope.get("optional_extensions", ())))
+
+
+def remember_if_clean(root: Path, dev_identity: str, source_fp: str, scope, desired_fp: str | None,
+                      conn, live, digest: str | None) -> None:
+    """After a comparison that found nothing to do, remember the target's rows digest so
+    the next plan/drift answers from quick_check. Without the digest of the rows `live`
+    (a Catalog) was built from, the catalog is read again, and remembered only if it still
+    reads as `live` (the target may have changed since)."""
+    # imported when used: the fast path (quick_check) must not load the model
+    from ..introspect.inspector import assemble, inspect_rows
+
+    if desired_fp is None:  # the desired state was adjusted to this target (optional extensions)
+        return
+    key = desired_key(root, dev_identity, source_fp)
+    if key is None:
+        return
+    fields = {k: list(v) for k, v in asdict(scope).items()}
+    if digest is None:
+        rows = inspect_rows(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions)
+        if assemble(rows) != live:
+            return
+        digest = target_digest(conn, fields, rows)
+    remember_clean(root, key, fields, desired_fp, digest)
 
 
 def read_target(conn, scope: dict, connect=None):

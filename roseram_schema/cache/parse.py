@@ -6,7 +6,7 @@ files that changed.
          "strings": [every string the entries hold, each once],
          "fresh": how many strings the list held when it was last started,
          "facts": what naming and validation learnt from SQL snippets (snippetfacts.py)}
-    followed by its tag (cachefiles.atomic_file: an HMAC under this user's key)
+    followed by its tag (state.files.atomic_file: an HMAC under this user's key)
 
 Reading one file (other than project.yaml) gives a Draft of its own (see draft.py: the
 tables, views ... it declares and the `later` partials it queued), which depends only on
@@ -26,8 +26,8 @@ values (catalog_json's reduction), so they load without the default's copy-then-
 
 A missing, unreadable, damaged, untagged or other-version cache is an empty one; a cache
 that cannot be written (a read-only checkout) is not written. Never an error. The file is
-not trusted: one whose tag does not verify (cachefiles.read_verified) is not unpickled at
-all, and a tagged one is still read with cacheload's unpickler, which names only the
+not trusted: one whose tag does not verify (state.files.read_verified) is not unpickled at
+all, and a tagged one is still read with model/unpickle.py's unpickler, which names only the
 classes a Draft holds, so a crafted one is a miss (or a wrong entry), never code that runs.
 """
 
@@ -38,10 +38,11 @@ import io
 import pickle
 from pathlib import Path
 
-from . import unpickle as cacheload
-from .files import CACHE_DIR, atomic_file, read_verified
-from .key import code_key
+from ..model import unpickle as cacheload
 from ..model.serialize import field_values
+from ..state.files import atomic_file, read_verified
+from .files import CACHE_DIR
+from .key import code_key
 from ..source import snippetfacts
 from ..source.draft import Draft
 

@@ -79,7 +79,7 @@ def run_fast(command: str, kwargs: dict) -> int:
     dev = DevServer(kwargs["dev_db"], project_dir)
     prefetch = None
     if kwargs.get("out") is None:  # a saved plan file is written by the full path
-        from ..cache.nochange import clean_output, quick_check
+        from ..cache import clean_output, quick_check
 
         fingerprint, prefetch = quick_check(project_dir, db_url, dev.identity)
         output = clean_output(command, kwargs["fmt"], fingerprint) if fingerprint is not None else None

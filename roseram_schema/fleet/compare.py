@@ -85,7 +85,7 @@ class _Once:
 
 
 class SharedDev:
-    """A command's dev server (URL or context.DevServer) for many threads: resolved once,
+    """A command's dev server (URL or server.dev.DevServer) for many threads: resolved once,
     under a lock, so two targets needing a scratch database do not both start the
     embedded server."""
 

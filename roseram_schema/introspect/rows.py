@@ -8,8 +8,12 @@ catalog. Only psycopg, the query files and the platform's names are imported her
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from ..platform import PLATFORM_ROLES
 from .queries import run_query
@@ -100,8 +104,6 @@ def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] 
 
 
 def _is_idle(conn) -> bool:
-    from psycopg.pq import TransactionStatus
-
     return conn.info.transaction_status == TransactionStatus.IDLE
 
 
@@ -113,22 +115,20 @@ class _SecondReader:
     second connection could not be used, or failed on the way)."""
 
     def __init__(self, conn, connect, params: dict, take):
-        import threading
-
         snapshot = conn.execute(
             "SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN NULL ELSE pg_catalog.pg_export_snapshot() END"
         ).fetchone()[0]
         self._take = take
         self._done: list[str] = []
-        self._error: BaseException | None = None
-        self._thread = None
+        self._future = None
         if snapshot is not None:  # a standby cannot export snapshots
-            self._thread = threading.Thread(target=self._run, args=(connect, snapshot, params), daemon=True)
-            self._thread.start()
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-read")
+            self._future = pool.submit(self._run, connect, snapshot, params)
+            pool.shutdown(wait=False)  # the thread ends with its one task
 
-    def _run(self, connect, snapshot: str, params: dict) -> None:
-        from psycopg import sql
-
+    def _run(self, connect, snapshot: str, params: dict) -> BaseException | None:
+        """Read and hand over the queries; the error `take` raised, if any (the second
+        connection's own trouble is dropped: the caller reads what is left itself)."""
         try:
             with connect() as other:
                 other.autocommit = True
@@ -141,17 +141,17 @@ class _SecondReader:
                         try:
                             self._take(name, rows)
                         except BaseException as exc:  # noqa: BLE001 - not the connection's: join raises it
-                            self._error = exc
-                            return
+                            return exc
                         self._done.append(name)
         except Exception:  # noqa: BLE001 - any trouble: the caller reads the rest itself
             pass
+        return None
 
     def join(self) -> frozenset[str]:
-        if self._thread is not None:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
+        if self._future is not None:
+            error = self._future.result()
+            if error is not None:
+                raise error
         return frozenset(self._done)
 
 

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from functools import cache
 from operator import attrgetter
 
-from ..cache import unpickle as cacheload
+from .unpickle import load as load_restricted
 from . import Catalog, Table
 
 FORMAT_VERSION = 1
@@ -210,12 +210,12 @@ def catalog_from_file(file) -> Catalog:
     the whole file is never held as one more bytes object)."""
     try:
         with paused_gc():
-            catalog = cacheload.load(file)
+            catalog = load_restricted(file)
             if not isinstance(catalog, Catalog) or catalog.tables:
                 raise ValueError(f"a {type(catalog).__name__}, not a catalog without its tables")
             tables: list = []
             while True:  # catalog_to_bytes: tables in parts, then ()
-                part = cacheload.load(file)  # each part has a pickle (and memo) of its own
+                part = load_restricted(file)  # each part has a pickle (and memo) of its own
                 if part == ():
                     break
                 if type(part) is not tuple or not all(type(t) is Table for t in part):

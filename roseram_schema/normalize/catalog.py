@@ -11,48 +11,34 @@ pg_get_viewdef print them, never as the user wrote them.
 build_schema runs compile.build_statements, the compiled script without the guards a new
 database does not need (the result, and any error, are those of compile_statements).
 
-The result depends only on the source and the server version, so it is cached on disk
-(`<root>/.roseram/cache/normalized-<key>.json`); a no-change drift check then costs one
-catalog read of the live database and no scratch database.
+The result depends only on the source and the server version: cache/desired.py keeps it
+(with the scope and fingerprint), so a run whose source did not change builds nothing.
 
 Texts that are not a fixpoint of PostgreSQL's printer (a live object whose text went
-through one more round trip than ours) are settled by `renormalize_texts`; see there.
+through one more round trip than ours) are settled by roundtrip.renormalize_texts; see there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
-# Cache locations and keys live in cachefiles.py (light, for the no-change fast path);
-# re-exported here, where the rest of the code has always found them.
-from ..cache.files import (  # noqa: F401 - re-exported
-    CACHE_DIR,
-    CACHE_ENTRIES,
-    CACHE_FORMAT,
-    _prune,
-    code_fingerprint,
-    known_server_version,
-    normalization_key,
-    read_verified,
-    remember_server_version,
-    write_atomically,
-)
-from ..model.serialize import catalog_from_json, catalog_to_json
-from ..errors import DatabaseError, Problem, SourceError
-from ..introspect.fingerprint import catalog_fingerprint
-from .origins import attach_origins
-from .roundtrip import renormalize_texts  # noqa: F401 - part of this module's API
-from .scratch import scratch_database
+import psycopg
+
+from ..compile.script import as_script, build_in_two, build_statements, compile_statements
+from ..errors import DatabaseError, PlanCycleError, Problem, SourceError
+from ..introspect import inspect_catalog
 from ..model import Catalog
+from ..platform import ensure_platform, is_platform_schema
+from .origins import attach_origins
+from .parallel import build_in_lanes, worth_lanes
+from .scratch import scratch_database
 
 
 def managed_schemas(catalog: Catalog) -> tuple[str, ...]:
     """The schemas a source catalog manages: the declared ones and every schema one of its
     objects lives in, platform schemas left out. Inspect both sides with this list."""
-    from ..platform import is_platform_schema
-
     names = {s.name for s in catalog.schemas}
     for group in (catalog.enums, catalog.tables, catalog.views, catalog.functions, catalog.triggers):
         names.update(obj.schema for obj in group)
@@ -84,12 +70,8 @@ def source_scope(source: Catalog) -> Scope:
 def inspect_in_scope(conn, scope: Scope, *, url: str | None = None):
     """Inspect `conn` limited to `scope` (its schemas, roles and extensions). With the
     database's `url`, half of the catalog is read on a second connection meanwhile."""
-    from ..introspect import inspect_catalog
-
     connect = None
     if url is not None:
-        import psycopg
-
         def connect():
             return psycopg.connect(url)
 
@@ -104,35 +86,8 @@ def inspect_like_source(conn, source: Catalog, *, url: str | None = None):
     return inspect_in_scope(conn, source_scope(source), url=url)
 
 
-def cache_path(cache_root: Path, key: str) -> Path:
-    """Where the normalized catalog of `key` is kept under a project root."""
-    return Path(cache_root) / CACHE_DIR / f"normalized-{key}.json"
-
-
-def read_cached(cache_root: Path, key: str) -> Catalog | None:
-    """The cached normalized catalog of `key`, or None when absent or unreadable."""
-    data = read_verified(cache_path(cache_root, key))
-    if data is None:
-        return None
-    try:
-        return catalog_from_json(bytes(data).decode("utf-8"))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        # a missing, truncated, crafted or older-format file is a cache miss, never an error
-        return None
-
-
-def write_cached(cache_root: Path, key: str, catalog: Catalog) -> Path:
-    """Store a normalized catalog atomically (write a temporary file, then rename)."""
-    path = cache_path(cache_root, key)
-    write_atomically(path, catalog_to_json(catalog))
-    _prune(path.parent, keep=path)
-    return path
-
-
 def server_version(url: str) -> int:
     """server_version_num of the server behind `url` (e.g. 150018)."""
-    import psycopg
-
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             return conn.info.server_version
@@ -140,14 +95,7 @@ def server_version(url: str) -> int:
         raise DatabaseError(f"could not connect to the development database: {e}") from e
 
 
-def normalize_catalog(
-    catalog: Catalog,
-    dev_url: str,
-    *,
-    cache_root: Path | None = None,
-    fingerprint: str | None = None,
-    server_version_num: int | None = None,
-) -> Catalog:
+def normalize_catalog(catalog: Catalog, dev_url: str) -> Catalog:
     """The source catalog as PostgreSQL prints it, with the source's origins attached.
 
     Creates a scratch database on the server of `dev_url`, installs the platform
@@ -155,30 +103,12 @@ def normalize_catalog(
     it with `inspect_like_source`, and drops it in any case.
     A statement PostgreSQL rejects raises SourceError pointing at the statement's source
     origin, with PostgreSQL's message.
-
-    With `cache_root` (the project root), the result is cached under
-    `.roseram/cache/`, keyed by `fingerprint` (default: catalog_fingerprint(catalog)) and
-    the server version (`server_version_num`, else asked of the server).
     """
-    key = None
-    if cache_root is not None:
-        version = server_version_num if server_version_num is not None else server_version(dev_url)
-        key = normalization_key(fingerprint or catalog_fingerprint(catalog), version)
-        cached = read_cached(cache_root, key)
-        if cached is not None:
-            return attach_origins(cached, catalog)
-    normalized = build_and_inspect(catalog, dev_url)
-    if cache_root is not None and key is not None:
-        write_cached(cache_root, key, normalized)
-    return attach_origins(normalized, catalog)
+    return attach_origins(build_and_inspect(catalog, dev_url), catalog)
 
 
 def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
     """Build the catalog in a fresh scratch database and read it back (no origins)."""
-    import psycopg
-
-    from ..platform import ensure_platform
-
     with scratch_database(dev_url) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
@@ -186,7 +116,7 @@ def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
             return inspect_like_source(conn, catalog, url=url)
 
 
-def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = None,
+def build_schema(conn, catalog: Catalog, *, while_building=None, url: str | None = None,
                  lanes_from: int | None = None) -> None:
     """Build `catalog` in a new database that holds only the platform stand-in (a scratch
     database, a kept database just re-created), on an autocommit connection.
@@ -194,8 +124,8 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = No
     Runs compile.build_statements (no guards: less work for PostgreSQL) in one
     transaction, in two parts (compile.build_in_two): PostgreSQL creates the tables while
     the rest is compiled. With the database's `url` and at least `lanes_from` new tables
-    (default parallel_build.MIN_TABLES), the tables are built in parallel transactions
-    instead (parallel_build.py). `meanwhile` (a function of no arguments), when given,
+    (default parallel.MIN_TABLES), the tables are built in parallel transactions
+    instead (parallel.py). `while_building` (a function of no arguments), when given,
     runs in a thread once everything is compiled, while PostgreSQL works: Python work
     that does not need the result costs no time there (psycopg lets the interpreter go
     while it waits); its error is raised after the build. Should the build fail, or not
@@ -203,35 +133,27 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = No
     SourceError names the statement to blame: the result, and every error, are those of
     the compiled script.
     """
-    import psycopg
+    helper: Future | None = None
 
-    from ..compile.script import compile_statements
-    from ..errors import PlanCycleError
-
-    helper: _Thread | None = None
-
-    def start_meanwhile() -> None:
+    def on_compiled() -> None:
         nonlocal helper
-        if meanwhile is not None and helper is None:
-            helper = _Thread(meanwhile)
+        if while_building is not None and helper is None:
+            helper = _in_thread(while_building)
 
     after_commit = None
     try:
         conn.execute("SET check_function_bodies = off")
-        if url is not None:
-            from ..cache.parallel_build import build_in_lanes, worth_lanes
-
-            if worth_lanes(conn, catalog, lanes_from):
-                after_commit = build_in_lanes(conn, url, catalog, start_meanwhile)
+        if url is not None and worth_lanes(conn, catalog, lanes_from):
+            after_commit = build_in_lanes(conn, url, catalog, on_compiled)
         if after_commit is None:
             with conn.transaction():
                 to_send, after_commit = _build_fresh(conn, catalog)
-                start_meanwhile()
+                on_compiled()
                 if to_send:
                     conn.execute(as_script(to_send))
     except (psycopg.Error, PlanCycleError):
         after_commit = None  # rolled back: the guarded script finds and names the problem
-    start_meanwhile()
+    on_compiled()
     try:
         if after_commit is None:
             apply_statements(conn, compile_statements(catalog))
@@ -240,69 +162,41 @@ def build_schema(conn, catalog: Catalog, *, meanwhile=None, url: str | None = No
                 _execute(conn, statement)
     except BaseException:
         if helper is not None:
-            helper.wait()  # the build's error is the one to report
+            helper.exception()  # waits; the build's error is the one to report
         raise
     if helper is not None:
-        helper.join()
+        helper.result()  # raises what while_building raised
 
 
 def _build_fresh(conn, catalog: Catalog) -> tuple[list, list]:
     """(transactional statements still to send, statements to run after the commit) of
     compile.build_statements. With compile.build_in_two, the first part is sent from a
     thread while the rest is compiled, so only the rest is left to send."""
-    from ..compile.script import build_in_two, build_statements
-
     parts = build_in_two(catalog)
     if parts is None:
         statements = build_statements(catalog)
         return [s for s in statements if s.transactional], [s for s in statements if not s.transactional]
     first, rest = parts
     script = as_script([s for s in first if s.transactional])
-    sender = _Thread(conn.execute, script) if script else None
+    sender = _in_thread(conn.execute, script) if script else None
     try:
         later = rest()
     except BaseException:
         if sender is not None:
-            sender.wait()  # the connection is free again before the rollback
+            sender.exception()  # waits: the connection is free again before the rollback
         raise
     if sender is not None:
-        sender.join()
+        sender.result()
     return ([s for s in later if s.transactional],
             [s for s in (*first, *later) if not s.transactional])
 
 
-class _Thread:
-    """Run `function(*args)` in a thread; `join` waits and re-raises its error."""
-
-    def __init__(self, function, *args):
-        import threading
-
-        self.error: BaseException | None = None
-
-        def run():
-            try:
-                function(*args)
-            except BaseException as exc:  # noqa: BLE001 - re-raised by join()
-                self.error = exc
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-
-    def wait(self) -> None:
-        """Wait for the function, whatever it raised."""
-        self._thread.join()
-
-    def join(self) -> None:
-        """Wait for the function; raise what it raised."""
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-
-
-def as_script(statements: Sequence) -> str:
-    """Statements as one script: one round trip instead of one per statement."""
-    # a newline before each `;` ends a trailing line comment in a statement
-    return "\n;\n".join(s.sql for s in statements)
+def _in_thread(function, *args) -> Future:
+    """Start `function(*args)` in a thread of its own; the Future gives its result or error."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(function, *args)
+    pool.shutdown(wait=False)  # the thread ends with its one task
+    return future
 
 
 def apply_statements(conn, statements: Sequence) -> None:
@@ -314,8 +208,6 @@ def apply_statements(conn, statements: Sequence) -> None:
     run again one by one, to find the statement to blame. Function bodies are not checked
     at creation (as pg_dump does), so a function may come before the tables it reads.
     """
-    import psycopg
-
     conn.execute("SET check_function_bodies = off")
     transactional = [s for s in statements if s.transactional]
     script = as_script(transactional)
@@ -333,8 +225,6 @@ def apply_statements(conn, statements: Sequence) -> None:
 
 
 def _execute(conn, statement) -> None:
-    import psycopg
-
     try:
         conn.execute(statement.sql)
     except psycopg.Error as e:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from ..errors import DatabaseError
 
 SCRATCH_PREFIX = "roseram_scratch"
-# Prefixes of the throw-away databases the tool makes (commands/verify.py has its own);
+# Prefixes of the throw-away databases the tool makes (workflow/verify.py has its own);
 # never the kept `roseram_state_*` databases.
 SWEPT_PREFIXES = (SCRATCH_PREFIX, "roseram_verify")
 STALE_AFTER = 3600

@@ -16,7 +16,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..cache.files import server_identity
+from ..state.servers import server_identity
 
 
 def embedded_server(project_dir: Path):

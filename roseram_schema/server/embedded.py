@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ServerError
+from ..state.files import make_dir
+from ..state.userkey import new_mac
 
 DEBIAN_PG_BIN = "/usr/lib/postgresql/{major}/bin"
 SUPERUSER = "postgres"
@@ -159,8 +161,6 @@ class LocalServer:
         )
 
     def _mark(self, data: Path) -> str:
-        from ..cache.userkey import new_mac
-
         return new_mac(_DATA_MAC, data).hexdigest() + "\n"
 
     def _is_marked(self, data: Path) -> bool:
@@ -294,8 +294,6 @@ class LocalServer:
 
     @contextmanager
     def _locked(self):
-        from ..cache.files import make_dir
-
         if self.root.is_symlink():
             raise ServerError(f"{self.root} is a symbolic link: the embedded database keeps its files only in a "
                               "real folder of the project; remove the link")

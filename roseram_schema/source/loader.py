@@ -109,17 +109,18 @@ def _fingerprint(items) -> str:
     return digest.hexdigest()
 
 
-def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, cache: bool = True) -> Project:
+def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, parse_cache=None) -> Project:
     """Read a project folder into a Project; raise SourceError listing every problem found.
 
-    `snapshot` is read_source(root) when the caller already has it. With `cache`, the files
-    unchanged since the last load are not parsed again (cache/parse.py); the Project is the
-    same either way.
+    `snapshot` is read_source(root) when the caller already has it. `parse_cache` (None:
+    none) gives what each unchanged file declared, so it is not parsed again: an object
+    with `digest(bytes)`, `get(path, digest)` -> Draft or None, `put(path, digest, draft)`
+    and `save()`, called once after the load (cache/parse.py's ParseCache). The Project is
+    the same either way.
     """
     from ..model.serialize import paused_gc
     from .draft import Draft
     from .naming import name_everything
-    from ..cache.parse import ParseCache
     from .problems import Problems
     from .validate import validate
 
@@ -133,16 +134,15 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, cache: b
     with paused_gc():
         snapshot = snapshot if snapshot is not None else read_source(root)
         draft = Draft(problems=problems)
-        parsed = ParseCache.open(root) if cache else None
-        _read_files(snapshot, draft, parsed)
+        _read_files(snapshot, draft, parse_cache)
         for attach in draft.later:
             attach(draft)
         name_everything(draft.tables, draft.views)
         for attach in draft.after_naming:
             attach(draft)
         validate(draft)
-        if parsed is not None:
-            parsed.save()  # after naming and validation: it keeps the snippet facts they used
+        if parse_cache is not None:
+            parse_cache.save()  # after naming and validation: it keeps the snippet facts they used
         problems.raise_if_any()
         return Project(
             root=root,
@@ -157,7 +157,6 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, cache: b
 def _read_files(snapshot: SourceSnapshot, draft, parsed) -> None:
     """Every file into `draft`: what a file declares comes from the parse cache `parsed`
     (None: no cache) when its bytes are unchanged, else from reading it (then cached)."""
-    from ..cache.parse import ParseCache
     from .reader import SourceFile
 
     # project.yaml first (declared schemas), then definitions, then what attaches to them
@@ -168,7 +167,7 @@ def _read_files(snapshot: SourceSnapshot, draft, parsed) -> None:
             draft.problems.add(Origin(rel, 1, 1), "", f"the file is larger than {limit >> 20} MiB",
                                "split it into smaller files", root=True)
             continue
-        digest = ParseCache.digest(data) if parsed is not None else b""
+        digest = parsed.digest(data) if parsed is not None else b""
         part = parsed.get(rel, digest) if parsed is not None else None
         if part is None:
             text = _decode(rel, data, draft.problems)

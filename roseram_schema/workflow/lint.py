@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..cache import load_project
 from ..errors import DatabaseError
 from ..lint.rules import lint_catalog
-from ..source import load_project
 from ..verify.anchors import derive_anchors
 from ..verify.spec import load_spec
 from .context import is_project_dir

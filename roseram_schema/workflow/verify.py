@@ -13,13 +13,13 @@ from pathlib import Path
 
 import psycopg
 
+from ..cache import load_project
 from ..compile.script import compile_statements
 from ..errors import DatabaseError
 from ..introspect import inspect_catalog
 from ..introspect.buildable import buildable_catalog
 from ..normalize.scratch import scratch_database
 from ..platform import ensure_platform
-from ..source import load_project
 from ..verify.checker import check_database
 from ..verify.spec import load_spec
 

@@ -131,32 +131,32 @@ def test_no_split_when_a_table_needs_a_view(make_db):
     _assert_same_build(make_db, cat)
 
 
-def test_meanwhile_runs_and_its_error_comes_after_the_build(make_db):
+def test_while_building_runs_and_its_error_comes_after_the_build(make_db):
     url = _platform_db(make_db)
     ran = []
     with psycopg.connect(url, autocommit=True) as conn:
-        build_schema(conn, everything_catalog(), meanwhile=lambda: ran.append(True))
+        build_schema(conn, everything_catalog(), while_building=lambda: ran.append(True))
     assert ran == [True]
 
     def broken():
-        raise RuntimeError("meanwhile failed")
+        raise RuntimeError("while_building failed")
 
     url = _platform_db(make_db)
     with psycopg.connect(url, autocommit=True) as conn:
-        with pytest.raises(RuntimeError, match="meanwhile failed"):
-            build_schema(conn, everything_catalog(), meanwhile=broken)
+        with pytest.raises(RuntimeError, match="while_building failed"):
+            build_schema(conn, everything_catalog(), while_building=broken)
         # the build itself went through
         assert conn.execute("SELECT to_regclass('app.organizations')").fetchone()[0] is not None
 
 
-def test_a_build_error_wins_over_meanwhile(make_db):
+def test_a_build_error_wins_over_while_building(make_db):
     bad = Table("public", "bad", columns=(Column("id", "integer"),),
                 checks=(CheckConstraint("bad_id_check", "no_such_column > 0"),))
 
     def broken():
-        raise RuntimeError("meanwhile failed")
+        raise RuntimeError("while_building failed")
 
     url = _platform_db(make_db)
     with psycopg.connect(url, autocommit=True) as conn:
         with pytest.raises(SourceError):
-            build_schema(conn, build_catalog(tables=[bad]), meanwhile=broken)
+            build_schema(conn, build_catalog(tables=[bad]), while_building=broken)

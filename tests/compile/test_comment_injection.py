@@ -83,7 +83,7 @@ def test_comments_with_line_breaks_quotes_and_backslashes_stay_literals(make_db,
         "    comment: " + _yaml(comments["column"]) + "\n")
     (tmp_path / "p" / "policies" / "public" / "t.yaml").write_text(
         "rls: enabled\npolicies:\n  - {name: p, using: 'true', comment: " + _yaml(comments["policy"]) + "}\n")
-    project = load_project(tmp_path / "p", cache=False)
+    project = load_project(tmp_path / "p")
     script = compile_script(project.catalog, project.fingerprint)
     for conforming in ("on", "off"):
         url = make_db()

@@ -1,4 +1,4 @@
-"""The parallel build (lanes.py, parallel_build.py): the same schema as the guarded
+"""The parallel build (compile/lanes.py, normalize/parallel.py): the same schema as the guarded
 compiled script, every statement in exactly one phase, lanes that never wait for each
 other, and the compiled script's errors when a statement is rejected."""
 
@@ -15,7 +15,7 @@ from roseram_schema.compile.script import build_in_lanes, build_statements, comp
 from roseram_schema.errors import SourceError
 from roseram_schema.model import CheckConstraint, Column, Role, Table
 from roseram_schema.normalize.catalog import apply_statements, build_schema
-from roseram_schema.cache.parallel_build import LANES, build_in_lanes as build_with_lanes, worth_lanes
+from roseram_schema.normalize.parallel import LANES, build_in_lanes as build_with_lanes, worth_lanes
 from roseram_schema.source import load_project
 
 from .catalogs import everything_catalog

@@ -42,14 +42,51 @@ def test_version(tmp_path):
     assert r.stdout == f"roseram-schema {__version__}\n"
 
 
+# Runs command lines one after the other through the console script's main() in a single
+# fresh process, as the script would (its argv[0], its stdout and stderr): a process per
+# command line made the help test the slowest of the file.
+MANY_RUNS = """
+import contextlib, io, json, sys
+from roseram_schema.cli.entry import main
+script, argvs = sys.argv[1], json.loads(sys.argv[2])
+results = []
+for argv in argvs:
+    sys.argv = [script, *argv]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(argv)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    results.append((code, out.getvalue(), err.getvalue()))
+json.dump(results, sys.__stdout__)
+"""
+
+
+def run_many(argvs, cwd):
+    """[(exit code, stdout, stderr)] of each command line, see MANY_RUNS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_ROSERAM_SCHEMA_COMPLETE")}
+    env.pop("DATABASE_URL", None)
+    r = subprocess.run([sys.executable, "-c", MANY_RUNS, str(SCRIPT), json.dumps(argvs)],
+                       capture_output=True, text=True, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    return [tuple(x) for x in json.loads(r.stdout)]
+
+
 def test_short_help_works_everywhere(tmp_path):
     paths = [p for p, _ in command_paths()]
     assert ("plan",) in paths and ("db", "url") in paths and ("schema-json",) in paths
-    for path in paths:
+    results = run_many([[*path, flag] for path in paths for flag in ("-h", "--help")], tmp_path)
+    for path, short, long in zip(paths, results[::2], results[1::2]):
+        assert short[0] == 0, (path, short[2])
+        assert "Usage: roseram-schema" in short[1], path
+        assert short[1] == long[1], path
+    # the loop answers as the installed script does
+    for path in [(), ("db", "url")]:
         r = run(*path, "-h", cwd=tmp_path)
-        assert r.returncode == 0, (path, r.stderr)
-        assert "Usage: roseram-schema" in r.stdout, path
-        assert r.stdout == run(*path, "--help", cwd=tmp_path).stdout, path
+        assert (r.returncode, r.stdout, r.stderr) == results[2 * paths.index(path)], path
 
 
 def test_plan_and_drift_help_and_version_go_through_typer(tmp_path):
@@ -98,13 +135,14 @@ def test_schema_json_prints_each_kind(tmp_path):
     assert listing.returncode == 0, listing.stderr
     rows = [line.split("\t") for line in listing.stdout.splitlines()]
     assert [r[0] for r in rows] == list(KINDS) == [k.value for k in SchemaKind]
-    for kind, path, _ in rows:
+    results = run_many([["schema-json", kind, *more] for kind, _, _ in rows for more in ([], ["--path"])]
+                       + [["schema-json", "tables"]], tmp_path)
+    for (kind, path, _), (code, out, err), (_, path_out, _) in zip(rows, results[0:-1:2], results[1:-1:2]):
         assert Path(path) == path_of(kind) and Path(path).is_file()
-        r = run("schema-json", kind, cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        schema = json.loads(r.stdout)
+        assert code == 0, err
+        schema = json.loads(out)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-        assert r.stdout == path_of(kind).read_text(encoding="utf-8")
-        assert run("schema-json", kind, "--path", cwd=tmp_path).stdout == f"{path_of(kind)}\n"
-    r = run("schema-json", "tables", cwd=tmp_path)
-    assert r.returncode == 1 and "tables" in r.stderr
+        assert out == path_of(kind).read_text(encoding="utf-8")
+        assert path_out == f"{path_of(kind)}\n"
+    code, _, err = results[-1]
+    assert code == 1 and "tables" in err

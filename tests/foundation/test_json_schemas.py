@@ -179,7 +179,7 @@ def test_every_yaml_file_of_every_project_validates():
 
 def test_the_fixture_verify_refuses_fails_the_schema_too():
     for root in NOT_FOR_VERIFY:
-        project = load_project(root, cache=False)
+        project = load_project(root)
         with pytest.raises(SourceError):
             spec.parse_spec(project.personas, project.contracts)
         data = data_of("project.yaml", (root / "project.yaml").read_text(encoding="utf-8"), "project")
@@ -196,7 +196,7 @@ def test_the_loader_loads_every_project_validated_here():
     for root in project_roots():
         if root == REPO or "verify" in root.parts or "plan" in root.parts:
             continue  # loaded by their own tests (some need a server's functions)
-        load_project(root, cache=False)
+        load_project(root)
 
 
 # ----- wrong files: the schema and the loader both refuse them --------------------------
@@ -267,7 +267,7 @@ def test_a_wrong_file_fails_the_schema_and_the_loader(tmp_path, rel, text, messa
     for v in both_validators(kind):
         assert list(v.iter_errors(data)), f"the {kind} schema accepts {text!r}"
     with pytest.raises(SourceError) as excinfo:
-        load_project(tmp_path, cache=False)
+        load_project(tmp_path)
     assert message in str(excinfo.value)
 
 
@@ -301,7 +301,7 @@ def test_shorthands_the_loader_accepts_validate(tmp_path, rel, text):
     if rel == "project.yaml":
         files["schema/public/t.yaml"] = "columns: {id: uuid}\n"
     write_project(tmp_path, files)
-    load_project(tmp_path, cache=False)
+    load_project(tmp_path)
     kind = kind_of(rel)
     for v in both_validators(kind):
         errors = [e.message for e in v.iter_errors(data_of(rel, text, kind))]

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,12 +27,31 @@ def _plan(project, target_url, dev_url, **popen):
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)
     env.pop("ROSERAM_DEV_DB", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "roseram_schema", "plan", "--project", str(project),
-         "--db", target_url, "--dev-db", dev_url],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, **popen,
-    )
+    with _signals_not_ignored():
+        return subprocess.Popen(
+            [sys.executable, "-m", "roseram_schema", "plan", "--project", str(project),
+             "--db", target_url, "--dev-db", dev_url],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, **popen,
+        )
+
+
+@contextmanager
+def _signals_not_ignored():
+    """Start children the way a terminal starts a command, with SIGINT and SIGTERM not
+    ignored. A shell script's background job (`pytest &`, as CI runs two suites at once)
+    ignores SIGINT, an ignored signal stays ignored across exec, and a plan started so
+    rightly ignores Ctrl-C. Only the disposition matters: a handler becomes SIG_DFL in the
+    child."""
+    saved = {}
+    for sig, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+        if signal.getsignal(sig) is signal.SIG_IGN:
+            saved[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
 
 
 def _databases(conn, pattern="roseram\\_%"):
@@ -68,12 +89,46 @@ def test_stale_scratch_databases_are_swept_by_the_next_plan(pg_server, make_db, 
                 pg_server.drop_database(name)
 
 
-def _wait_until(condition, proc, timeout=60.0):
+# Waits are for a condition; the deadline only ends a test that hangs, so it is generous
+# (two suites at once on a loaded 2-core machine must never reach it).
+DEADLINE = 300.0
+
+
+def _wait_until(condition, proc, timeout=DEADLINE, what="the condition"):
     deadline = time.monotonic() + timeout
     while not condition():
         assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+def _main_thread_status(pid):
+    text = Path(f"/proc/{pid}/task/{pid}/status").read_text()
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+
+def _signal_handled(pid, sig):
+    """A condition: `sig`, sent to `pid`, has reached its Python handler. Once the kernel
+    has delivered it (no longer pending), the handler runs the next time the main thread's
+    psycopg wait returns to the interpreter, which it does between two sleeps (every 0.1 s
+    at most while a query waits): so, delivered and then two sleeps more."""
+    bit = 1 << (sig - 1)
+    seen = None
+
+    def handled():
+        nonlocal seen
+        try:
+            status = _main_thread_status(pid)
+        except FileNotFoundError:  # exited: the caller's check of the process says how
+            return False
+        if (int(status["SigPnd"], 16) | int(status["ShdPnd"], 16)) & bit:
+            return False
+        sleeps = int(status["voluntary_ctxt_switches"])
+        if seen is None:
+            seen = sleeps
+        return sleeps >= seen + 2 and status["State"].strip().startswith("S")
+
+    return handled
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +152,7 @@ def test_signals_during_plan_leave_no_scratch_database(dev_server, tmp_path, sig
     it is being dropped (an impatient Ctrl-C) does not stop the drop."""
     dev = dev_server.url()
     with psycopg.connect(dev, autocommit=True) as conn:
+        assert _databases(conn, "roseram\\_scratch%") == [], "left by an earlier test"
         conn.execute("DROP DATABASE IF EXISTS target")
         _create(conn, "target")
         for role in ("anon", "authenticated", "service_role"):
@@ -108,20 +164,29 @@ def test_signals_during_plan_leave_no_scratch_database(dev_server, tmp_path, sig
             role_lock.execute("CREATE ROLE anon NOLOGIN")
             proc = _plan(_project(tmp_path / "p"), dev_server.url("target"), dev)
             try:
-                _wait_until(lambda: _databases(conn, "roseram\\_scratch%"), proc)
+                _wait_until(lambda: _databases(conn, "roseram\\_scratch%"), proc, what="the scratch database")
                 (scratch,) = _databases(conn, "roseram\\_scratch%")
-                _wait_until(lambda: _count(conn, WAITING + f"datname = '{scratch}'"), proc)
+                _wait_until(lambda: _count(conn, WAITING + f"datname = '{scratch}'"), proc,
+                            what="the build to wait for the role")
                 db_lock.execute(sql.SQL("COMMENT ON DATABASE {} IS 'held'").format(sql.Identifier(scratch)))
                 proc.send_signal(sig)
-                _wait_until(lambda: _count(conn, WAITING + "query LIKE 'DROP DATABASE%'"), proc)
+                _wait_until(lambda: _count(conn, WAITING + "query LIKE 'DROP DATABASE%'"), proc,
+                            what="the drop to wait for the comment's lock")
                 proc.send_signal(sig)
-                time.sleep(0.5)
+                _wait_until(_signal_handled(proc.pid, sig), proc, what="the second signal to be handled")
+                # so the second signal came while the drop was still in progress
+                assert _count(conn, WAITING + "query LIKE 'DROP DATABASE%'") == 1
                 db_lock.rollback()
-                out, err = proc.communicate(timeout=60)
+                out, err = proc.communicate(timeout=DEADLINE)
             finally:
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
+                    # what the killed plan left must not fail the next test too
+                    db_lock.rollback()
+                    role_lock.rollback()
+                    for name in _databases(conn, "roseram\\_scratch%"):
+                        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             role_lock.rollback()
         assert proc.returncode != 0
         assert _databases(conn, "roseram\\_scratch%") == [], err

@@ -47,7 +47,7 @@ def test_psql_accepts_the_url(server):
 def test_crashed_server_is_recovered(server):
     server.start()
     os.kill(server.status().pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120  # only ends a hang
     while server.status().running and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not server.status().running

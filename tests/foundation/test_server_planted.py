@@ -69,8 +69,15 @@ def _arm(data: Path, marker: Path) -> None:
     marked ready, as soon as the server starts) and libraries to preload."""
     with open(data / "postgresql.conf", "a") as f:
         f.write(f"\narchive_mode = on\narchive_command = 'touch {marker}'\narchive_timeout = 1\n")
+    _mark_ready(data)
+
+
+def _mark_ready(data: Path) -> None:
+    """The first WAL segment marked ready to archive (again)."""
     segments = sorted(p.name for p in (data / "pg_wal").iterdir() if len(p.name) == 24)
-    ready = data / "pg_wal" / "archive_status" / f"{segments[0]}.ready"
+    status = data / "pg_wal" / "archive_status"
+    (status / f"{segments[0]}.done").unlink(missing_ok=True)
+    ready = status / f"{segments[0]}.ready"
     ready.touch()
     owner = data.stat()
     os.chown(ready, owner.st_uid, owner.st_gid)
@@ -81,8 +88,24 @@ def _ran(marker: Path, wait: float) -> bool:
     while time.monotonic() < deadline:
         if marker.exists():
             return True
-        time.sleep(0.2)
+        time.sleep(0.05)
     return marker.exists()
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """The processes working in `folder`: a server's processes, and the commands they run,
+    have its data folder as their working directory."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:  # gone, or not ours to look at (then not the tool's server either)
+            continue
+        if cwd == folder or folder in cwd.parents:
+            found.append(int(entry.name))
+    return found
 
 
 def _plant_copy(source: LocalServer, target: LocalServer) -> Path:
@@ -107,7 +130,10 @@ def test_a_planted_data_folder_is_refused_and_runs_nothing(base):
         refused = ""
     except ServerError as exc:
         refused = str(exc)
-    assert not _ran(marker, 10), "the planted archive_command ran"
+    # nothing ran, and nothing can run later: no process works in the folder (no server, no
+    # command of one); test_command_settings_are_overridden_... shows _processes_in sees them
+    assert _processes_in(data) == [], "a server runs on the planted folder"
+    assert not marker.exists(), "the planted archive_command ran"
     assert "was not created by roseram-schema for this user" in refused
     assert not victim.status().running
 
@@ -115,20 +141,22 @@ def test_a_planted_data_folder_is_refused_and_runs_nothing(base):
 def test_the_cli_refuses_it_with_exit_1_and_db_reset_recovers(base):
     _, marker, _ = base
     victim = _server(base, "victim")
-    _arm(_plant_copy(_genuine(base, "elsewhere"), victim), marker)
+    data = _plant_copy(_genuine(base, "elsewhere"), victim)
+    _arm(data, marker)
     project = victim.root.parent
     cli = [sys.executable, "-m", "roseram_schema", "db"]
     run = subprocess.run([*cli, "start", "--project", str(project)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert "was not created by roseram-schema for this user" in run.stderr
     assert "roseram-schema db reset" in run.stderr
+    assert _processes_in(data) == [] and not marker.exists()
     reset = subprocess.run([*cli, "reset", "--yes", "--project", str(project)], capture_output=True, text=True,
                            timeout=120)
     assert reset.returncode == 0, reset.stderr
     url = victim.start()
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT 1").fetchone()[0] == 1
-    assert not _ran(marker, 2)
+    assert not marker.exists()  # the reset removed the armed folder: only its past matters
 
 
 def test_a_data_folder_moved_or_linked_is_not_ours_any_more(base):
@@ -190,8 +218,22 @@ def test_command_settings_are_overridden_in_a_folder_of_ours(base):
     _, marker, _ = base
     srv = _genuine(base, "one")
     _arm(srv.data_dir, marker)
+    # First without the overrides: the armed folder runs its command, and the time that
+    # takes (from the start) tells how long to watch for it below.
+    assert hasattr(LocalServer, "_neutralizing_options"), "the overrides moved: update this test"
+    unprotected = LocalServer(srv.root, bin_dir=srv.bin_dir, fast=True)
+    unprotected._neutralizing_options = lambda: []
+    started = time.monotonic()
+    unprotected.start()
+    assert _ran(marker, 120), "the armed folder does not run its command: the test proves nothing"
+    took = time.monotonic() - started
+    assert unprotected.stop() is True
+    marker.unlink()
+    _mark_ready(srv.data_dir)
+    started = time.monotonic()
     url = srv.start()
-    assert not _ran(marker, 10), "archive_command ran"
+    assert _processes_in(srv.data_dir), "_processes_in does not see a server's processes"
+    assert not _ran(marker, max(2.0, 5 * took) - (time.monotonic() - started)), "archive_command ran"
     with psycopg.connect(url) as conn:
         assert conn.execute("SHOW archive_mode").fetchone()[0] == "off"
         assert conn.execute("SHOW hba_file").fetchone()[0] == str(srv.data_dir / "pg_hba.conf")

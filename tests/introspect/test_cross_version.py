@@ -16,7 +16,8 @@ import pytest
 from roseram_schema.compile.script import compile_statements
 from roseram_schema.normalize.roundtrip import differing_texts
 from roseram_schema.normalize.scratch import scratch_database
-from roseram_schema.normalize.catalog import apply_statements, inspect_like_source, normalize_catalog, renormalize_texts
+from roseram_schema.normalize.catalog import apply_statements, inspect_like_source, normalize_catalog
+from roseram_schema.normalize.roundtrip import renormalize_texts
 from roseram_schema.platform import ensure_platform
 
 ROOT = Path(__file__).resolve().parents[2]

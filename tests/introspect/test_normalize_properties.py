@@ -16,7 +16,8 @@ from roseram_schema.diff import diff_catalogs
 from roseram_schema.normalize.roundtrip import buildable
 from roseram_schema.normalize.scratch import scratch_database
 from roseram_schema.model import CheckConstraint, Column, Index, Policy, PrimaryKey, Schema, Table, View, build_catalog
-from roseram_schema.normalize.catalog import apply_statements, inspect_like_source, normalize_catalog, renormalize_texts
+from roseram_schema.normalize.catalog import apply_statements, inspect_like_source, normalize_catalog
+from roseram_schema.normalize.roundtrip import renormalize_texts
 from roseram_schema.platform import ensure_platform
 
 WORDS = ("draft", "live", "gone", "x-y", "it's")

@@ -7,7 +7,8 @@ import psycopg
 from roseram_schema.errors import Origin
 from roseram_schema.normalize.roundtrip import differing_texts
 from roseram_schema.model import CheckConstraint, Column, Index, Policy, PrimaryKey, Schema, Table, View, build_catalog
-from roseram_schema.normalize.catalog import inspect_like_source, normalize_catalog, renormalize_texts
+from roseram_schema.normalize.catalog import inspect_like_source, normalize_catalog
+from roseram_schema.normalize.roundtrip import renormalize_texts
 from roseram_schema.platform import ensure_platform
 
 UNREACHABLE = "postgresql://nobody@/nowhere?host=/nonexistent&port=1"

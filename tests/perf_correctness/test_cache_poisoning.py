@@ -130,7 +130,7 @@ def test_a_memo_copied_from_another_project_is_a_miss(tmp_path, pg_server, platf
     assert _drift(root, platform_db_url, pg_server.base_url).returncode == 0
     other = tmp_path / "other"
     shutil.copytree(root, other)
-    from roseram_schema.cache.files import read_json
+    from roseram_schema.state.files import read_json
 
     assert read_json(_only(root, "clean-*.json")) is not None
     assert read_json(_only(other, "clean-*.json")) is None
@@ -154,8 +154,8 @@ def _every_kind(root: Path) -> dict:
     from roseram_schema.cache.incremental import read_source, source_cache_path, write_source
     from roseram_schema.model import Catalog, Schema
     from roseram_schema.cache.nochange import memo_path, read_memo, remember_clean
-    from roseram_schema.normalize.catalog import (Scope, cache_path, known_server_version, read_cached,
-                                          remember_server_version, write_cached)
+    from roseram_schema.cache.files import known_server_version, remember_server_version
+    from roseram_schema.normalize.catalog import Scope
 
     key = "0123456789abcdef0123456789abcdef"
     catalog = Catalog(schemas=(Schema("app"),))
@@ -165,7 +165,6 @@ def _every_kind(root: Path) -> dict:
     remember_clean(root, key, {"schemas": ["app"], "roles": [], "extensions": []}, "f" * 64, "d" * 64)
     remember_scope(root, scope)
     remember_server_version(root, "embedded", 180001)
-    write_cached(root, key, catalog)
     cache = root / CACHE_DIR
     return {
         entry_path(root, key).relative_to(root): lambda r: read_entry(r, key),
@@ -173,7 +172,6 @@ def _every_kind(root: Path) -> dict:
         memo_path(root, key).relative_to(root): lambda r: read_memo(r, key),
         (cache / "scope.json").relative_to(root): last_scope,
         (cache / "dev-servers.json").relative_to(root): lambda r: known_server_version(r, "embedded"),
-        cache_path(root, key).relative_to(root): lambda r: read_cached(r, key),
     }
 
 

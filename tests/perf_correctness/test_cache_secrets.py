@@ -7,7 +7,9 @@ import json
 
 from psycopg.conninfo import make_conninfo
 
-from roseram_schema.cache.files import CACHE_DIR, read_json, remember_server_version, server_identity, write_atomically
+from roseram_schema.cache.files import CACHE_DIR, remember_server_version
+from roseram_schema.state.files import read_json, write_atomically
+from roseram_schema.state.servers import server_identity
 from roseram_schema.server.dev import DevServer
 from roseram_schema.cache.desired import desired_state
 

@@ -8,7 +8,6 @@ import pytest
 from roseram_schema.cache.files import CACHE_DIR, known_server_version, remember_server_version
 from roseram_schema.cache.desired import ENTRY_TAG, entry_path, last_scope, read_entry, read_entry_meta
 from roseram_schema.cache.nochange import memo_path, read_memo
-from roseram_schema.normalize.catalog import read_cached
 
 KEY = "0123456789abcdef0123456789abcdef"
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -28,7 +27,7 @@ CRAFTED = [
 def test_every_json_cache_reader_misses_on_a_crafted_file(tmp_path, text):
     cache = tmp_path / CACHE_DIR
     cache.mkdir(parents=True)
-    for name in ("dev-servers.json", "scope.json", f"normalized-{KEY}.json"):
+    for name in ("dev-servers.json", "scope.json"):
         (cache / name).write_text(text)
     memo_path(tmp_path, KEY).write_text(text)
     entry_path(tmp_path, KEY).write_bytes(ENTRY_TAG + text.encode() + b"\n")
@@ -37,6 +36,5 @@ def test_every_json_cache_reader_misses_on_a_crafted_file(tmp_path, text):
     assert read_memo(tmp_path, KEY) is None
     assert read_entry_meta(tmp_path, KEY) is None
     assert read_entry(tmp_path, KEY) is None
-    assert read_cached(tmp_path, KEY) is None
     remember_server_version(tmp_path, "embedded", 180000)  # rewritten whole
     assert known_server_version(tmp_path, "embedded") == 180000

@@ -63,7 +63,7 @@ def test_any_drift_after_a_clean_check_is_a_miss_and_is_reported(project, pg_ser
 def test_a_target_changed_since_it_was_read_is_not_remembered(project, pg_server, platform_db_url):
     # the rows a comparison reads are not kept for the digest: a clean one reads them
     # again, and remembers them only if they still give the catalog it compared
-    from roseram_schema.workflow.compare import _remember_if_clean
+    from roseram_schema.cache.nochange import remember_if_clean
     from roseram_schema.source.loader import read_source
 
     clean = build(project, platform_db_url, pg_server.base_url)
@@ -74,8 +74,8 @@ def test_a_target_changed_since_it_was_read_is_not_remembered(project, pg_server
         for path in memos.glob("clean-*.json"):
             path.unlink()
         with psycopg.connect(platform_db_url, autocommit=True) as conn:
-            _remember_if_clean(project, pg_server.base_url, source_fp, clean.scope, clean.desired_fingerprint,
-                               conn, clean.live, None)
+            remember_if_clean(project, pg_server.base_url, source_fp, clean.scope, clean.desired_fingerprint,
+                              conn, clean.live, None)
         return list(memos.glob("clean-*.json"))
 
     assert len(remember()) == 1

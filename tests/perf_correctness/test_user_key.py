@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from roseram_schema.cache import userkey
-from roseram_schema.cache.files import read_json, write_atomically
+from roseram_schema.state import userkey
+from roseram_schema.state.files import read_json, write_atomically
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_a_state_folder_of_another_user_is_not_used(state, capsys):
 
 
 def test_two_processes_starting_at_once_share_one_key(state):
-    code = "from roseram_schema.cache.userkey import secret_key; print(secret_key().hex())"
+    code = "from roseram_schema.state.userkey import secret_key; print(secret_key().hex())"
     env = {**os.environ, "ROSERAM_STATE_DIR": str(state)}
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
              for _ in range(4)]

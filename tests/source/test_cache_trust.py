@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from roseram_schema.cache import unpickle as cacheload
-from roseram_schema.cache.files import CACHE_DIR, read_verified
-from roseram_schema.cache.desired import ENTRY_TAG, entry_path, read_entry, write_bytes_atomically
+from roseram_schema.cache.files import CACHE_DIR, write_bytes_atomically
+from roseram_schema.model import unpickle as cacheload
+from roseram_schema.state.files import read_verified
+from roseram_schema.cache.desired import ENTRY_TAG, entry_path, read_entry
 from roseram_schema.cache.incremental import SOURCE_TAG, read_source, source_cache_path
 from roseram_schema.cache.parse import CACHE_FILE
 
@@ -119,7 +120,7 @@ def test_crafted_catalog_caches_run_nothing(tmp_path):
 
 def test_the_loader_refuses_every_name_outside_the_model():
     for module, name in [("builtins", "open"), ("builtins", "eval"), ("os", "system"), ("subprocess", "Popen"),
-                         ("roseram_schema.cache.files", "write_atomically"), ("pglast", "parse_sql"),
+                         ("roseram_schema.state.files", "write_atomically"), ("pglast", "parse_sql"),
                          ("roseram_schema.source.sqlfiles", "read_sql_file"), ("functools", "reduce"),
                          ("pglast.enums.parsenodes", "IntEnum")]:
         with pytest.raises(pickle.UnpicklingError):
@@ -146,7 +147,8 @@ def test_a_restricted_load_keeps_every_entry_a_hit(tmp_path, monkeypatch, kind):
     import shutil
 
     from bench_generator import write_generated_project
-    from roseram_schema.source import load_project, loader
+    from roseram_schema.cache import load_project
+    from roseram_schema.source import loader
 
     if kind == "full":
         root = Path(shutil.copytree(Path(__file__).parent / "fixtures" / "full", tmp_path / "f"))

@@ -39,7 +39,7 @@ def _project(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def _problems(root: Path) -> list[str]:
     with pytest.raises(SourceError) as excinfo:
-        load_project(root, cache=False)
+        load_project(root)
     return [str(p) for p in excinfo.value.problems]
 
 
@@ -93,7 +93,7 @@ def test_a_64_byte_column_is_an_error_and_63_bytes_apply_as_written(db_url, tmp_
         f"(NAMEDATALEN - 1) and would silently cut it to '{long[:63]}' (hint: shorten it to 63 bytes or fewer)"
     ]
     root = _project(tmp_path / "ok", {"schema/public/t.yaml": f"columns:\n  id: integer\n  {fits}: text\n"})
-    project = load_project(root, cache=False)
+    project = load_project(root)
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute(compile_script(project.catalog, project.fingerprint))
         names = [r[0] for r in conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = 'public.t'::regclass"

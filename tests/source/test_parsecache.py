@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 
 from roseram_schema.errors import SourceError
-from roseram_schema.source import fingerprint_of, load_project, loader, naming, read_source, relations, \
-    snippetfacts, source_files
+from roseram_schema.source import fingerprint_of, loader, naming, read_source, relations, snippetfacts, source_files
 from roseram_schema.cache import parse as parsecache
-from roseram_schema.cache.parse import CACHE_FILE
-from roseram_schema.cache.files import CACHE_DIR, read_verified
-from roseram_schema.cache.desired import write_bytes_atomically
-from roseram_schema.cache.userkey import TAG_BYTES
+from roseram_schema.cache.parse import CACHE_FILE, ParseCache
+from roseram_schema.cache.files import CACHE_DIR, write_bytes_atomically
+from roseram_schema.state.files import read_verified
+from roseram_schema.state.userkey import TAG_BYTES
 
 from bench_generator import write_generated_project
 
@@ -82,6 +81,12 @@ def _deep(value):
     if isinstance(value, (set, frozenset)):
         return ("set", tuple(sorted(map(repr, value))))
     return value
+
+
+def load_project(root, snapshot=None, *, cache=True):
+    """The loader as the commands call it: with the project's parse cache, or (`cache`
+    False) without one."""
+    return loader.load_project(root, snapshot, parse_cache=ParseCache.open(root) if cache else None)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from ...workflow.gates import verify_before_apply
 def run_apply(
     project_dir: Path,
     db_url: str,
-    dev_url,  # a URL, or a context.DevServer resolved only when a scratch DB is needed
+    dev_url,  # a URL, or a server.dev.DevServer resolved only when a scratch DB is needed
     plan_file: Path | None = None,
     allow_hazards: tuple[str, ...] = (),
     yes: bool = False,

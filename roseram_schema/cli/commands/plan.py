@@ -21,7 +21,7 @@ RICH_TABLE_LIMIT = 100
 def run_plan(
     project_dir: Path,
     db_url: str,
-    dev_url,  # a URL, or a context.DevServer resolved only when a scratch DB is needed
+    dev_url,  # a URL, or a server.dev.DevServer resolved only when a scratch DB is needed
     fmt: str = "text",
     out: Path | None = None,
     online: bool = False,

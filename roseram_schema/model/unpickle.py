@@ -5,7 +5,7 @@ project) cannot run code.
 A plain pickle calls whatever `module.name` the file names (os.system, eval ...). This
 unpickler resolves only:
 - the dataclasses of roseram_schema.model and roseram_schema.errors (the catalog caches);
-- what a parse-cache entry holds (parsecache.py): the Draft, its Problems, a Statement, a
+- what a parse-cache entry holds (cache/parse.py): the Draft, its Problems, a Statement, a
   TableParts, pglast's AST node classes and enums, and the `later` callables, which are
   functools.partial over the few `_attach_*` functions listed below;
 and refuses every other name with pickle.UnpicklingError. Those classes only store the
@@ -14,7 +14,7 @@ constructing or calling them with crafted values builds wrong data (caught by th
 type checks, or a wrong parse of that file), never runs anything else.
 
 Callers treat any exception of `loads`/`load` as a cache miss. JSON caches are read with
-cachefiles.read_json (JSON cannot name code).
+state.files.read_json (JSON cannot name code).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""normalize.build_schema for large catalogs: the lanes of lanes.py, built by PostgreSQL
-in parallel transactions on as many connections.
+"""catalog.build_schema for large catalogs: the lanes of compile/lanes.py, built by
+PostgreSQL in parallel transactions on as many connections.
 
     prelude ── commit ─┬─ lane 0 (this connection):  BEGIN  tables… ┊ indexes, policies… ─┐
                        └─ lane 1 (a second one):     BEGIN  tables… ┊ indexes, policies… ─┴ COMMIT both ─ serial
-                          (Python compiles the rest meanwhile) ──────┘
+                          (Python compiles the rest while they build) ┘
 
 Only for a new database (a scratch one, a kept one just re-created) whose source declares
 at least MIN_TABLES tables, and whose roles already exist on the server: roles belong to
@@ -21,10 +21,14 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import psycopg
+
+from ..compile.script import as_script, build_in_lanes as split_in_lanes
 from ..model import Catalog
+from ..platform import is_platform_schema
 
 # Lanes, one server process each. The client cannot know the server's cores; two is what
-# the 2-core machines we measure can run (lanes.py) and leaves cores free elsewhere.
+# the 2-core machines we measure can run (compile/lanes.py) and leaves cores free elsewhere.
 # MIN_TABLES: below it the second connection and the extra commit cost about what they
 # save (a small build is already fast).
 LANES = 2
@@ -35,8 +39,6 @@ LOCK_TIMEOUT = "2s"
 def worth_lanes(conn, catalog: Catalog, min_tables: int | None = None) -> bool:
     """Whether to build `catalog` in lanes: at least `min_tables` (default MIN_TABLES) new
     tables, and every role it declares already on the server (see the module docstring)."""
-    from ..platform import is_platform_schema
-
     min_tables = MIN_TABLES if min_tables is None else min_tables
     if sum(1 for t in catalog.tables if not is_platform_schema(t.schema)) < min_tables:
         return False
@@ -47,16 +49,12 @@ def worth_lanes(conn, catalog: Catalog, min_tables: int | None = None) -> bool:
     return found == len(roles)
 
 
-def build_in_lanes(conn, url: str, catalog: Catalog, start_meanwhile) -> list | None:
+def build_in_lanes(conn, url: str, catalog: Catalog, on_compiled) -> list | None:
     """Build `catalog` with lanes on `conn` (autocommit, check_function_bodies off) and a
     second connection to `url`: the statements left to run after the commit, or None when
-    build_in_two's split does not hold (nothing was sent then). `start_meanwhile()` is
-    called once everything is compiled. Raises psycopg.Error or PlanCycleError with the
-    lanes rolled back."""
-    import psycopg
-
-    from ..compile.script import build_in_lanes as split_in_lanes
-
+    build_in_two's split does not hold (nothing was sent then). `on_compiled()` is called
+    once everything is compiled (while PostgreSQL still builds). Raises psycopg.Error or
+    PlanCycleError with the lanes rolled back."""
     opener = ThreadPoolExecutor(max_workers=LANES - 1)
     opening = [opener.submit(psycopg.connect, url, autocommit=True) for _ in range(LANES - 1)]
     opener.shutdown(wait=False)
@@ -74,7 +72,7 @@ def build_in_lanes(conn, url: str, catalog: Catalog, start_meanwhile) -> list | 
         later = rest()
         for lane, statements in zip(lanes, later.lanes):
             lane.send(statements)
-        start_meanwhile()
+        on_compiled()
         for lane in lanes:
             lane.wait()
         for lane in lanes:
@@ -95,8 +93,6 @@ def build_in_lanes(conn, url: str, catalog: Catalog, start_meanwhile) -> list | 
 
 
 def _run_in_transaction(conn, statements: list) -> None:
-    from ..normalize.catalog import as_script
-
     if statements:
         with conn.transaction():
             conn.execute(as_script(statements))
@@ -123,7 +119,7 @@ class _Lane:
 
     def begin(self, statements: list) -> None:
         # SET LOCAL: the transaction of this lane only (a connection of ours may be shared).
-        # Lanes never wait for each other's locks (lanes.py); should they, a lane idle
+        # Lanes never wait for each other's locks (compile/lanes.py); should they, a lane idle
         # before its COMMIT would block the other for good: a lock wait fails the build
         # instead, and build_schema falls back to the guarded script.
         self._sent.append(self._worker.submit(
@@ -131,8 +127,6 @@ class _Lane:
         self.send(statements)
 
     def send(self, statements: list) -> None:
-        from ..normalize.catalog import as_script
-
         if statements:
             self._sent.append(self._worker.submit(self.conn.execute, as_script(statements)))
 

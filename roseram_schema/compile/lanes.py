@@ -6,7 +6,7 @@ a 1,000-table build keeps one backend busy while other cores idle. Two backends 
 disjoint sets of tables in two transactions at once share that work (docs/benchmarks.md
 has the measurement).
 
-Each statement of a build (compile.build_in_lanes) gets a phase, in dependency order:
+Each statement of a build (script.build_in_lanes) gets a phase, in dependency order:
 - PRELUDE: needs nothing a lane builds (schemas, extensions, roles, enums, functions, and
   the guarded tables of platform schemas). Committed first, so that every lane sees it.
 - lane i: a new table (its CREATE TABLE starts it in the least loaded lane, by SQL length)
@@ -15,14 +15,14 @@ Each statement of a build (compile.build_in_lanes) gets a phase, in dependency o
   views between tables of the same lane.
 - SERIAL: what needs objects of two lanes (a foreign key from a table of one to a table
   of the other) or of the serial phase, and what the caller marks so (a foreign key to a
-  table no lane builds: see compile.build_in_lanes); run after every lane has committed.
+  table no lane builds: see script.build_in_lanes); run after every lane has committed.
 A statement of a lane names only objects of its lane and of the prelude, so the lanes
 take no lock the other waits for. Should a name escape the dependency graph (a bare name
 that fits two objects), the statement fails in its lane (or, waiting for a lock, times
 out), not silently: the caller then builds with the guarded script, which completes
 whatever was committed.
 
-Statements that must run outside a transaction (compile.Statement.transactional) go to
+Statements that must run outside a transaction (script.Statement.transactional) go to
 `after_commit`, as in the serial build.
 """
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Collection
 
-from ..compile.depgraph import Node, dependencies
+from .depgraph import Node, dependencies
 
 PRELUDE = -1
 
