@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Origin
+from .limits import MAX_SQL_BYTES, MAX_YAML_BYTES
 
 if TYPE_CHECKING:  # the no-change check (nochange.py) reads files here without the model
     from ..model import Catalog
@@ -20,11 +21,6 @@ AREAS = ("schema", "policies", "views")
 YAML_SUFFIXES = (".yaml", ".yml")
 SOURCE_SUFFIXES = (*YAML_SUFFIXES, ".sql")
 PROJECT_FILES = ("project.yaml", "project.yml")
-# Largest source files read (README "Project layout"): far above any hand-written file (a
-# YAML file declares one table), and a bound on what parsing one costs: composing YAML of
-# small values takes seconds and hundreds of MB per MiB (docs/benchmarks.md).
-MAX_SQL_BYTES = 10 * 1024 * 1024
-MAX_YAML_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)

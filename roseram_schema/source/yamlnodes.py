@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import Origin
-from .loader import MAX_YAML_BYTES
+from .limits import MAX_YAML_BYTES
 from .problems import Problems
 
 
