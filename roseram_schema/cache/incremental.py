@@ -175,7 +175,7 @@ def _rebuild(url: str, catalog: Catalog, comment: str, while_building=None) -> C
     `while_building` runs while PostgreSQL builds (see normalize.catalog.build_schema)."""
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_platform(conn)
-        build_schema(conn, catalog, while_building=while_building, url=url)
+        build_schema(conn, catalog, while_building=while_building)
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(conn.info.dbname), sql.Literal(comment)))
         return finish(inspect_like_source(conn, catalog, url=url), catalog)

@@ -36,7 +36,6 @@ from . import ddl
 from ..model.serialize import paused_gc
 from .ddl import guarded
 from .depgraph import Node, needs_any, order_nodes, sql_references
-from .lanes import LaneSplitter
 from ..errors import Origin
 from ..model import Catalog, Function, Grant, Schema, Table, Trigger, View
 from ..platform import is_platform_schema
@@ -158,33 +157,6 @@ def build_in_two(catalog: Catalog):
         return None
     _, ordered, rest = parts
     return tuple(node.item for node in ordered), lambda: tuple(node.item for node in rest()[1])
-
-
-def build_in_lanes(catalog: Catalog, count: int):
-    """build_in_two's parts split into a prelude, `count` lanes of tables that PostgreSQL
-    can build in parallel transactions, and a serial rest (see lanes.py):
-    (lanes.Split of the first part, a function compiling the rest's lanes.Split), or None
-    when build_in_two's split does not hold. Raises PlanCycleError as build_statements does.
-    """
-    parts = _build_parts(catalog)
-    if parts is None:
-        return None
-    nodes, ordered, rest = parts
-    splitter = LaneSplitter(count)
-    new = {t.key for t in catalog.tables if _new(t, fresh=True)}
-    first = splitter.place(nodes, ordered, starts_lane={_key(TABLE, key) for key in new})
-    # A foreign key locks the table it references against other foreign keys to it
-    # (SHARE ROW EXCLUSIVE) until its transaction ends: two lanes adding keys to one
-    # table no lane builds (auth.users) would wait for each other. Keys between tables
-    # that lanes build follow their tables (the same lane, else serial).
-    outside = {_key(FOREIGN_KEY, t.key, 0, fk.name) for t in catalog.tables for fk in t.foreign_keys
-               if f"{fk.ref_schema}.{fk.ref_table}" not in new}
-
-    def later():
-        rest_nodes, rest_ordered = rest()
-        return splitter.place(rest_nodes, rest_ordered, serial_only=outside)
-
-    return first, later
 
 
 def _build_parts(catalog: Catalog):
@@ -511,4 +483,4 @@ def _add_statement_parts(parts: list[str], statements: Iterable[Statement]) -> N
         parts += ["-- ", comment_line(statement.obj), "\n", statement.sql, ";\n\n"]
 
 
-__all__ = ["Statement", "as_script", "build_in_lanes", "build_in_two", "build_statements", "compile_script", "compile_statements"]
+__all__ = ["Statement", "as_script", "build_in_two", "build_statements", "compile_script", "compile_statements"]

@@ -32,7 +32,6 @@ from ..introspect import inspect_catalog
 from ..model import Catalog
 from ..platform import ensure_platform, is_platform_schema
 from .origins import attach_origins
-from .parallel import build_in_lanes, worth_lanes
 from .scratch import scratch_database
 
 
@@ -112,20 +111,17 @@ def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
     with scratch_database(dev_url) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
-            build_schema(conn, catalog, url=url)
+            build_schema(conn, catalog)
             return inspect_like_source(conn, catalog, url=url)
 
 
-def build_schema(conn, catalog: Catalog, *, while_building=None, url: str | None = None,
-                 lanes_from: int | None = None) -> None:
+def build_schema(conn, catalog: Catalog, *, while_building=None) -> None:
     """Build `catalog` in a new database that holds only the platform stand-in (a scratch
     database, a kept database just re-created), on an autocommit connection.
 
     Runs compile.build_statements (no guards: less work for PostgreSQL) in one
     transaction, in two parts (compile.build_in_two): PostgreSQL creates the tables while
-    the rest is compiled. With the database's `url` and at least `lanes_from` new tables
-    (default parallel.MIN_TABLES), the tables are built in parallel transactions
-    instead (parallel.py). `while_building` (a function of no arguments), when given,
+    the rest is compiled. `while_building` (a function of no arguments), when given,
     runs in a thread once everything is compiled, while PostgreSQL works: Python work
     that does not need the result costs no time there (psycopg lets the interpreter go
     while it waits); its error is raised after the build. Should the build fail, or not
@@ -140,17 +136,13 @@ def build_schema(conn, catalog: Catalog, *, while_building=None, url: str | None
         if while_building is not None and helper is None:
             helper = _in_thread(while_building)
 
-    after_commit = None
     try:
         conn.execute("SET check_function_bodies = off")
-        if url is not None and worth_lanes(conn, catalog, lanes_from):
-            after_commit = build_in_lanes(conn, url, catalog, on_compiled)
-        if after_commit is None:
-            with conn.transaction():
-                to_send, after_commit = _build_fresh(conn, catalog)
-                on_compiled()
-                if to_send:
-                    conn.execute(as_script(to_send))
+        with conn.transaction():
+            to_send, after_commit = _build_fresh(conn, catalog)
+            on_compiled()
+            if to_send:
+                conn.execute(as_script(to_send))
     except (psycopg.Error, PlanCycleError):
         after_commit = None  # rolled back: the guarded script finds and names the problem
     on_compiled()

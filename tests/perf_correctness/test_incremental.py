@@ -187,7 +187,7 @@ def test_a_lost_previous_desired_state_reads_everything(kept, pg_server, spliced
     assert_equals_full_normalize(state, kept, pg_server)
 
 
-READER = "roseram_test_reader"
+READER = "roseram_test_incremental_reader"  # not every_kind.sql's reader (that one has LOGIN)
 
 
 def test_roles_only_untouched_tables_name(kept, pg_server, spliced):
