@@ -178,7 +178,7 @@ def _rebuild(url: str, catalog: Catalog, comment: str, while_building=None) -> C
         build_schema(conn, catalog, while_building=while_building)
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
             sql.Identifier(conn.info.dbname), sql.Literal(comment)))
-        return finish(inspect_like_source(conn, catalog, url=url), catalog)
+        return finish(inspect_like_source(conn, catalog), catalog)
 
 
 def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comment: str,
@@ -218,7 +218,7 @@ def _advance(url: str, root: Path, previous_fingerprint: str, new: Catalog, comm
             spliced = _read_spliced(conn, spec, new, previous_desired(previous_fingerprint))
             if spliced is not None:
                 return spliced
-        return finish(inspect_like_source(conn, new, url=url), new)
+        return finish(inspect_like_source(conn, new), new)
 
 
 def _read_spliced(conn, spec, new: Catalog, previous: Catalog | None) -> Catalog | None:
@@ -229,7 +229,6 @@ def _read_spliced(conn, spec, new: Catalog, previous: Catalog | None) -> Catalog
         return None
     scope = source_scope(new)
     roles = sorted(set(scope.roles) | splice.roles_of_kept(previous, spec))
-    # one connection: a few small queries, a second connection would cost more than it saves
     partial = inspect_catalog(conn, scope.schemas, roles=roles, extensions=list(scope.extensions),
                               tables=sorted(spec.read))
     return splice.splice(previous, partial, spec, new, attach_origins, in_source_column_order)

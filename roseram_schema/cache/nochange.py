@@ -141,12 +141,11 @@ def remember_if_clean(root: Path, dev_identity: str, source_fp: str, scope, desi
     remember_clean(root, key, fields, desired_fp, digest)
 
 
-def read_target(conn, scope: dict, connect=None):
-    """(rows, digest) of the target with `scope`; `connect` opens a second connection for
-    a parallel read."""
+def read_target(conn, scope: dict):
+    """(rows, digest) of the target with `scope`."""
     from ..introspect.rows import read_catalog_rows
 
-    rows = read_catalog_rows(conn, scope["schemas"], scope["roles"], scope["extensions"], connect=connect)
+    rows = read_catalog_rows(conn, scope["schemas"], scope["roles"], scope["extensions"])
     return rows, target_digest(conn, scope, rows)
 
 
@@ -169,7 +168,7 @@ def quick_check(root: Path, db_url: str, dev_identity: str) -> tuple[str | None,
     except psycopg.Error:
         return None, prefetch  # the full path connects again and reports the error its way
     try:
-        rows, digest = read_target(conn, memo["scope"], lambda: psycopg.connect(db_url))
+        rows, digest = read_target(conn, memo["scope"])
     except Exception:  # noqa: BLE001 - any trouble: the full path reads again and reports it
         conn.close()
         return None, prefetch

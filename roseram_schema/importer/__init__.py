@@ -39,8 +39,8 @@ def read_database(db_url: str, schemas: list[str] | None = None):
             raise RoseramError(f"--schema {name}: a platform schema is never managed, so never imported")
     try:
         with psycopg.connect(db_url, autocommit=True) as conn:
-            # idle, so the inspector reads in one snapshot, half of it on a second connection
-            catalog = inspect_catalog(conn, schemas or None, connect=lambda: psycopg.connect(db_url))
+            # idle, so the inspector reads in one snapshot
+            catalog = inspect_catalog(conn, schemas or None)
             names = [s.name for s in catalog.schemas]
             missing = sorted(set(schemas or ()) - set(names))
             if missing:

@@ -38,7 +38,6 @@ def inspect_catalog(
     *,
     roles: Sequence[str] = (),
     extensions: Sequence[str] = (),
-    connect=None,
     tables: Sequence[str] | None = None,
 ) -> Catalog:
     """Read the live database behind `conn` into a sorted Catalog.
@@ -50,8 +49,6 @@ def inspect_catalog(
     `extensions`: extensions to report besides the ones installed in a schema in scope
     (e.g. the source's `extensions:`, which often live in the platform `extensions`
     schema). Extension-owned objects are always left out.
-    `connect`: a function opening another connection to the same database, for reading
-    half of the catalog in parallel (see rows.read_catalog_rows).
     `tables`: only these tables ("schema.name"), everything else whole; see
     rows.read_catalog_rows.
 
@@ -63,22 +60,21 @@ def inspect_catalog(
     constraint belong to the constraint and are not in Table.indexes.
     """
     builder = _Builder()
-    read = inspect_rows(conn, schemas, roles=roles, extensions=extensions, connect=connect, tables=tables,
+    read = inspect_rows(conn, schemas, roles=roles, extensions=extensions, tables=tables,
                         consume=builder.take)
     return builder.build(read)
 
 
 def inspect_rows(conn, schemas: Sequence[str] | None = None, *, roles: Sequence[str] = (),
-                 extensions: Sequence[str] = (), connect=None, tables: Sequence[str] | None = None,
+                 extensions: Sequence[str] = (), tables: Sequence[str] | None = None,
                  consume=None) -> CatalogRows:
     """The rows inspect_catalog builds its Catalog from (`assemble` builds it); a failing
-    read raises DatabaseError. `connect` opens a second connection to the same database
-    for a parallel read, `consume` takes each query's rows as they come instead (see
+    read raises DatabaseError. `consume` takes each query's rows as they come instead (see
     rows.read_catalog_rows)."""
     if isinstance(schemas, str):
         schemas = [schemas]
     try:
-        return read_catalog_rows(conn, schemas, roles, extensions, connect=connect, tables=tables, consume=consume)
+        return read_catalog_rows(conn, schemas, roles, extensions, tables=tables, consume=consume)
     except psycopg.Error as e:
         raise DatabaseError(f"reading the database catalog failed: {e}") from e
 

@@ -66,23 +66,15 @@ def source_scope(source: Catalog) -> Scope:
     )
 
 
-def inspect_in_scope(conn, scope: Scope, *, url: str | None = None):
-    """Inspect `conn` limited to `scope` (its schemas, roles and extensions). With the
-    database's `url`, half of the catalog is read on a second connection meanwhile."""
-    connect = None
-    if url is not None:
-        def connect():
-            return psycopg.connect(url)
-
-    return inspect_catalog(conn, scope.schemas, roles=list(scope.roles), extensions=list(scope.extensions),
-                           connect=connect)
+def inspect_in_scope(conn, scope: Scope):
+    """Inspect `conn` limited to `scope` (its schemas, roles and extensions)."""
+    return inspect_catalog(conn, scope.schemas, roles=list(scope.roles), extensions=list(scope.extensions))
 
 
-def inspect_like_source(conn, source: Catalog, *, url: str | None = None):
+def inspect_like_source(conn, source: Catalog):
     """Inspect `conn` with the scope a source catalog implies: its managed schemas, its
-    declared roles and its declared extensions. Use it for the live side too. `url`: see
-    inspect_in_scope."""
-    return inspect_in_scope(conn, source_scope(source), url=url)
+    declared roles and its declared extensions. Use it for the live side too."""
+    return inspect_in_scope(conn, source_scope(source))
 
 
 def server_version(url: str) -> int:
@@ -112,7 +104,7 @@ def build_and_inspect(catalog: Catalog, dev_url: str) -> Catalog:
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
             build_schema(conn, catalog)
-            return inspect_like_source(conn, catalog, url=url)
+            return inspect_like_source(conn, catalog)
 
 
 def build_schema(conn, catalog: Catalog, *, while_building=None) -> None:

@@ -182,13 +182,11 @@ def _connect_target(db_url: str):
 
 
 def _read_target(conn, scope, db_url: str):
-    """(live, row estimates) of the target within `scope`; half of the catalog queries run
-    on a second connection to `db_url`. The rows live is built from are not kept (all of
+    """(live, row estimates) of the target within `scope`. The rows live is built from are not kept (all of
     them at once would be a memory peak): they are made into model objects query by query
     as they come, and a digest of them only a clean comparison needs (see
     cache/nochange.py, remember_if_clean)."""
-    live = inspect_catalog(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions,
-                           connect=lambda: psycopg.connect(db_url))
+    live = inspect_catalog(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions)
     return live, inspect_row_estimates(conn, scope.schemas)
 
 
