@@ -70,7 +70,7 @@ _REEXPORTED = {
     "ApplyResult": ("roseram_schema.apply.executor", "ApplyResult"),
     "DriftItem": ("roseram_schema.render.drift", "DriftItem"),
     "Finding": ("roseram_schema.lint.findings", "Finding"),
-    "PlanFormatError": ("roseram_schema.plan.json_io", "PlanFormatError"),
+    "PlanFormatError": ("roseram_schema.plan.model", "PlanFormatError"),
 }
 
 

@@ -1,8 +1,8 @@
 """Plans: ordered statements with hazards, from a diff of two catalogs (see planner.py)."""
 
 from .fingerprint import managed_fingerprint
-from .json_io import PLAN_FORMAT_VERSION, PlanFormatError, plan_from_json, plan_to_json
-from .model import BLOCKING_HAZARDS, HAZARD_NAMES, Hazard, Plan, PlanStatement
+from .model import (BLOCKING_HAZARDS, HAZARD_NAMES, PLAN_FORMAT_VERSION, Hazard, Plan, PlanFormatError, PlanStatement,
+                    plan_from_json, plan_to_json)
 
 
 def __getattr__(name: str):

@@ -1,15 +1,16 @@
 """A plan: ordered statements, each with its hazards and where it comes from.
 
 A plan is pure data and deterministic: the same two catalogs give the same plan, byte for
-byte once rendered. It survives a JSON round trip (plan/json_io.py), so `plan --out
+byte once rendered. It survives a JSON round trip (the format below), so `plan --out
 plan.json` and `apply --plan plan.json` apply exactly what was reviewed.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from ..errors import Origin
+from ..errors import Origin, RoseramError
 from .sqlscript import plan_sql
 
 # The hazards a statement can carry, in report order. Data-deleting ones block apply, and
@@ -123,15 +124,98 @@ class Plan:
 
     def to_json(self) -> str:
         """The plan as JSON (`plan --out`), read back by from_json."""
-        # here, not at the top: json_io builds this module's classes (a cycle)
-        from .json_io import plan_to_json
-
         return plan_to_json(self)
 
     @classmethod
     def from_json(cls, text: str) -> "Plan":
         """A plan saved by to_json (or `plan --out`); PlanFormatError when it is not one."""
-        # here, not at the top: json_io builds this module's classes (a cycle)
-        from .json_io import plan_from_json
-
         return plan_from_json(text)
+
+
+# -- Plan <-> JSON ----------------------------------------------------------------------
+#
+# A stable, versioned format (`plan --out`, `apply --plan`, `plan --format json`):
+#
+#     {
+#       "version": 1,
+#       "from_fingerprint": "<sha256 hex>",
+#       "to_fingerprint": "<sha256 hex>",
+#       "statements": [
+#         {
+#           "sql": "ALTER TABLE ...",
+#           "change": "AddColumn",
+#           "object": "public.projects.archived",
+#           "summary": "add column public.projects.archived boolean",
+#           "transactional": true,
+#           "origin": {"path": "schema/public/projects.yaml", "line": 12, "column": 5} | null,
+#           "hazards": [{"name": "rewrites_table", "message": "...", "blocking": false}]
+#         }
+#       ]
+#     }
+#
+# Keys are written sorted with two-space indentation and a final newline, so the same plan
+# is always the same bytes. `blocking` is informative: on reading it is derived from the name.
+
+PLAN_FORMAT_VERSION = 1
+
+
+class PlanFormatError(RoseramError):
+    """A plan file that is not a plan this version can read."""
+
+
+def plan_to_dict(plan: Plan) -> dict:
+    """The plan as plain JSON-ready data."""
+    return {
+        "version": PLAN_FORMAT_VERSION,
+        "from_fingerprint": plan.from_fingerprint,
+        "to_fingerprint": plan.to_fingerprint,
+        "statements": [
+            {
+                "sql": s.sql,
+                "change": s.change,
+                "object": s.obj,
+                "summary": s.summary,
+                "transactional": s.transactional,
+                "origin": (
+                    {"path": s.origin.path, "line": s.origin.line, "column": s.origin.column}
+                    if s.origin else None
+                ),
+                "hazards": [
+                    {"name": h.name, "message": h.message, "blocking": h.blocking} for h in s.hazards
+                ],
+            }
+            for s in plan.statements
+        ],
+    }
+
+
+def plan_to_json(plan: Plan) -> str:
+    """The plan as JSON text (deterministic bytes)."""
+    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def plan_from_json(text: str) -> Plan:
+    """Read a plan written by plan_to_json; PlanFormatError when it is not one."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFormatError(f"plan file is not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("version") != PLAN_FORMAT_VERSION:
+        got = data.get("version") if isinstance(data, dict) else None
+        raise PlanFormatError(f"plan file version {got!r} is not {PLAN_FORMAT_VERSION}")
+    try:
+        statements = tuple(
+            PlanStatement(
+                sql=s["sql"],
+                change=s["change"],
+                obj=s["object"],
+                summary=s["summary"],
+                transactional=bool(s["transactional"]),
+                origin=Origin(**s["origin"]) if s.get("origin") else None,
+                hazards=tuple(Hazard(h["name"], h["message"]) for h in s.get("hazards", ())),
+            )
+            for s in data["statements"]
+        )
+        return Plan(data["from_fingerprint"], data["to_fingerprint"], statements)
+    except (KeyError, TypeError) as exc:
+        raise PlanFormatError(f"plan file is missing or has a wrong field: {exc}") from None

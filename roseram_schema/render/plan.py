@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..errors import UnknownFormat
 from ..model.sqltext import terminal_text
-from ..plan.json_io import plan_to_json
+from ..plan.model import plan_to_json
 from ..plan.model import Plan, PlanStatement
 from ..plan.sqlscript import plan_sql
 from .env import environment

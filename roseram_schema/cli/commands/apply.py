@@ -12,7 +12,7 @@ from rich.text import Text
 from ...api import apply_in, fresh_plan
 from ...apply.executor import check_hazards
 from ...errors import EXIT_OK, FingerprintMismatch, RoseramError
-from ...plan.json_io import plan_from_json
+from ...plan.model import plan_from_json
 from ...render import rich_plan_overview
 from ...workflow.gates import verify_before_apply
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ...api import plan_in
 from ...errors import EXIT_CHANGES, EXIT_OK
-from ...plan.json_io import plan_to_json
+from ...plan.model import plan_to_json
 from ...render import render_plan, rich_plan
 from ...render.plan import plan_text_pieces
 
