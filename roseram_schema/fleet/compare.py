@@ -66,7 +66,7 @@ class Shared:
     fingerprint: str
 
 
-class _Once:
+class _OncePerKey:
     """Compute a value once per key across threads; a failed computation is not kept (the
     next target with that key tries again, on its own connection)."""
 
@@ -146,8 +146,8 @@ class _Context:
     def __init__(self, root, dev, source_fp, source, state):
         self.root, self.dev, self.source_fp, self.source, self.state = root, dev, source_fp, source, state
         self.scope_fields = {k: list(v) for k, v in asdict(state.scope).items()}
-        self.by_rows = _Once()
-        self.by_fingerprint = _Once()
+        self.by_rows = _OncePerKey()
+        self.by_fingerprint = _OncePerKey()
         # one diff at a time: settling texts may use the project's kept database, and the
         # diff is Python work the GIL serializes anyway
         self.diff_lock = threading.Lock()

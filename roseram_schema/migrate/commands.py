@@ -14,7 +14,7 @@ from ..errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, RoseramError
 from ..model.sqltext import terminal_text
 from ..platform import PLATFORM_ROLES, ensure_platform
 from ..render import render_plan
-from ..render.env import _code, _md
+from ..render.env import markdown_code, markdown_cell
 from ..server.dev import dev_url_of
 from ..workflow.compare import compare_live
 from . import manifest
@@ -132,7 +132,7 @@ _ACCESS = ("changes_access", "opens_access")
 
 def _markdown(folder, files, manifest_error, replay_error, plan, since) -> str:
     def result(error, ok="ok"):
-        return f"**failed**: {_md(error)}" if error else ok
+        return f"**failed**: {markdown_cell(error)}" if error else ok
 
     if replay_error is None and plan is not None:
         same = "ok" if plan.empty else f"**{len(plan.statements)} statement(s) missing**"
@@ -145,7 +145,7 @@ def _markdown(folder, files, manifest_error, replay_error, plan, since) -> str:
            f"| the replayed folder is the source | {same} |", ""]
     shown = [f for f in files if since is None or f.version > since]
     if shown:
-        out += ["#### Migration files" + (f" after {_md(since)}" if since else ""), "",
+        out += ["#### Migration files" + (f" after {markdown_cell(since)}" if since else ""), "",
                 "| file | hazards |", "|---|---|"]
         access = []
         for f in shown:
@@ -153,14 +153,14 @@ def _markdown(folder, files, manifest_error, replay_error, plan, since) -> str:
             for line in f.text.splitlines():
                 m = _HAZARD_LINE.match(line)
                 if m:
-                    found.append(f"**{m.group(1)}**{' (blocking)' if m.group(2) else ''}: {_md(m.group(3))}")
+                    found.append(f"**{m.group(1)}**{' (blocking)' if m.group(2) else ''}: {markdown_cell(m.group(3))}")
                     if m.group(1) in _ACCESS:
                         access.append((f.name, m.group(3)))
-            out.append(f"| {_code(f.name)} | {'<br>'.join(found)} |")
+            out.append(f"| {markdown_code(f.name)} | {'<br>'.join(found)} |")
         out.append("")
         if access:
             out += ["#### Access changes", ""]
-            out += [f"- {_code(name)}: {_md(message)}" for name, message in access]
+            out += [f"- {markdown_code(name)}: {markdown_cell(message)}" for name, message in access]
             out.append("")
     if plan is not None and not plan.empty:
         out += ["#### Missing from the folder (write it with `roseram-schema migrate diff NAME`)", "",

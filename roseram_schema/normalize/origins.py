@@ -24,18 +24,18 @@ def attach_origins(normalized: Catalog, source: Catalog) -> Catalog:
 
 def _attach(normalized: Catalog, source: Catalog) -> Catalog:
     return Catalog(
-        schemas=_each(normalized.schemas, source.schemas, lambda s: s.name, _with_grants),
-        extensions=_each(normalized.extensions, source.extensions, lambda e: e.name),
-        roles=_each(normalized.roles, source.roles, lambda r: r.name),
-        enums=_each(normalized.enums, source.enums, lambda e: e.key),
-        tables=_each(normalized.tables, source.tables, lambda t: t.key, _table),
-        views=_each(normalized.views, source.views, lambda v: v.key, _view),
+        schemas=_attach_each(normalized.schemas, source.schemas, lambda s: s.name, _with_grants),
+        extensions=_attach_each(normalized.extensions, source.extensions, lambda e: e.name),
+        roles=_attach_each(normalized.roles, source.roles, lambda r: r.name),
+        enums=_attach_each(normalized.enums, source.enums, lambda e: e.key),
+        tables=_attach_each(normalized.tables, source.tables, lambda t: t.key, _table),
+        views=_attach_each(normalized.views, source.views, lambda v: v.key, _view),
         functions=_functions(normalized.functions, source.functions),
-        triggers=_each(normalized.triggers, source.triggers, lambda t: t.key),
+        triggers=_attach_each(normalized.triggers, source.triggers, lambda t: t.key),
     )
 
 
-def _each(items, sources, key, extra=None) -> tuple:
+def _attach_each(items, sources, key, extra=None) -> tuple:
     by_key = {key(s): s for s in sources}
     result = []
     for item in items:
@@ -52,7 +52,7 @@ def _merge(item, src, extra):
 
 
 def _with_grants(item, src) -> dict:
-    return {"grants": _each(item.grants, src.grants, lambda g: g.grantee)}
+    return {"grants": _attach_each(item.grants, src.grants, lambda g: g.grantee)}
 
 
 def _table(t: Table, src: Table) -> dict:
@@ -69,13 +69,13 @@ def _table(t: Table, src: Table) -> dict:
     return {
         "columns": columns,
         "primary_key": primary_key,
-        "uniques": _each(t.uniques, src.uniques, by_name),
-        "checks": _each(t.checks, src.checks, by_name),
-        "foreign_keys": _each(t.foreign_keys, src.foreign_keys, by_name),
-        "indexes": _each(t.indexes, src.indexes, by_name),
-        "policies": _each(t.policies, src.policies, by_name),
-        "grants": _each(t.grants, src.grants, lambda g: g.grantee),
-        "partitions": _each(t.partitions, src.partitions, by_name),
+        "uniques": _attach_each(t.uniques, src.uniques, by_name),
+        "checks": _attach_each(t.checks, src.checks, by_name),
+        "foreign_keys": _attach_each(t.foreign_keys, src.foreign_keys, by_name),
+        "indexes": _attach_each(t.indexes, src.indexes, by_name),
+        "policies": _attach_each(t.policies, src.policies, by_name),
+        "grants": _attach_each(t.grants, src.grants, lambda g: g.grantee),
+        "partitions": _attach_each(t.partitions, src.partitions, by_name),
         "renamed_from": src.renamed_from,
         "contract": src.contract,
         "policies_origin": src.policies_origin,
@@ -84,8 +84,8 @@ def _table(t: Table, src: Table) -> dict:
 
 def _view(v: View, src: View) -> dict:
     return {
-        "grants": _each(v.grants, src.grants, lambda g: g.grantee),
-        "indexes": _each(v.indexes, src.indexes, lambda i: i.name),
+        "grants": _attach_each(v.grants, src.grants, lambda g: g.grantee),
+        "indexes": _attach_each(v.indexes, src.indexes, lambda i: i.name),
     }
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 
-def _md(text) -> str:
+def markdown_cell(text) -> str:
     """Text safe inside a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _code(text) -> str:
+def markdown_code(text) -> str:
     """A value as inline code in a Markdown table cell (empty stays empty)."""
     if text is None or text == "":
         return ""
-    return "`" + _md(text).replace("`", "'") + "`"
+    return "`" + markdown_cell(text).replace("`", "'") + "`"
 
 
 @lru_cache(maxsize=1)
@@ -29,6 +29,6 @@ def environment():
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["md"] = _md
-    env.filters["code"] = _code
+    env.filters["md"] = markdown_cell
+    env.filters["code"] = markdown_code
     return env

@@ -364,14 +364,10 @@ def _insert_sql(table: Table, row: Row) -> str:
     cols = list(row.values)
     override = any(table.column(c).identity == "always" for c in cols)
     return (
-        f"INSERT INTO {table.qualified} ({', '.join(_q(c) for c in cols)})"
+        f"INSERT INTO {table.qualified} ({', '.join(quote_ident(c) for c in cols)})"
         f"{' OVERRIDING SYSTEM VALUE' if override else ''}"
         f" VALUES ({', '.join(row.values[c] for c in cols)})"
     )
-
-
-def _q(name: str) -> str:
-    return quote_ident(name)
 
 
 def build_world(catalog: Catalog, spec: Spec, anchors: dict[str, Anchors]) -> World:
@@ -379,7 +375,6 @@ def build_world(catalog: Catalog, spec: Spec, anchors: dict[str, Anchors]) -> Wo
     world = World(catalog, spec, anchors)
     for p in spec.users():
         world.user_ids[p.name] = str(uuid.uuid5(NAMESPACE, f"user/{p.name}"))
-    ten = spec.tenancy
     for key in fk_order(catalog):
         a = anchors[key]
         try:
