@@ -55,18 +55,6 @@ class Cache:
 
         return desired_state(root, dev, snapshot=snapshot)
 
-    def last_scope(self, root: Path):
-        """The scope of the project's last desired state (None if unknown): the target
-        can be read with it while the desired state is loaded."""
-        from .desired import last_scope
-
-        return last_scope(root)
-
-    def remember_scope(self, root: Path, scope) -> None:
-        from .desired import remember_scope
-
-        remember_scope(root, scope)
-
     def kept_database(self, root: Path, dev_url: str, dev_identity: str, source_fp: str):
         """A context giving a connection to the project's kept database when it holds the
         desired state of `source_fp`, else None (incremental.kept_state)."""

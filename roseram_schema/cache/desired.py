@@ -41,7 +41,7 @@ from ..model.serialize import catalog_from_file, catalog_to_bytes
 from ..normalize.catalog import Scope, normalize_catalog, server_version, source_scope
 from ..plan.fingerprint import managed_fingerprint
 from ..source import load_project, read_source
-from ..state.files import open_verified, parse_json, read_json, write_atomically
+from ..state.files import open_verified, parse_json
 from .files import (CACHE_DIR, known_server_version, normalization_key, prune_entries, remember_server_version,
                     write_bytes_atomically)
 from .parse import ParseCache
@@ -183,21 +183,3 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     state = DesiredState(normalized, source_scope(project.catalog), managed_fingerprint(normalized))
     write_entry(root, key, state)
     return state, project
-
-
-_SCOPE_FILE = "scope.json"
-
-
-def last_scope(root: Path) -> Scope | None:
-    """The scope of the last desired state of the project at `root` (None if unknown), so
-    the target can be read while the desired state is still being loaded or built."""
-    try:
-        return _scope_of(read_json(Path(root) / CACHE_DIR / _SCOPE_FILE))
-    except (ValueError, TypeError, AttributeError):
-        return None
-
-
-def remember_scope(root: Path, scope: Scope) -> None:
-    """Record `scope` as the project's last one (see last_scope)."""
-    data = {k: list(v) for k, v in asdict(scope).items()}
-    write_atomically(Path(root) / CACHE_DIR / _SCOPE_FILE, json.dumps(data, sort_keys=True) + "\n")

@@ -142,19 +142,6 @@ def _resolver(provided: set[str]):
     return resolve
 
 
-def needs_any(nodes: Iterable[Node], tokens: Iterable[str]) -> bool:
-    """Whether some node needs one of `tokens` that no node provides, a need resolved as
-    order_nodes resolves it, against what the nodes and `tokens` provide: can the nodes be
-    ordered, and run, before the objects `tokens` stand for?"""
-    nodes = list(nodes)
-    provided = {token for n in nodes for token in n.provides}
-    outside = set(tokens) - provided
-    if not outside:
-        return False
-    resolve = _resolver(provided | outside)
-    return any(resolve(need) in outside for n in nodes for need in n.needs)
-
-
 def order_nodes(nodes: Iterable[Node]) -> list[Node]:
     """Nodes in dependency order, ties broken by the smallest key (see module docstring).
 

@@ -35,7 +35,7 @@ from ..version import __version__
 from . import ddl
 from ..model.serialize import paused_gc
 from .ddl import guarded
-from .depgraph import Node, needs_any, order_nodes, sql_references
+from .depgraph import Node, order_nodes, sql_references
 from ..errors import Origin
 from ..model import Catalog, Function, Grant, Schema, Table, Trigger, View
 from ..platform import is_platform_schema
@@ -141,44 +141,6 @@ def build_statements(catalog: Catalog) -> tuple[Statement, ...]:
     return _compile(catalog, fresh=True)
 
 
-def build_in_two(catalog: Catalog):
-    """build_statements in two parts, so that PostgreSQL runs the first while the second
-    is compiled: (first statements, a function compiling the rest), or None when that
-    split does not hold (build_statements then).
-
-    The first part is every schema, extension, role, enum and function and every CREATE
-    TABLE; the rest (keys, indexes, policies, RLS, grants, comments, views, triggers)
-    only needs what exists by then. A first-part statement that needs a view (a column or
-    argument of a view's row type) is why the split would not hold. Either part raises
-    PlanCycleError as build_statements does.
-    """
-    parts = _build_parts(catalog)
-    if parts is None:
-        return None
-    _, ordered, rest = parts
-    return tuple(node.item for node in ordered), lambda: tuple(node.item for node in rest()[1])
-
-
-def _build_parts(catalog: Catalog):
-    """(nodes of build_in_two's first part, the same in order, a function giving the
-    rest's (nodes, ordered nodes)), or None when the split does not hold."""
-    with paused_gc():
-        first = _Graph()
-        _add_objects(first, catalog, fresh=True)
-        views = [f"{kind}:{v.key}" for v in catalog.views for kind in ("relation", "type")]
-        if needs_any(first.nodes, views):
-            return None
-        ordered = order_nodes(first.nodes)
-
-    def rest() -> tuple[list[Node], list[Node]]:
-        with paused_gc():
-            g = _Graph()
-            _add_dependants(g, catalog, fresh=True)
-            return g.nodes, order_nodes(g.nodes)
-
-    return first.nodes, ordered, rest
-
-
 def _compile(catalog: Catalog, *, fresh: bool) -> tuple[Statement, ...]:
     # a node per statement, none garbage before the end (see paused_gc)
     with paused_gc():
@@ -195,7 +157,7 @@ def _new(table: Table, fresh: bool) -> bool:
 
 def _add_objects(g: _Graph, catalog: Catalog, fresh: bool) -> None:
     """Schemas, extensions, roles, enums and functions with everything about them, and the
-    tables themselves (CREATE TABLE, partitions): what build_in_two runs first."""
+    tables themselves (CREATE TABLE, partitions)."""
     for schema in catalog.schemas:
         _add_schema(g, schema)
     for ext in catalog.extensions:
@@ -483,4 +445,4 @@ def _add_statement_parts(parts: list[str], statements: Iterable[Statement]) -> N
         parts += ["-- ", comment_line(statement.obj), "\n", statement.sql, ";\n\n"]
 
 
-__all__ = ["Statement", "as_script", "build_in_two", "build_statements", "compile_script", "compile_statements"]
+__all__ = ["Statement", "as_script", "build_statements", "compile_script", "compile_statements"]

@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 
 from ..api import invalid_indexes
-from ..cache.desired import desired_state, last_scope, remember_scope
+from ..cache.desired import desired_state
 from ..cache.nochange import read_target
 from ..errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, RoseramError
 from ..introspect.inspector import assemble, inspect_row_estimates
@@ -132,8 +132,6 @@ def compare_fleet(project_dir: Path, targets, dev, parallel: int = DEFAULT_PARAL
     dev = SharedDev(dev)
     snapshot = read_source(root)
     state, project = desired_state(root, dev, snapshot=snapshot)
-    if state.scope != last_scope(root):
-        remember_scope(root, state.scope)
     # the project's texts are only needed to render changes, after the reads (main thread)
     source = SourceRef(root, project)
     ctx = _Context(root, dev, snapshot.fingerprint, source, state)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from ..compile.script import as_script, build_in_two, build_statements, compile_statements
+from ..compile.script import as_script, build_statements, compile_statements
 from ..errors import DatabaseError, PlanCycleError, Problem, SourceError
 from ..introspect import inspect_catalog
 from ..model import Catalog
@@ -112,8 +112,7 @@ def build_schema(conn, catalog: Catalog, *, while_building=None) -> None:
     database, a kept database just re-created), on an autocommit connection.
 
     Runs compile.build_statements (no guards: less work for PostgreSQL) in one
-    transaction, in two parts (compile.build_in_two): PostgreSQL creates the tables while
-    the rest is compiled. `while_building` (a function of no arguments), when given,
+    transaction. `while_building` (a function of no arguments), when given,
     runs in a thread once everything is compiled, while PostgreSQL works: Python work
     that does not need the result costs no time there (psycopg lets the interpreter go
     while it waits); its error is raised after the build. Should the build fail, or not
@@ -131,7 +130,7 @@ def build_schema(conn, catalog: Catalog, *, while_building=None) -> None:
     try:
         conn.execute("SET check_function_bodies = off")
         with conn.transaction():
-            to_send, after_commit = _build_fresh(conn, catalog)
+            to_send, after_commit = _build_fresh(catalog)
             on_compiled()
             if to_send:
                 conn.execute(as_script(to_send))
@@ -152,27 +151,11 @@ def build_schema(conn, catalog: Catalog, *, while_building=None) -> None:
         helper.result()  # raises what while_building raised
 
 
-def _build_fresh(conn, catalog: Catalog) -> tuple[list, list]:
-    """(transactional statements still to send, statements to run after the commit) of
-    compile.build_statements. With compile.build_in_two, the first part is sent from a
-    thread while the rest is compiled, so only the rest is left to send."""
-    parts = build_in_two(catalog)
-    if parts is None:
-        statements = build_statements(catalog)
-        return [s for s in statements if s.transactional], [s for s in statements if not s.transactional]
-    first, rest = parts
-    script = as_script([s for s in first if s.transactional])
-    sender = _in_thread(conn.execute, script) if script else None
-    try:
-        later = rest()
-    except BaseException:
-        if sender is not None:
-            sender.exception()  # waits: the connection is free again before the rollback
-        raise
-    if sender is not None:
-        sender.result()
-    return ([s for s in later if s.transactional],
-            [s for s in (*first, *later) if not s.transactional])
+def _build_fresh(catalog: Catalog) -> tuple[list, list]:
+    """(transactional statements, statements to run after the commit) of
+    compile.build_statements."""
+    statements = build_statements(catalog)
+    return [s for s in statements if s.transactional], [s for s in statements if not s.transactional]
 
 
 def _in_thread(function, *args) -> Future:

@@ -9,15 +9,12 @@
 That is the whole pipeline, and what runs with the cache off (`cache=None`, or
 ROSERAM_NO_CACHE=1). The speed-ups come through one door, roseram_schema.cache (a Cache):
 the desired state and the loaded project are cached (a hit parses nothing and needs no dev
-server; the project is then loaded only if changes must be rendered), the target is read
-in a background thread while the desired state is loaded (with the project's last scope),
-texts are settled in the project's kept database, and a clean comparison is remembered
+server; the project is then loaded only if changes must be rendered), texts are settled in the project's kept database, and a clean comparison is remembered
 for the no-change fast path.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
@@ -141,39 +138,6 @@ class LiveComparison:
         )
 
 
-class _LiveRead:
-    """Reads the target (connect, inspect, row estimates) in a background thread, with a
-    guessed scope, while the main thread loads or builds the desired state: the catalog
-    queries run on the server while Python works on the source (the two take about as
-    long). The main thread only uses the connection after `join`."""
-
-    def __init__(self, db_url: str, scope):
-        self.scope = scope
-        self.conn = None
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-read")
-        self._future = pool.submit(self._run, db_url)
-        pool.shutdown(wait=False)  # the thread ends with its one task
-
-    def _run(self, db_url: str):
-        self.conn = _connect_target(db_url)
-        return _read_target(self.conn, self.scope, db_url)
-
-    def join(self):
-        """(connection, live, row estimates); re-raises the thread's error."""
-        try:
-            live, estimates = self._future.result()
-        except BaseException:
-            self.close()
-            raise
-        return self.conn, live, estimates
-
-    def close(self) -> None:
-        """Wait for the thread and close its connection (its result is not wanted)."""
-        self._future.exception()  # waits, whatever it raised
-        if self.conn is not None:
-            self.conn.close()
-
-
 def _connect_target(db_url: str):
     try:
         return psycopg.connect(db_url, autocommit=True)
@@ -241,8 +205,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     only when a scratch database is needed, i.e. when the desired state is not cached or
     texts differ that need PostgreSQL's printer to settle. With `ensure_platform`, a plain
     PostgreSQL target first gets the Supabase stand-in (auth schema, roles), as `apply`
-    needs; plan and drift never write to the target, and read it while the desired state
-    is being loaded (with the project's last scope; read again should the scope differ).
+    needs; plan and drift never write to the target.
     `prefetched` (a nochange.Prefetch) is what the no-change fast path already read: the
     source fingerprint, and maybe the target's rows and connection, taken over here.
 
@@ -255,10 +218,6 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     pre = prefetched if prefetched is not None and prefetched.db_url == db_url and not ensure_platform else None
     snapshot = pre.snapshot if pre is not None else read_source(root)
     source_fp = snapshot.fingerprint
-    guess = None
-    if cache is not None and not ensure_platform and (pre is None or pre.rows is None):
-        guess = cache.last_scope(root)
-    reader = _LiveRead(db_url, guess) if guess is not None else None
     try:
         if cache is None:
             project = load_project(root, snapshot)
@@ -268,8 +227,6 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
             state, project = cache.desired_state(root, dev_url, snapshot)
             desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint
     except BaseException:
-        if reader is not None:
-            reader.close()
         if prefetched is not None:
             prefetched.close()
         raise
@@ -278,19 +235,13 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     if prefetched is not None:
         prefetched.snapshot = None
     source = SourceRef(root, project, cache)
-    if cache is not None and scope != guess:
-        cache.remember_scope(root, scope)
     pre_platform = None
     digest = None
     if pre is not None and pre.rows is not None and Scope(**{k: tuple(v) for k, v in pre.scope.items()}) == scope:
         conn, digest = pre.conn, pre.digest
         live, estimates = assemble(pre.rows), inspect_row_estimates(conn, scope.schemas)
         pre.rows = None  # the digest is all that is needed of them (see _read_target)
-    elif reader is not None and reader.scope == scope:
-        conn, live, estimates = reader.join()
     else:
-        if reader is not None:
-            reader.close()
         conn = _connect_target(db_url)
         live = estimates = None
     if prefetched is not None and prefetched.conn is not conn:

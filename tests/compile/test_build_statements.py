@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from roseram_schema.compile.script import build_in_two, build_statements, compile_statements
+from roseram_schema.compile.script import build_statements, compile_statements
 from roseram_schema.errors import PlanCycleError, SourceError
 from roseram_schema.model import CheckConstraint, Column, Function, Table, View, build_catalog
 from roseram_schema.normalize.catalog import apply_statements, build_schema, inspect_like_source, managed_schemas
@@ -109,26 +109,14 @@ def test_a_rejected_statement_is_blamed_as_the_compiled_script_blames_it(make_db
         assert conn.execute("SELECT to_regclass('public.bad')").fetchone()[0] is None
 
 
-def test_two_parts_are_the_whole_build_tables_first():
-    cat = everything_catalog()
-    first, rest = build_in_two(cat)
-    later = rest()
-    assert sorted(s.sql for s in (*first, *later)) == sorted(s.sql for s in build_statements(cat))
-    assert {s.obj.split()[0] for s in first} <= {"schema", "extension", "role", "enum", "function", "procedure",
-                                                 "table", "partition", "grant", "revoke", "comment"}
-    assert {s.obj for s in first if s.obj.startswith("table ")} == {f"table {t.key}" for t in cat.tables}
-
-
 def _table_of_a_view_row_type():
     v = View("public", "v", "SELECT 1 AS one")
     t = Table("public", "t", columns=(Column("id", "integer"), Column("row", "public.v")))
     return build_catalog(tables=[t], views=[v])
 
 
-def test_no_split_when_a_table_needs_a_view(make_db):
-    cat = _table_of_a_view_row_type()
-    assert build_in_two(cat) is None
-    _assert_same_build(make_db, cat)
+def test_a_table_of_a_view_row_type_builds_as_the_guarded_script_does(make_db):
+    _assert_same_build(make_db, _table_of_a_view_row_type())
 
 
 def test_while_building_runs_and_its_error_comes_after_the_build(make_db):

@@ -150,7 +150,7 @@ def test_a_normal_project_hits_its_caches(tmp_path, pg_server, platform_db_url):
 def _every_kind(root: Path) -> dict:
     """Write one entry of every cache kind under `root` with the tool's writers; returns
     {file: its reader} (each reader returns None for a miss)."""
-    from roseram_schema.cache.desired import DesiredState, entry_path, last_scope, read_entry, remember_scope, write_entry
+    from roseram_schema.cache.desired import DesiredState, entry_path, read_entry, write_entry
     from roseram_schema.cache.incremental import read_source, source_cache_path, write_source
     from roseram_schema.model import Catalog, Schema
     from roseram_schema.cache.nochange import memo_path, read_memo, remember_clean
@@ -163,14 +163,12 @@ def _every_kind(root: Path) -> dict:
     write_entry(root, key, DesiredState(catalog, scope, "f" * 64))
     write_source(root, "fp", catalog)
     remember_clean(root, key, {"schemas": ["app"], "roles": [], "extensions": []}, "f" * 64, "d" * 64)
-    remember_scope(root, scope)
     remember_server_version(root, "embedded", 180001)
     cache = root / CACHE_DIR
     return {
         entry_path(root, key).relative_to(root): lambda r: read_entry(r, key),
         source_cache_path(root, "fp").relative_to(root): lambda r: read_source(r, "fp"),
         memo_path(root, key).relative_to(root): lambda r: read_memo(r, key),
-        (cache / "scope.json").relative_to(root): last_scope,
         (cache / "dev-servers.json").relative_to(root): lambda r: known_server_version(r, "embedded"),
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from roseram_schema.cache.files import CACHE_DIR, known_server_version, remember_server_version
-from roseram_schema.cache.desired import ENTRY_TAG, entry_path, last_scope, read_entry, read_entry_meta
+from roseram_schema.cache.desired import ENTRY_TAG, entry_path, read_entry, read_entry_meta
 from roseram_schema.cache.nochange import memo_path, read_memo
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -27,12 +27,10 @@ CRAFTED = [
 def test_every_json_cache_reader_misses_on_a_crafted_file(tmp_path, text):
     cache = tmp_path / CACHE_DIR
     cache.mkdir(parents=True)
-    for name in ("dev-servers.json", "scope.json"):
-        (cache / name).write_text(text)
+    (cache / "dev-servers.json").write_text(text)
     memo_path(tmp_path, KEY).write_text(text)
     entry_path(tmp_path, KEY).write_bytes(ENTRY_TAG + text.encode() + b"\n")
     assert known_server_version(tmp_path, "embedded") is None
-    assert last_scope(tmp_path) is None
     assert read_memo(tmp_path, KEY) is None
     assert read_entry_meta(tmp_path, KEY) is None
     assert read_entry(tmp_path, KEY) is None

@@ -78,7 +78,7 @@ def test_a_linked_state_folder_is_not_used(state, tmp_path, capsys):
     assert "symbolic link" in capsys.readouterr().err
     assert not (elsewhere / "key").exists()
     # a key of this process only: what it writes does not verify in a later run
-    cache = tmp_path / "p" / ".roseram" / "cache" / "scope.json"
+    cache = tmp_path / "p" / ".roseram" / "cache" / "memo.json"
     write_atomically(cache, "{}\n")
     assert read_json(cache) == {}
     assert _fresh_key() != key
