@@ -65,10 +65,16 @@ class Side:
         for sub in ("schema", "policies", "views"):
             if (source / sub).is_dir():
                 shutil.copytree(source / sub, work / sub)
-        for f in ("project.yaml",):
-            if (source / f).is_file():
-                shutil.copy(source / f, work / f)
+        if (source / "project.yaml").is_file():
+            shutil.copy(source / "project.yaml", work / "project.yaml")
         return work
+
+    def up_to_date(self, server, project: Path, name: str, dev: list[str], template: str | None = None) -> None:
+        """Database `name` brought to `project` by this side's apply, and its caches warm."""
+        server.create_db(name, template=template)
+        db = ["--db", server.db_url(name), *dev]
+        self.cli("apply", "--yes", "--project", str(project), *db)
+        self.cli("plan", "--project", str(project), *db)
 
 
 def median(samples: list[float]) -> float | None:
@@ -107,11 +113,7 @@ def main(argv: list[str]) -> int:
         # the Roseram project (the repository's own source), no change
         projects = {s.name: s.project(REPO, "roseram") for s in sides}
         for s in sides:
-            name = f"bench_ab_roseram_{s.name}"
-            server.create_db(name)
-            db = ["--db", server.db_url(name), *dev]
-            s.cli("apply", "--yes", "--project", str(projects[s.name]), *db)
-            s.cli("plan", "--project", str(projects[s.name]), *db)
+            s.up_to_date(server, projects[s.name], f"bench_ab_roseram_{s.name}", dev)
         server.settle()
         for command in ("plan", "drift"):
             results[f"roseram {command} no change"] = alternate(
@@ -140,11 +142,7 @@ def main(argv: list[str]) -> int:
                 lambda s, n=n: ["plan", "--project", str(work[s.name]), "--db",
                                 server.db_url(f"bench_ab_n{n}_target_{s.name}"), *dev], ok=PLAN_OK)
             for s in sides:
-                name = f"bench_ab_n{n}_uptodate_{s.name}"
-                server.create_db(name, template=empty)
-                db = ["--db", server.db_url(name), *dev]
-                s.cli("apply", "--yes", "--project", str(work[s.name]), *db)
-                s.cli("plan", "--project", str(work[s.name]), *db)
+                s.up_to_date(server, work[s.name], f"bench_ab_n{n}_uptodate_{s.name}", dev, template=empty)
             server.settle()
             for command in ("plan", "drift"):
                 results[f"n{n} {command} no change"] = alternate(

@@ -25,16 +25,10 @@ CACHE_FORMAT = 1
 CACHE_DIR = Path(STATE_DIR) / "cache"
 
 
-def code_fingerprint() -> str:
-    """The code that produced a cached entry (cache/key.py): an entry made by other code (an
-    upgrade, a local edit) is never read."""
-    return code_key()
-
-
 def normalization_key(fingerprint: str, server_version: int) -> str:
     """Cache key: the source fingerprint, the server version, the code that normalizes
     and the cache format."""
-    text = f"{CACHE_FORMAT}|{code_fingerprint()}|{fingerprint}|{server_version}"
+    text = f"{CACHE_FORMAT}|{code_key()}|{fingerprint}|{server_version}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

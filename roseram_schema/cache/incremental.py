@@ -47,7 +47,8 @@ from ..plan.viewprobe import check_view_replacements
 from ..platform import ensure_platform
 from ..state.files import open_verified
 from ..state.servers import as_identity
-from .files import CACHE_DIR, code_fingerprint, prune_entries, write_bytes_atomically
+from .files import CACHE_DIR, prune_entries, write_bytes_atomically
+from .key import code_key
 from . import splice  # its functions looked up at call time: tests spy on splice.splice
 
 # Below this many tables a full build takes well under a second and leaves nothing behind.
@@ -104,7 +105,7 @@ def normalize_kept(root: Path, project, dev_url: str, identity: str, previous_de
     `previous_desired(fingerprint)` is the cached desired catalog of an earlier source
     fingerprint, or None (desired.py keeps them)."""
     name = state_database_name(root, identity)
-    tag = f"{_COMMENT_TAG} {code_fingerprint()}"
+    tag = f"{_COMMENT_TAG} {code_key()}"
     # the new source is cached for the next edit before the previous one is read, not in a
     # thread while PostgreSQL builds: pickling holds a memo of every object it wrote, which
     # would add to the peak of reading the previous source and the database. A rebuild reads
@@ -259,7 +260,7 @@ def kept_state(root: Path, dev_url: str, identity: str, fingerprint: str):
     schema that a scratch database would be built with (and dropping one costs a
     checkpoint)."""
     name = state_database_name(root, identity)
-    expected = f"{_COMMENT_TAG} {code_fingerprint()} {fingerprint}"
+    expected = f"{_COMMENT_TAG} {code_key()} {fingerprint}"
     lock_key = lock_key_of(name)
     try:
         admin = psycopg.connect(dev_url, autocommit=True)
