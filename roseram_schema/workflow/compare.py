@@ -145,11 +145,11 @@ def _connect_target(db_url: str):
         raise DatabaseError(f"could not connect to the target database: {exc}") from exc
 
 
-def _read_target(conn, scope, db_url: str):
-    """(live, row estimates) of the target within `scope`. The rows live is built from are not kept (all of
-    them at once would be a memory peak): they are made into model objects query by query
-    as they come, and a digest of them only a clean comparison needs (see
-    cache/nochange.py, remember_if_clean)."""
+def _read_target(conn, scope):
+    """(live, row estimates) of the target within `scope`. The rows live is built from are
+    not kept (all of them at once would be a memory peak): they are made into model objects
+    query by query as they come (see cache/nochange.py, remember_if_clean, for the digest a
+    clean comparison needs)."""
     live = inspect_catalog(conn, scope.schemas, roles=scope.roles, extensions=scope.extensions)
     return live, inspect_row_estimates(conn, scope.schemas)
 
@@ -252,7 +252,7 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
             install_platform(conn)
         desired, desired_fp = desired_for_target(conn, desired, desired_fp, scope)
         if live is None:
-            live, estimates = _read_target(conn, scope, db_url)
+            live, estimates = _read_target(conn, scope)
         settled, changes = diff_target(root, dev_url, source_fp, conn, live, desired, desired_fp, cache=cache)
         if not changes and cache is not None:
             cache.remember_if_clean(root, dev_identity_of(dev_url), source_fp, scope, desired_fp, conn, live, digest)
