@@ -127,12 +127,13 @@ def dev_url_of(dev, extensions: Iterable[str] = ()) -> str:
     if isinstance(dev, str):
         return dev
     # another object with a url() (a fleet's SharedDev) resolves its own way
-    return dev.url(extensions) if isinstance(dev, DevServer) else dev.url()
+    return dev.url(extensions) if extensions and isinstance(dev, DevServer) else dev.url()
 
 
 def aim(dev, target: str | None):
-    """`dev`, told the command's target (DevServer.aimed_at); anything else as it is."""
-    return dev.aimed_at(target) if isinstance(dev, DevServer) else dev
+    """`dev`, told the command's target (DevServer.aimed_at) when there is one; anything
+    else as it is."""
+    return dev.aimed_at(target) if target and isinstance(dev, DevServer) else dev
 
 
 def keeps_databases(dev) -> bool:
