@@ -194,3 +194,20 @@ def test_verify_db_outside_a_project_with_the_default_server(servers, target, tm
     assert "not available" not in r.stderr, r.stderr
     assert "note: the embedded dev server lacks pgcrypto" in r.stderr
     assert "probes" in r.stderr, r.stderr
+
+
+def test_plan_in_a_project_with_its_embedded_dev_server(servers, target, project):
+    """`plan --db URL` with no --dev-db: the project's embedded server is started, found
+    lacking, and the scratch database is built on the target's server."""
+    from roseram_schema.server.dev import embedded_server
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ROSERAM_DEV_DB", "ROSERAM_PG_BIN")}
+    try:
+        r = subprocess.run([sys.executable, "-m", "roseram_schema", "plan", "--project", str(project),
+                            "--db", target, "--format", "sql"],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=300)
+    finally:
+        embedded_server(project).reset()
+    assert r.returncode == 2, r.stderr
+    assert "note: the embedded dev server lacks pgcrypto, uuid-ossp" in r.stderr
+    assert "CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions" in r.stdout
