@@ -35,6 +35,7 @@ from psycopg import sql
 
 from ..diff import diff_catalogs
 from ..diff.changes import AddEnumValue, RenameColumn, RenameTable
+from ..errors import PlanCycleError
 from ..introspect import inspect_catalog
 from ..model import Catalog
 from ..model.serialize import catalog_from_file, catalog_to_bytes
@@ -171,7 +172,8 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
                 try:
                     normalized = _advance(url, root, comment.split()[-1], project.catalog, new_comment,
                                          previous_desired)
-                except (_Unsupported, psycopg.Error, Exception):  # noqa: BLE001 - rebuild instead
+                # what advancing cannot do is rebuilt; anything else is a bug, and surfaces
+                except (_Unsupported, PlanCycleError, psycopg.Error):
                     normalized = None
             if normalized is None:
                 ident = sql.Identifier(name)
