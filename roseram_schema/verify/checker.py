@@ -215,6 +215,18 @@ def probe_persona(conn, world, persona, builder, attempts, tables, views) -> lis
     return cells + view_cells(conn, world, persona, world.user_ids.get(persona.name), views, cells)
 
 
+def users_by_email(world: World) -> dict[str, tuple[str, object]]:
+    """e-mail -> (users table, row) of the seeded users: a view showing another user's
+    e-mail leaks the users table (clients never read auth.users themselves)."""
+    out = {}
+    for key, rows in world.rows.items():
+        if world.anchors[key].kind == "users":
+            for row in rows:
+                if row.raw.get("email"):
+                    out[row.raw["email"]] = (key, row)
+    return out
+
+
 def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list[Cell]:
     """Select every view as the persona; a returned key of a row the persona cannot select
     from its own table is a leak."""
@@ -225,6 +237,7 @@ def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list
         if cell.command == "select" and not cell.errors:
             visible[cell.table] = {id(row) for row, seen in cell.observations if seen}
     by_key: dict[str, tuple[str, object]] = {}
+    emails = users_by_email(world)
     for key, rows in world.rows.items():
         if world.anchors[key].kind == "users":
             continue
@@ -244,6 +257,9 @@ def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list
                     hit = by_key.get(str(value)) if isinstance(value, str) else None
                     if hit and hit[0] in visible and hit[0] in view.depends_on and id(hit[1]) not in visible[hit[0]] and not persona.bypass:
                         hidden.add(f"{hit[0]} {hit[1].label}")
+                    user = emails.get(value) if isinstance(value, str) else None
+                    if user and user[1].owner != persona.name and not persona.bypass:
+                        hidden.add(f"{user[0]} {user[1].label} (e-mail)")
             if hidden:
                 cell.verdict = LEAK
                 cell.details.append(
