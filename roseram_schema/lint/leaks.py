@@ -525,6 +525,3 @@ LEAK_RULES = (
     auth_users_exposed,
 )
 
-# so verify's static findings include them (verify/static.py)
-LEAK_IDS = ("self-escalation", "user-metadata-trust", "definer-returns-rows", "partition-weaker",
-            "auth-users-exposed")

@@ -20,6 +20,7 @@ from ..lint.findings import Finding
 from ..platform import is_platform_schema
 from .anchors import derive_anchors
 from .blame import blame_leaks
+from .definer_probe import definer_findings
 from .facts import read_facts
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
@@ -150,6 +151,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
     cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
 
     findings = static_findings(facts, spec, anchors, cells, world)
+    findings = _by_severity(findings + definer_findings(conn, world, spec, cells))
     report = Report(
         personas=tuple(p.name for p in spec.personas),
         tables=tuple(t.key for t in tables),
@@ -163,6 +165,11 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
         report.findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f.severity], f.location, f.id))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _by_severity(findings: list[Finding]) -> list[Finding]:
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: (order[f.severity], f.location, f.id, f.message))
 
 
 def _run_parallel(run, jobs, conn, url, workers) -> None:

@@ -4,14 +4,13 @@ running the probes shows (policy recursion at query time, seeding gaps, view lea
 from __future__ import annotations
 
 from ..lint.findings import Finding
-from ..lint.leaks import LEAK_IDS
 from ..lint.rules import lint_catalog
 from .probes import LEAK
 
 # On the scratch database the lint rules that judge access run; style/index rules are lint's job.
 _STATIC_IDS = ("rls-disabled", "policy-missing", "policy-always-true", "policy-self-compare",
                "policy-anon", "view-not-invoker", "definer-search-path", "policy-recursion",
-               "contract-missing") + LEAK_IDS
+               "contract-missing")
 
 
 def static_findings(facts, spec, anchors, cells, world) -> list[Finding]:
