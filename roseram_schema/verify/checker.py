@@ -25,6 +25,7 @@ from .facts import read_facts
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
 from .runner import install_runner, install_touch_triggers, read_privileges, run_as
+from .storage_probe import storage_findings
 from .seed import World, build_world, fk_order, insert_sql
 from .spec import COMMANDS, Spec
 from .static import static_findings
@@ -151,7 +152,8 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
     cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
 
     findings = static_findings(facts, spec, anchors, cells, world)
-    findings = _by_severity(findings + definer_findings(conn, world, spec, cells))
+    findings = _by_severity(findings + definer_findings(conn, world, spec, cells)
+                            + storage_findings(conn, world, spec))
     report = Report(
         personas=tuple(p.name for p in spec.personas),
         tables=tuple(t.key for t in tables),

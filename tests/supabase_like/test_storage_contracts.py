@@ -1,0 +1,88 @@
+"""Storage on a Supabase-like database: `storage-write-unowned` names a write policy on
+storage.objects tied to neither the owner nor the path (lint --db and verify), and bucket
+contracts (`personas.storage.buckets`) are proved by probes as every persona
+(verify/storage_probe.py)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from roseram_schema.errors import SourceError
+from roseram_schema.verify.checker import check_database
+from roseram_schema.verify.spec import parse_spec
+from roseram_schema.workflow.lint import lint_project
+
+# avatars: everyone reads, users write their own folder; docs: signed-in users read every
+# file, but its delete policy only checks the bucket (the planted mistake)
+POLICIES = """
+CREATE POLICY avatars_read ON storage.objects FOR SELECT TO anon, authenticated
+  USING (bucket_id = 'avatars');
+CREATE POLICY avatars_insert ON storage.objects FOR INSERT TO authenticated
+  WITH CHECK (bucket_id = 'avatars' AND (storage.foldername(name))[1] = (select auth.uid())::text);
+CREATE POLICY avatars_update ON storage.objects FOR UPDATE TO authenticated
+  USING (bucket_id = 'avatars' AND owner_id = (select auth.uid())::text);
+CREATE POLICY avatars_delete ON storage.objects FOR DELETE TO authenticated
+  USING (bucket_id = 'avatars' AND owner = (select auth.uid()));
+CREATE POLICY docs_read ON storage.objects FOR SELECT TO authenticated
+  USING (bucket_id = 'docs');
+CREATE POLICY docs_insert ON storage.objects FOR INSERT TO authenticated
+  WITH CHECK (bucket_id = 'docs' AND (storage.foldername(name))[1] = (select auth.uid())::text);
+CREATE POLICY docs_delete ON storage.objects FOR DELETE TO authenticated
+  USING (bucket_id = 'docs' AND auth.role() = 'authenticated');
+"""
+
+BUCKETS = {"buckets": {
+    "avatars": {"select": "anyone", "insert": "own", "update": "own", "delete": "own"},
+    "docs": {"select": "signed_in", "insert": "own", "delete": "own"},
+}}
+
+
+def _personas():
+    return {"anon": {"role": "anon"}, "alice": {"role": "authenticated"}, "bob": {"role": "authenticated"},
+            "service": {"role": "service_role"}, "storage": BUCKETS}
+
+
+def test_storage_write_unowned_in_lint_db(supabase_db_url):
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(POLICIES)
+    found = [f for f in lint_project(None, supabase_db_url) if f.id == "storage-write-unowned"]
+    assert [f.location for f in found] == ["storage.objects policy 'docs_delete'"]
+    assert found[0].severity == "error"
+    assert "auth.role()" in found[0].message
+
+
+def test_bucket_contracts_are_probed_as_every_persona(supabase_db_url):
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(POLICIES)
+        report = check_database(conn, parse_spec(_personas(), {}))
+    storage = [f for f in report.findings if f.id == "storage-contract"]
+    messages = sorted(f.message for f in storage)
+    # the docs delete policy lets every signed-in user delete the other's file; avatars hold
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("LEAK: alice reached delete on bob's file "), messages
+    assert messages[1].startswith("LEAK: bob reached delete on alice's file "), messages
+    assert all("(contract of bucket docs: own)" in m for m in messages)
+    assert {f.id for f in report.findings} >= {"storage-write-unowned", "storage-contract"}
+    assert not report.ok
+
+
+def test_bucket_contract_blocked_when_no_policy_allows(supabase_db_url):
+    personas = _personas()
+    personas["storage"] = {"buckets": {"avatars": {"all": "own"}}}
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(POLICIES.split("CREATE POLICY docs_read")[0])
+        report = check_database(conn, parse_spec(personas, {}))
+    messages = sorted(f.message for f in report.findings if f.id == "storage-contract")
+    # avatars are readable by everyone: a LEAK against `all: own`, nothing BLOCKED
+    assert messages and all(m.startswith("LEAK:") and " select " in m for m in messages), messages
+    assert any(m.startswith("LEAK: anon reached select") for m in messages)
+
+
+def test_bucket_contract_errors_name_the_key():
+    with pytest.raises(SourceError) as err:
+        parse_spec({"storage": {"buckets": {"avatars": {"select": "owned"}}}}, {})
+    assert "owned" in str(err.value)
+    with pytest.raises(SourceError) as err:
+        parse_spec({"storage": {"avatars": {"select": "own"}}}, {})
+    assert "personas.storage" in str(err.value)
