@@ -270,7 +270,7 @@ def own_row_updaters(table: Table, callers: set[str], mine: set[str]) -> list[Po
     return out
 
 
-def _pins(text: str | None, table: Table, column: str) -> bool:
+def pins(text: str | None, table: Table, column: str) -> bool:
     tree = sqlrefs.parse_expression(text) if text else None
     return tree is not None and column in sqlrefs.own_columns(tree, table.name)
 
@@ -296,14 +296,14 @@ def self_escalation(catalog, spec, anchors):
         if not _client_may_update(table):
             continue
         if any(not p.permissive and "update" in _commands(p)
-               and (_pins(p.using, table, column) or _pins(p.with_check, table, column))
+               and (pins(p.using, table, column) or pins(p.with_check, table, column))
                for p in table.policies):
             continue
         if _guarded_by_trigger(catalog, table, column):
             continue
         for p in own_row_updaters(table, callers, user_columns(table, spec, anchors)):
             check = p.with_check if p.with_check is not None else p.using
-            if _pins(check, table, column):
+            if pins(check, table, column):
                 continue
             yield Finding(_where_table(table, p), "self-escalation", "error",
                           f"{key}.{column} decides access ({'; '.join(sorted(set(where))[:3])}) but policy "

@@ -21,6 +21,7 @@ from ..platform import is_platform_schema
 from .anchors import derive_anchors
 from .blame import blame_leaks
 from .definer_probe import definer_findings
+from .escalation_probe import escalation_findings
 from .facts import read_facts
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
@@ -153,6 +154,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
 
     findings = static_findings(facts, spec, anchors, cells, world)
     findings = _by_severity(findings + definer_findings(conn, world, spec, cells)
+                            + escalation_findings(conn, world, spec, tables)
                             + storage_findings(conn, world, spec))
     report = Report(
         personas=tuple(p.name for p in spec.personas),

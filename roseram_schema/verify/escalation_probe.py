@@ -1,0 +1,146 @@
+"""Proving self-escalation (docs/verify.md "Leaks"): for every column the authorization
+trusts (lint/leaks.trusted_columns: a policy or SECURITY DEFINER function reads it in a
+caller lookup; the members table's rank column), each user persona sets it, on its own seeded
+row, to each privileged value the policies compare it with, and then counts the rows it
+reads in every probed table, all inside one subtransaction that is rolled back. A count that
+grows is finding `self-escalation` with the rows gained.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pglast import ast
+
+from ..lint import sqlrefs
+from ..lint.findings import Finding
+from ..lint.leaks import function_trees, own_row_updaters, pins, trusted_columns, user_columns
+from ..model import quote_ident, quote_literal
+from ..source.relations import walk
+from .facts import HELPER_SCHEMA
+from .runner import run_as
+
+ESCALATE_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {HELPER_SCHEMA}.escalate(upd text, tables text[]) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  c bigint := 0;
+  n bigint;
+  t text;
+  counts jsonb := '{{}}';
+BEGIN
+  IF upd <> '' THEN
+    EXECUTE upd;
+    GET DIAGNOSTICS c = ROW_COUNT;
+  END IF;
+  FOREACH t IN ARRAY tables LOOP
+    BEGIN
+      EXECUTE 'SELECT count(*) FROM ' || t INTO n;
+    EXCEPTION WHEN OTHERS THEN
+      n := -1;  -- no privilege, or a policy error: not a gain either way
+    END;
+    counts := counts || jsonb_build_object(t, n);
+  END LOOP;
+  RETURN c || '|' || counts::text;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.escalate(text, text[]) TO PUBLIC;
+"""
+
+
+def _compared_literals(catalog, column: str) -> list[str]:
+    """SQL literals the policies and SECURITY DEFINER functions compare `column` with
+    (`role = 'admin'`, `rank IN ('owner', 'admin')`)."""
+    trees = [sqlrefs.parse_expression(x) for t in catalog.tables for p in t.policies
+             for x in (p.using, p.with_check) if x]
+    trees += [tree for f in catalog.functions if f.security_definer for tree in function_trees(f)]
+    out: dict[str, None] = {}
+    for tree in trees:
+        for node in walk(tree) if tree is not None else ():
+            if not isinstance(node, ast.A_Expr):
+                continue
+            left = sqlrefs._column(sqlrefs._strip(node.lexpr))
+            if left is None or left[1] != column:
+                continue
+            right = node.rexpr if isinstance(node.rexpr, (tuple, list)) else (node.rexpr,)
+            for r in right:
+                for item in walk(r):
+                    lit = sqlrefs._literal(item) if isinstance(item, ast.A_Const) else None
+                    if lit is not None:
+                        out[quote_literal(lit[1]) if lit[0] == "string" else lit[1]] = None
+    return list(out)
+
+
+def _privileged_values(catalog, spec, table, column) -> list[str]:
+    col = table.column(column)
+    values = _compared_literals(catalog, column)
+    if col is not None and col.type == "boolean":
+        values.append("true")
+    ten = spec.tenancy
+    if ten.members == table.key and ten.members_role == column and ten.ranks:
+        values.append(quote_literal(ten.ranks[0]))
+    if col is not None:
+        for enum in catalog.enums:
+            if col.type in (enum.name, f"{enum.schema}.{enum.name}"):
+                values.extend(quote_literal(v) for v in enum.values[:1])
+    return list(dict.fromkeys(values))
+
+
+def escalation_findings(conn, world, spec, tables) -> list[Finding]:
+    """Set each trusted column of each user persona's own row to each privileged value and
+    count what the persona reads before and after."""
+    trusts: dict[tuple[str, str], None] = {}
+    for trust in trusted_columns(world.catalog):
+        trusts[(trust.table, trust.column)] = None
+    ten = spec.tenancy
+    if ten.members and ten.members_role:
+        trusts[(ten.members, ten.members_role)] = None
+    probed = [t for t in tables if world.rows.get(t.key)]
+    if not trusts or not probed:
+        return []
+    counts = "ARRAY[" + ", ".join(quote_literal(t.qualified) for t in probed) + "]::text[]"
+    conn.execute(ESCALATE_FUNCTION)
+    callers = sqlrefs.caller_functions(world.catalog.functions)
+    findings = []
+    for key, column in sorted(trusts):
+        table = world.table(key) if key in world.rows else None
+        if table is None or table.column(column) is None:
+            continue
+        # only where a policy lets the row's own user update it without pinning the column
+        # (as lint's rule): a rank an admin may change on others' rows is the contract's business
+        updaters = own_row_updaters(table, callers, user_columns(table, spec, world.anchors))
+        if all(pins(p.with_check if p.with_check is not None else p.using, table, column) for p in updaters):
+            continue
+        values = _privileged_values(world.catalog, spec, table, column)
+        ident = world.ident_columns(key)
+        for persona in spec.users():
+            if persona.bypass:
+                continue
+            mine = [r for r in world.rows[key] if r.owner == persona.name]
+            if not mine or not values:
+                continue
+            where = " AND ".join(f"{quote_ident(c)} = {quote_literal(v)}" for c, v in zip(ident, mine[0].ident(ident)))
+            statements = [f"SELECT {HELPER_SCHEMA}.escalate('', {counts})"]
+            statements += [
+                f"SELECT {HELPER_SCHEMA}.escalate("
+                f"{quote_literal(f'UPDATE {table.qualified} SET {quote_ident(column)} = {v} WHERE {where}')}, "
+                f"{counts})" for v in values]
+            outcomes = run_as(conn, persona, world.user_ids.get(persona.name), statements)
+            if not outcomes or not outcomes[0].ok:
+                continue
+            before = json.loads(outcomes[0].value.split("|", 1)[1])
+            for value, outcome in zip(values, outcomes[1:]):
+                if not outcome.ok:
+                    continue
+                changed, after = outcome.value.split("|", 1)
+                after = json.loads(after)
+                gained = {t: after[t] - before.get(t, 0) for t in after if after[t] > before.get(t, 0)}
+                if changed != "0" and gained:
+                    findings.append(Finding(
+                        key, "self-escalation", "error",
+                        f"{persona.name} set {column} = {value} on its own row of {key} and then read "
+                        + ", ".join(f"{n} more row{'s' if n != 1 else ''} of {t}" for t, n in sorted(gained.items())),
+                        f"pin {column} in the UPDATE policy's WITH CHECK, REVOKE UPDATE ({column}) from "
+                        "the API roles, or keep it in a table users cannot write"))
+                    break
+    return findings

@@ -1,0 +1,63 @@
+"""verify proves self-escalation (verify/escalation_probe.py): a persona sets the column the
+policies trust (`profiles.role`) on its own row to the value they compare it with, inside a
+rolled-back transaction, and reads more rows than before. A WITH CHECK pinning the column,
+or a trigger keeping it, leaves nothing to find."""
+
+from __future__ import annotations
+
+import psycopg
+
+from roseram_schema.verify.checker import check_database
+from roseram_schema.verify.spec import parse_spec
+
+BASE = """
+CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users (id), role text NOT NULL
+  DEFAULT 'user' CHECK (role IN ('user', 'admin')), full_name text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY read_own ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+GRANT SELECT, UPDATE ON public.profiles TO authenticated;
+CREATE TABLE public.reports (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), body text);
+ALTER TABLE public.reports ENABLE ROW LEVEL SECURITY;
+CREATE POLICY admins_read ON public.reports FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = (select auth.uid()) AND p.role = 'admin'));
+GRANT SELECT ON public.reports TO authenticated;
+"""
+
+CONTRACTS = {"public.profiles": {"select": "own", "update": "own"}, "public.reports": {}}
+
+
+def _escalations(url, sql):
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(BASE + sql)
+        report = check_database(conn, parse_spec(None, CONTRACTS))
+    return [f for f in report.findings if f.id == "self-escalation"], report
+
+
+def test_a_user_raising_its_own_role_is_caught(platform_db_url):
+    found, report = _escalations(platform_db_url, """
+CREATE POLICY edit_own ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));
+""")
+    assert sorted(f.message.split(" ")[0] for f in found) == ["user1", "user2"]
+    assert found[0].severity == "error" and found[0].location == "public.profiles"
+    assert "set role = 'admin' on its own row of public.profiles and then read" in found[0].message
+    assert "1 more row of public.reports" in found[0].message
+    assert not report.ok
+
+
+def test_pinned_role_is_not_an_escalation(platform_db_url):
+    found, report = _escalations(platform_db_url, """
+CREATE POLICY edit_own ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()))
+  WITH CHECK (id = (select auth.uid())
+              AND role = (SELECT p.role FROM public.profiles p WHERE p.id = (select auth.uid())));
+""")
+    assert found == []
+
+
+def test_a_trigger_keeping_the_role_is_not_an_escalation(platform_db_url):
+    found, report = _escalations(platform_db_url, """
+CREATE POLICY edit_own ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));
+CREATE FUNCTION public.keep_role() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.role := OLD.role; RETURN NEW; END $$;
+CREATE TRIGGER keep_role BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.keep_role();
+""")
+    assert found == []
