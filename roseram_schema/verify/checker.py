@@ -23,6 +23,7 @@ from .blame import blame_leaks
 from .definer_probe import definer_findings
 from .escalation_probe import escalation_findings
 from .facts import read_facts
+from .partition_probe import partition_findings
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
 from .runner import install_runner, install_touch_triggers, read_privileges, run_as
@@ -155,6 +156,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
     findings = static_findings(facts, spec, anchors, cells, world)
     findings = _by_severity(findings + definer_findings(conn, world, spec, cells)
                             + escalation_findings(conn, world, spec, tables)
+                            + partition_findings(conn, world, spec, tables)
                             + storage_findings(conn, world, spec))
     report = Report(
         personas=tuple(p.name for p in spec.personas),
