@@ -111,11 +111,13 @@ def seed_database(conn, world: World) -> None:
         world.rows[key] = kept
 
 
-def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -> Report:
+def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
+                   storage_policies=None) -> Report:
     """Seed, probe every persona x table x command, and judge against the contracts.
 
     With `url` (the same scratch database), personas are probed on up to `workers`
-    connections at once.
+    connections at once. `storage_policies`: a live database's storage.objects policies, for
+    the bucket contracts (verify/storage_probe.py).
     """
     started = time.perf_counter()
     facts = read_facts(conn)
@@ -157,7 +159,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
     findings = _by_severity(findings + definer_findings(conn, world, spec, cells)
                             + escalation_findings(conn, world, spec, tables)
                             + partition_findings(conn, world, spec, tables)
-                            + storage_findings(conn, world, spec))
+                            + storage_findings(conn, world, spec, storage_policies))
     report = Report(
         personas=tuple(p.name for p in spec.personas),
         tables=tuple(t.key for t in tables),

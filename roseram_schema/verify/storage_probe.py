@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import uuid
 
+import psycopg
+
 from ..lint.findings import Finding
 from ..lint.storage import storage_write_unowned
-from ..model import Policy, quote_literal
+from ..model import Policy, quote_ident, quote_literal
 from .categories import allowed
 from .runner import run_as
 from .seed import Row, World
@@ -31,6 +33,65 @@ ORDER BY p.polname
 """
 _CMD = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
 NAMESPACE = uuid.UUID("6f1c8a4e-0b7e-4d8e-9a51-3c2b7d0e5a11")
+
+
+# What the Storage API's tables look like, for a scratch database built from a live one's
+# schema: the platform's storage schema is never part of a catalog, so verify --db copies the
+# live policies of storage.objects onto these tables (install_storage).
+STORAGE_STANDIN = """
+CREATE SCHEMA IF NOT EXISTS storage;
+GRANT USAGE ON SCHEMA storage TO anon, authenticated, service_role;
+CREATE TABLE IF NOT EXISTS storage.buckets (
+  id text PRIMARY KEY, name text NOT NULL, owner uuid, owner_id text,
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(),
+  public boolean DEFAULT false, file_size_limit bigint, allowed_mime_types text[]);
+CREATE TABLE IF NOT EXISTS storage.objects (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text REFERENCES storage.buckets (id),
+  name text, owner uuid, owner_id text, created_at timestamptz DEFAULT now(),
+  updated_at timestamptz DEFAULT now(), last_accessed_at timestamptz DEFAULT now(), metadata jsonb,
+  path_tokens text[] GENERATED ALWAYS AS (string_to_array(name, '/')) STORED, version text,
+  user_metadata jsonb);
+CREATE UNIQUE INDEX IF NOT EXISTS bucketid_objname ON storage.objects (bucket_id, name);
+ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+GRANT ALL ON storage.buckets, storage.objects TO anon, authenticated, service_role;
+CREATE OR REPLACE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE
+  AS $$ SELECT (string_to_array(name, '/'))[1:cardinality(string_to_array(name, '/')) - 1] $$;
+CREATE OR REPLACE FUNCTION storage.filename(name text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT (string_to_array(name, '/'))[cardinality(string_to_array(name, '/'))] $$;
+CREATE OR REPLACE FUNCTION storage.extension(name text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT split_part(storage.filename(name), '.', 2) $$;
+GRANT EXECUTE ON FUNCTION storage.foldername(text), storage.filename(text), storage.extension(text)
+  TO anon, authenticated, service_role;
+"""
+
+
+def policy_sql(p: Policy) -> str:
+    """CREATE POLICY for a policy read from storage.objects."""
+    roles = ", ".join("PUBLIC" if r == "public" else quote_ident(r) for r in p.roles)
+    return (f"CREATE POLICY {quote_ident(p.name)} ON storage.objects AS "
+            f"{'PERMISSIVE' if p.permissive else 'RESTRICTIVE'} FOR {p.command.upper()} TO {roles}"
+            + (f" USING ({p.using})" if p.using is not None else "")
+            + (f" WITH CHECK ({p.with_check})" if p.with_check is not None else ""))
+
+
+def install_storage(conn, policies: list[Policy]) -> list[Finding]:
+    """The storage tables and the live database's storage.objects policies, in the scratch
+    database; a policy that cannot be created there (a role or function it names is missing)
+    is named in an error finding, never dropped in silence."""
+    findings = []
+    with conn.transaction():
+        conn.execute(STORAGE_STANDIN)
+    for p in policies:
+        try:
+            with conn.transaction():
+                conn.execute(policy_sql(p))
+        except psycopg.Error as exc:
+            findings.append(Finding(f"storage.objects policy {p.name!r}", "storage-not-checked", "error",
+                                    f"the policy could not be copied into the scratch database, so the "
+                                    f"bucket contracts were checked without it: {str(exc).strip()}",
+                                    "create the roles and functions it names in the project"))
+    return findings
 
 
 def has_storage(conn) -> bool:
@@ -103,13 +164,23 @@ def seed_objects(conn, world: World, buckets) -> dict[str, list[tuple[str, Row]]
     return out
 
 
-def storage_findings(conn, world: World, spec) -> list[Finding]:
-    """storage-write-unowned on the live policies, then, when buckets have contracts, the
-    probes: `storage-contract` (error) for each persona x bucket x command where an object
-    outside the contract was reached (LEAK) or one inside it refused (BLOCKED)."""
+def storage_findings(conn, world: World, spec, policies: list[Policy] | None = None) -> list[Finding]:
+    """storage-write-unowned on the policies, then, when buckets have contracts, the probes:
+    `storage-contract` (error) for each persona x bucket x command where an object outside the
+    contract was reached (LEAK) or one inside it refused (BLOCKED).
+
+    `policies` are a live database's storage.objects policies (verify --db), installed here
+    with the storage tables when the database has none; without them and without storage
+    tables, bucket contracts cannot be checked (an info finding says so)."""
+    findings: list[Finding] = []
     if not has_storage(conn):
-        return []
-    findings = storage_write_unowned(read_storage_policies(conn), world.catalog.functions)
+        if policies is None:
+            return [Finding(f"storage bucket {b}", "storage-not-checked", "info",
+                            f"the contract of bucket {b} was not checked: the project's source holds no "
+                            "storage policies", "run `verify --db URL` against the database that has them")
+                    for b in sorted(spec.buckets)]
+        findings += install_storage(conn, policies)
+    findings += storage_write_unowned(read_storage_policies(conn), world.catalog.functions)
     if not spec.buckets:
         return findings
     columns = _object_columns(conn)

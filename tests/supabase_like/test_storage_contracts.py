@@ -86,3 +86,34 @@ def test_bucket_contract_errors_name_the_key():
     with pytest.raises(SourceError) as err:
         parse_spec({"storage": {"avatars": {"select": "own"}}}, {})
     assert "personas.storage" in str(err.value)
+
+
+def _project(tmp_path):
+    import yaml
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "project.yaml").write_text(yaml.safe_dump({"personas": _personas()}))
+    return tmp_path
+
+
+def test_verify_db_copies_the_live_storage_policies_into_the_scratch(supabase_db_url, pg_server, tmp_path):
+    from roseram_schema.workflow.verify import verify_project
+
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(POLICIES)
+        before = conn.execute("SELECT count(*) FROM storage.objects").fetchone()[0]
+    report = verify_project(_project(tmp_path / "proj"), supabase_db_url, pg_server.base_url)
+    messages = sorted(f.message for f in report.findings if f.id == "storage-contract")
+    assert len(messages) == 2 and all(m.startswith("LEAK: ") and " delete " in m for m in messages), messages
+    assert "storage-not-checked" not in {f.id for f in report.findings}
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM storage.objects").fetchone()[0] == before
+
+
+def test_bucket_contracts_without_a_database_are_named_not_checked(pg_server, tmp_path):
+    from roseram_schema.workflow.verify import verify_project
+
+    report = verify_project(_project(tmp_path / "proj"), None, pg_server.base_url)
+    skipped = sorted(f.location for f in report.findings if f.id == "storage-not-checked")
+    assert skipped == ["storage bucket avatars", "storage bucket docs"]
+    assert all(f.severity == "info" for f in report.findings if f.id == "storage-not-checked")
