@@ -13,6 +13,7 @@ from roseram_schema.lint.rules import lint_catalog
 from roseram_schema.verify.anchors import derive_anchors
 from roseram_schema.verify.spec import parse_spec
 from roseram_schema.workflow.lint import lint_project
+from tests.supabase_like.test_supabase_like import applied_url  # noqa: F401 (a fixture)
 
 ROSERAM = Path(__file__).resolve().parent.parent.parent
 
@@ -213,3 +214,26 @@ def test_no_leak_finding_on_the_roseram_project():
     ids = {f.id for f in lint_project(ROSERAM)}
     assert not ids & {"self-escalation", "user-metadata-trust", "definer-returns-rows", "partition-weaker",
                       "auth-users-exposed", "storage-write-unowned"}
+
+
+LEAK_IDS = {"self-escalation", "user-metadata-trust", "definer-returns-rows", "partition-weaker",
+            "auth-users-exposed", "storage-write-unowned"}
+
+
+def test_no_leak_finding_on_the_example_and_source_projects(tmp_path):
+    from tests.supabase_like.test_supabase_like import _partitioned_project
+
+    projects = [ROSERAM / "examples" / "notes-app", ROSERAM / "tests" / "cases" / "verify_source" / "notes",
+                _partitioned_project(tmp_path / "partitioned")]
+    for project in projects:
+        found = [f for f in lint_project(project) if f.id in LEAK_IDS]
+        assert found == [], (project, found)
+
+
+def test_no_leak_finding_on_a_new_supabase_like_database(supabase_db_url):
+    assert [f for f in lint_project(None, supabase_db_url) if f.id in LEAK_IDS] == []
+
+
+def test_no_leak_finding_on_roseram_applied_to_supabase(applied_url):
+    for project in (None, ROSERAM):
+        assert [f for f in lint_project(project, applied_url) if f.id in LEAK_IDS] == []
