@@ -96,6 +96,15 @@ CREATE POLICY captains ON public.boards FOR SELECT TO authenticated
     assert _of(findings, "self-escalation") == []
 
 
+def test_self_escalation_column_grant_is_a_near_miss(platform_db_url):
+    findings = _lint(platform_db_url, PROFILES + """
+CREATE POLICY edit_own ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));
+REVOKE UPDATE ON public.profiles FROM authenticated;
+GRANT UPDATE (full_name) ON public.profiles TO authenticated;
+""")
+    assert _of(findings, "self-escalation") == []
+
+
 def test_self_escalation_admin_managing_members_is_not_self(platform_db_url):
     # the members' role column is trusted, but the UPDATE policy finds rows by the tenant,
     # not by the row's user: an admin editing members is the contract, not an escalation

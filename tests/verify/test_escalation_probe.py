@@ -61,3 +61,12 @@ BEGIN NEW.role := OLD.role; RETURN NEW; END $$;
 CREATE TRIGGER keep_role BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.keep_role();
 """)
     assert found == []
+
+
+def test_a_column_grant_keeping_role_out_of_reach_is_not_an_escalation(platform_db_url):
+    found, report = _escalations(platform_db_url, """
+CREATE POLICY edit_own ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));
+REVOKE UPDATE ON public.profiles FROM authenticated;
+GRANT UPDATE (full_name) ON public.profiles TO authenticated;
+""")
+    assert found == []
