@@ -117,3 +117,55 @@ def test_bucket_contracts_without_a_database_are_named_not_checked(pg_server, tm
     skipped = sorted(f.location for f in report.findings if f.id == "storage-not-checked")
     assert skipped == ["storage bucket avatars", "storage bucket docs"]
     assert all(f.severity == "info" for f in report.findings if f.id == "storage-not-checked")
+
+
+TENANTS = """
+CREATE TABLE public.orgs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  owner_id uuid NOT NULL REFERENCES auth.users (id));
+CREATE TABLE public.org_members (org_id uuid REFERENCES public.orgs, user_id uuid REFERENCES auth.users (id),
+  role text NOT NULL CHECK (role IN ('admin', 'member')), PRIMARY KEY (org_id, user_id));
+ALTER TABLE public.orgs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.org_members ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.org_rank(folder text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = '' AS $$
+  SELECT m.role FROM public.org_members m WHERE m.org_id::text = folder AND m.user_id = auth.uid() $$;
+REVOKE EXECUTE ON FUNCTION public.org_rank(text) FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.org_rank(text) TO authenticated;
+CREATE POLICY org_read ON storage.objects FOR SELECT TO authenticated
+  USING (bucket_id = 'org-files' AND public.org_rank((storage.foldername(name))[1]) IS NOT NULL);
+CREATE POLICY org_insert ON storage.objects FOR INSERT TO authenticated
+  WITH CHECK (bucket_id = 'org-files' AND public.org_rank((storage.foldername(name))[1]) IS NOT NULL);
+CREATE POLICY org_delete ON storage.objects FOR DELETE TO authenticated
+  USING (bucket_id = 'org-files' AND public.org_rank((storage.foldername(name))[1]) = 'admin');
+"""
+
+
+def _tenant_personas(delete):
+    return {
+        "tenancy": {"tenants": {"table": "public.orgs", "owner": "owner_id"},
+                    "members": {"table": "public.org_members", "tenant": "org_id", "user": "user_id",
+                                "role": "role"},
+                    "ranks": ["admin", "member"]},
+        "alice": {"role": "authenticated", "tenant": "A", "tenant_role": "admin"},
+        "mia": {"role": "authenticated", "tenant": "A", "tenant_role": "member"},
+        "bob": {"role": "authenticated", "tenant": "B", "tenant_role": "admin"},
+        "anon": {"role": "anon"},
+        "storage": {"buckets": {"org-files": {"select": "tenant", "insert": "tenant", "delete": delete}}},
+    }
+
+
+def test_tenant_folders_hold_their_contract(supabase_db_url):
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(TENANTS)
+        report = check_database(conn, parse_spec(_tenant_personas("admin+"), {}))
+    assert [f.message for f in report.findings if f.id.startswith("storage-")] == []
+
+
+def test_tenant_folders_against_a_stricter_contract(supabase_db_url):
+    # the contract lets nobody delete: the admins' deletes are leaks, one per tenant admin
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(TENANTS)
+        report = check_database(conn, parse_spec(_tenant_personas("none"), {}))
+    messages = sorted(f.message for f in report.findings if f.id == "storage-contract")
+    assert [m.split(" on ")[0] for m in messages] == ["LEAK: alice reached delete", "LEAK: bob reached delete"]
+    assert "tenant A's file" in messages[0] and "tenant B's file" in messages[1]
