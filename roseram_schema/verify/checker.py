@@ -21,7 +21,7 @@ from ..platform import is_platform_schema
 from .anchors import derive_anchors
 from .blame import blame_leaks
 from .definer_probe import definer_findings
-from .escalation_probe import escalation_findings
+from .escalation_probe import escalation_findings, metadata_findings
 from .facts import read_facts
 from .partition_probe import partition_findings
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
@@ -158,6 +158,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
     findings = static_findings(facts, spec, anchors, cells, world)
     findings = _by_severity(findings + definer_findings(conn, world, spec, cells)
                             + escalation_findings(conn, world, spec, tables)
+                            + metadata_findings(conn, world, spec, tables)
                             + partition_findings(conn, world, spec, tables)
                             + storage_findings(conn, world, spec, storage_policies))
     report = Report(

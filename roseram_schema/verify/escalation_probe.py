@@ -1,16 +1,21 @@
-"""Proving self-escalation (docs/verify.md "Leaks"): for every column the authorization
+"""Proving self-escalation and trust in user_metadata (docs/verify.md "Leaks").
+
+Self-escalation: for every column the authorization
 trusts (lint/leaks.trusted_columns: a policy or SECURITY DEFINER function reads it in a
 caller lookup; the members table's rank column), each user persona sets it, on its own seeded
 row, to each privileged value the policies compare it with, and then counts the rows it
 reads in every probed table, all inside one subtransaction that is rolled back. A count that
-grows is finding `self-escalation` with the rows gained.
+grows is finding `self-escalation` with the rows gained. user_metadata: each user persona
+puts into its JWT's `user_metadata` the values the policies compare it with and counts again.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from pglast import ast
+from pglast.enums import A_Expr_Kind
 
 from ..lint import sqlrefs
 from ..lint.findings import Finding
@@ -143,4 +148,86 @@ def escalation_findings(conn, world, spec, tables) -> list[Finding]:
                         f"pin {column} in the UPDATE policy's WITH CHECK, REVOKE UPDATE ({column}) from "
                         "the API roles, or keep it in a table users cannot write"))
                     break
+    return findings
+
+
+def _metadata_claims(catalog) -> list[tuple[str, object]]:
+    """(key, value) of each `auth.jwt() -> 'user_metadata' ->> 'key' = <value>` comparison
+    in the policies (the value a user would write into its own metadata)."""
+    out: dict[tuple[str, object], None] = {}
+    for t in catalog.tables:
+        for p in t.policies:
+            for text in (p.using, p.with_check):
+                tree = sqlrefs.parse_expression(text) if text else None
+                for node in walk(tree) if tree is not None else ():
+                    if not sqlrefs._is_op(node, "=", A_Expr_Kind.AEXPR_OP):
+                        continue
+                    for side, other in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)):
+                        key = _metadata_key(sqlrefs._strip(side))
+                        value = _constant(sqlrefs._strip(other))
+                        if key is not None and value is not None:
+                            out[(key, value)] = None
+    return list(out)
+
+
+def _metadata_key(node) -> str | None:
+    """'key' of `<jwt> -> 'user_metadata' ->> 'key'`."""
+    if not (isinstance(node, ast.A_Expr) and node.name and node.name[-1].sval in ("->>", "->")):
+        return None
+    inner = sqlrefs._strip(node.lexpr)
+    if not (isinstance(inner, ast.A_Expr) and inner.name and inner.name[-1].sval == "->"):
+        return None
+    if _constant(sqlrefs._strip(inner.rexpr)) != "user_metadata":
+        return None
+    if not any(sqlrefs._is_auth_call(n, ("jwt",)) for n in walk(inner.lexpr)):
+        return None
+    key = _constant(sqlrefs._strip(node.rexpr))
+    return key if isinstance(key, str) else None
+
+
+def _constant(node):
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Boolean):
+        return bool(node.val.boolval)
+    lit = sqlrefs._literal(node)
+    return lit[1] if lit is not None else None
+
+
+def metadata_findings(conn, world, spec, tables) -> list[Finding]:
+    """Prove user-metadata-trust: each user persona writes into its own user_metadata claim
+    each value a policy compares it with (what supabase.auth.updateUser lets anyone do) and
+    counts what it reads before and after."""
+    pairs = _metadata_claims(world.catalog)
+    probed = [t for t in tables if world.rows.get(t.key)]
+    if not pairs or not probed:
+        return []
+    conn.execute(ESCALATE_FUNCTION)
+    counts = "ARRAY[" + ", ".join(quote_literal(t.qualified) for t in probed) + "]::text[]"
+    statement = f"SELECT {HELPER_SCHEMA}.escalate('', {counts})"
+    findings = []
+    for persona in spec.users():
+        if persona.bypass:
+            continue
+        uid = world.user_ids.get(persona.name)
+        [before] = run_as(conn, persona, uid, [statement])
+        if not before.ok:
+            continue
+        base = json.loads(before.value.split("|", 1)[1])
+        for key, value in pairs:
+            claims = dict(persona.claims)
+            claims["user_metadata"] = {**(claims.get("user_metadata") or {}), key: value}
+            forged = replace(persona, claims=tuple(sorted(claims.items())))
+            [after] = run_as(conn, forged, uid, [statement])
+            if not after.ok:
+                continue
+            now = json.loads(after.value.split("|", 1)[1])
+            gained = {t: now[t] - base.get(t, 0) for t in now if now[t] > base.get(t, 0)}
+            if gained:
+                findings.append(Finding(
+                    "user_metadata", "user-metadata-trust", "error",
+                    f"{persona.name} wrote user_metadata {json.dumps({key: value})} (supabase.auth.updateUser "
+                    "lets every user) and then read "
+                    + ", ".join(f"{n} more row{'s' if n != 1 else ''} of {t}" for t, n in sorted(gained.items())),
+                    "decide from app_metadata (`auth.jwt() -> 'app_metadata'`, server-only) or a table users "
+                    "cannot write"))
+                break
     return findings

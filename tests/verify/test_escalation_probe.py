@@ -70,3 +70,26 @@ REVOKE UPDATE ON public.profiles FROM authenticated;
 GRANT UPDATE (full_name) ON public.profiles TO authenticated;
 """)
     assert found == []
+
+
+def _metadata(url, policy):
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"""
+CREATE TABLE public.docs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), body text);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY editors ON public.docs FOR SELECT TO authenticated USING ({policy});
+GRANT SELECT ON public.docs TO authenticated;
+""")
+        report = check_database(conn, parse_spec(None, {"public.docs": {}}))
+    return [f for f in report.findings if f.id == "user-metadata-trust"]
+
+
+def test_a_policy_trusting_user_metadata_is_proved(platform_db_url):
+    found = _metadata(platform_db_url, "(auth.jwt() -> 'user_metadata' ->> 'role') = 'editor'")
+    assert sorted(f.message.split(" ")[0] for f in found) == ["user1", "user2"]
+    assert 'wrote user_metadata {"role": "editor"}' in found[0].message
+    assert "1 more row of public.docs" in found[0].message
+
+
+def test_app_metadata_cannot_be_forged(platform_db_url):
+    assert _metadata(platform_db_url, "(auth.jwt() -> 'app_metadata' ->> 'role') = 'editor'") == []
