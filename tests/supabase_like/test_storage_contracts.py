@@ -105,7 +105,7 @@ def test_verify_db_copies_the_live_storage_policies_into_the_scratch(supabase_db
     report = verify_project(_project(tmp_path / "proj"), supabase_db_url, pg_server.base_url)
     messages = sorted(f.message for f in report.findings if f.id == "storage-contract")
     assert len(messages) == 2 and all(m.startswith("LEAK: ") and " delete " in m for m in messages), messages
-    assert "storage-not-checked" not in {f.id for f in report.findings}
+    assert {f.id for f in report.findings if f.severity == "error"} == {"storage-write-unowned", "storage-contract"}
     with psycopg.connect(supabase_db_url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM storage.objects").fetchone()[0] == before
 

@@ -44,5 +44,6 @@ def test_definer_function_returning_other_users_rows_leaks(platform_db_url):
     assert user1.severity == "error"
     assert user1.message.endswith("public.notes user2"), user1.message
     assert not report.ok
+    assert {f.id for f in report.findings if f.severity == "error"} == {"definer-leaks"}
     [skipped] = [f for f in report.findings if f.id == "definer-not-probed"]
     assert skipped.location == "public.by_point(point)" and skipped.severity == "info"

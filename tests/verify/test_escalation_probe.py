@@ -42,6 +42,7 @@ CREATE POLICY edit_own ON public.profiles FOR UPDATE TO authenticated USING (id 
     assert "set role = 'admin' on its own row of public.profiles and then read" in found[0].message
     assert "1 more row of public.reports" in found[0].message
     assert not report.ok
+    assert {f.id for f in report.findings if f.severity == "error"} == {"self-escalation"}
 
 
 def test_pinned_role_is_not_an_escalation(platform_db_url):
@@ -81,6 +82,7 @@ CREATE POLICY editors ON public.docs FOR SELECT TO authenticated USING ({policy}
 GRANT SELECT ON public.docs TO authenticated;
 """)
         report = check_database(conn, parse_spec(None, {"public.docs": {}}))
+    assert {f.id for f in report.findings if f.severity == "error"} <= {"user-metadata-trust"}
     return [f for f in report.findings if f.id == "user-metadata-trust"]
 
 
