@@ -151,10 +151,10 @@ def escalation_findings(conn, world, spec, tables) -> list[Finding]:
     return findings
 
 
-def _metadata_claims(catalog) -> list[tuple[str, object]]:
-    """(key, value) of each `auth.jwt() -> 'user_metadata' ->> 'key' = <value>` comparison
-    in the policies (the value a user would write into its own metadata)."""
-    out: dict[tuple[str, object], None] = {}
+def _metadata_claims(catalog) -> dict[tuple[str, object], list[str]]:
+    """(key, value) -> policies (`table policy 'name'`) of each `auth.jwt() -> 'user_metadata'
+    ->> 'key' = <value>` comparison (the value a user would write into its own metadata)."""
+    out: dict[tuple[str, object], list[str]] = {}
     for t in catalog.tables:
         for p in t.policies:
             for text in (p.using, p.with_check):
@@ -166,8 +166,8 @@ def _metadata_claims(catalog) -> list[tuple[str, object]]:
                         key = _metadata_key(sqlrefs._strip(side))
                         value = _constant(sqlrefs._strip(other))
                         if key is not None and value is not None:
-                            out[(key, value)] = None
-    return list(out)
+                            out.setdefault((key, value), []).append(f"{t.key} policy {p.name!r}")
+    return out
 
 
 def _metadata_key(node) -> str | None:
@@ -212,7 +212,7 @@ def metadata_findings(conn, world, spec, tables) -> list[Finding]:
         if not before.ok:
             continue
         base = json.loads(before.value.split("|", 1)[1])
-        for key, value in pairs:
+        for (key, value), where in sorted(pairs.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
             claims = dict(persona.claims)
             claims["user_metadata"] = {**(claims.get("user_metadata") or {}), key: value}
             forged = replace(persona, claims=tuple(sorted(claims.items())))
@@ -223,7 +223,7 @@ def metadata_findings(conn, world, spec, tables) -> list[Finding]:
             gained = {t: now[t] - base.get(t, 0) for t in now if now[t] > base.get(t, 0)}
             if gained:
                 findings.append(Finding(
-                    "user_metadata", "user-metadata-trust", "error",
+                    sorted(set(where))[0], "user-metadata-trust", "error",
                     f"{persona.name} wrote user_metadata {json.dumps({key: value})} (supabase.auth.updateUser "
                     "lets every user) and then read "
                     + ", ".join(f"{n} more row{'s' if n != 1 else ''} of {t}" for t, n in sorted(gained.items())),

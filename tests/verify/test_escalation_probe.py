@@ -89,6 +89,7 @@ GRANT SELECT ON public.docs TO authenticated;
 def test_a_policy_trusting_user_metadata_is_proved(platform_db_url):
     found = _metadata(platform_db_url, "(auth.jwt() -> 'user_metadata' ->> 'role') = 'editor'")
     assert sorted(f.message.split(" ")[0] for f in found) == ["user1", "user2"]
+    assert found[0].location == "public.docs policy 'editors'"
     assert 'wrote user_metadata {"role": "editor"}' in found[0].message
     assert "1 more row of public.docs" in found[0].message
 
