@@ -91,6 +91,33 @@ def _privileged_values(catalog, spec, table, column) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def _dependents(catalog, key: str) -> set[str]:
+    """Tables whose policies read `key`, directly or through functions (at any depth): the
+    only ones a change to a row of `key` can open."""
+    bodies = {f: function_trees(f) for f in catalog.functions}
+    readers: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for f, trees in bodies.items():
+            names = {f.name.lower(), f"{f.schema}.{f.name}".lower()}
+            if names <= readers:
+                continue
+            if any(key in sqlrefs.tables_read(tree, f.schema)
+                   or {n.split(".")[-1] for n in sqlrefs.function_calls(tree)} & readers for tree in trees):
+                readers |= names
+                changed = True
+    out = {key}
+    for t in catalog.tables:
+        for p in t.policies:
+            for text in (p.using, p.with_check):
+                tree = sqlrefs.parse_expression(text) if text else None
+                if tree is not None and (key in sqlrefs.tables_read(tree, t.schema)
+                                         or sqlrefs.function_calls(tree) & readers):
+                    out.add(t.key)
+    return out
+
+
 def escalation_findings(conn, world, spec, tables) -> list[Finding]:
     """Set each trusted column of each user persona's own row to each privileged value and
     count what the persona reads before and after."""
@@ -103,7 +130,6 @@ def escalation_findings(conn, world, spec, tables) -> list[Finding]:
     probed = [t for t in tables if world.rows.get(t.key)]
     if not trusts or not probed:
         return []
-    counts = "ARRAY[" + ", ".join(quote_literal(t.qualified) for t in probed) + "]::text[]"
     conn.execute(ESCALATE_FUNCTION)
     callers = sqlrefs.caller_functions(world.catalog.functions)
     findings = []
@@ -117,6 +143,8 @@ def escalation_findings(conn, world, spec, tables) -> list[Finding]:
         if all(pins(p.with_check if p.with_check is not None else p.using, table, column) for p in updaters):
             continue
         values = _privileged_values(world.catalog, spec, table, column)
+        opened = _dependents(world.catalog, key)
+        counts = "ARRAY[" + ", ".join(quote_literal(t.qualified) for t in probed if t.key in opened) + "]::text[]"
         ident = world.ident_columns(key)
         for persona in spec.users():
             if persona.bypass:
@@ -201,7 +229,9 @@ def metadata_findings(conn, world, spec, tables) -> list[Finding]:
     if not pairs or not probed:
         return []
     conn.execute(ESCALATE_FUNCTION)
-    counts = "ARRAY[" + ", ".join(quote_literal(t.qualified) for t in probed) + "]::text[]"
+    # only the tables whose policies compare the metadata can open
+    opened = {w.split(" policy ")[0] for where in pairs.values() for w in where}
+    counts = "ARRAY[" + ", ".join(quote_literal(t.qualified) for t in probed if t.key in opened) + "]::text[]"
     statement = f"SELECT {HELPER_SCHEMA}.escalate('', {counts})"
     findings = []
     for persona in spec.users():

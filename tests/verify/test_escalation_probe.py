@@ -96,3 +96,29 @@ def test_a_policy_trusting_user_metadata_is_proved(platform_db_url):
 
 def test_app_metadata_cannot_be_forged(platform_db_url):
     assert _metadata(platform_db_url, "(auth.jwt() -> 'app_metadata' ->> 'role') = 'editor'") == []
+
+
+def test_escalation_through_a_definer_helper(platform_db_url):
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("""
+CREATE TABLE public.accounts (user_id uuid PRIMARY KEY REFERENCES auth.users (id), is_admin boolean
+  NOT NULL DEFAULT false);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mine ON public.accounts FOR ALL TO authenticated USING (user_id = (select auth.uid()));
+GRANT ALL ON public.accounts TO authenticated;
+CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = '' AS $$
+DECLARE flag boolean;
+BEGIN
+  SELECT a.is_admin INTO flag FROM public.accounts a WHERE a.user_id = auth.uid();
+  RETURN coalesce(flag, false);
+END $$;
+CREATE TABLE public.secrets (id int PRIMARY KEY, body text);
+ALTER TABLE public.secrets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY admins ON public.secrets FOR SELECT TO authenticated USING ((select public.is_admin()));
+GRANT SELECT ON public.secrets TO authenticated;
+""")
+        report = check_database(conn, parse_spec(None, {"public.accounts": {"all": "own"}, "public.secrets": {}}))
+    found = [f.message for f in report.findings if f.id == "self-escalation"]
+    assert len(found) == 2 and all("set is_admin = true on its own row of public.accounts" in m
+                                   and "more row" in m and "of public.secrets" in m for m in found), found
