@@ -33,7 +33,12 @@ EXAMPLES = sorted(p.name for p in HERE.iterdir() if p.is_dir() and not p.name.st
 
 # (example, check) -> why it fails today. Checks: compile, plan_empty, apply_converges,
 # import_round_trip.
-GAPS: dict[tuple[str, str], str] = {}
+GAPS: dict[tuple[str, str], str] = {
+    (example, check): "issue 16: not yet integrated"
+    for example in ("chat_realtime", "default_grants", "every_kind", "history_migrations", "starter_accounts",
+                    "storage_app")
+    for check in ("compile", "plan_empty", "apply_converges", "import_round_trip")
+}
 
 
 def _gap(example: str, check: str):
