@@ -19,6 +19,7 @@ from ..errors import Origin, Problem, SourceError
 from ..lint.findings import Finding
 from ..platform import is_platform_schema
 from .anchors import derive_anchors
+from .adversary import dry_attempts, insert_forgeries, pull_attempts, update_forgeries
 from .blame import blame_leaks
 from .facts import read_facts
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
@@ -98,12 +99,17 @@ def seed_database(conn, world: World) -> None:
         table = world.catalog.table(key)
         kept = []
         for row in world.rows.get(key, []):
-            try:
-                with conn.transaction():
-                    conn.execute(insert_sql(table, row))
-                kept.append(row)
-            except Exception as exc:  # psycopg errors: the message names the constraint
-                world.gaps.setdefault(key, f"seeding row {row.label} failed: {str(exc).strip()}")
+            for candidate in (row, row.plain):
+                if candidate is None:
+                    continue
+                try:
+                    with conn.transaction():
+                        conn.execute(insert_sql(table, candidate))
+                    kept.append(candidate)
+                    break
+                except Exception as exc:  # psycopg errors: the message names the constraint
+                    if candidate.plain is None:
+                        world.gaps.setdefault(key, f"seeding row {row.label} failed: {str(exc).strip()}")
         world.rows[key] = kept
 
 
@@ -135,7 +141,12 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
             for command in COMMANDS:
                 if (table.key, command) not in mine:
                     builder.deny_without_privilege(table.key, command, persona.role)
-        jobs.append((persona, builder, first_attempts(world, persona, tables, mine)))
+        attempts = first_attempts(world, persona, tables, mine)
+        for table in tables:
+            attempts += dry_attempts(world, table, mine)
+            if (table.key, "insert") in mine:
+                attempts += insert_forgeries(world, persona, table)
+        jobs.append((persona, builder, attempts))
     by_persona: dict[str, list[Cell]] = {}
 
     def run(job, connection):
@@ -206,9 +217,17 @@ def probe_persona(conn, world, persona, builder, attempts, tables, views) -> lis
     moves = []
     for table in tables:
         cell = builder.cells.get((table.key, "update"))
+        updated = {id(row) for row, accepted in (cell.observations if cell else []) if accepted}
         for row, accepted in (cell.observations if cell else []):
             if accepted:
                 moves += move_attempts(world, persona, table, row)
+                moves += update_forgeries(world, persona, table, row)
+        if cell is None or cell.notes:
+            continue  # no UPDATE privilege: nothing can be pulled either
+        seen = builder.cells.get((table.key, "select"))
+        for row, visible in (seen.observations if seen else []):
+            if visible and id(row) not in updated:
+                moves += pull_attempts(world, persona, table, row)
     if moves:
         _exchange(conn, world, persona, builder, moves)
     cells = builder.finish()
