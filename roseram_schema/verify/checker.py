@@ -21,6 +21,7 @@ from ..platform import is_platform_schema
 from .anchors import derive_anchors
 from .adversary import dry_attempts, insert_forgeries, pull_attempts, update_forgeries
 from .blame import blame_leaks
+from .hidden import check_contract_columns, hidden_column_leaks
 from .facts import read_facts
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
@@ -122,6 +123,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
     started = time.perf_counter()
     facts = read_facts(conn)
     check_tenancy(facts, spec)
+    check_contract_columns(facts, spec)
     anchors = derive_anchors(facts, spec)
     world = build_world(facts, spec, anchors)
     tables = probed_tables(world)
@@ -159,6 +161,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
         for job in jobs:
             run(job, conn)
     cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
+    hidden_column_leaks(conn, spec, world, cells)
 
     findings = static_findings(facts, spec, anchors, cells, world)
     report = Report(

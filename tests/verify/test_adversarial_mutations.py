@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from roseram_schema.cli.commands.verify import run_verify
+from roseram_schema.errors import SourceError
 
 ROSERAM = Path(__file__).resolve().parent.parent.parent
 
@@ -107,3 +108,36 @@ def test_unmodified_project_has_no_false_alarm(pg_server, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert _failing(data) == [] and code == 0
     assert "tom" in data["personas"]
+
+
+def _contract_line(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new))
+
+
+def test_hidden_column_read_through_table_and_view(pg_server, tmp_path, capsys):
+    project = _copy_project(tmp_path / "roseram")
+    _contract_line(project / "policies" / "public" / "integrations.yaml",
+                   "contract: {all: admin+}", "contract: {all: admin+, hide: [credentials_encrypted]}")
+    (project / "views" / "public" / "integration_list.sql").write_text(
+        "-- security_invoker: true\n-- grants: {authenticated: [select]}\n"
+        "SELECT i.id, i.credentials_encrypted FROM public.integrations i\n")
+    code = run_verify(project, None, pg_server.base_url, "json")
+    failing = _failing(json.loads(capsys.readouterr().out))
+    assert code == 4
+    assert ("public.integrations", "select", "erin",
+            "reads hidden column credentials_encrypted (the role authenticated holds SELECT on it)") in failing
+    assert any(f[:3] == ("public.integration_list", "select", "alice")
+               and "exposes hidden column public.integrations.credentials_encrypted" in f[3]
+               for f in failing)
+    # mia (a member) sees no integration: nothing is read, nothing reported
+    assert not [f for f in failing if f[2] == "mia"]
+
+
+def test_contract_column_that_does_not_exist_is_a_declaration_error(pg_server, tmp_path, capsys):
+    project = _copy_project(tmp_path / "roseram")
+    _contract_line(project / "policies" / "public" / "organizations.yaml",
+                   "fixed: [owner_id]", "fixed: [owner]")
+    with pytest.raises(SourceError, match="table public.organizations has no column owner"):
+        run_verify(project, None, pg_server.base_url, "json")
