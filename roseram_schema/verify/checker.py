@@ -145,7 +145,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
                     builder.deny_without_privilege(table.key, command, persona.role)
         attempts = first_attempts(world, persona, tables, mine)
         for table in tables:
-            attempts += dry_attempts(world, table, mine)
+            attempts += dry_attempts(world, persona, table, mine)
             if (table.key, "insert") in mine:
                 attempts += insert_forgeries(world, persona, table)
         jobs.append((persona, builder, attempts))
