@@ -28,7 +28,7 @@ class Persona:
     tenant_role: str | None = None
     claims: tuple[tuple[str, object], ...] = ()
     bypass: bool = False
-    # every (tenant, rank) the persona holds; `tenant`/`tenant_role` are the first of them
+    # every (tenant, rank) the persona holds; `tenant`/`tenant_role` are the highest of them
     memberships: tuple[tuple[str, str | None], ...] = ()
 
     def rank_in(self, tenant: str | None) -> str | None:
@@ -134,6 +134,22 @@ DEFAULT_PERSONAS = {
 }
 
 
+def default_personas(tenancy: Tenancy) -> dict:
+    """The personas verify uses when none are declared. With tenants, members and ranks
+    declared: user1 owns tenant A, user2 tenant B, and `multi` is a member of A (the lowest
+    rank) and holds the second rank in B, so contracts are judged per tenant."""
+    if not (tenancy.tenants and tenancy.members and len(tenancy.ranks) >= 2):
+        return dict(DEFAULT_PERSONAS)
+    top, second, low = tenancy.ranks[0], tenancy.ranks[1], tenancy.ranks[-1]
+    return {
+        "anon": {"role": "anon"},
+        "user1": {"role": "authenticated", "tenant": "A", "tenant_role": top},
+        "user2": {"role": "authenticated", "tenant": "B", "tenant_role": top},
+        "multi": {"role": "authenticated", "tenants": {"A": low, "B": second}},
+        "service": {"role": "service_role"},
+    }
+
+
 def parse_spec(personas_raw, contracts_raw: dict, origin_of=None) -> Spec:
     """Validate and build the Spec; raise SourceError listing every problem.
 
@@ -146,7 +162,7 @@ def parse_spec(personas_raw, contracts_raw: dict, origin_of=None) -> Spec:
     raw = dict(personas_raw or {})
     tenancy = _parse_tenancy(raw.pop("tenancy", None), problems)
     if not raw:
-        raw = dict(DEFAULT_PERSONAS)
+        raw = default_personas(tenancy)
     personas = tuple(
         _parse_persona(name, value, tenancy, problems) for name, value in raw.items()
     )
@@ -251,7 +267,8 @@ def _parse_persona(name, value, tenancy: Tenancy, problems) -> Persona:
             problems.append(Problem(_where(obj), obj, f"{what} {rank!r} is not one of the ranks",
                                     f"ranks: {', '.join(tenancy.ranks)}"))
     if memberships:
-        tenant, tenant_role = memberships[0]
+        # the single-tenant fields (read by lint) carry the strongest membership
+        tenant, tenant_role = min(memberships, key=lambda m: rank_index(tenancy, m[1]))
     claims = value.get("claims") or {}
     return Persona(
         name=str(name),

@@ -26,7 +26,7 @@ def test_several_memberships_are_judged_per_tenant():
                       {"public.sites": {"select": "tenant", "update": "editor+"}})
     tom = spec.persona("tom")
     assert tom.memberships == (("A", "member"), ("B", "editor"))
-    assert (tom.tenant, tom.tenant_role) == ("A", "member")
+    assert (tom.tenant, tom.tenant_role) == ("B", "editor")  # the strongest membership
     assert tom.rank_in("B") == "editor" and tom.rank_in("C") is None
     assert spec.tenants() == ("A", "B")
     contract = spec.contract("public.sites")
@@ -66,3 +66,13 @@ def test_fixed_author_hide_parse_as_column_lists():
     assert spec.contract("public.pages").author is None  # derived
     with pytest.raises(SourceError, match="contract.fixed: must be a column name or a list"):
         parse_spec(None, {"public.orgs": {"fixed": [1]}})
+
+
+def test_default_personas_with_tenancy_include_several_memberships():
+    spec = parse_spec({"tenancy": TENANCY}, {})
+    assert [p.name for p in spec.personas] == ["anon", "user1", "user2", "multi", "service"]
+    multi = spec.persona("multi")
+    assert multi.memberships == (("A", "viewer"), ("B", "admin"))
+    assert spec.tenant_owner("A").name == "user1" and spec.tenant_owner("B").name == "user2"
+    # without tenancy: the four defaults, as before
+    assert [p.name for p in parse_spec(None, {}).personas] == ["anon", "user1", "user2", "service"]
