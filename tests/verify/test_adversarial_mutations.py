@@ -102,6 +102,29 @@ def test_each_weakening_fails_verify(mutation, pg_server, tmp_path, capsys):
     assert hits, f"expected {table} {command} {persona} '{words}', got {failing}"
 
 
+# rewrites that change no access: the adversarial probes must not flag them
+HARMLESS = [
+    ("operands-swapped", "api_keys",
+     "    using: user_id = (select auth.uid())\n  - name: insert_own",
+     "    using: (select auth.uid()) = user_id\n  - name: insert_own"),
+    ("conjuncts-reordered", "code_generations",
+     "with_check: public.owns_project(project_id) AND user_id = (select auth.uid())\n  - name: update",
+     "with_check: user_id = (select auth.uid()) AND public.owns_project(project_id)\n  - name: update"),
+    ("owner-pinned-twice", "organizations",
+     " AND owner_id = public.org_owner(id)",
+     " AND owner_id = public.org_owner(id) AND owner_id IS NOT DISTINCT FROM public.org_owner(id)"),
+]
+
+
+@pytest.mark.parametrize("rewrite", HARMLESS, ids=[h[0] for h in HARMLESS])
+def test_harmless_rewrite_is_not_flagged(rewrite, pg_server, tmp_path, capsys):
+    _id, policy, old, new = rewrite
+    project = _copy_project(tmp_path / "roseram")
+    _contract_line(project / "policies" / "public" / f"{policy}.yaml", old, new)
+    code = run_verify(project, None, pg_server.base_url, "json")
+    assert _failing(json.loads(capsys.readouterr().out)) == [] and code == 0
+
+
 def test_unmodified_project_has_no_false_alarm(pg_server, tmp_path, capsys):
     project = _copy_project(tmp_path / "roseram")
     code = run_verify(project, None, pg_server.base_url, "json")
