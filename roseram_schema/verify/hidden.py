@@ -9,7 +9,7 @@ and the view returned rows to it. Each case turns the persona's select cell into
 from __future__ import annotations
 
 from ..errors import Origin, Problem, SourceError
-from .probes import ALLOWED, DENIED, LEAK
+from .probes import ALLOWED, LEAK
 
 _COLUMN_PRIVILEGE = """
 SELECT has_column_privilege(%s, %s::regclass, %s, 'SELECT')
@@ -66,10 +66,8 @@ def hidden_column_leaks(conn, spec, world, cells) -> None:
                     _leak(cell, f"reads hidden column {column} (the role {persona.role} holds SELECT on it)")
                 for view in views:
                     vcell = by_key.get((view, persona.name, "select"))
-                    if vcell is None or vcell.verdict not in (ALLOWED, LEAK, DENIED):
-                        continue
-                    if vcell.verdict == DENIED:
-                        continue  # refused, or no row came back
+                    if vcell is None or vcell.verdict not in (ALLOWED, LEAK):
+                        continue  # refused, no row came back, or an error
                     visible = conn.execute(_VIEW_PRIVILEGE, (persona.role, view)).fetchone()[0]
                     if visible:
                         _leak(vcell, f"exposes hidden column {key}.{column}")
