@@ -99,8 +99,8 @@ def _with_value(table: Table, row: Row, column: str, literal: str, raw: str | No
 
 
 def insert_forgeries(world: World, persona: Persona, table: Table) -> list[Attempt]:
-    """INSERTs of an allowed row with an author column forged, or a second tenant path
-    pointed at another tenant."""
+    """INSERTs of an allowed row with an author column forged, or, on a table with several
+    tenant paths, one of them pointed at another tenant."""
     if not persona.user or persona.bypass:
         return []
     base = _own_insert_row(world, persona, table)
@@ -118,7 +118,10 @@ def insert_forgeries(world: World, persona: Persona, table: Table) -> list[Attem
         row = _with_value(table, base, column, _user_literal(table, column, uid), uid)
         row = replace(row, label=f"{base.label} written as {stranger}")
         out.append(Attempt(table.key, "forge", insert_sql(table, row), base, row, note=column))
-    for path in world.anchors[table.key].tenants_extra:
+    a = world.anchors[table.key]
+    # one tenant path at a time points elsewhere, the others stay in the row's tenant
+    paths = ((a.tenant,) if a.tenant and a.tenant.column != "*" else ()) + a.tenants_extra
+    for path in paths if a.tenants_extra else ():
         for tenant in world.spec.tenants():
             if tenant == base.tenant:
                 continue
@@ -284,3 +287,67 @@ def describe(attempt: Attempt) -> str:
     if c == "pull":
         return f"UPDATE pulled row {row.label} to {new.label} ({attempt.note})"
     return f"UPDATE moved row {row.label} to {new.label}"
+
+
+def blind_moves(world: World, persona: Persona, table: Table) -> list[Attempt]:
+    """Column-free moves: `UPDATE t SET <owner/tenant/fixed column> = <value>`, no WHERE.
+
+    A statement that reads no column is checked against neither the SELECT policies' USING
+    (which rows it reaches) nor, for the new rows, their WITH CHECK role: PostgreSQL adds the
+    SELECT policies as a check on updated rows only when the UPDATE reads columns, so a
+    WITH CHECK that stopped pinning the owner hides behind the SELECT policy from every
+    `WHERE id = ...` probe. Each row the statement really changed (touched() trigger) is
+    judged as moved to the value's owner or tenant; `rows` holds (row, expected, new label).
+    """
+    if persona.bypass or not persona.user or world.spec.contract(table.key) is None:
+        return []
+    a = world.anchors[table.key]
+    rows = world.rows.get(table.key, [])
+    if not rows:
+        return []
+    out = []
+
+    def add(column: str, literal: str, what: str, change) -> None:
+        judged = []
+        for row in rows:
+            new = change(row)
+            attempt = Attempt(table.key, "pull" if new is not row else "fixed", "", row, new)
+            unchanged = row.values.get(column) == literal  # setting what it holds moves nothing
+            judged.append((row, unchanged or forgery_expected(world, persona, attempt), new.label))
+        out.append(Attempt(table.key, "blind",
+                           f"UPDATE {table.qualified} SET {quote_ident(column)} = {literal}",
+                           rows=tuple(judged), note=what))
+
+    same = a.owner and a.tenant and a.owner.column == a.tenant.column
+    stranger = _stranger(world, persona)
+    if a.owner and a.kind != "tenants" and stranger and not same:
+        if a.owner.via is None:
+            target = {"owner": stranger, "raw": world.user_ids[stranger]}
+        else:
+            parent = next((r for r in world.rows.get(a.owner.via, []) if r.owner == stranger), None)
+            target = parent and {"owner": stranger,
+                                 "raw": parent.raw.get(_ref_column(table, a.owner.column))}
+        if target and target["raw"] is not None:
+            literal = f"{quote_literal(target['raw'])}::{table.column(a.owner.column).type}"
+            add(a.owner.column, literal, f"{a.owner.column} = {stranger}'s",
+                lambda r, s=stranger: replace(r, owner=s, label=row_label(s, r.tenant, r.public)))
+    tenant_paths = ((a.tenant,) if a.tenant and a.tenant.column != "*" else ()) + a.tenants_extra
+    for path in tenant_paths:
+        for tenant in world.spec.tenants():
+            if tenant in persona.tenant_labels() and persona.rank_in(tenant) == persona.tenant_role:
+                continue  # its strongest tenant: nothing to gain by moving rows there
+            parent = _tenant_parent(world, path, tenant)
+            if parent is None:
+                continue
+            value = parent.raw.get(_ref_column(table, path.column))
+            literal = f"{quote_literal(value)}::{table.column(path.column).type}"
+            owner_of = parent.owner if same else None
+            add(path.column, literal, f"{path.column} = tenant {tenant}'s",
+                lambda r, t=tenant, o=owner_of: replace(
+                    r, tenant=t, owner=o or r.owner, label=row_label(o or r.owner, t, r.public)))
+    contract = world.spec.contract(table.key)
+    for column in contract.fixed:
+        literal = _other_value(world, persona, table, rows[0], column)
+        if literal is not None:
+            add(column, literal, f"fixed column {column}", lambda r: r)
+    return out

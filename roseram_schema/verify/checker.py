@@ -19,7 +19,7 @@ from ..errors import Origin, Problem, SourceError
 from ..lint.findings import Finding
 from ..platform import is_platform_schema
 from .anchors import derive_anchors
-from .adversary import dry_attempts, insert_forgeries, pull_attempts, update_forgeries
+from .adversary import blind_moves, dry_attempts, insert_forgeries, pull_attempts, update_forgeries
 from .blame import blame_leaks
 from .hidden import check_contract_columns, hidden_column_leaks
 from .facts import read_facts
@@ -227,6 +227,8 @@ def probe_persona(conn, world, persona, builder, attempts, tables, views) -> lis
                 moves += update_forgeries(world, persona, table, row)
         if cell is None or cell.notes:
             continue  # no UPDATE privilege: nothing can be pulled either
+        if updated:
+            moves += blind_moves(world, persona, table)
         seen = builder.cells.get((table.key, "select"))
         for row, visible in (seen.observations if seen else []):
             if visible and id(row) not in updated:

@@ -56,7 +56,8 @@ class Attempt:
 
 # adversarial commands (adversary.py) and the cell they count in
 ADVERSARIAL = {"forge": "insert", "insert-path": "insert", "forge-update": "update",
-               "fixed": "update", "pull": "update", "dry-update": "update", "dry-delete": "delete"}
+               "fixed": "update", "pull": "update", "dry-update": "update", "dry-delete": "delete",
+               "blind": "update"}
 
 
 def where_ident(world: World, table: Table, row: Row) -> str:
@@ -241,6 +242,9 @@ class CellBuilder:
         if attempt.command in ("dry-update", "dry-delete"):
             self._observe_dry(cell, attempt, outcome)
             return True
+        if attempt.command == "blind":
+            self._observe_blind(cell, attempt, outcome)
+            return True
         if attempt.command in ADVERSARIAL:
             accepted = (outcome.ok and (outcome.count or 0) > 0) or outcome.passed_policy
             if attempt.command in ("forge", "insert-path") and outcome.ok:
@@ -304,6 +308,20 @@ class CellBuilder:
             cell.details.append(
                 f"{verb} (no WHERE, no column read: SELECT policies do not apply) reached "
                 f"{len(reached)} rows outside the contract: {', '.join(reached)}")
+            cell.moved = True
+
+    def _observe_blind(self, cell: Cell, attempt: Attempt, outcome: Outcome) -> None:
+        """A column-free move: every row it really changed must have been allowed to move."""
+        if not outcome.ok or not outcome.count:
+            return  # refused (one row's check fails the statement) or nothing reached
+        touched = set((outcome.value or "").split("\n"))
+        cols = self.world.ident_columns(attempt.table)
+        moved = [f"{row.label} to {label}" for row, expected, label in attempt.rows
+                 if not expected and "|".join((attempt.table, *row.ident(cols))) in touched]
+        if moved:
+            cell.details.append(
+                f"UPDATE t SET {attempt.note} (no WHERE: SELECT policies neither filter nor check) "
+                f"moved rows outside the contract: {', '.join(moved)}")
             cell.moved = True
 
     def _observe_select(self, cell: Cell, outcome: Outcome) -> None:
