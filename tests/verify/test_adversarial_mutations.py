@@ -38,6 +38,14 @@ MUTATIONS = [
      "  - name: update_own\n    command: update\n    roles: [authenticated]\n"
      "    using: user_id = (select auth.uid()) OR is_active",
      "public.api_keys", "update", "alice", "UPDATE t SET c = <literal>"),
+    # 5. an UPDATE WITH CHECK that stopped pinning the project, masked in every `WHERE id = ...`
+    #    probe by the SELECT policy PostgreSQL then also checks the new row against
+    ("check-behind-select", "chat_messages",
+     "    using: public.owns_project(project_id)\n"
+     "    with_check: public.owns_project(project_id) AND user_id = (select auth.uid())",
+     "    using: public.owns_project(project_id)\n"
+     "    with_check: user_id = (select auth.uid())",
+     "public.chat_messages", "update", "alice", "UPDATE t SET project_id = outsider's (no WHERE"),
     # 3. pull: alice sets user_id = alice on bob's public project
     ("pull-public-project", "projects",
      "  - name: update_own\n    command: update\n    roles: [authenticated]\n"
