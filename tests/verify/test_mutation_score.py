@@ -1,0 +1,76 @@
+"""Issue 17's mutation score, the suite's part: a seeded sample of the mutants of
+tests/verify/mutation.py (two per weakening operator, two per harmless rewrite) run through
+`verify` on copies of the Roseram project. The full run, with the published table, is
+`python bench/mutation_score.py` (docs/verify.md, "Mutation score")."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pglast
+import pytest
+import yaml
+
+from .mutation import HARMLESS, WEAKENINGS, mutants, run_one, sample
+
+SEED = 17
+PER_OP = 2
+# Share of the sampled non-equivalent weakenings that a failing probe must kill. The full run
+# (docs/verify.md) is the measure; this sample holds the suite to it.
+PROBE_KILL_TARGET = 0.98
+
+
+@pytest.fixture(scope="module")
+def all_mutants():
+    return mutants()
+
+
+def test_every_operator_yields_valid_mutants_deterministically(all_mutants):
+    ops = Counter(m.op for m in all_mutants)
+    # Roseram wraps every auth.uid() in a sub-select: nothing to wrap, only to unwrap
+    assert set(ops) == set(WEAKENINGS + HARMLESS) - {"uid-wrapped"}, ops
+    assert [m.name for m in mutants()] == [m.name for m in all_mutants]
+    assert [m.name for m in sample(all_mutants, PER_OP, SEED)] == \
+        [m.name for m in sample(mutants(), PER_OP, SEED)]
+    for m in all_mutants:
+        for rel, text in m.files.items():
+            if rel.endswith(".yaml"):
+                for policy in yaml.safe_load(text).get("policies") or []:
+                    for key in ("using", "with_check"):
+                        if policy.get(key):
+                            pglast.parse_sql(f"SELECT {policy[key]}")
+            else:
+                pglast.parse_sql(text)
+
+
+def test_sampled_weakenings_are_killed_by_probes(all_mutants, pg_server):
+    chosen = [m for m in sample(all_mutants, PER_OP, SEED) if not m.harmless]
+    for m in chosen:
+        run_one(m, pg_server.base_url)
+    by_probe = [m for m in chosen if m.outcome == "probe"]
+    others = [f"{m.outcome}: {m.name} {m.detail}" for m in chosen if m.outcome != "probe"]
+    assert not [m for m in chosen if m.outcome == "error"], others
+    assert len(by_probe) >= PROBE_KILL_TARGET * len(chosen), \
+        f"{len(by_probe)}/{len(chosen)} killed by a probe; not: {others}"
+
+
+def test_harmless_rewrites_flag_nothing(all_mutants, pg_server):
+    chosen = [m for m in sample(all_mutants, PER_OP, SEED) if m.harmless]
+    assert {m.op for m in chosen} == set(HARMLESS) - {"uid-wrapped"}
+    for m in chosen:
+        run_one(m, pg_server.base_url)
+    flagged = [f"{m.outcome}: {m.name} {m.detail}" for m in chosen if m.outcome != "survived"]
+    assert flagged == []
+
+
+def test_mutants_excluded_as_equivalent_really_change_nothing(all_mutants, pg_server):
+    """The exclusion rule (a role or command the table's grants never give) checked on one
+    mutant of each excluded operator: verify must see no difference."""
+    excluded = {}
+    for m in all_mutants:
+        if m.equivalent:
+            excluded.setdefault(m.op, m)
+    assert excluded, "no mutant is excluded as equivalent"
+    for m in excluded.values():
+        run_one(m, pg_server.base_url)
+        assert m.outcome == "survived", f"{m.name} ({m.equivalent}) was {m.outcome}: {m.detail}"
