@@ -168,14 +168,49 @@ def _opened(grants: dict[str, set[str]], roles: list[str], commands: set[str],
     return any(grants.get(r, set()) & commands for r in targets)
 
 
+def _rank_call(node):
+    """(helper, tenant expression, rank) of `public.org_role_at_least(x, 'r')` or
+    `public.is_org_member(x)` (the lowest rank), else None."""
+    if not isinstance(node, ast.FuncCall):
+        return None
+    name = ".".join(n.sval for n in node.funcname)
+    args = node.args or ()
+    if name.endswith("org_role_at_least") and len(args) == 2 and isinstance(args[1], ast.A_Const):
+        return _print(args[0]), RANKS.index(args[1].val.sval) if args[1].val.sval in RANKS else None
+    if name.endswith("is_org_member") and len(args) == 1:
+        return _print(args[0]), len(RANKS) - 1
+    return None
+
+
+def _implies(w, e) -> bool:
+    """Does `w` imply `e`, seen by structure alone (AND/OR) and by the membership helpers'
+    documented order (org_role_at_least(x, higher) implies org_role_at_least(x, lower) and
+    is_org_member(x))? False when not shown."""
+    if _print(w) == _print(e):
+        return True
+    if isinstance(e, ast.BoolExpr) and e.boolop == BoolExprType.OR_EXPR:
+        if any(_implies(w, d) for d in e.args):
+            return True
+    if isinstance(e, ast.BoolExpr) and e.boolop == BoolExprType.AND_EXPR:
+        return all(_implies(w, c) for c in e.args)
+    if isinstance(w, ast.BoolExpr) and w.boolop == BoolExprType.AND_EXPR:
+        if any(_implies(c, e) for c in w.args):
+            return True
+    if isinstance(w, ast.BoolExpr) and w.boolop == BoolExprType.OR_EXPR:
+        return all(_implies(d, e) for d in w.args)
+    rw, re_ = _rank_call(w), _rank_call(e)
+    return bool(rw and re_ and rw[0] == re_[0] and None not in (rw[1], re_[1]) and rw[1] <= re_[1])
+
+
 def _same(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and _print(_parse(a)) == _print(_parse(b))
+    """Does the widened expression `b` imply the existing policy's `a` (so adds no row)?"""
+    return a is not None and b is not None and _implies(_parse(b), _parse(a))
 
 
 def _subsumed(policies: list[dict], i: int, widened: dict, commands: set[str]) -> bool:
-    """Does another permissive policy already allow, for each of `commands`, exactly what the
-    widened policy `i` adds (same roles or wider, same expressions)? Permissive policies are
-    OR-ed, so a copy of one adds nothing."""
+    """Does another permissive policy already allow, for each of `commands`, every row the
+    widened policy `i` adds (same roles or wider, expressions the widened ones imply)?
+    Permissive policies are OR-ed, so such a widening adds nothing."""
     using, check = widened.get("using"), widened.get("with_check") or widened.get("using")
     for command in commands:
         def covers(p):
@@ -245,7 +280,7 @@ def _policy_mutants(project: Path) -> list[Mutant]:
                     equivalent = f"the policy's roles hold none of {'/'.join(sorted(extra))} on the table"
                 elif _subsumed(policies, i, widened, granted):
                     equivalent = (f"for {'/'.join(sorted(granted))} (the granted ones) another "
-                                  "policy on the table already allows exactly the same rows")
+                                  "policy on the table already allows every row it would add")
                 emit("widen-command", where, with_policy(widened), equivalent=equivalent)
             emit("rename-policy", where, with_policy({**policy, "name": f"{policy['name']}_renamed"}),
                  harmless=True)

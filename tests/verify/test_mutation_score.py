@@ -29,9 +29,10 @@ def test_every_operator_yields_valid_mutants_deterministically(all_mutants):
     ops = Counter(m.op for m in all_mutants)
     # Roseram wraps every auth.uid() in a sub-select: nothing to wrap, only to unwrap
     assert set(ops) == set(WEAKENINGS + HARMLESS) - {"uid-wrapped"}, ops
-    assert [m.name for m in mutants()] == [m.name for m in all_mutants]
+    again = mutants()
+    assert [m.name for m in again] == [m.name for m in all_mutants]
     assert [m.name for m in sample(all_mutants, PER_OP, SEED)] == \
-        [m.name for m in sample(mutants(), PER_OP, SEED)]
+        [m.name for m in sample(again, PER_OP, SEED)]
     for m in all_mutants:
         for rel, text in m.files.items():
             if rel.endswith(".yaml"):
@@ -79,7 +80,8 @@ def test_harmless_rewrites_flag_nothing(all_mutants, pg_server):
 
 
 def test_mutants_excluded_as_equivalent_really_change_nothing(all_mutants, pg_server):
-    """Each exclusion rule checked on one mutant it excludes: verify must see no difference."""
+    """Each exclusion rule checked on one mutant it excludes: no probe may fail (a static rule
+    may still name the text, e.g. `rls-disabled` on a table only service_role may touch)."""
     excluded = {}
     for m in all_mutants:
         if m.equivalent:
@@ -87,4 +89,5 @@ def test_mutants_excluded_as_equivalent_really_change_nothing(all_mutants, pg_se
     assert len(excluded) >= 4, excluded  # grants (role, command, RLS off), subsumed, reviewed
     for m in excluded.values():
         run_one(m, pg_server.base_url)
-        assert m.outcome == "survived", f"{m.name} ({m.equivalent}) was {m.outcome}: {m.detail}"
+        assert m.outcome in ("survived", "finding"), \
+            f"{m.name} ({m.equivalent}) was {m.outcome}: {m.detail}"
