@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 
 from ..errors import Origin
 from ..model import Catalog, CompositeType, Domain, Grant as GrantModel, Sequence
-from ..platform import is_platform_admin_role
 from .access import diff_grants
 from .changes import Change, SetComment
 
@@ -365,9 +364,17 @@ def made_by_column(seq: Sequence, columns: dict) -> bool:
 
 
 def _assumed_grants(seq: Sequence) -> tuple[GrantModel, ...]:
-    """What a sequence made by its column is taken to hold already: the desired grants of
-    the client roles (the platform's default privileges give them; defaultacl revokes more)."""
-    return tuple(g for g in seq.grants if g.grantee in _CLIENT_ROLES or is_platform_admin_role(g.grantee))
+    """What a sequence made by its column holds the moment it exists: what the platform
+    stand-in's default privileges give in public (USAGE, SELECT to the client roles, as
+    plan/defaultacl.py assumes, which revokes what a target's defaults give beyond)."""
+    if seq.schema != "public":
+        return ()
+    out = []
+    for g in seq.grants:
+        given = tuple(p for p in g.privileges if p in ("select", "usage"))
+        if g.grantee in _CLIENT_ROLES and given:
+            out.append(GrantModel(g.grantee, given))
+    return tuple(out)
 
 
 def _options(s: Sequence) -> tuple:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import roseram_schema as rs
 
-PROJECT_YAML = "schemas: [public]\nroles: [anon, authenticated, {name: service_role, bypassrls: true}]\n"
+PROJECT_YAML = "schemas: [public]\nroles: [anon, authenticated, {name: service_role, bypassrls: true}, reporter]\n"
 
 
 def write_project(root: Path, sql: str) -> Path:

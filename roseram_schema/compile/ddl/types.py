@@ -99,18 +99,15 @@ def sequence_options(s: Sequence, old: Sequence | None = None) -> list[str]:
 
 
 def sequence_defaults(s: Sequence) -> dict:
-    """start, increment, min_value, max_value, cache as PostgreSQL picks them for `s`'s
-    type and increment (and its own min/max, which the start follows)."""
+    """start, increment, min_value, max_value, cache as PostgreSQL picks them when CREATE
+    SEQUENCE leaves them out, for `s`'s type and increment (START follows `s`'s own bound)."""
     top = TYPE_MAX.get(s.data_type, TYPE_MAX["bigint"])
     increment = s.increment if s.increment is not None else 1
+    low, high = (1, top) if increment > 0 else (-top - 1, -1)
     if increment > 0:
-        low = s.min_value if s.min_value is not None else 1
-        high = s.max_value if s.max_value is not None else top
-        start = low
+        start = s.min_value if s.min_value is not None else low
     else:
-        low = s.min_value if s.min_value is not None else -top - 1
-        high = s.max_value if s.max_value is not None else -1
-        start = high
+        start = s.max_value if s.max_value is not None else high
     return {"start": start, "increment": increment, "min_value": low, "max_value": high, "cache": 1}
 
 
