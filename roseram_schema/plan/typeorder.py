@@ -58,6 +58,13 @@ def type_edges(changes: list[ch.Change], current: Catalog, desired: Catalog, edg
             key = ref if "." in ref else f"public.{ref}"
             if key in made and made[key] != i:
                 edges.add((made[key], i))
+    # a dropped type or domain goes after the dropped ones that name it
+    drops = {c.key: i for i, c in enumerate(changes) if isinstance(c, (dt.DropDomain, dt.DropCompositeType))}
+    for key, i in drops.items():
+        for user in dt.type_users(current, key):
+            user_type = user.removesuffix("[]").rsplit(".", 1)[0] if user.count(".") == 2 else user
+            if user_type in drops and drops[user_type] != i:
+                edges.add((drops[user_type], i))
     sequences = {s.key: s for s in desired.sequences}
     creates = {c.key: i for i, c in enumerate(changes) if isinstance(c, dt.CreateSequence)}
     table_made = {}
