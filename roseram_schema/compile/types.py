@@ -55,6 +55,10 @@ def _add_sequence(g, s: Sequence, phases) -> None:
         if s.owned_by:
             g.add((key_phase, s.key, 9, "", 0), tddl.set_sequence_owner(s), f"sequence {s.key} owned by",
                   s.origin, scan="", needs=[own, *owner])
+    for revoke in s.revoked:
+        g.add((grant_phase, s.key, 7, revoke.grantee, 1), revoke_on_sequence(s, revoke),
+              f"revoke sequence {s.key} from {revoke.grantee}", revoke.origin or s.origin, scan="",
+              needs=[*there, f"role:{revoke.grantee}"])
     for grant in s.grants:
         g.add((grant_phase, s.key, 7, grant.grantee, 0), grant_on_sequence(s, grant),
               f"grant sequence {s.key} to {grant.grantee}", grant.origin or s.origin, scan="",
@@ -64,11 +68,21 @@ def _add_sequence(g, s: Sequence, phases) -> None:
               f"comment sequence {s.key}", s.origin, scan="", needs=there)
 
 
+def _parts(grant: Grant) -> tuple[str, str]:
+    privileges = ", ".join(p.upper() for p in grant.privileges)
+    return privileges, "PUBLIC" if grant.grantee == "public" else tddl.quote_ident(grant.grantee)
+
+
 def grant_on_sequence(s: Sequence, grant: Grant) -> str:
     """GRANT privileges ON SEQUENCE s TO grantee."""
-    privileges = ", ".join(p.upper() for p in grant.privileges)
-    grantee = "PUBLIC" if grant.grantee == "public" else tddl.quote_ident(grant.grantee)
+    privileges, grantee = _parts(grant)
     return f"GRANT {privileges} ON SEQUENCE {s.qualified} TO {grantee}"
+
+
+def revoke_on_sequence(s: Sequence, grant: Grant) -> str:
+    """REVOKE privileges ON SEQUENCE s FROM grantee."""
+    privileges, grantee = _parts(grant)
+    return f"REVOKE {privileges} ON SEQUENCE {s.qualified} FROM {grantee}"
 
 
 def _comment(kind: str, target: str, text: str) -> str:

@@ -457,6 +457,8 @@ class Sequence:
     # source only: made by its serial or identity column, not by CREATE SEQUENCE (a GRANT
     # or COMMENT names it), so compile grants and comments on it but never creates it
     implicit: bool = field(default=False, compare=False, repr=False)
+    # source only: what a REVOKE takes back of what default privileges give a new sequence
+    revoked: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def qualified(self) -> str:

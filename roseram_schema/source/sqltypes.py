@@ -269,13 +269,16 @@ def _attach_sequence_grant(stmt: Statement, schema: str, grantees: list[str], pr
             d.problems.add(stmt.origin, key, f"GRANT on sequence {key}, which is not declared",
                            did_you_mean(key, d.sequences))
             continue
-        grants = seq.grants
+        grants, revoked = seq.grants, seq.revoked
         for grantee in grantees:
             if node.is_grant:
                 grants = merge_grants(grants, Grant(grantee, privileges, stmt.origin))
+                revoked = revoke_grants(revoked, grantee, privileges)
             else:
                 grants = revoke_grants(grants, grantee, privileges)
-        d.sequences[key] = replace(seq, grants=grants)
+                # default privileges may have given it: compile revokes it too
+                revoked = merge_grants(revoked, Grant(grantee, privileges, stmt.origin))
+        d.sequences[key] = replace(seq, grants=grants, revoked=revoked)
 
 
 _COMMENTED = {ObjectType.OBJECT_DOMAIN, ObjectType.OBJECT_SEQUENCE, ObjectType.OBJECT_TYPE}

@@ -96,3 +96,12 @@ ALTER TABLE items ADD CONSTRAINT items_pkey PRIMARY KEY (id);
                                                                "bigint NOT NULL DEFAULT nextval('items_id_seq')"))
     apply(project, platform_db_url, pg_server.base_url, hazards=["lint_errors"])
     assert drift_items(project, platform_db_url, pg_server.base_url) == []
+
+
+def test_a_revoke_in_the_source_is_kept(tmp_path, db_url, pg_server):
+    # the stand-in's default privileges give anon USAGE, SELECT on a new sequence in public
+    project = write_project(tmp_path / "p", "CREATE SEQUENCE tickets;\nREVOKE ALL ON SEQUENCE tickets FROM anon;\n")
+    apply(project, db_url, pg_server.base_url)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert not conn.execute("SELECT has_sequence_privilege('anon', 'public.tickets', 'USAGE')").fetchone()[0]
+    assert drift_items(project, db_url, pg_server.base_url) == []
