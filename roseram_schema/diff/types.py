@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 
 from ..errors import Origin
 from ..model import Catalog, CompositeType, Domain, Grant as GrantModel, Sequence
+from ..model.sequences import made_by_column, serial_shaped
 from .access import diff_grants
 from .changes import Change, SetComment
 
 # Roles the platform's default privileges provide for on a new sequence (plan/defaultacl.py
 # revokes what they over-grant): what the desired state gives them is taken as given.
 _CLIENT_ROLES = ("anon", "authenticated", "service_role")
-_TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
 
 
 # --- changes ---------------------------------------------------------------------------
@@ -334,33 +334,6 @@ def _created_columns(current: Catalog, desired: Catalog) -> dict[str, object]:
             if cols is None or c.name not in cols:
                 out[f"{t.key}.{c.name}"] = c
     return out
-
-
-def serial_shaped(seq: Sequence, table: str, column) -> bool:
-    """Whether `seq` is exactly what `serial` makes for `table.column`: its name, the
-    column's type, PostgreSQL's default options, the column defaulting to it."""
-    top = _TYPE_MAX.get(seq.data_type)
-    return (
-        top is not None
-        and seq.name == f"{table}_{column.name}_seq"
-        and column.type == seq.data_type
-        and column.identity is None
-        and (seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle) == (1, 1, 1, top, 1, False)
-        and column.default is not None
-        and column.default.startswith("nextval(")
-        and f"{seq.name}'" in column.default
-    )
-
-
-def made_by_column(seq: Sequence, columns: dict) -> bool:
-    """Whether creating its owning column (in `columns`, see _created_columns) makes `seq`."""
-    if not seq.owned_by:
-        return False
-    table, _, col = seq.owned_by.partition(".")
-    column = columns.get(f"{seq.schema}.{seq.owned_by}")
-    if column is None:
-        return False
-    return (seq.identity and column.identity is not None) or serial_shaped(seq, table, column)
 
 
 def _assumed_grants(seq: Sequence) -> tuple[GrantModel, ...]:

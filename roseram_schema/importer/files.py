@@ -18,7 +18,8 @@ from ..model import (TABLE_PRIVILEGES, Catalog, Column, Function, Grant, Table, 
                      quote_literal)
 from ..platform import is_platform_admin_role
 from ..source.dump import _index, table_to_data
-from .typefiles import column_sequences, type_files
+from ..model.sequences import column_sequences
+from .typefiles import type_files
 from .yamltext import Flow, FlowList, flow_if_plain, one_line, to_yaml
 
 YAML_HEADER = "# Imported from a live database by `roseram-schema import`.\n"

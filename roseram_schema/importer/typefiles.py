@@ -1,7 +1,7 @@
 """Domains, composite types and sequences of an imported database, as SQL: one
 `schema/<schema>/types.sql` per schema that has any.
 
-A sequence that `serial` or an identity column makes (diff/types.py: serial_shaped) is
+A sequence that `serial` or an identity column makes (model/sequences.py) is
 not written as CREATE SEQUENCE: the column is written as a serial type (files.py) or
 with its identity, and only the sequence's grants beyond what the platform stand-in's
 default privileges give (USAGE, SELECT to the client roles in public) and its comment are.
@@ -13,22 +13,11 @@ from collections import defaultdict
 
 from ..compile.ddl import types as tddl
 from ..compile.types import grant_on_sequence
-from ..diff.types import serial_shaped
 from ..model import Catalog, Grant, Sequence, quote_literal
+from ..model.sequences import column_sequences
 
 SQL_HEADER = "-- Imported from a live database by `roseram-schema import`.\n"
 _DEFAULTS = {"anon", "authenticated", "service_role"}
-
-
-def column_sequences(catalog: Catalog) -> set[str]:
-    """Keys of the sequences their column makes (not written as CREATE SEQUENCE)."""
-    columns = {f"{t.key}.{c.name}": (t.name, c) for t in catalog.tables for c in t.columns}
-    out = set()
-    for s in catalog.sequences:
-        owner = columns.get(f"{s.schema}.{s.owned_by}") if s.owned_by else None
-        if owner is not None and (s.identity or serial_shaped(s, owner[0], owner[1])):
-            out.add(s.key)
-    return out
 
 
 def _extra_grants(s: Sequence) -> tuple[Grant, ...]:

@@ -11,7 +11,8 @@ from dataclasses import replace
 
 from ..compile.ddl import types as tddl
 from ..diff import types as dt
-from ..model import Catalog, Column, Sequence
+from ..model import Catalog, Column
+from ..model.sequences import serial_shaped
 from .model import Hazard
 
 _NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'(?:::regclass)?\)$")
@@ -156,7 +157,7 @@ TYPE_STEPS = {
 
 def serial_column(table_key: str, column: Column, desired: Catalog) -> Column:
     """A column created with a default of nextval() of the sequence `serial` would make for
-    it (desired sequence, owned by it, PostgreSQL's defaults: see dt.serial_shaped),
+    it (desired sequence, owned by it, PostgreSQL's defaults: model/sequences.py),
     written as that serial type: the diff does not create such a sequence, the column does."""
     match = _NEXTVAL.match(column.default or "")
     serial = _SERIAL_OF.get(column.type)
@@ -169,6 +170,6 @@ def serial_column(table_key: str, column: Column, desired: Catalog) -> Column:
         return column
     printed = next((c for t in desired.tables if t.key == table_key for c in t.columns if c.name == column.name),
                    None)
-    if printed is None or not dt.serial_shaped(seq, table, printed):
+    if printed is None or not serial_shaped(seq, table, printed):
         return column
     return replace(column, type=serial, default=None)
