@@ -378,7 +378,12 @@ def diff_sequences(current: Catalog, desired: Catalog) -> list[Change]:
                                       before.comment if before else None, s.origin))
         changes += diff_grants("sequence", s.key, s.qualified, had, s.grants, s.origin)
     new = {s.key for s in desired.sequences}
-    changes += [DropSequence(s) for s in current.sequences if s.key not in new and not s.identity]
+    kept_columns = {f"{t.key}.{c.name}" for t in desired.tables for c in t.columns}
+    for s in current.sequences:
+        # an identity's sequence goes with the identity, an owned one with its column
+        if s.key in new or s.identity or (s.owned_by and f"{s.schema}.{s.owned_by}" not in kept_columns):
+            continue
+        changes.append(DropSequence(s))
     return changes
 
 

@@ -21,7 +21,7 @@ TYPE_PHASES = {
     "AlterSequence": 155,
     "AlterDomain": 156,
     "AlterCompositeType": 157,
-    "SetSequenceOwner-": 99,
+    "SetSequenceOwner-": 45,
     "SetSequenceOwner": 188,
     "DropSequence": 275,
     "DropDomain": 276,

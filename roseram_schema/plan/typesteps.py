@@ -128,7 +128,9 @@ def _create_sequence(c: dt.CreateSequence, ctx):
 
 
 def _drop_sequence(c: dt.DropSequence, ctx):
-    return [(tddl.drop_sequence(c.sequence, if_exists=True), ())]
+    # its current value is data: a sequence made again starts over, and hands out used numbers
+    hazard = Hazard("deletes_data", f"drops sequence {c.sequence.key} and its current value")
+    return [(tddl.drop_sequence(c.sequence, if_exists=True), (hazard,))]
 
 
 def _alter_sequence(c: dt.AlterSequence, ctx):

@@ -59,8 +59,14 @@ def test_sequence_edits(tmp_path, platform_db_url, pg_server):
     assert drift_items(project, platform_db_url, pg_server.base_url) == []
     # dropped from the source: dropped from the database
     dropped = write_project(tmp_path / "q", edited.replace("CREATE SEQUENCE extra AS smallint;\n", ""))
-    assert "DROP SEQUENCE IF EXISTS public.extra" in [
-        s.sql for s in plan_of(dropped, platform_db_url, pg_server.base_url).statements]
+    drop = [s for s in plan_of(dropped, platform_db_url, pg_server.base_url).statements
+            if s.sql == "DROP SEQUENCE IF EXISTS public.extra"]
+    assert [h.name for s in drop for h in s.hazards] == ["deletes_data"]
+    # a table dropped takes its serial's sequence along: no DROP SEQUENCE of its own
+    gone = write_project(tmp_path / "r", "CREATE SEQUENCE counter AS integer START 100 INCREMENT 7 MINVALUE 10 "
+                                         "MAXVALUE 100000 CACHE 10;\nCREATE SEQUENCE extra AS smallint;\n")
+    sql = [s.sql for s in plan_of(gone, platform_db_url, pg_server.base_url).statements]
+    assert "DROP TABLE IF EXISTS public.orders" in sql and not [s for s in sql if s.startswith("DROP SEQUENCE")]
 
 
 def test_switching_a_column_to_bigserial_creates_its_sequence(tmp_path, platform_db_url, pg_server):
@@ -105,3 +111,12 @@ def test_a_revoke_in_the_source_is_kept(tmp_path, db_url, pg_server):
     with psycopg.connect(db_url, autocommit=True) as conn:
         assert not conn.execute("SELECT has_sequence_privilege('anon', 'public.tickets', 'USAGE')").fetchone()[0]
     assert drift_items(project, db_url, pg_server.base_url) == []
+
+
+def test_a_kept_sequence_is_released_before_its_owner_is_dropped(tmp_path, platform_db_url, pg_server):
+    psql(platform_db_url, SCHEMA)
+    kept = write_project(tmp_path / "p", "CREATE SEQUENCE order_no START 1000;\n")
+    sql = [s.sql for s in plan_of(kept, platform_db_url, pg_server.base_url).statements]
+    assert sql.index("ALTER SEQUENCE public.order_no OWNED BY NONE") < sql.index("DROP TABLE IF EXISTS public.orders")
+    apply(kept, platform_db_url, pg_server.base_url, hazards=["deletes_data"])
+    assert drift_items(kept, platform_db_url, pg_server.base_url) == []
