@@ -247,7 +247,27 @@ class SetSequenceOwner(Change):
         return f"sequence {self.sequence.key} owned by {self.sequence.owned_by or 'nothing'}"
 
 
-TYPE_CHANGE_KINDS = (CreateDomain, DropDomain, AlterDomain, ReplaceDomain, CreateCompositeType,
+@dataclass(frozen=True)
+class RenameSequence(Change):
+    """ALTER SEQUENCE ... RENAME TO: the sequence of a column whose table was renamed
+    (`serial` names it after its table), found by its owner, never guessed otherwise."""
+
+    old: Sequence
+    new: Sequence
+
+    @property
+    def key(self) -> str:
+        return self.new.key
+
+    @property
+    def origin(self) -> Origin | None:
+        return self.new.origin
+
+    def describe(self) -> str:
+        return f"rename sequence {self.old.key} to {self.new.name}"
+
+
+TYPE_CHANGE_KINDS = (RenameSequence, CreateDomain, DropDomain, AlterDomain, ReplaceDomain, CreateCompositeType,
                      DropCompositeType, AlterCompositeType, ReplaceCompositeType, CreateSequence,
                      DropSequence, AlterSequence, SetSequenceOwner)
 
@@ -354,10 +374,29 @@ def _options(s: Sequence) -> tuple:
     return (s.data_type, s.start, s.increment, s.min_value, s.max_value, s.cache, s.cycle)
 
 
+def _renamed_sequences(current: Catalog, desired: Catalog) -> dict[str, Sequence]:
+    """{desired key: current sequence} for a sequence owned by the same column under another
+    name on each side (its table renamed), nothing else about it changed."""
+    gone = {(s.schema, s.owned_by): s for s in current.sequences
+            if s.owned_by and not s.identity and s.key not in {d.key for d in desired.sequences}}
+    have = {s.key for s in current.sequences}
+    out = {}
+    for s in desired.sequences:
+        before = gone.get((s.schema, s.owned_by))
+        if s.key not in have and before is not None and not s.identity and _options(before) == _options(s):
+            out[s.key] = before
+    return out
+
+
 def diff_sequences(current: Catalog, desired: Catalog) -> list[Change]:
+    renamed = _renamed_sequences(current, desired)
+    changes: list[Change] = [RenameSequence(before, renamed_to)
+                             for renamed_to in desired.sequences if (before := renamed.get(renamed_to.key))]
+    if renamed:
+        moved = {b.key: replace(b, name=key.partition(".")[2]) for key, b in renamed.items()}
+        current = replace(current, sequences=tuple(moved.get(s.key, s) for s in current.sequences))
     old = {s.key: s for s in current.sequences}
     created = _created_columns(current, desired)
-    changes: list[Change] = []
     for s in desired.sequences:
         before = old.get(s.key)
         had = before.grants if before else ()

@@ -17,6 +17,7 @@ TYPE_PHASES = {
     "ReplaceDomain": 152,
     "CreateCompositeType": 153,
     "ReplaceCompositeType": 153,
+    "RenameSequence": 172,  # after its table is renamed
     "CreateSequence": 154,
     "AlterSequence": 155,
     "AlterDomain": 156,

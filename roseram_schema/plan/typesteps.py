@@ -127,6 +127,10 @@ def _create_sequence(c: dt.CreateSequence, ctx):
     return [(tddl.create_sequence(c.sequence, if_not_exists=True), ())]
 
 
+def _rename_sequence(c: dt.RenameSequence, ctx):
+    return [(tddl.rename_sequence(c.old, c.new.name), ())]
+
+
 def _drop_sequence(c: dt.DropSequence, ctx):
     # its current value is data: a sequence made again starts over, and hands out used numbers
     hazard = Hazard("deletes_data", f"drops sequence {c.sequence.key} and its current value")
@@ -150,6 +154,7 @@ TYPE_STEPS = {
     dt.DropCompositeType: _drop_composite,
     dt.AlterCompositeType: _alter_composite,
     dt.ReplaceCompositeType: _replace_composite,
+    dt.RenameSequence: _rename_sequence,
     dt.CreateSequence: _create_sequence,
     dt.DropSequence: _drop_sequence,
     dt.AlterSequence: _alter_sequence,

@@ -32,6 +32,8 @@ def type_sides(c) -> tuple[str | None, str | None]:
         return extra, _sequence(c.sequence)
     if isinstance(c, dt.AlterSequence):
         return _sequence(c.new), _sequence(c.old)
+    if isinstance(c, dt.RenameSequence):
+        return c.new.name, c.old.name
     if isinstance(c, dt.SetSequenceOwner):
         return c.sequence.owned_by or "(owned by nothing)", c.old_owner or "(owned by nothing)"
     return None, None

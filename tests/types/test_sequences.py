@@ -120,3 +120,21 @@ def test_a_kept_sequence_is_released_before_its_owner_is_dropped(tmp_path, platf
     assert sql.index("ALTER SEQUENCE public.order_no OWNED BY NONE") < sql.index("DROP TABLE IF EXISTS public.orders")
     apply(kept, platform_db_url, pg_server.base_url, hazards=["deletes_data"])
     assert drift_items(kept, platform_db_url, pg_server.base_url) == []
+
+
+def test_renamed_table_renames_its_serial_sequence(tmp_path, platform_db_url, pg_server):
+    psql(platform_db_url, "CREATE TABLE items (id serial PRIMARY KEY, name text);"
+                          "INSERT INTO items (name) VALUES ('a'), ('b');")
+    project = write_project(tmp_path / "p", "CREATE TABLE goods (id serial PRIMARY KEY, name text);")
+    (tmp_path / "p" / "schema" / "schema.sql").unlink()
+    (tmp_path / "p" / "schema" / "goods.yaml").write_text(
+        "renamed_from: items\ncolumns:\n  id: {type: serial}\n  name: {type: text}\n"
+        "primary_key: {name: items_pkey, columns: [id]}\n")
+    plan = plan_of(project, platform_db_url, pg_server.base_url)
+    sql = [s.sql for s in plan.statements]
+    assert "ALTER SEQUENCE public.items_id_seq RENAME TO goods_id_seq" in sql
+    assert not [s for s in plan.statements for h in s.hazards if h.name == "deletes_data"]
+    apply(project, platform_db_url, pg_server.base_url, hazards=["lint_errors"])
+    assert drift_items(project, platform_db_url, pg_server.base_url) == []
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        assert conn.execute("INSERT INTO goods (name) VALUES ('c') RETURNING id").fetchone()[0] == 3

@@ -131,6 +131,10 @@ def set_sequence_owner(s: Sequence) -> str:
     return f"ALTER SEQUENCE {s.qualified} OWNED BY {qualify(s.schema, table)}.{quote_ident(column)}"
 
 
+def rename_sequence(s: Sequence, new_name: str) -> str:
+    return f"ALTER SEQUENCE {s.qualified} RENAME TO {quote_ident(new_name)}"
+
+
 def drop_sequence(s: Sequence, *, if_exists: bool = False) -> str:
     return f"DROP SEQUENCE {'IF EXISTS ' if if_exists else ''}{s.qualified}"
 
