@@ -34,6 +34,7 @@ def _import(url: str, out: Path) -> dict[str, str]:
     assert done.returncode == 0, done.stderr
     assert "unmanaged): sequence" not in done.stderr and "unmanaged): domain" not in done.stderr
     assert "unmanaged): composite type" not in done.stderr
+    assert "1 domain, 1 composite type, 3 sequences into" in done.stderr
     return {str(p.relative_to(out)): p.read_text() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
