@@ -123,8 +123,20 @@ def _replace_composite(c: dt.ReplaceCompositeType, ctx):
     return [(tddl.drop_type(c.old, if_exists=True), hazards), (tddl.create_composite_type(c.new), ())]
 
 
+_INTEGERS = ("smallint", "integer", "bigint")
+
+
 def _create_sequence(c: dt.CreateSequence, ctx):
-    return [(tddl.create_sequence(c.sequence, if_not_exists=True), ())]
+    steps = [(tddl.create_sequence(c.sequence, if_not_exists=True), ())]
+    s = c.sequence
+    table, _, column = (s.owned_by or "").partition(".")
+    live = ctx.current_table(f"{s.schema}.{table}") if s.owned_by else None
+    col = live.column(column) if live else None
+    if col is not None and col.type in _INTEGERS and (s.increment or 1) > 0:
+        # a column that already has values (switched to serial): the sequence starts past
+        # them, or the first insert that takes its default collides with a row
+        steps.append((tddl.start_past_values(s, live.qualified, column), ()))
+    return steps
 
 
 def _rename_sequence(c: dt.RenameSequence, ctx):

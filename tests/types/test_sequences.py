@@ -78,8 +78,13 @@ def test_switching_a_column_to_bigserial_creates_its_sequence(tmp_path, platform
     default = next(i for i, s in enumerate(sql) if "SET DEFAULT nextval" in s)
     owned = sql.index("ALTER SEQUENCE public.items_id_seq OWNED BY public.items.id")
     assert create < default and create < owned
+    assert sql[create + 1] == ("SELECT pg_catalog.setval('public.items_id_seq', "
+                               "GREATEST(pg_catalog.max(id) + 1, 1), false) FROM public.items")
     apply(project, platform_db_url, pg_server.base_url, hazards=["lint_errors", "deletes_data"])
     assert drift_items(project, platform_db_url, pg_server.base_url) == []
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        # the sequence starts past the row that was there
+        assert conn.execute("INSERT INTO items (name) VALUES ('b') RETURNING id").fetchone()[0] == 2
 
 
 def test_new_serial_table_makes_its_own_sequence(tmp_path, platform_db_url, pg_server):

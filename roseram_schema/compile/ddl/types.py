@@ -135,6 +135,13 @@ def rename_sequence(s: Sequence, new_name: str) -> str:
     return f"ALTER SEQUENCE {s.qualified} RENAME TO {quote_ident(new_name)}"
 
 
+def start_past_values(s: Sequence, table: str, column: str) -> str:
+    """SELECT setval() so the next value of `s` is past every value of table.column."""
+    start = s.start if s.start is not None else 1
+    return (f"SELECT pg_catalog.setval({quote_literal(s.qualified)}, "
+            f"GREATEST(pg_catalog.max({quote_ident(column)}) + 1, {start}), false) FROM {table}")
+
+
 def drop_sequence(s: Sequence, *, if_exists: bool = False) -> str:
     return f"DROP SEQUENCE {'IF EXISTS ' if if_exists else ''}{s.qualified}"
 
