@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..errors import Origin
 from ..model import Catalog, CompositeType, Domain, Grant as GrantModel, Sequence
-from ..model.sequences import made_by_column, serial_shaped
+from ..model.sequences import made_by_column
 from .access import diff_grants
 from .changes import Change, SetComment
 
