@@ -39,6 +39,7 @@ import psycopg
 from ..model import Catalog
 from ..model.serialize import catalog_from_file, catalog_to_bytes
 from ..normalize.catalog import Scope, normalize_catalog, server_version, source_scope
+from ..normalize.scripts import normalize_source
 from ..plan.fingerprint import managed_fingerprint
 from ..source import load_project, read_source
 from ..state.files import open_verified, parse_json
@@ -166,7 +167,12 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
 
     threshold = incremental.INCREMENTAL_MIN_TABLES if incremental_min_tables is None else incremental_min_tables
     normalized = None
-    if len(project.catalog.tables) >= threshold:
+    scope = source_scope(project.catalog)
+    # script files are not source catalogs the kept database could be advanced by: a full
+    # normalize, always (source/scripts.py)
+    if project.scripts:
+        normalized, scope = normalize_source(project.catalog, project.scripts, url)
+    elif len(project.catalog.tables) >= threshold:
         def previous_desired(fingerprint: str) -> Catalog | None:
             # the desired state a previous source gave, cached under the same dev server
             version = known_server_version(root, identity)
@@ -180,6 +186,6 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
             normalized = None
     if normalized is None:
         normalized = normalize_catalog(project.catalog, url)
-    state = DesiredState(normalized, source_scope(project.catalog), managed_fingerprint(normalized))
+    state = DesiredState(normalized, scope, managed_fingerprint(normalized))
     write_entry(root, key, state)
     return state, project

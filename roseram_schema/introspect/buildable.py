@@ -17,7 +17,8 @@ _NEXTVAL = re.compile(r"^nextval\('[^']+'::regclass\)$")
 _SERIAL_OF = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
 
 
-def _buildable_column(column: Column) -> Column:
+def buildable_column(column: Column) -> Column:
+    """`column` with a nextval() default on an integer type written as its serial type."""
     serial = _SERIAL_OF.get(column.type)
     if serial and column.default and _NEXTVAL.match(column.default) and not column.identity:
         return replace(column, type=serial, default=None)
@@ -25,7 +26,7 @@ def _buildable_column(column: Column) -> Column:
 
 
 def _buildable_table(table: Table) -> Table:
-    columns = tuple(_buildable_column(c) for c in table.columns)
+    columns = tuple(buildable_column(c) for c in table.columns)
     return table if columns == table.columns else replace(table, columns=columns)
 
 

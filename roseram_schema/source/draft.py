@@ -47,6 +47,10 @@ class Draft:
     after_naming: list[Callable[["Draft"], None]] = field(default_factory=list)
     # view key -> {relation it reads: where the query names it}, for precise errors
     view_refs: dict[str, dict[str, Origin]] = field(default_factory=dict)
+    # script files (scripts.Script), in the order read; run after the declarative build
+    scripts: list = field(default_factory=list)
+    # `sql:` of project.yaml: folders whose .sql files are script files, in run order
+    sql_folders: tuple[str, ...] = ()
 
     def add(self, kind: str, key: str, obj, origin: Origin | None) -> bool:
         """Add a definition; a second one with the same key is a duplicate (reported)."""
@@ -77,6 +81,7 @@ class Draft:
             self.schemas.setdefault(name, schema)  # CREATE SCHEMA of a declared schema is no error
         self.folder_schemas.update(part.folder_schemas)
         self.later.extend(part.later)
+        self.scripts.extend(part.scripts)
         self.after_naming.extend(part.after_naming)
 
     def relation(self, key: str) -> Table | View | None:

@@ -30,7 +30,8 @@ from ..errors import DatabaseError
 from ..introspect.inspector import assemble, inspect_catalog, inspect_row_estimates
 from ..introspect.rows import available_extensions
 from ..model import Catalog
-from ..normalize.catalog import Scope, inspect_in_scope, normalize_catalog, source_scope
+from ..normalize.catalog import Scope, inspect_in_scope, source_scope
+from ..normalize.scripts import normalize_source
 from ..normalize.roundtrip import differing_texts, renormalize_texts
 from ..plan.defaultacl import default_privileges, revoke_default_privileges
 from ..plan.fingerprint import managed_fingerprint
@@ -221,8 +222,8 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     try:
         if cache is None:
             project = load_project(root, snapshot)
-            desired = normalize_catalog(project.catalog, dev_url_of(dev_url))
-            scope, desired_fp = source_scope(project.catalog), managed_fingerprint(desired)
+            desired, scope = normalize_source(project.catalog, project.scripts, dev_url_of(dev_url))
+            desired_fp = managed_fingerprint(desired)
         else:
             state, project = cache.desired_state(root, dev_url, snapshot)
             desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint

@@ -1,0 +1,170 @@
+"""The script files of a project, run in the scratch database after the declarative build.
+
+See source/scripts.py for the design. `normalize_source` is what plan, apply, drift, lint
+and verify call: for a project without script files it is exactly normalize_catalog with
+the source's scope; with script files the scratch database also runs them, in order, and
+the desired state, its scope and the origins of what the scripts created are read from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from ..errors import Origin, Problem, SourceError
+from ..model import Catalog
+from ..platform import ensure_platform, is_platform_schema
+from ..source.scripts import DATA, TRANSACTION, Script
+from .catalog import Scope, build_schema, inspect_in_scope, normalize_catalog, source_scope
+from .origins import attach_origins
+from .scratch import database_url, scratch_database  # noqa: F401 - database_url for callers
+
+# PostgreSQL's codes for "no such table / schema": a data statement into a platform table
+# the scratch database lacks (see skipped_data)
+_MISSING_RELATION = ("42P01", "3F000")
+
+
+def normalize_source(catalog: Catalog, scripts: tuple[Script, ...], dev_url: str) -> tuple[Catalog, Scope]:
+    """(normalized catalog with origins, scope) of a source: the declarative `catalog`
+    built, then `scripts` run, in a scratch database on the server of `dev_url`."""
+    if not scripts:
+        return normalize_catalog(catalog, dev_url), source_scope(catalog)
+    with scratch_database(dev_url) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            ensure_platform(conn)
+            build_schema(conn, catalog)
+            run_scripts(url, scripts)
+            scope = scope_after_scripts(conn, source_scope(catalog))
+            inspected = inspect_in_scope(conn, scope)
+    return attach_script_origins(attach_origins(inspected, catalog), scripts), scope
+
+
+def build_source(conn, url: str, catalog: Catalog, scripts: tuple[Script, ...]) -> None:
+    """Build a source in the new database behind `conn` (autocommit; its URL is `url`),
+    platform stand-in included: what normalize_source reads back (verify builds with it)."""
+    ensure_platform(conn)
+    build_schema(conn, catalog)
+    run_scripts(url, scripts)
+
+
+def run_scripts(url: str, scripts: tuple[Script, ...]) -> tuple[str, ...]:
+    """Run each script file on a connection of its own to `url`, as `psql -f` would (see
+    source/scripts.py); returns the notes of data statements skipped (skipped_data).
+    A statement PostgreSQL rejects raises SourceError at its file:line."""
+    skipped = []
+    for script in scripts:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for statement in script.statements:
+                if _run(conn, statement):
+                    skipped.append(statement)
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                _execute(conn, statement, "COMMIT")  # a transaction left open: committed
+    return tuple(f"{s.origin}: {s.summary}" for s in skipped)
+
+
+def _run(conn, statement) -> bool:
+    """Run one statement; True when it was a data statement into a platform table the
+    scratch database does not have (skipped: the model holds no rows, nothing needs it)."""
+    if statement.role == DATA and statement.target and is_platform_schema(statement.target.split(".")[0]):
+        in_block = conn.info.transaction_status == TransactionStatus.INTRANS
+        try:
+            if in_block:
+                with conn.transaction():  # a savepoint: the script's transaction goes on
+                    conn.execute(statement.sql)
+            else:
+                conn.execute(statement.sql)
+            return False
+        except psycopg.Error as e:
+            if e.sqlstate in _MISSING_RELATION:
+                return True
+            raise SourceError([_problem(statement, e)]) from e
+    _execute(conn, statement, statement.sql)
+    return False
+
+
+def _execute(conn, statement, sql: str) -> None:
+    try:
+        conn.execute(sql)
+    except psycopg.Error as e:
+        raise SourceError([_problem(statement, e)]) from e
+
+
+def _problem(statement, error) -> Problem:
+    diag = error.diag
+    message = f"PostgreSQL rejected it: {diag.message_primary or str(error).strip()}"
+    if diag.message_detail:
+        message += f" ({diag.message_detail})"
+    hint = diag.message_hint
+    first_line = statement.sql.strip().splitlines()[0] if statement.sql.strip() else ""
+    hint = f"{hint}; statement: {first_line}" if hint else f"statement: {first_line}"
+    return Problem(origin=statement.origin, obj=statement.summary, message=message, hint=hint)
+
+
+def scope_after_scripts(conn, scope: Scope) -> Scope:
+    """`scope` widened to what the scripts made: every non-platform schema of the database
+    behind `conn` and every extension installed there (a script may create them anywhere)."""
+    schemas = {r[0] for r in conn.execute(
+        "SELECT nspname::text FROM pg_catalog.pg_namespace"
+        " WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+        " AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d WHERE d.classid ="
+        "   'pg_catalog.pg_namespace'::regclass AND d.objid = pg_namespace.oid AND d.deptype = 'e')")}
+    extensions = [r[0] for r in conn.execute(
+        "SELECT extname::text FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")]
+    schemas = sorted(n for n in schemas | set(scope.schemas) if not is_platform_schema(n))
+    return replace(scope, schemas=tuple(schemas),
+                   extensions=tuple(dict.fromkeys((*scope.extensions, *extensions))))
+
+
+def script_origins(scripts: tuple[Script, ...]) -> dict[tuple[str, str], Origin]:
+    """(kind, key) -> origin of the last statement that defined it (see ScriptStatement)."""
+    out: dict[tuple[str, str], Origin] = {}
+    for script in scripts:
+        for statement in script.statements:
+            if statement.role == TRANSACTION:
+                continue
+            for created in statement.creates:
+                out[created] = statement.origin
+    return out
+
+
+def attach_script_origins(catalog: Catalog, scripts: tuple[Script, ...]) -> Catalog:
+    """`catalog` with the objects that have no origin yet given the file:line of the
+    script statement that last defined them (a declarative origin is kept)."""
+    if not scripts:
+        return catalog
+    found = script_origins(scripts)
+
+    def at(obj, kind: str, key: str, fallback=None):
+        if obj.origin is not None:
+            return obj
+        origin = found.get((kind, key)) or fallback
+        return replace(obj, origin=origin) if origin is not None else obj
+
+    tables = []
+    for t in catalog.tables:
+        t = at(t, "table", t.key)
+        own = t.origin
+        tables.append(replace(
+            t,
+            columns=tuple(at(c, "column", f"{t.key}.{c.name}", own) for c in t.columns),
+            primary_key=at(t.primary_key, "constraint", f"{t.key}.{t.primary_key.name}", own)
+            if t.primary_key is not None else None,
+            uniques=tuple(at(c, "constraint", f"{t.key}.{c.name}", own) for c in t.uniques),
+            checks=tuple(at(c, "constraint", f"{t.key}.{c.name}", own) for c in t.checks),
+            foreign_keys=tuple(at(c, "constraint", f"{t.key}.{c.name}", own) for c in t.foreign_keys),
+            indexes=tuple(at(i, "index", f"{t.schema}.{i.name}", own) for i in t.indexes),
+            policies=tuple(at(p, "policy", f"{t.key}.{p.name}") for p in t.policies),
+            partitions=tuple(at(p, "table", f"{t.schema}.{p.name}", own) for p in t.partitions),
+        ))
+    return replace(
+        catalog,
+        schemas=tuple(at(s, "schema", s.name) for s in catalog.schemas),
+        extensions=tuple(at(e, "extension", e.name) for e in catalog.extensions),
+        enums=tuple(at(e, "enum", e.key) for e in catalog.enums),
+        tables=tuple(tables),
+        views=tuple(at(v, "view", v.key) for v in catalog.views),
+        functions=tuple(at(f, "function", f"{f.schema}.{f.name}") for f in catalog.functions),
+        triggers=tuple(at(tr, "trigger", tr.key) for tr in catalog.triggers),
+    )
