@@ -26,19 +26,44 @@ from .scratch import database_url, scratch_database  # noqa: F401 - database_url
 _MISSING_RELATION = ("42P01", "3F000")
 
 
-def normalize_source(catalog: Catalog, scripts: tuple[Script, ...], dev_url: str) -> tuple[Catalog, Scope]:
-    """(normalized catalog with origins, scope) of a source: the declarative `catalog`
-    built, then `scripts` run, in a scratch database on the server of `dev_url`."""
+def normalize_source(catalog: Catalog, scripts: tuple[Script, ...],
+                     dev_url: str) -> tuple[Catalog, Scope, tuple[str, ...]]:
+    """(normalized catalog with origins, scope, notes) of a source: the declarative
+    `catalog` built, then `scripts` run, in a scratch database on the server of `dev_url`.
+    `notes` names each data statement (data_notes), which apply never runs."""
     if not scripts:
-        return normalize_catalog(catalog, dev_url), source_scope(catalog)
+        return normalize_catalog(catalog, dev_url), source_scope(catalog), ()
     with scratch_database(dev_url) as url:
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
             build_schema(conn, catalog)
-            run_scripts(url, scripts)
+            skipped = run_scripts(url, scripts)
             scope = scope_after_scripts(conn, source_scope(catalog))
             inspected = inspect_in_scope(conn, scope)
-    return attach_script_origins(attach_origins(inspected, catalog), scripts), scope
+    normalized = attach_script_origins(attach_origins(inspected, catalog), scripts)
+    return normalized, scope, data_notes(scripts, skipped)
+
+
+def data_notes(scripts: tuple[Script, ...], skipped: frozenset = frozenset()) -> tuple[str, ...]:
+    """One line per data statement of `scripts`, in run order: "file:line: INSERT INTO
+    ...", and why it did not run in the scratch database when it was `skipped` there."""
+    notes = []
+    for script in scripts:
+        for s in script.statements:
+            if s.role == DATA:
+                why = (f" (not run where the desired state is built: {s.target} is not there)"
+                       if s.origin in skipped else "")
+                notes.append(f"{s.origin}: {s.summary}{why}")
+    return tuple(notes)
+
+
+def notes_text(notes: tuple[str, ...]) -> str:
+    """The note plan and drift print about data statements (empty when there are none)."""
+    if not notes:
+        return ""
+    head = ("note: the source writes rows; they are run where the desired state is built, but "
+            "the schema model holds no rows and apply does not run them:")
+    return "\n".join([head, *(f"  {n}" for n in notes)]) + "\n"
 
 
 def build_source(conn, url: str, catalog: Catalog, scripts: tuple[Script, ...]) -> None:
@@ -49,9 +74,9 @@ def build_source(conn, url: str, catalog: Catalog, scripts: tuple[Script, ...]) 
     run_scripts(url, scripts)
 
 
-def run_scripts(url: str, scripts: tuple[Script, ...]) -> tuple[str, ...]:
+def run_scripts(url: str, scripts: tuple[Script, ...]) -> frozenset:
     """Run each script file on a connection of its own to `url`, as `psql -f` would (see
-    source/scripts.py); returns the notes of data statements skipped (skipped_data).
+    source/scripts.py); returns the origins of the data statements skipped (_run).
     A statement PostgreSQL rejects raises SourceError at its file:line."""
     skipped = []
     for script in scripts:
@@ -61,7 +86,7 @@ def run_scripts(url: str, scripts: tuple[Script, ...]) -> tuple[str, ...]:
                     skipped.append(statement)
             if conn.info.transaction_status != TransactionStatus.IDLE:
                 _execute(conn, statement, "COMMIT")  # a transaction left open: committed
-    return tuple(f"{s.origin}: {s.summary}" for s in skipped)
+    return frozenset(s.origin for s in skipped)
 
 
 def _run(conn, statement) -> bool:

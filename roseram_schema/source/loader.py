@@ -184,6 +184,11 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, parse_ca
         snapshot = snapshot if snapshot is not None else read_source(root)
         draft = Draft(problems=problems)
         _read_files(snapshot, draft, parse_cache)
+        for folder in draft.sql_folders:
+            if not (root / folder).is_dir():
+                # a misspelt folder must not read as "no migrations": everything dropped
+                problems.add(Origin(next(p for p in PROJECT_FILES if p in snapshot.data), 1, 1), "project",
+                             f"sql: the folder {folder}/ does not exist", root=True)
         for attach in draft.later:
             attach(draft)
         name_everything(draft.tables, draft.views)

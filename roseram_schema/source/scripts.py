@@ -28,7 +28,7 @@ Design (issue 16, "any SQL PostgreSQL accepts is a valid source")
 - Data. INSERT/UPDATE/DELETE/MERGE/COPY/TRUNCATE and plain SELECTs (`SELECT setval(...)`)
   run in the scratch database so that later statements which need the rows work, but the
   model holds no rows and apply never runs them: plan and drift print a note naming each
-  (`data_notes`). A data statement into a platform table the scratch database lacks (the
+  (normalize/scripts.py `data_notes`). A data statement into a platform table the scratch database lacks (the
   stand-in has no storage.buckets) is skipped there, and says so in its note.
 - Texts. A script-created object has no source text: the plan writes it from the
   normalized (PostgreSQL-printed) definition (plan/texts.py falls back to it).
@@ -139,12 +139,6 @@ def read_script(path: str, statements: list[Statement]) -> Script:
         target = _target(stmt.node, schema) if role == DATA else None
         out.append(ScriptStatement(stmt.text, stmt.origin, role, creates, target))
     return Script(path, tuple(out))
-
-
-def data_notes(scripts) -> tuple[str, ...]:
-    """One line per data statement of `scripts`: "file:line: INSERT INTO ...", in run order."""
-    return tuple(f"{s.origin}: {s.summary}" for script in scripts for s in script.statements
-                 if s.role == DATA)
 
 
 def _role(node) -> str:

@@ -85,6 +85,8 @@ class LiveComparison:
     scope: Scope | None = None  # what `live` was read with
     # managed_fingerprint(desired) when known (cached), else computed when planning
     desired_fingerprint: str | None = None
+    # the source's data statements, which apply does not run (normalize/scripts.py)
+    notes: tuple[str, ...] = ()
 
     @property
     def project(self):
@@ -122,11 +124,11 @@ class LiveComparison:
         from_fp, to_fp = self.fingerprints()
         if not self.changes:
             # nothing to expand, order or render: build_plan would give exactly this
-            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=())
+            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=(), notes=self.notes)
         # imported when used: the planner (~40 ms to import) is only needed for changes
         from ..plan.planner import build_plan
 
-        return build_plan(
+        plan = build_plan(
             self.settled,
             self.desired,
             row_estimates=self.row_estimates,
@@ -137,6 +139,7 @@ class LiveComparison:
             source=self.project.catalog if self.changes else self.desired,
             changes=self.changes,
         )
+        return replace(plan, notes=self.notes) if self.notes else plan
 
 
 def _connect_target(db_url: str):
@@ -222,11 +225,11 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     try:
         if cache is None:
             project = load_project(root, snapshot)
-            desired, scope = normalize_source(project.catalog, project.scripts, dev_url_of(dev_url))
+            desired, scope, notes = normalize_source(project.catalog, project.scripts, dev_url_of(dev_url))
             desired_fp = managed_fingerprint(desired)
         else:
             state, project = cache.desired_state(root, dev_url, snapshot)
-            desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint
+            desired, scope, desired_fp, notes = state.catalog, state.scope, state.fingerprint, state.notes
     except BaseException:
         if prefetched is not None:
             prefetched.close()
@@ -255,6 +258,8 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
         if live is None:
             live, estimates = _read_target(conn, scope)
         settled, changes = diff_target(root, dev_url, source_fp, conn, live, desired, desired_fp, cache=cache)
-        if not changes and cache is not None:
+        # a source with notes is never answered by the no-change fast path: it would not say them
+        if not changes and cache is not None and not notes:
             cache.remember_if_clean(root, dev_identity_of(dev_url), source_fp, scope, desired_fp, conn, live, digest)
-    return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp)
+    return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp,
+                          notes)

@@ -42,7 +42,8 @@ def test_plan_against_the_psql_built_database_is_empty(tmp_path, pg_server, plat
 def test_applied_to_an_empty_database_it_converges(tmp_path, pg_server, platform_db_url):
     root = supabase_project(tmp_path)
     dev = pg_server.base_url
-    applied = cli("apply", "--project", str(root), "--db", platform_db_url, "--dev-db", dev, "--yes")
+    applied = cli("apply", "--project", str(root), "--db", platform_db_url, "--dev-db", dev, "--yes",
+                  "--allow-hazards", "lint_errors")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     drift = cli("drift", "--project", str(root), "--db", platform_db_url, "--dev-db", dev, "--format", "json")
     assert drift.returncode == 0, drift.stdout + drift.stderr
