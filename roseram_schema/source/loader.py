@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the no-change check (nochange.py) reads files here without 
 # results match the source fingerprint never parses a file, and must not pay for them.
 
 AREAS = ("schema", "policies", "views")
-# what a folder with no project.yaml and no schema/ reads as its SQL (a Supabase project)
+# what a folder with no project.yaml and no schema/, policies/, views/ reads as its SQL
 DEFAULT_SQL_FOLDER = "supabase/migrations"
 YAML_SUFFIXES = (".yaml", ".yml")
 SOURCE_SUFFIXES = (*YAML_SUFFIXES, ".sql")
@@ -87,14 +87,16 @@ def source_files(root: Path) -> list[str]:
 
 def sql_folders(root: Path) -> tuple[str, ...]:
     """The folders whose .sql files are script files, in run order: project.yaml's `sql:`,
-    else `supabase/migrations` when the folder has no project.yaml and no schema/.
+    else `supabase/migrations` when the folder has no project.yaml, schema/, policies/ or
+    views/ (a Supabase project as it stands).
 
     project.yaml is parsed only when it has a top-level `sql:` key: listing a project's
     files must stay cheap (the no-change fast path), and YAML costs an import."""
     root = Path(root)
     project_file = next((root / n for n in PROJECT_FILES if (root / n).is_file()), None)
     if project_file is None:
-        if not (root / "schema").is_dir() and (root / DEFAULT_SQL_FOLDER).is_dir():
+        # only then: a declarative project keeps the files `migrate diff` writes there
+        if not any((root / a).is_dir() for a in AREAS) and (root / DEFAULT_SQL_FOLDER).is_dir():
             return (DEFAULT_SQL_FOLDER,)
         return ()
     data = project_file.read_bytes()

@@ -8,7 +8,8 @@ Design (issue 16, "any SQL PostgreSQL accepts is a valid source")
   TABLE other than RLS switches and ADD CONSTRAINT, ALTER FUNCTION, ...), or a second
   CREATE OR REPLACE of a routine or view the same file already created. Then the whole file
   is a script file. Every .sql file under a folder named by project.yaml's `sql:` (and
-  `supabase/migrations/` of a folder with no project.yaml and no schema/) is a script file
+  `supabase/migrations/` of a folder with none of project.yaml, schema/, policies/, views/:
+  a declarative project keeps it for `migrate`) is a script file
   whatever it holds: a migrations history is read as a history. A project that compiled
   before has no history-style statement, so it loads, plans and drifts exactly as before.
 - How they run. normalize builds the declarative objects first (one transaction, as
