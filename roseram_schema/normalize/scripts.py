@@ -8,6 +8,7 @@ the desired state, its scope and the origins of what the scripts created are rea
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 
 import psycopg
@@ -22,8 +23,9 @@ from .origins import attach_origins
 from .scratch import database_url, scratch_database  # noqa: F401 - database_url for callers
 
 # PostgreSQL's codes for "no such table / schema": a data statement into a platform table
-# the scratch database lacks (see skipped_data)
+# the scratch database lacks (see _run)
 _MISSING_RELATION = ("42P01", "3F000")
+_DUPLICATE_OBJECT = "42710"
 
 
 def normalize_source(catalog: Catalog, scripts: tuple[Script, ...],
@@ -93,20 +95,33 @@ def _run(conn, statement) -> bool:
     """Run one statement; True when it was a data statement into a platform table the
     scratch database does not have (skipped: the model holds no rows, nothing needs it)."""
     if statement.role == DATA and statement.target and is_platform_schema(statement.target.split(".")[0]):
-        in_block = conn.info.transaction_status == TransactionStatus.INTRANS
         try:
-            if in_block:
-                with conn.transaction():  # a savepoint: the script's transaction goes on
-                    conn.execute(statement.sql)
-            else:
+            with _savepoint(conn):  # the script's own transaction, if any, goes on
                 conn.execute(statement.sql)
             return False
         except psycopg.Error as e:
             if e.sqlstate in _MISSING_RELATION:
                 return True
             raise SourceError([_problem(statement, e)]) from e
+    if any(kind == "role" for kind, _ in statement.creates):
+        # roles belong to the server, not to the scratch database: one an earlier build on
+        # this dev server (or anything else) made is there already, as it is on a target
+        # that has it
+        try:
+            with _savepoint(conn):
+                conn.execute(statement.sql)
+        except psycopg.Error as e:
+            if e.sqlstate != _DUPLICATE_OBJECT:
+                raise SourceError([_problem(statement, e)]) from e
+        return False
     _execute(conn, statement, statement.sql)
     return False
+
+
+def _savepoint(conn):
+    """A savepoint inside the script's own open transaction; nothing outside one."""
+    in_block = conn.info.transaction_status == TransactionStatus.INTRANS
+    return conn.transaction() if in_block else nullcontext()
 
 
 def _execute(conn, statement, sql: str) -> None:

@@ -73,7 +73,8 @@ class ScriptStatement:
     is (SCHEMA, DATA, SESSION, TRANSACTION) and the objects it defines, as
     (kind, key) pairs: ("table", "public.t"), ("column", "public.t.c"), ("policy",
     "public.t.name"), ("function", "public.f"), ("view", ...), ("trigger", "s.t.name"),
-    ("index", "s.name"), ("enum", ...), ("schema", name), ("extension", name)."""
+    ("index", "s.name"), ("enum", ...), ("schema", name), ("extension", name), ("role",
+    name)."""
 
     sql: str
     origin: object  # errors.Origin
@@ -231,6 +232,8 @@ def _creates(node, schema: str):
         yield "schema", node.schemaname
     elif isinstance(node, ast.CreateExtensionStmt):
         yield "extension", node.extname
+    elif isinstance(node, ast.CreateRoleStmt) and node.role:
+        yield "role", node.role
     elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
         key = _qualified(node.relation, schema)
         for cmd in node.cmds or ():
