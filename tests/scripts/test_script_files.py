@@ -201,3 +201,20 @@ def test_sql_folders_run_in_the_order_listed(tmp_path):
     _write(root, "b/1.sql", "CREATE TABLE z (a int);\n")
     project = load_project(root)
     assert [s.path for s in project.scripts] == ["b/1.sql", "b/2.sql", "a/1.sql"]
+
+
+def test_a_script_project_is_never_normalized_in_the_kept_database(tmp_path, pg_server):
+    from roseram_schema.cache.desired import desired_state
+    from roseram_schema.cache.incremental import state_database_name
+    from roseram_schema.normalize.scripts import normalize_source
+
+    root = supabase_project(tmp_path)
+    dev = pg_server.base_url
+    # a threshold of 0 tables: a declarative project would use its kept database
+    state, project = desired_state(root, dev, incremental_min_tables=0)
+    with psycopg.connect(dev, autocommit=True) as conn:
+        kept = conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s",
+                            (state_database_name(root, dev),)).fetchone()[0]
+    assert kept == 0
+    full, scope, notes = normalize_source(project.catalog, project.scripts, dev)
+    assert state.catalog == full and state.scope == scope and state.notes == notes
