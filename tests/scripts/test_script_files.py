@@ -218,3 +218,11 @@ def test_a_script_project_is_never_normalized_in_the_kept_database(tmp_path, pg_
     assert kept == 0
     full, scope, notes = normalize_source(project.catalog, project.scripts, dev)
     assert state.catalog == full and state.scope == scope and state.notes == notes
+
+
+@pytest.mark.parametrize("value", ["[schema/migrations]", "[../elsewhere]", "[/abs]", "3"])
+def test_a_sql_entry_outside_the_project_or_inside_an_area_is_an_error(tmp_path, value):
+    root = tmp_path / "p"
+    _write(root, "project.yaml", f"sql: {value}\n")
+    with pytest.raises(SourceError, match="project.yaml:1"):
+        load_project(root)
