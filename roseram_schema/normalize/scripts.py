@@ -169,18 +169,45 @@ def script_origins(scripts: tuple[Script, ...]) -> dict[tuple[str, str], Origin]
     return out
 
 
+def texts_source(catalog: Catalog, scripts: tuple[Script, ...]) -> Catalog:
+    """The source catalog whose texts a plan may use (plan/texts.py): `catalog` without
+    the objects a script re-defined or altered after their declaration, whose written text
+    no longer says what they are (the plan then writes them as PostgreSQL prints them)."""
+    if not scripts:
+        return catalog
+    found = script_origins(scripts)
+    tables = {key for kind, key in found if kind in ("table", "altered")}
+    tables |= {key.rsplit(".", 1)[0] for kind, key in found if kind in ("column", "constraint")}
+    policies = {key for kind, key in found if kind == "policy"}
+    functions = {key for kind, key in found if kind == "function"}
+    kept = []
+    for t in catalog.tables:
+        if t.key in tables:
+            continue
+        if any(f"{t.key}.{p.name}" in policies for p in t.policies):
+            t = replace(t, policies=tuple(p for p in t.policies if f"{t.key}.{p.name}" not in policies))
+        kept.append(t)
+    return replace(
+        catalog,
+        tables=tuple(kept),
+        views=tuple(v for v in catalog.views if ("view", v.key) not in found),
+        functions=tuple(f for f in catalog.functions if f"{f.schema}.{f.name}" not in functions),
+        triggers=tuple(tr for tr in catalog.triggers if ("trigger", tr.key) not in found),
+    )
+
+
 def attach_script_origins(catalog: Catalog, scripts: tuple[Script, ...]) -> Catalog:
-    """`catalog` with the objects that have no origin yet given the file:line of the
-    script statement that last defined them (a declarative origin is kept)."""
+    """`catalog` with every object a script statement defined given the file:line of the
+    last such statement (it ran after the declarations); the parts of a script-made table
+    that no statement names get the table's."""
     if not scripts:
         return catalog
     found = script_origins(scripts)
 
     def at(obj, kind: str, key: str, fallback=None):
-        if obj.origin is not None:
-            return obj
-        origin = found.get((kind, key)) or fallback
-        return replace(obj, origin=origin) if origin is not None else obj
+        # the scripts run last: what one defines, it defined last
+        origin = found.get((kind, key)) or obj.origin or fallback
+        return replace(obj, origin=origin) if origin is not obj.origin else obj
 
     tables = []
     for t in catalog.tables:

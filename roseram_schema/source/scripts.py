@@ -32,7 +32,9 @@ Design (issue 16, "any SQL PostgreSQL accepts is a valid source")
   (normalize/scripts.py `data_notes`). A data statement into a platform table the scratch database lacks (the
   stand-in has no storage.buckets) is skipped there, and says so in its note.
 - Texts. A script-created object has no source text: the plan writes it from the
-  normalized (PostgreSQL-printed) definition (plan/texts.py falls back to it).
+  normalized (PostgreSQL-printed) definition (plan/texts.py falls back to it). Nor has a
+  declared object a script re-defines or alters: its source text is set aside
+  (normalize/scripts.py `texts_source`), and its origin is the script's statement.
 - Cache. A project with script files is always normalized in a fresh scratch database
   (the kept database is advanced by diffing source catalogs, which scripts are not), and
   its files are part of the source fingerprint (loader.source_files).
@@ -74,7 +76,7 @@ class ScriptStatement:
     (kind, key) pairs: ("table", "public.t"), ("column", "public.t.c"), ("policy",
     "public.t.name"), ("function", "public.f"), ("view", ...), ("trigger", "s.t.name"),
     ("index", "s.name"), ("enum", ...), ("schema", name), ("extension", name), ("role",
-    name)."""
+    name), and ("altered", "schema.table") for an ALTER TABLE."""
 
     sql: str
     origin: object  # errors.Origin
@@ -236,6 +238,7 @@ def _creates(node, schema: str):
         yield "role", node.role
     elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
         key = _qualified(node.relation, schema)
+        yield "altered", key  # its source text, if any, no longer says what it is
         for cmd in node.cmds or ():
             if cmd.subtype == AlterTableType.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
                 yield "column", f"{key}.{cmd.def_.colname}"

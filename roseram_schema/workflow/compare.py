@@ -31,7 +31,7 @@ from ..introspect.inspector import assemble, inspect_catalog, inspect_row_estima
 from ..introspect.rows import available_extensions
 from ..model import Catalog
 from ..normalize.catalog import Scope, inspect_in_scope, source_scope
-from ..normalize.scripts import normalize_source
+from ..normalize.scripts import normalize_source, texts_source
 from ..normalize.roundtrip import differing_texts, renormalize_texts
 from ..plan.defaultacl import default_privileges, revoke_default_privileges
 from ..plan.fingerprint import managed_fingerprint
@@ -105,7 +105,7 @@ class LiveComparison:
 
     def origin_of(self, change: Change):
         """Where the source declares what a change is about."""
-        return SourceTexts(self.project.catalog).origin(change)
+        return SourceTexts(texts_source(self.project.catalog, self.project.scripts)).origin(change)
 
     def fingerprints(self) -> tuple[str, str]:
         """(managed_fingerprint(live), managed_fingerprint(desired)), the second from the
@@ -135,8 +135,9 @@ class LiveComparison:
             online=online,
             from_fingerprint=from_fp,
             to_fingerprint=to_fp,
-            # the source texts only matter when something is to be rendered
-            source=self.project.catalog if self.changes else self.desired,
+            # the source texts only matter when something is to be rendered (those a script
+            # file re-defined are set aside)
+            source=texts_source(self.project.catalog, self.project.scripts),
             changes=self.changes,
         )
         return replace(plan, notes=self.notes) if self.notes else plan

@@ -160,7 +160,9 @@ def test_a_mixed_project_yaml_tables_and_a_script_file(tmp_path, pg_server, plat
         "  IF NOT EXISTS (SELECT FROM pg_indexes WHERE indexname = 'notes_owner_idx') THEN\n"
         "    CREATE INDEX notes_owner_idx ON public.notes (owner);\n"
         "  END IF;\n"
-        "END $$;\n"))
+        "END $$;\n"
+        "-- a declared column changed after the fact: the plan must not use the YAML's text\n"
+        "ALTER TABLE notes ALTER COLUMN body TYPE varchar(200);\n"))
     project = load_project(root)
     assert [t.key for t in project.catalog.tables] == ["public.notes"]
     assert [s.path for s in project.scripts] == ["policies/public/notes.sql"]
@@ -171,6 +173,7 @@ def test_a_mixed_project_yaml_tables_and_a_script_file(tmp_path, pg_server, plat
     assert str(table.policies[0].origin) == "policies/public/notes.sql:4:1"
     assert [i.name for i in table.indexes] == ["notes_owner_idx"]
     assert str(table.origin).startswith("schema/public/notes.yaml")
+    assert table.column("body").type == "character varying(200)"
     applied = cli("apply", "--project", str(root), "--db", platform_db_url, "--dev-db", dev, "--yes",
                   "--allow-hazards", "lint_errors")
     assert applied.returncode == 0, applied.stderr
