@@ -229,3 +229,12 @@ def test_a_sql_entry_outside_the_project_or_inside_an_area_is_an_error(tmp_path,
     _write(root, "project.yaml", f"sql: {value}\n")
     with pytest.raises(SourceError, match="project.yaml:1"):
         load_project(root)
+
+
+def test_a_transaction_left_open_at_the_end_of_a_file_is_committed(tmp_path, pg_server, platform_db_url):
+    root = tmp_path / "open"
+    _write(root, "supabase/migrations/1_open.sql", "BEGIN;\nCREATE TABLE a (id int PRIMARY KEY);\n")
+    _write(root, "supabase/migrations/2_next.sql", "ALTER TABLE a ADD COLUMN b text;\n")
+    desired = compare_live(root, platform_db_url, pg_server.base_url, cache=None).desired
+    assert [c.name for c in desired.table("public.a").columns] == ["id", "b"]
+    assert str(desired.table("public.a").column("b").origin) == "supabase/migrations/2_next.sql:1:1"
