@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..source.scripts import terminated
+
 
 def script_files_sql(scripts) -> str:
     """The script files' statements after the compiled declarative part, file by file in
@@ -16,5 +18,5 @@ def script_files_sql(scripts) -> str:
     ]
     for script in scripts:
         parts += ["\n", f"-- {script.path}\n"]
-        parts += [f"{statement.sql};\n" for statement in script.statements]
+        parts += [terminated(statement.sql) + "\n" for statement in script.statements]
     return "".join(parts)

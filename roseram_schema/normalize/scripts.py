@@ -17,10 +17,10 @@ from psycopg.pq import TransactionStatus
 from ..errors import Origin, Problem, SourceError
 from ..model import Catalog
 from ..platform import ensure_platform, is_platform_schema
-from ..source.scripts import DATA, TRANSACTION, Script
+from ..source.scripts import DATA, SCHEMA, TRANSACTION, Script, terminated
 from .catalog import Scope, build_schema, inspect_in_scope, normalize_catalog, source_scope
 from .origins import attach_origins
-from .scratch import database_url, scratch_database  # noqa: F401 - database_url for callers
+from .scratch import scratch_database
 
 # PostgreSQL's codes for "no such table / schema": a data statement into a platform table
 # the scratch database lacks (see _run)
@@ -68,14 +68,6 @@ def notes_text(notes: tuple[str, ...]) -> str:
     return "\n".join([head, *(f"  {n}" for n in notes)]) + "\n"
 
 
-def build_source(conn, url: str, catalog: Catalog, scripts: tuple[Script, ...]) -> None:
-    """Build a source in the new database behind `conn` (autocommit; its URL is `url`),
-    platform stand-in included: what normalize_source reads back (verify builds with it)."""
-    ensure_platform(conn)
-    build_schema(conn, catalog)
-    run_scripts(url, scripts)
-
-
 def run_scripts(url: str, scripts: tuple[Script, ...]) -> frozenset:
     """Run each script file on a connection of its own to `url`, as `psql -f` would (see
     source/scripts.py); returns the origins of the data statements skipped (_run).
@@ -83,12 +75,47 @@ def run_scripts(url: str, scripts: tuple[Script, ...]) -> frozenset:
     skipped = []
     for script in scripts:
         with psycopg.connect(url, autocommit=True) as conn:
-            for statement in script.statements:
-                if _run(conn, statement):
-                    skipped.append(statement)
-            if conn.info.transaction_status != TransactionStatus.IDLE:
-                _execute(conn, statement, "COMMIT")  # a transaction left open: committed
+            for batch in _batches(script.statements):
+                if len(batch) > 1 and _run_batch(conn, batch):
+                    continue
+                skipped += [statement for statement in batch if _run(conn, statement)]
+            if script.statements and conn.info.transaction_status != TransactionStatus.IDLE:
+                _execute(conn, script.statements[-1], "COMMIT")  # a transaction left open: committed
     return frozenset(s.origin for s in skipped)
+
+
+def _batches(statements):
+    """Runs of statements that may go to the server as one message (_run_batch): schema
+    and data statements; a transaction, session or role statement, and a data statement
+    into a platform table, go alone (psql's semantics for them differ in a transaction)."""
+    batch: list = []
+    for statement in statements:
+        alone = (statement.role not in (SCHEMA, DATA)
+                 or any(kind == "role" for kind, _ in statement.creates)
+                 or (statement.role == DATA and statement.target
+                     and is_platform_schema(statement.target.split(".")[0])))
+        if alone:
+            if batch:
+                yield batch
+                batch = []
+            yield [statement]
+        else:
+            batch.append(statement)
+    if batch:
+        yield batch
+
+
+def _run_batch(conn, batch) -> bool:
+    """Send a batch as one message, all or nothing (one round trip instead of one per
+    statement); False when PostgreSQL rejected it, nothing of it done: it then runs one
+    statement at a time, which names the statement to blame, and does what a transaction
+    does not allow (CREATE INDEX CONCURRENTLY, a new enum value used at once)."""
+    try:
+        with _savepoint(conn):  # in the script's own transaction: a savepoint, undone on error
+            conn.execute("\n".join(terminated(s.sql) for s in batch))
+        return True
+    except psycopg.Error:
+        return False
 
 
 def _run(conn, statement) -> bool:

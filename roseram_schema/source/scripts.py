@@ -99,6 +99,12 @@ class Script:
     statements: tuple[ScriptStatement, ...]
 
 
+def terminated(sql: str) -> str:
+    """A statement's text with its semicolon, on a line of its own when the text ends in a
+    `--` comment (which would swallow it)."""
+    return sql + ("\n;" if "--" in sql.rsplit("\n", 1)[-1] else ";")
+
+
 def is_history(statements: list[Statement]) -> bool:
     """True when a file's statements are not all ones the declarative reader takes (see the
     module doc): the file is then a script file."""

@@ -238,3 +238,24 @@ def test_a_transaction_left_open_at_the_end_of_a_file_is_committed(tmp_path, pg_
     desired = compare_live(root, platform_db_url, pg_server.base_url, cache=None).desired
     assert [c.name for c in desired.table("public.a").columns] == ["id", "b"]
     assert str(desired.table("public.a").column("b").origin) == "supabase/migrations/2_next.sql:1:1"
+
+
+def test_statements_run_one_at_a_time_where_a_transaction_would_refuse_them(tmp_path, pg_server, platform_db_url):
+    # sent together, these fail (a new enum value used in the transaction that added it,
+    # CREATE INDEX CONCURRENTLY); psql runs them one by one, and so does the scratch run
+    root = tmp_path / "seq"
+    _write(root, "supabase/migrations/1.sql", (
+        "CREATE TYPE mood AS ENUM ('happy');\n"
+        "CREATE TABLE m (id int PRIMARY KEY, how mood); -- a comment after the statement\n"
+        "ALTER TYPE mood ADD VALUE 'sad';\n"
+        "ALTER TABLE m ALTER COLUMN how SET DEFAULT 'sad';\n"
+        "CREATE INDEX CONCURRENTLY m_how ON m (how);\n"
+        "CREATE TABLE n (id int);\n"
+        "CREATE TABLE o (id int) -- a comment before the semicolon\n;\n"
+        "CREATE TABLE q (id int);\n"))
+    desired = compare_live(root, platform_db_url, pg_server.base_url, cache=None).desired
+    assert desired.table("public.m").column("how").default == "'sad'::public.mood"
+    assert [i.name for i in desired.table("public.m").indexes] == ["m_how"]
+    assert desired.table("public.n") is not None and desired.table("public.q") is not None
+    compiled = cli("compile", "--project", str(root))
+    assert "CREATE TABLE o (id int) -- a comment before the semicolon\n;\nCREATE TABLE q" in compiled.stdout
