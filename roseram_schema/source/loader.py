@@ -207,7 +207,7 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, parse_ca
             personas=draft.personas,
             contracts=dict(sorted(draft.contracts.items())),
             files=tuple(snapshot.data),
-            scripts=_ordered_scripts(draft.scripts, sql_folders(root)),
+            scripts=_ordered_scripts(draft.scripts, draft.sql_folders or sql_folders(root)),
         )
 
 
