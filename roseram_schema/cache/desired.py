@@ -147,7 +147,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     read nor hashed again; `fingerprint` alone: their fingerprint (the files are read on
     a miss).
     """
-    from ..server.dev import dev_identity_of, dev_url_of
+    from ..server.dev import dev_identity_of, dev_url_of, keeps_databases, required_extensions
 
     root = Path(root)
     identity = dev_identity_of(dev)
@@ -161,7 +161,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
             return cached, None
 
     project = load_project(root, snapshot, parse_cache=ParseCache.open(root))
-    url = dev_url_of(dev)
+    url = dev_url_of(dev, required_extensions(project.catalog))
     version = server_version(url)
     remember_server_version(root, identity, version)
     key = normalization_key(project.fingerprint, version)
@@ -179,7 +179,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     # normalize, always (source/scripts.py)
     if project.scripts:
         normalized, scope, notes = normalize_source(project.catalog, project.scripts, url)
-    elif len(project.catalog.tables) >= threshold:
+    elif len(project.catalog.tables) >= threshold and keeps_databases(dev):
         def previous_desired(fingerprint: str) -> Catalog | None:
             # the desired state a previous source gave, cached under the same dev server
             version = known_server_version(root, identity)
