@@ -544,6 +544,13 @@ def project_properties() -> dict:
             "examples": [{"public.mood": ["happy", "sad", "neutral"]}],
         },
         "personas": personas,
+        "sql": {
+            "description": "Folders (relative to project.yaml, outside schema/, policies/ and "
+                           "views/) whose .sql files run as written, in name order, after the "
+                           "declarative objects: a migrations history (README, \"SQL files\")",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "examples": [["supabase/migrations"]],
+        },
     }
 
 

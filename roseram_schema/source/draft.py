@@ -50,6 +50,10 @@ class Draft:
     domains: dict[str, Domain] = field(default_factory=dict)
     composite_types: dict[str, CompositeType] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
+    # script files (scripts.Script), in the order read; run after the declarative build
+    scripts: list = field(default_factory=list)
+    # `sql:` of project.yaml: folders whose .sql files are script files, in run order
+    sql_folders: tuple[str, ...] = ()
 
     def add(self, kind: str, key: str, obj, origin: Origin | None) -> bool:
         """Add a definition; a second one with the same key is a duplicate (reported)."""
@@ -80,6 +84,7 @@ class Draft:
             self.schemas.setdefault(name, schema)  # CREATE SCHEMA of a declared schema is no error
         self.folder_schemas.update(part.folder_schemas)
         self.later.extend(part.later)
+        self.scripts.extend(part.scripts)
         self.after_naming.extend(part.after_naming)
 
     def relation(self, key: str) -> Table | View | None:

@@ -22,6 +22,7 @@ from .positions import origin_at
 from .problems import Problems, did_you_mean
 from .reader import SourceFile
 from .relations import walk
+from .scripts import is_history, read_script
 from .sqlaccess import comment_statement, grant_statement, role_name
 from .sqlfunctions import function_from, trigger_from
 from .sqltables import TableParts, index_from, table_from
@@ -31,12 +32,18 @@ from .statements import Statement, split_statements, unsupported
 from .views import is_view_statement, view_from_statement
 
 
-def read_sql_file(file: SourceFile, problems: Problems, schema: str, draft: Draft) -> None:
-    """Parse a SQL file and add what it declares to the draft."""
+def read_sql_file(file: SourceFile, problems: Problems, schema: str, draft: Draft, *,
+                  script: bool = False) -> None:
+    """Parse a SQL file and add what it declares to the draft; a file with a history-style
+    statement (or any file when `script`) is a script file instead (scripts.py)."""
     statements = split_statements(file, problems)
-    if statements is not None:
-        check_sql_identifiers(file.path, file.text, problems)
-        handle_statements(statements, file, schema, draft)
+    if statements is None:
+        return
+    if script or is_history(statements):
+        draft.scripts.append(read_script(file.path, statements))
+        return
+    check_sql_identifiers(file.path, file.text, problems)
+    handle_statements(statements, file, schema, draft)
 
 
 def handle_statements(statements: list[Statement], file: SourceFile, schema: str, draft: Draft) -> None:
