@@ -53,18 +53,6 @@ from .statements import Statement, first_words
 # what a statement is, for the run and the notes
 SCHEMA, DATA, SESSION, TRANSACTION = "schema", "data", "session", "transaction"
 
-# statement kinds the declarative reader takes (sqlfiles._HANDLERS), and the ALTER TABLE
-# subcommands it takes; anything else makes the file a script file
-_DECLARATIVE = frozenset({
-    "CreateStmt", "IndexStmt", "AlterTableStmt", "CreatePolicyStmt", "CreateEnumStmt",
-    "CreateFunctionStmt", "CreateTrigStmt", "CreateSchemaStmt", "CreateExtensionStmt",
-    "GrantStmt", "CommentStmt", "ViewStmt", "CreateTableAsStmt", "TransactionStmt",
-})
-_DECLARATIVE_ALTERS = frozenset({
-    AlterTableType.AT_EnableRowSecurity, AlterTableType.AT_DisableRowSecurity,
-    AlterTableType.AT_ForceRowSecurity, AlterTableType.AT_NoForceRowSecurity,
-    AlterTableType.AT_AddConstraint,
-})
 _DATA_NODES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CopyStmt",
                          "TruncateStmt"})
 
@@ -105,19 +93,17 @@ def terminated(sql: str) -> str:
     return sql + ("\n;" if "--" in sql.rsplit("\n", 1)[-1] else ";")
 
 
-def is_history(statements: list[Statement]) -> bool:
-    """True when a file's statements are not all ones the declarative reader takes (see the
-    module doc): the file is then a script file."""
+def is_history(statements: list[Statement], takes) -> bool:
+    """True when a file's statements are not all ones the declarative reader takes
+    (`takes(node)`: sqlfiles.takes, the reader's own dispatch; see the module doc): the
+    file is then a script file."""
     created: set[tuple[str, str]] = set()
     for stmt in statements:
         node = stmt.node
         name = type(node).__name__
-        if name not in _DECLARATIVE:
+        if not takes(node):
             return True
-        if name == "AlterTableStmt":
-            if any(cmd.subtype not in _DECLARATIVE_ALTERS for cmd in node.cmds or ()):
-                return True
-        elif name == "TransactionStmt":
+        if name == "TransactionStmt":
             if node.kind.name not in ("TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT"):
                 return True
         elif name == "CreateTableAsStmt":

@@ -39,7 +39,7 @@ def read_sql_file(file: SourceFile, problems: Problems, schema: str, draft: Draf
     statements = split_statements(file, problems)
     if statements is None:
         return
-    if script or is_history(statements):
+    if script or is_history(statements, takes):
         draft.scripts.append(read_script(file.path, statements))
         return
     check_sql_identifiers(file.path, file.text, problems)
@@ -294,3 +294,21 @@ _HANDLERS = {
 }
 # domains, composite types, sequences (and GRANT/COMMENT on them): source/sqltypes.py
 _HANDLERS.update(type_handlers(_HANDLERS))
+
+# ALTER TABLE subcommands _alter_table takes: with any other, the file is a script file
+ALTER_TABLE_TAKEN = frozenset({
+    AlterTableType.AT_EnableRowSecurity, AlterTableType.AT_DisableRowSecurity,
+    AlterTableType.AT_ForceRowSecurity, AlterTableType.AT_NoForceRowSecurity,
+    AlterTableType.AT_AddConstraint,
+})
+
+
+def takes(node) -> bool:
+    """Whether the declarative reader takes a statement of this kind (scripts.is_history):
+    one dispatch decides both, so a kind a handler learns is declarative at once."""
+    name = type(node).__name__
+    if name not in _HANDLERS:
+        return False
+    if name == "AlterTableStmt":
+        return all(cmd.subtype in ALTER_TABLE_TAKEN for cmd in node.cmds or ())
+    return True
