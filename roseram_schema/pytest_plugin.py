@@ -22,6 +22,10 @@ Databases are created and dropped by pytest-postgresql's `DatabaseJanitor` throu
 `DatabaseServer`, which roseram-schema's own test suite (tests/conftest.py) uses for its
 scratch databases too: one code path, exercised by ~900 tests. pytest-postgresql comes with the
 `pytest` extra (`pip install 'roseram-schema[pytest]'`); without it the fixtures fail saying so.
+Not used from it: `postgresql_proc`, which starts a server on a TCP port (the embedded one
+listens on none, see server/embedded.py), and the `postgresql_noproc` factory itself, whose
+database names are fixed when the factory runs (two sessions on one server would collide) and
+whose `load` list cannot see which project to build.
 """
 
 from __future__ import annotations
