@@ -4,15 +4,14 @@ DatabaseJanitor underneath) makes both the roseram_* fixtures' databases and thi
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 
 import psycopg
 import pytest
-from pytest_postgresql.janitor import DatabaseJanitor
 
 import conftest
-from roseram_schema import pytest_plugin
 from roseram_schema.pytest_plugin import DatabaseServer
 
 from test_plugin import EXAMPLE, copy_example
@@ -20,39 +19,59 @@ from test_plugin import EXAMPLE, copy_example
 pytest_plugins = ["pytester"]
 
 
+# Appends every DatabaseJanitor init/drop to a JSON-lines file: (what, janitor class, dbname,
+# template); the conftest of a pytester run, and janitor_log's here.
+RECORDER = """
+import json
+
+from pytest_postgresql.janitor import DatabaseJanitor
+
+def record(log, what, method):
+    def wrapper(self):
+        kind = type(self).__module__ + "." + type(self).__qualname__
+        with open(log, "a") as out:
+            out.write(json.dumps([what, kind, self.dbname, self.template_dbname]) + "\\n")
+        return method(self)
+    return wrapper
+
+def install(log, setattr=setattr):
+    setattr(DatabaseJanitor, "init", record(log, "init", DatabaseJanitor.init))
+    setattr(DatabaseJanitor, "drop", record(log, "drop", DatabaseJanitor.drop))
+"""
+
+
+def read_calls(log):
+    return [tuple(json.loads(line)) for line in log.read_text().splitlines()] if log.exists() else []
+
+
 @pytest.fixture
-def janitor_calls(monkeypatch):
-    """Every DatabaseJanitor init/drop from now on: (what, janitor class, dbname, template)."""
-    calls = []
-    init, drop = DatabaseJanitor.init, DatabaseJanitor.drop
-
-    def recording(what, method):
-        def wrapper(self):
-            calls.append((what, type(self), self.dbname, self.template_dbname))
-            return method(self)
-        return wrapper
-
-    monkeypatch.setattr(DatabaseJanitor, "init", recording("init", init))
-    monkeypatch.setattr(DatabaseJanitor, "drop", recording("drop", drop))
-    return calls
+def janitor_log(monkeypatch, tmp_path):
+    log = tmp_path / "janitor.jsonl"
+    namespace = {}
+    exec(RECORDER, namespace)
+    namespace["install"](log, monkeypatch.setattr)
+    return log
 
 
 def test_the_suite_and_the_plugin_create_databases_through_the_same_janitor(
-        janitor_calls, pytester, pg_server, make_db):
+        janitor_log, pytester, pg_server, make_db):
     assert conftest.TestServer is DatabaseServer and isinstance(pg_server, DatabaseServer)
     url = make_db("shared")
     name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
-    assert janitor_calls == [("init", pytest_plugin.janitor_class(), name, None)]
+    [(what, suite_kind, dbname, template)] = read_calls(janitor_log)
+    assert (what, dbname, template) == ("init", name, None)
+    assert suite_kind == "roseram_schema.pytest_plugin.janitor_class.<locals>.UrlJanitor"
 
-    # the plugin, in this process so the same recording janitor sees its databases
+    # the plugin as users run it (a subprocess), with the same recorder
     copy_example(pytester)
+    plugin_log = pytester.path / "plugin-janitor.jsonl"
+    pytester.makeconftest(RECORDER + f"\ninstall({str(plugin_log)!r})\n")
     pytester.makepyfile(test_one="def test_one(roseram_db):\n    roseram_db.connect().close()\n")
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--roseram-db-url", pg_server.base_url,
-                                          "test_one.py")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--roseram-db-url", pg_server.base_url,
+                                           "test_one.py")
     result.assert_outcomes(passed=1)
-    plugin_calls = janitor_calls[1:]
-    kinds = {type_ for _, type_, _, _ in plugin_calls}
-    assert kinds == {pytest_plugin.janitor_class()}
+    plugin_calls = read_calls(plugin_log)
+    assert {kind for _, kind, _, _ in plugin_calls} == {suite_kind}
     (template,) = {db for what, _, db, tmpl in plugin_calls if what == "init" and tmpl is None}
     clone = [(what, db) for what, _, db, tmpl in plugin_calls if tmpl == template]
     assert len(clone) == 1 and clone[0][0] == "init"
