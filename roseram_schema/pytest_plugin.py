@@ -8,7 +8,6 @@ Registered through the `pytest11` entry point, so every pytest run loads it; it 
 - `roseram_persona`: `with roseram_persona("alice") as conn:` runs SQL as that persona
   (its role and JWT claims, over verify's seeded rows), rolled back when the block ends.
 - `roseram_verify`: `roseram_verify()` asserts the project's contracts hold (verify).
-
 - `roseram_noproc`: the session's server as pytest-postgresql's `NoopExecutor` (what its
   `postgresql_noproc` fixture yields), whose `template_dbname` is the project's template, so
   `factories.postgresql("roseram_noproc")` and `postgresql_noproc(depends_on="roseram_noproc")`
