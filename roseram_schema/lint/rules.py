@@ -10,6 +10,7 @@ from ..model import Catalog, Policy, Table
 from ..platform import is_platform_schema
 from .findings import Finding
 from . import sqlrefs
+from .leaks import LEAK_RULES
 
 ALWAYS_OPEN = ("anyone", "signed_in")
 
@@ -478,7 +479,7 @@ RULES = (
     index_duplicate,
     policy_bare_uid,
     contract_missing,
-)
+) + LEAK_RULES
 
 
 def lint_catalog(catalog: Catalog, spec=None, anchors=None, rules=RULES) -> list[Finding]:

@@ -22,6 +22,7 @@ from ..normalize.scratch import scratch_database
 from ..platform import ensure_platform
 from ..verify.checker import check_database
 from ..verify.spec import load_spec
+from ..verify.storage_probe import has_storage, read_storage_policies
 
 # the names of verify's scratch databases (normalize/scratch.py sweeps the stale ones)
 SCRATCH_PREFIX = "roseram_verify"
@@ -35,6 +36,17 @@ def read_target_catalog(db_url: str):
             return buildable_catalog(inspect_catalog(conn))
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
+
+
+def read_target_storage(db_url: str):
+    """The policies of the target's storage.objects (None when it has no Supabase Storage
+    tables), for the bucket contracts: the platform's storage schema is in no catalog."""
+    try:
+        with psycopg.connect(db_url) as conn:
+            conn.execute("SET TRANSACTION READ ONLY")
+            return read_storage_policies(conn) if has_storage(conn) else None
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot read the storage policies of --db: {exc}") from exc
 
 
 def build_schema(conn, catalog) -> None:
@@ -79,7 +91,8 @@ def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
         raise ValueError("verify needs a project or a database")
     project = load_project(Path(project_dir)) if project_dir is not None else None
     catalog = read_target_catalog(db_url) if db_url else project.catalog
-    return _verify(project, catalog, dev_url, clock, {}, locate=not db_url)
+    storage = read_target_storage(db_url) if db_url else None
+    return _verify(project, catalog, dev_url, clock, {}, locate=not db_url, storage=storage)
 
 
 def verify_catalog(project_dir: Path, catalog, dev_url: str):
@@ -88,7 +101,7 @@ def verify_catalog(project_dir: Path, catalog, dev_url: str):
     return _verify(load_project(Path(project_dir)), catalog, dev_url, time.perf_counter(), {}, locate=False)
 
 
-def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, locate: bool):
+def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, locate: bool, storage=None):
     """Build `catalog` in a scratch database and check the project's contracts there."""
 
     def lap(name):
@@ -105,7 +118,7 @@ def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, loca
             ensure_platform(conn)
             build_schema(conn, catalog)
             lap("build_schema")
-            report = check_database(conn, spec, url=url)
+            report = check_database(conn, spec, url=url, storage_policies=storage)
             lap("check")
     lap("drop_database")
     report.timings = timings
