@@ -13,7 +13,7 @@ from roseram_schema.lint.rules import lint_catalog
 from roseram_schema.verify.anchors import derive_anchors
 from roseram_schema.verify.spec import parse_spec
 from roseram_schema.workflow.lint import lint_project
-from tests.supabase_like.test_supabase_like import applied_url  # noqa: F401 (a fixture)
+from supabase_like.test_supabase_like import applied_url  # noqa: F401 (a fixture)
 
 ROSERAM = Path(__file__).resolve().parent.parent.parent
 
@@ -230,7 +230,7 @@ LEAK_IDS = {"self-escalation", "user-metadata-trust", "definer-returns-rows", "p
 
 
 def test_no_leak_finding_on_the_example_and_source_projects(tmp_path):
-    from tests.supabase_like.test_supabase_like import _partitioned_project
+    from supabase_like.test_supabase_like import _partitioned_project
 
     projects = [ROSERAM / "examples" / "notes-app", ROSERAM / "tests" / "cases" / "verify_source" / "notes",
                 _partitioned_project(tmp_path / "partitioned")]
