@@ -18,9 +18,6 @@ from ..errors import DatabaseError, RoseramError
 from ..introspect import inspect_catalog
 from ..model import qualify
 from ..platform import PLATFORM_SCHEMAS, is_platform_admin_role, is_platform_schema
-from ..verify.infer import _clause_text, infer_command
-from ..verify.spec import COMMANDS
-from ..workflow.verify import verify_project
 from .files import project_files
 
 
@@ -78,6 +75,11 @@ def _unmanaged_sql() -> str:
 def infer_contracts(db_url: str, dev_url: str) -> dict:
     """{"schema.table": (contract data, notes)}: what `verify --infer` prints for the
     database, per table (verify builds its schema in a scratch database on `dev_url`)."""
+    # only `import --contract` runs verify: its modules are a third of a plain import's start-up
+    from ..verify.infer import _clause_text, infer_command
+    from ..verify.spec import COMMANDS
+    from ..workflow.verify import verify_project
+
     report = verify_project(None, db_url, dev_url)
     out = {}
     for key in report.tables:

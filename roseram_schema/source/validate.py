@@ -20,7 +20,6 @@ def validate(d: Draft) -> None:
     _check_relation_names(d)
     _check_view_cycles(d)
     _check_views(d)
-    _check_functions(d)
     _check_triggers(d)
     _check_schemas(d)
     _check_roles(d)
@@ -215,14 +214,6 @@ def _check_views(d: Draft) -> None:
             if dep not in d.tables and dep not in d.views and not is_platform_schema(schema):
                 d.problems.add(d.view_refs.get(key, {}).get(dep, v.origin), key, f"the view reads {dep}, which is not declared",
                                did_you_mean(dep, (*d.tables, *d.views)))
-
-
-def _check_functions(d: Draft) -> None:
-    for key in sorted(d.functions):
-        f = d.functions[key]
-        if f.security_definer and not f.search_path:
-            d.problems.add(f.origin, f.signature, "a SECURITY DEFINER function must fix its search_path",
-                           "add e.g. SET search_path = '' (and qualify names) or SET search_path = public, pg_temp")
 
 
 def _check_triggers(d: Draft) -> None:
