@@ -26,6 +26,7 @@ from .sqlaccess import comment_statement, grant_statement, role_name
 from .sqlfunctions import function_from, trigger_from
 from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
+from .sqltypes import type_handlers
 from .statements import Statement, split_statements, unsupported
 from .views import is_view_statement, view_from_statement
 
@@ -284,3 +285,5 @@ _HANDLERS = {
     "CreateTableAsStmt": _create_view,
     "TransactionStmt": _ignore,
 }
+# domains, composite types, sequences (and GRANT/COMMENT on them): source/sqltypes.py
+_HANDLERS.update(type_handlers(_HANDLERS))

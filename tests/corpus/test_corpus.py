@@ -39,6 +39,8 @@ GAPS: dict[tuple[str, str], str] = {
                     "storage_app")
     for check in ("compile", "plan_empty", "apply_converges", "import_round_trip")
 }
+# closed by the domains, composite types and sequences of s22-types
+del GAPS[("every_kind", "import_round_trip")]
 
 
 def _gap(example: str, check: str):
