@@ -355,6 +355,9 @@ def contract_schema() -> dict:
     }
     properties = {command: {**categories, "description": f"{command}: " + categories["description"]}
                   for command in CONTRACT_COMMANDS}
+    columns = {"anyOf": [{"type": "string", "pattern": r"\S"},
+                         {"type": "array", "items": {"type": "string", "pattern": r"\S"}},
+                         {"type": "null"}]}
     properties["all"] = {**categories,
                          "description": "The four commands at once (a command listed next to "
                                         "it overrides it): " + categories["description"]}
@@ -367,6 +370,13 @@ def contract_schema() -> dict:
                                   "the table has none", "type": ["string", "boolean", "null"]},
         "seed": {"description": "Fixed column values for the synthetic rows verify seeds",
                  "type": ["object", "null"]},
+        "fixed": {**columns, "description": "Columns no persona's UPDATE may change (a column or "
+                                            "a list), e.g. [owner_id]"},
+        "author": {**columns, "description": "User columns that must equal the caller on INSERT "
+                                             "and UPDATE (default: the columns that record who "
+                                             "wrote the row, judged on INSERT; [] for none)"},
+        "hide": {**columns, "description": "Columns no exposed persona may read, from the table "
+                                           "(column privileges) or through a view"},
     })
     return {
         "description": "The access contract that `verify` proves (docs/verify.md): per command, "
@@ -429,6 +439,10 @@ def persona_properties() -> dict:
                    "type": ["string", "number"]},
         "tenant_role": {"description": "The persona's rank in its tenant (one of tenancy.ranks)",
                         "type": ["string", "null"]},
+        "tenants": {"description": "Several memberships: tenant label -> rank, e.g. {A: member, "
+                                   "B: editor} (with or besides tenant/tenant_role)",
+                    "type": ["object", "null"],
+                    "additionalProperties": {"type": ["string", "null"]}},
         "claims": {"description": "Extra JWT claims merged into request.jwt.claims",
                    "type": ["object", "null"]},
         "bypass": _boolean("The role bypasses RLS (default true for service_role)"),
@@ -517,7 +531,7 @@ def project_properties() -> dict:
     }
     personas = {
         "description": "Who `verify` impersonates (docs/verify.md): persona name -> "
-                       "{role, user, tenant, tenant_role, claims, bypass}; the reserved key "
+                       "{role, user, tenant, tenant_role, tenants, claims, bypass}; the reserved key "
                        "`tenancy` says how rows relate to users and tenants, `storage` gives "
                        "bucket contracts",
         "type": ["object", "null"],
