@@ -17,6 +17,7 @@ import psycopg
 from ..errors import DatabaseError, RoseramError
 from ..introspect import inspect_catalog
 from ..model import qualify
+from ..model.sequences import column_sequences
 from ..platform import PLATFORM_SCHEMAS, is_platform_admin_role, is_platform_schema
 from .files import project_files
 
@@ -106,7 +107,10 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
     counts = {"tables": sum(t.key not in partitions for t in catalog.tables), "partitions": len(partitions),
               "views": len(catalog.views), "functions": len(catalog.functions),
               "triggers": len(catalog.triggers), "enums": len(catalog.enums),
-              "policies": sum(len(t.policies) for t in catalog.tables)}
+              "policies": sum(len(t.policies) for t in catalog.tables),
+              # the sequences serial and identity columns make are not counted: their column says them
+              "domains": len(catalog.domains), "composite types": len(catalog.composite_types),
+              "sequences": len(catalog.sequences) - len(column_sequences(catalog))}
     return ImportResult(files=project_files(catalog, contracts), unmanaged=unmanaged, counts=counts)
 
 

@@ -35,6 +35,7 @@ _NAMED = {
     "roseram_schema.source.draft": ("Draft",),
     "roseram_schema.source.problems": ("Problems",),
     "roseram_schema.source.statements": ("Statement",),
+    "roseram_schema.source.scripts": ("Script", "ScriptStatement"),
     "roseram_schema.source.sqltables": ("TableParts",),
     "roseram_schema.source.policies": ("_attach_policies",),
     "roseram_schema.source.sqlaccess": ("_attach_grant", "_attach_comment"),

@@ -32,6 +32,9 @@ def _attach(normalized: Catalog, source: Catalog) -> Catalog:
         views=_attach_each(normalized.views, source.views, lambda v: v.key, _view),
         functions=_functions(normalized.functions, source.functions),
         triggers=_attach_each(normalized.triggers, source.triggers, lambda t: t.key),
+        domains=_attach_each(normalized.domains, source.domains, lambda d: d.key),
+        composite_types=_attach_each(normalized.composite_types, source.composite_types, lambda t: t.key),
+        sequences=_attach_each(normalized.sequences, source.sequences, lambda s: s.key, _with_grants),
     )
 
 

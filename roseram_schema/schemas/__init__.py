@@ -531,8 +531,8 @@ def project_properties() -> dict:
     }
     personas = {
         "description": "Who `verify` impersonates (docs/verify.md): persona name -> "
-                       "{role, user, tenant, tenant_role, tenants, claims, bypass}; the reserved "
-                       "key `tenancy` says how rows relate to users and tenants, `storage` gives "
+                       "{role, user, tenant, tenant_role, tenants, claims, bypass}; the reserved key "
+                       "`tenancy` says how rows relate to users and tenants, `storage` gives "
                        "bucket contracts",
         "type": ["object", "null"],
         "properties": {
@@ -558,6 +558,13 @@ def project_properties() -> dict:
             "examples": [{"public.mood": ["happy", "sad", "neutral"]}],
         },
         "personas": personas,
+        "sql": {
+            "description": "Folders (relative to project.yaml, outside schema/, policies/ and "
+                           "views/) whose .sql files run as written, in name order, after the "
+                           "declarative objects: a migrations history (README, \"SQL files\")",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "examples": [["supabase/migrations"]],
+        },
     }
 
 

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Callable
 
 from ..errors import Origin
-from ..model import Enum, Extension, Function, Role, Schema, Table, Trigger, View
+from ..model import CompositeType, Domain, Enum, Extension, Function, Role, Schema, Sequence, Table, Trigger, View
 from .problems import Problems
 
 
@@ -47,6 +47,13 @@ class Draft:
     after_naming: list[Callable[["Draft"], None]] = field(default_factory=list)
     # view key -> {relation it reads: where the query names it}, for precise errors
     view_refs: dict[str, dict[str, Origin]] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    composite_types: dict[str, CompositeType] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
+    # script files (scripts.Script), in the order read; run after the declarative build
+    scripts: list = field(default_factory=list)
+    # `sql:` of project.yaml: folders whose .sql files are script files, in run order
+    sql_folders: tuple[str, ...] = ()
 
     def add(self, kind: str, key: str, obj, origin: Origin | None) -> bool:
         """Add a definition; a second one with the same key is a duplicate (reported)."""
@@ -77,6 +84,7 @@ class Draft:
             self.schemas.setdefault(name, schema)  # CREATE SCHEMA of a declared schema is no error
         self.folder_schemas.update(part.folder_schemas)
         self.later.extend(part.later)
+        self.scripts.extend(part.scripts)
         self.after_naming.extend(part.after_naming)
 
     def relation(self, key: str) -> Table | View | None:
@@ -85,7 +93,8 @@ class Draft:
 
 
 # what `add` puts into a part; schemas come from CREATE SCHEMA there, which never conflicts
-_MERGED_KINDS = ("tables", "views", "functions", "triggers", "enums", "extensions", "roles")
+_MERGED_KINDS = ("tables", "views", "functions", "triggers", "enums", "extensions", "roles", "domains",
+                 "composite_types", "sequences")
 
 def evolve(obj, **changes):
     """dataclasses.replace for the model's frozen dataclasses, a few times faster: the
@@ -122,4 +131,7 @@ _KIND_LABEL = {
     "schemas": "schema",
     "extensions": "extension",
     "roles": "role",
+    "domains": "domain",
+    "composite_types": "composite type",
+    "sequences": "sequence",
 }

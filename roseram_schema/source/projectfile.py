@@ -5,11 +5,12 @@ from __future__ import annotations
 from ..model import Enum, Extension, Role, Schema
 from .draft import Draft
 from .idents import split_qualified
+from .loader import valid_sql_folder
 from .reader import Reader
 from .tables import read_grants
 from .yamlnodes import YNode
 
-PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas")
+PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas", "sql")
 SCHEMA_KEYS = ("name", "comment", "grants")
 EXTENSION_KEYS = ("name", "schema", "optional")
 ROLE_KEYS = ("name", "login", "bypassrls")
@@ -50,6 +51,23 @@ def read_project_file(node: YNode, r: Reader, draft: Draft) -> None:
                     draft.add("enums", enum.key, enum, enum.origin)
     if "personas" in fields:
         draft.personas = fields["personas"].plain()
+    if "sql" in fields:
+        draft.sql_folders = _sql_folders(fields["sql"], r)
+
+
+def _sql_folders(node: YNode, r: Reader) -> tuple[str, ...]:
+    """`sql:` — folders whose .sql files run as written (source/scripts.py), in order."""
+    items = [node] if node.kind == "scalar" and not node.is_null else r.seq(node, "project", "sql")
+    folders = []
+    for item in items:
+        value = item.plain()
+        if not valid_sql_folder(value):
+            r.problem(item.origin, "project", f"sql: {value!r} is not a folder of the project",
+                      "name a folder relative to project.yaml, outside schema/, policies/ and views/,"
+                      " e.g. sql: [supabase/migrations]")
+            continue
+        folders.append(value.strip("/"))
+    return tuple(folders)
 
 
 def _named_entry(node: YNode, r: Reader, kind: str, keys: tuple[str, ...]):

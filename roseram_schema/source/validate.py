@@ -14,7 +14,8 @@ from .typenames import TypeCatalog
 def validate(d: Draft) -> None:
     """Record every cross-object problem of the draft (and fill FK columns left implicit)."""
     check_names(d)
-    types = TypeCatalog(d.enums.values(), d.extensions.values(), list(d.tables.values()))
+    types = TypeCatalog([*d.enums.values(), *d.domains.values(), *d.composite_types.values()],
+                        d.extensions.values(), list(d.tables.values()))
     for key in sorted(d.tables):
         _check_table(d, d.tables[key], types)
     _check_relation_names(d)

@@ -30,7 +30,8 @@ from ..errors import DatabaseError
 from ..introspect.inspector import assemble, inspect_catalog, inspect_row_estimates
 from ..introspect.rows import available_extensions
 from ..model import Catalog
-from ..normalize.catalog import Scope, inspect_in_scope, normalize_catalog, source_scope
+from ..normalize.catalog import Scope, inspect_in_scope, source_scope
+from ..normalize.scripts import normalize_source, texts_source
 from ..normalize.roundtrip import differing_texts, renormalize_texts
 from ..plan.defaultacl import default_privileges, revoke_default_privileges
 from ..plan.fingerprint import managed_fingerprint
@@ -84,6 +85,8 @@ class LiveComparison:
     scope: Scope | None = None  # what `live` was read with
     # managed_fingerprint(desired) when known (cached), else computed when planning
     desired_fingerprint: str | None = None
+    # the source's data statements, which apply does not run (normalize/scripts.py)
+    notes: tuple[str, ...] = ()
 
     @property
     def project(self):
@@ -102,7 +105,7 @@ class LiveComparison:
 
     def origin_of(self, change: Change):
         """Where the source declares what a change is about."""
-        return SourceTexts(self.project.catalog).origin(change)
+        return SourceTexts(texts_source(self.project.catalog, self.project.scripts)).origin(change)
 
     def fingerprints(self) -> tuple[str, str]:
         """(managed_fingerprint(live), managed_fingerprint(desired)), the second from the
@@ -121,21 +124,23 @@ class LiveComparison:
         from_fp, to_fp = self.fingerprints()
         if not self.changes:
             # nothing to expand, order or render: build_plan would give exactly this
-            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=())
+            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=(), notes=self.notes)
         # imported when used: the planner (~40 ms to import) is only needed for changes
         from ..plan.planner import build_plan
 
-        return build_plan(
+        plan = build_plan(
             self.settled,
             self.desired,
             row_estimates=self.row_estimates,
             online=online,
             from_fingerprint=from_fp,
             to_fingerprint=to_fp,
-            # the source texts only matter when something is to be rendered
-            source=self.project.catalog if self.changes else self.desired,
+            # the source texts only matter when something is to be rendered (those a script
+            # file re-defined are set aside)
+            source=texts_source(self.project.catalog, self.project.scripts),
             changes=self.changes,
         )
+        return replace(plan, notes=self.notes) if self.notes else plan
 
 
 def _connect_target(db_url: str):
@@ -223,11 +228,12 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     try:
         if cache is None:
             project = load_project(root, snapshot)
-            desired = normalize_catalog(project.catalog, dev_url_of(dev_url, required_extensions(project.catalog)))
-            scope, desired_fp = source_scope(project.catalog), managed_fingerprint(desired)
+            url = dev_url_of(dev_url, required_extensions(project.catalog))
+            desired, scope, notes = normalize_source(project.catalog, project.scripts, url)
+            desired_fp = managed_fingerprint(desired)
         else:
             state, project = cache.desired_state(root, dev_url, snapshot)
-            desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint
+            desired, scope, desired_fp, notes = state.catalog, state.scope, state.fingerprint, state.notes
     except BaseException:
         if prefetched is not None:
             prefetched.close()
@@ -256,6 +262,8 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
         if live is None:
             live, estimates = _read_target(conn, scope)
         settled, changes = diff_target(root, dev_url, source_fp, conn, live, desired, desired_fp, cache=cache)
-        if not changes and cache is not None:
+        # a source with notes is never answered by the no-change fast path: it would not say them
+        if not changes and cache is not None and not notes:
             cache.remember_if_clean(root, dev_identity_of(dev_url), source_fp, scope, desired_fp, conn, live, digest)
-    return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp)
+    return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp,
+                          notes)
