@@ -352,6 +352,9 @@ REVIEWED_EQUIVALENT = {
         "already requires admin",
     "true-conjunct policies/public/organizations.yaml:update_admin:with_check #1":
         "as dropping it: the new row can only be the same organization",
+    "widen-command policies/public/ai_generations.yaml:insert_editor":
+        "FOR ALL opens only SELECT (the granted one): a row it passes has site_id or page_id, "
+        "and the caller is an editor of that tenant, so a member: the SELECT policy's rows",
     "lower-helper-rank policies/public/membership.sql:org_role_rank admin":
         "no policy, view or helper asks for rank 'owner', so an admin counted 5 instead of 4 "
         "passes exactly the same org_role_at_least calls",
