@@ -207,6 +207,12 @@ def _add_schema(g: _Graph, schema: Schema) -> None:
     g.add(_key(SCHEMA, schema.name), ddl.create_schema(schema, if_not_exists=True), obj, schema.origin,
           scan="", provides=[f"schema:{schema.name}"])
     _add_grants(g, schema, schema.name, 0, schema.grants, f"schema:{schema.name}", obj, schema.origin)
+    # A schema may already hold grants where it is built (public's USAGE for PUBLIC, the
+    # platform's): the source's REVOKEs are run, so the state read back is without them.
+    for revoke in schema.revokes:
+        g.add(_key(GRANT, schema.name, 0, revoke.grantee, 1), ddl.revoke(schema, revoke),
+              f"revoke {obj} from {revoke.grantee}", revoke.origin or schema.origin, scan="",
+              needs=[f"schema:{schema.name}"])
     if schema.comment is not None:
         g.add(_key(COMMENT, schema.name, 0), ddl.comment_on_schema(schema), f"comment {obj}", schema.origin,
               needs=[f"schema:{schema.name}"], scan="")

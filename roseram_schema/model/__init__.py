@@ -28,6 +28,7 @@ TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "referen
 # cannot ask for it (`all` means TABLE_PRIVILEGES on every version) but a grant of it is
 # read, compared and revoked like any other.
 LIVE_TABLE_PRIVILEGES = (*TABLE_PRIVILEGES, "maintain")
+GRANTS_MODES = ("exact", "defaults")
 FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 
 
@@ -221,6 +222,9 @@ class Table:
     origin: Origin | None = field(default=None, compare=False, repr=False)
     # Where the policies/RLS of this table were declared (policies/<schema>/<table>.yaml).
     policies_origin: Origin | None = field(default=None, compare=False, repr=False)
+    # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
+    # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def qualified(self) -> str:
@@ -260,6 +264,9 @@ class View:
     # Objects the query reads, "schema.name", filled by the loader/inspector for ordering.
     depends_on: tuple[str, ...] = field(default=(), compare=False)
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
+    # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def qualified(self) -> str:
@@ -292,6 +299,9 @@ class Function:
     comment: str | None = None
     grants: tuple[Grant, ...] = ()
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
+    # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -360,6 +370,9 @@ class Schema:
     comment: str | None = None
     grants: tuple[Grant, ...] = ()
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
+    # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +397,10 @@ class Catalog:
     views: tuple[View, ...] = ()
     functions: tuple[Function, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    # GRANTS_MODES: "exact" (every grant spelled out, the rest revoked) or "defaults" (what
+    # the target's default privileges give a new object, plus the source's GRANT and
+    # REVOKE; see plan/defaultacl.py). A setting of the source, never compared.
+    grants_mode: str = field(default="exact", compare=False)
 
     def table(self, key: str) -> Table | None:
         """Look a table up by "schema.name" (or a bare name in public)."""
@@ -407,6 +424,7 @@ class Catalog:
             views=self.views,
             functions=self.functions,
             triggers=self.triggers,
+            grants_mode=self.grants_mode,
         )
 
 
@@ -447,6 +465,7 @@ def build_catalog(
     views: Iterable[View] = (),
     functions: Iterable[Function] = (),
     triggers: Iterable[Trigger] = (),
+    grants_mode: str = "exact",
 ) -> Catalog:
     """Build a Catalog with every collection sorted, whatever order the input came in."""
     return Catalog(
@@ -458,4 +477,5 @@ def build_catalog(
         views=tuple(sorted(views, key=lambda v: v.key)),
         functions=tuple(sorted(functions, key=lambda f: f.key)),
         triggers=tuple(sorted(triggers, key=lambda t: t.key)),
+        grants_mode=grants_mode,
     )

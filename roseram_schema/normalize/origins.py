@@ -32,6 +32,7 @@ def _attach(normalized: Catalog, source: Catalog) -> Catalog:
         views=_attach_each(normalized.views, source.views, lambda v: v.key, _view),
         functions=_functions(normalized.functions, source.functions),
         triggers=_attach_each(normalized.triggers, source.triggers, lambda t: t.key),
+        grants_mode=source.grants_mode,
     )
 
 
@@ -52,7 +53,7 @@ def _merge(item, src, extra):
 
 
 def _with_grants(item, src) -> dict:
-    return {"grants": _attach_each(item.grants, src.grants, lambda g: g.grantee)}
+    return {"grants": _attach_each(item.grants, src.grants, lambda g: g.grantee), "revokes": src.revokes}
 
 
 def _table(t: Table, src: Table) -> dict:
@@ -75,6 +76,7 @@ def _table(t: Table, src: Table) -> dict:
         "indexes": _attach_each(t.indexes, src.indexes, by_name),
         "policies": _attach_each(t.policies, src.policies, by_name),
         "grants": _attach_each(t.grants, src.grants, lambda g: g.grantee),
+        "revokes": src.revokes,
         "partitions": _attach_each(t.partitions, src.partitions, by_name),
         "renamed_from": src.renamed_from,
         "contract": src.contract,
@@ -85,6 +87,7 @@ def _table(t: Table, src: Table) -> dict:
 def _view(v: View, src: View) -> dict:
     return {
         "grants": _attach_each(v.grants, src.grants, lambda g: g.grantee),
+        "revokes": src.revokes,
         "indexes": _attach_each(v.indexes, src.indexes, lambda i: i.name),
     }
 

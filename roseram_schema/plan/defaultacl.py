@@ -10,6 +10,32 @@ creates (the source grants nothing on them: they are reached through their paren
 sequences a new table's serial and identity columns own (they keep what the platform
 stand-in grants on sequences, USAGE and SELECT, and lose the rest: UPDATE is setval).
 What the defaults give the platform's own roles (postgres on Supabase) stays theirs.
+
+Grant modes (project.yaml `grants:`; `Catalog.grants_mode`):
+
+- **exact** (a project that declares any table or view grant, the Roseram project): the
+  source spells out every grant; the rest is revoked, including what the defaults above hand
+  a new object.
+- **defaults** (a project that grants nothing on tables or views: schemas written for
+  Supabase): an object should hold what PostgreSQL gives a new object *on the target*, through
+  the default privileges of the role that runs the plan (the global entry of pg_default_acl,
+  or PostgreSQL's built-in acldefault when there is none, plus the entry of the object's
+  schema: the platform's `GRANT ALL ... TO anon, authenticated, service_role` included),
+  then the source's own GRANTs, less the source's own REVOKEs.
+
+Where the desired grants come from in defaults mode: not from the scratch database where the
+source is normalized (it is on the dev server, whose default privileges are not the
+target's), but from the target. The normalized catalog keeps the source's GRANTs (as the
+scratch database read them back) and carries the source's REVOKEs (`revokes`, a source-only
+field copied over by normalize/origins.py) and the mode; `grants_for_target` then replaces
+the grants of every table, view and function with defaults-of-the-target + GRANT - REVOKE,
+once per target, before the diff. So plan and drift compare the target's grants with
+exactly that, and an object created by the plan gets its defaults from PostgreSQL itself and
+nothing to revoke. A function's EXECUTE for PUBLIC that the source did not write itself
+(the loader's stand-in for PostgreSQL's built-in default) is left to the target's defaults.
+Schemas are not made through default privileges: their grants are the source's GRANT and
+REVOKE in both modes (the REVOKEs are run in the scratch database). Partitions get no grants
+in both modes: one reached by name answers with its own grants and RLS, not its parent's.
 """
 
 from __future__ import annotations
@@ -17,9 +43,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from dataclasses import replace
+
 from ..diff.changes import Change, CreateFunction, CreatePartition, CreateTable, CreateView, Revoke
-from ..model import LIVE_TABLE_PRIVILEGES, Catalog, Table, qualify
-from ..platform import is_platform_admin_role
+from ..model import LIVE_TABLE_PRIVILEGES, Catalog, Grant, Table, qualify
+from ..platform import is_platform_admin_role, is_platform_schema
 
 _DEFAULT_ACL_SQL = """
 SELECT d.defaclobjtype::text AS kind,
@@ -48,6 +76,87 @@ _STANDIN_SEQUENCES = {"public": {role: frozenset({"usage", "select"})
 
 _NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
 _SERIAL_TYPES = frozenset({"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"})
+
+
+# What a new object of each kind gets from the role that creates it: its global default ACL
+# (PostgreSQL's built-in acldefault when there is none) plus the entry of each schema.
+# pg_default_acl's kinds r/S/f/T are acldefault's r/s/f/T. The creator's own entry is
+# implicit (the inspector leaves the owner out too).
+_EFFECTIVE_SQL = """
+WITH me AS (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user),
+kinds(kind, builtin) AS (VALUES ('r', 'r'), ('S', 's'), ('f', 'f'), ('T', 'T')),
+acls AS (
+  SELECT k.kind, NULL::text AS schema,
+         coalesce((SELECT d.defaclacl FROM pg_catalog.pg_default_acl d
+                   WHERE d.defaclrole = me.oid AND d.defaclnamespace = 0
+                     AND d.defaclobjtype::text = k.kind),
+                  pg_catalog.acldefault(k.builtin::"char", me.oid)) AS acl
+  FROM kinds k CROSS JOIN me
+  UNION ALL
+  SELECT d.defaclobjtype::text, n.nspname::text, d.defaclacl
+  FROM pg_catalog.pg_default_acl d
+  JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+  JOIN me ON d.defaclrole = me.oid
+)
+SELECT a.kind, a.schema,
+       CASE WHEN e.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(e.grantee)::text END,
+       pg_catalog.lower(e.privilege_type)
+FROM acls a CROSS JOIN LATERAL pg_catalog.aclexplode(a.acl) AS e
+WHERE e.grantee <> (SELECT oid FROM me)
+ORDER BY 1, 2 NULLS FIRST, 3, 4
+"""
+
+
+def effective_defaults(conn) -> dict[tuple[str, str | None], dict[str, set[str]]]:
+    """{(kind "r"|"S"|"f"|"T", schema or None for the global part): {grantee: privileges}}:
+    what a new object made by the current role gets (see _EFFECTIVE_SQL)."""
+    out: dict[tuple[str, str | None], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for kind, schema, grantee, privilege in conn.execute(_EFFECTIVE_SQL).fetchall():
+        out[(kind, schema)][grantee].add(privilege)
+    return out
+
+
+def _with_defaults(base: dict[str, set[str]], grants, revokes, keep=lambda g: True) -> tuple[Grant, ...]:
+    """defaults + the source's GRANTs - its REVOKEs, as sorted Grants."""
+    want: dict[str, set[str]] = defaultdict(set)
+    origins = {}
+    for grantee, privs in base.items():
+        want[grantee] |= privs
+    for g in grants:
+        if keep(g):
+            want[g.grantee] |= set(g.privileges)
+            origins[g.grantee] = g.origin
+    for r in revokes:
+        want[r.grantee] -= set(r.privileges)
+    return tuple(Grant(grantee, tuple(sorted(want[grantee])), origins.get(grantee))
+                 for grantee in sorted(want) if want[grantee])
+
+
+def grants_for_target(conn, desired: Catalog) -> Catalog:
+    """`desired` with the grants its mode means on the target behind `conn`: unchanged in
+    exact mode; in defaults mode, each table's, view's and function's grants are the
+    target's defaults for a new one, plus the source's GRANTs, less its REVOKEs."""
+    if desired.grants_mode != "defaults":
+        return desired
+    defaults = effective_defaults(conn)
+
+    def base(kind: str, schema: str) -> dict[str, set[str]]:
+        return _granted(defaults, kind, schema)
+
+    def explicit(g: Grant) -> bool:
+        # the loader's stand-in for PostgreSQL's own EXECUTE for PUBLIC has no origin
+        return not (g.grantee == "public" and g.origin is None)
+
+    tables = tuple(t if is_platform_schema(t.schema)
+                   else replace(t, grants=_with_defaults(base("r", t.schema), t.grants, t.revokes))
+                   for t in desired.tables)
+    views = tuple(v if is_platform_schema(v.schema)
+                  else replace(v, grants=_with_defaults(base("r", v.schema), v.grants, v.revokes))
+                  for v in desired.views)
+    functions = tuple(f if is_platform_schema(f.schema)
+                      else replace(f, grants=_with_defaults(base("f", f.schema), f.grants, f.revokes, explicit))
+                      for f in desired.functions)
+    return replace(desired, tables=tables, views=views, functions=functions)
 
 
 def default_privileges(conn) -> dict[tuple[str, str | None], dict[str, set[str]]]:
@@ -83,9 +192,12 @@ def owned_sequences(table: Table) -> list[str]:
 
 
 def revoke_default_privileges(changes: tuple[Change, ...], desired: Catalog, defaults) -> tuple[Change, ...]:
-    """`changes` plus a Revoke per created object and grantee the defaults over-grant."""
+    """`changes` plus a Revoke per created object and grantee the defaults over-grant. In
+    defaults mode `desired` already holds the defaults (grants_for_target): only a new
+    partition's are taken back, and a new table's sequences keep theirs."""
     if not defaults:
         return changes
+    sequences = desired.grants_mode != "defaults"
     extra: list[Change] = []
 
     def revoke_over(kind, schema, want, what, key, target, owner=None):
@@ -97,7 +209,7 @@ def revoke_default_privileges(changes: tuple[Change, ...], desired: Catalog, def
     for c in changes:
         if isinstance(c, CreateTable):
             obj, kind, schema, target, grants, what = c.definition, "r", c.schema, c.definition.qualified, c.definition.grants, "table"
-            for seq in owned_sequences(c.definition):
+            for seq in owned_sequences(c.definition) if sequences else ():
                 revoke_over("S", c.schema, _STANDIN_SEQUENCES.get(c.schema, {}), "sequence",
                             f"{c.schema}.{seq}", qualify(c.schema, seq), owner=c.definition.key)
         elif isinstance(c, CreateView):

@@ -538,6 +538,14 @@ def project_properties() -> dict:
             "examples": [{"public.mood": ["happy", "sad", "neutral"]}],
         },
         "personas": personas,
+        "grants": {
+            "description": "Grant mode. exact: every grant is spelled out in the source, every "
+                           "other one is revoked. defaults: an object keeps what the database's "
+                           "default privileges give a new object (Supabase's included), plus the "
+                           "source's own GRANT and REVOKE. Not given: exact when a table or view "
+                           "declares grants, else defaults",
+            "enum": ["exact", "defaults"],
+        },
     }
 
 

@@ -39,6 +39,8 @@ class Draft:
     # schemas that folders imply (schema/<s>/, views/<s>/, policies/<s>/)
     folder_schemas: set[str] = field(default_factory=set)
     personas: object | None = None
+    # `grants:` of project.yaml ("exact" or "defaults"), None when not said
+    grants_mode: str | None = None
     contracts: dict[str, object] = field(default_factory=dict)
     # tables that had a policies/ file, so a second one is reported
     policy_files: dict[str, Origin | None] = field(default_factory=dict)

@@ -46,6 +46,18 @@ def merge_grants(grants, new: Grant) -> tuple[Grant, ...]:
     return tuple(by_grantee[k] for k in sorted(by_grantee))
 
 
+def grant_and_unrevoke(grants, revokes, new: Grant) -> tuple[tuple[Grant, ...], tuple[Grant, ...]]:
+    """A GRANT: `new` merged into `grants`, and its privileges no longer among `revokes`."""
+    return merge_grants(grants, new), revoke_grants(revokes, new.grantee, new.privileges)
+
+
+def revoke_and_record(grants, revokes, grantee: str, privileges, origin) -> tuple[tuple[Grant, ...], tuple[Grant, ...]]:
+    """A REVOKE: the privileges leave `grants` and are recorded in `revokes`, so a mode that
+    starts from default privileges (`grants: defaults`) takes them away too."""
+    return (revoke_grants(grants, grantee, privileges),
+            merge_grants(revokes, Grant(grantee, tuple(sorted(set(privileges))), origin)))
+
+
 def revoke_grants(grants, grantee: str, privileges) -> tuple[Grant, ...]:
     """Remove privileges of one grantee (a REVOKE in a SQL file)."""
     out = []

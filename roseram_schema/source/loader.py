@@ -295,4 +295,12 @@ def _catalog(d) -> Catalog:
         views=d.views.values(),
         functions=d.functions.values(),
         triggers=d.triggers.values(),
+        grants_mode=d.grants_mode or _implied_grants_mode(d),
     )
+
+
+def _implied_grants_mode(d) -> str:
+    """A project that grants nothing on any table or view relies on default privileges
+    (what a schema written for Supabase does); one that grants on some means every grant."""
+    declared = any(t.grants for t in d.tables.values()) or any(v.grants for v in d.views.values())
+    return "exact" if declared else "defaults"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ..model import Enum, Extension, Role, Schema
+from ..model import GRANTS_MODES, Enum, Extension, Role, Schema
 from .draft import Draft
 from .idents import split_qualified
 from .reader import Reader
 from .tables import read_grants
 from .yamlnodes import YNode
 
-PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas")
+PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas", "grants")
 SCHEMA_KEYS = ("name", "comment", "grants")
 EXTENSION_KEYS = ("name", "schema", "optional")
 ROLE_KEYS = ("name", "login", "bypassrls")
@@ -50,6 +50,19 @@ def read_project_file(node: YNode, r: Reader, draft: Draft) -> None:
                     draft.add("enums", enum.key, enum, enum.origin)
     if "personas" in fields:
         draft.personas = fields["personas"].plain()
+    if "grants" in fields:
+        draft.grants_mode = _grants_mode(fields["grants"], r)
+
+
+def _grants_mode(node: YNode, r: Reader) -> str | None:
+    """`grants: exact | defaults` (see plan/defaultacl.py for what each means)."""
+    value = node.value if node.kind == "scalar" else None
+    if not isinstance(value, str) or value.lower() not in GRANTS_MODES:
+        r.problem(node.origin, "project", f"grants must be one of {', '.join(GRANTS_MODES)}",
+                  "exact: every grant spelled out, the rest revoked; defaults: what the"
+                  " database's default privileges give, plus the source's GRANT and REVOKE")
+        return None
+    return value.lower()
 
 
 def _named_entry(node: YNode, r: Reader, kind: str, keys: tuple[str, ...]):

@@ -11,7 +11,7 @@ from pglast.enums import GrantTargetType, ObjectType, RoleSpecType
 
 from ..model import Grant
 from .draft import Draft
-from .grants import PRIVILEGES_BY_KIND, merge_grants, normalize_privileges, revoke_grants
+from .grants import PRIVILEGES_BY_KIND, grant_and_unrevoke, normalize_privileges, revoke_and_record
 from .problems import did_you_mean
 from .reader import SourceFile
 from .sqlfunctions import identity_args
@@ -63,13 +63,13 @@ def _attach_grant(stmt: Statement, kind: str, schema: str, all_in_schema: bool, 
     for target_kind, key in _grant_targets(node, kind, schema, all_in_schema, d, stmt):
         store = getattr(d, target_kind)
         obj = store[key]
-        grants = obj.grants
+        grants, revokes = obj.grants, obj.revokes
         for grantee in grantees:
             if node.is_grant:
-                grants = merge_grants(grants, Grant(grantee, privileges, stmt.origin))
+                grants, revokes = grant_and_unrevoke(grants, revokes, Grant(grantee, privileges, stmt.origin))
             else:
-                grants = revoke_grants(grants, grantee, privileges)
-        store[key] = replace(obj, grants=grants)
+                grants, revokes = revoke_and_record(grants, revokes, grantee, privileges, stmt.origin)
+        store[key] = replace(obj, grants=grants, revokes=revokes)
 
 
 def _grant_targets(node: ast.GrantStmt, kind: str, schema: str, all_in_schema: bool, d: Draft, stmt):

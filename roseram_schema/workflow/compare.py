@@ -32,7 +32,7 @@ from ..introspect.rows import available_extensions
 from ..model import Catalog
 from ..normalize.catalog import Scope, inspect_in_scope, normalize_catalog, source_scope
 from ..normalize.roundtrip import differing_texts, renormalize_texts
-from ..plan.defaultacl import default_privileges, revoke_default_privileges
+from ..plan.defaultacl import default_privileges, grants_for_target, revoke_default_privileges
 from ..plan.fingerprint import managed_fingerprint
 from ..plan.model import Plan
 from ..plan.texts import SourceTexts
@@ -169,13 +169,17 @@ def _settle(root: Path, dev, source_fp: str, live: Catalog, desired: Catalog, de
 
 def desired_for_target(conn, desired: Catalog, desired_fp: str | None, scope: Scope):
     """(desired, desired_fp) for the target behind `conn`: an optional extension the target
-    does not ship is skipped, never planned forever (desired_fp is then None: this desired
+    does not ship is skipped, never planned forever, and in `grants: defaults` mode the grants
+    are what the target's default privileges give (desired_fp is then None: this desired
     state is the target's own, not the cached one)."""
     if scope.optional_extensions:
         missing = set(scope.optional_extensions) - set(available_extensions(conn, scope.optional_extensions))
         if missing:
             desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
             desired_fp = None
+    if desired.grants_mode == "defaults":
+        # the grants are the target's defaults plus the source's (plan/defaultacl.py)
+        desired, desired_fp = grants_for_target(conn, desired), None
     return desired, desired_fp
 
 
