@@ -63,6 +63,14 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
 
 def project_yaml(catalog: Catalog) -> str:
     data: dict = {}
+    # the grant mode, when the files alone would not imply it (source/loader.py): a
+    # database following its default privileges, or one whose objects hold no grant at all
+    partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
+    granted = any(t.grants for t in catalog.tables if t.key not in partitions) or any(v.grants for v in catalog.views)
+    implied = "exact" if granted else "defaults"
+    if catalog.grants_mode == "defaults" and (catalog.tables or catalog.views or catalog.functions) \
+            or catalog.grants_mode != implied:
+        data["grants"] = catalog.grants_mode
     schemas = []
     for s in catalog.schemas:
         entry: dict = {"name": s.name}

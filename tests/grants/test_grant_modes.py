@@ -143,3 +143,32 @@ def test_schema_revoke_round_trips_on_supabase(supabase_db_url, pg_server, tmp_p
         assert not conn.execute("SELECT has_schema_privilege('anon', 'public', 'USAGE')").fetchone()[0]
         assert conn.execute("SELECT has_schema_privilege('authenticated', 'public', 'USAGE')").fetchone()[0]
     _converged(project, supabase_db_url, pg_server.base_url)
+
+
+def _import(url: str, out: Path) -> Path:
+    from roseram_schema.importer import import_database, write_project
+
+    write_project(out, import_database(url).files)
+    return out
+
+
+def test_import_records_defaults_mode(supabase_db_url, pg_server, tmp_path):
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(NOTES)  # as psql would run it: Supabase's defaults give anon ALL
+    project = _import(supabase_db_url, tmp_path / "imported")
+    text = (project / "project.yaml").read_text()
+    assert "grants: defaults" in text
+    assert "grants" not in (project / "schema" / "public" / "notes.yaml").read_text()
+    assert load_project(project).catalog.grants_mode == "defaults"
+    _converged(project, supabase_db_url, pg_server.base_url)
+    again = _import(supabase_db_url, tmp_path / "again")
+    assert (again / "project.yaml").read_text() == text
+
+
+def test_import_records_exact_mode_of_a_database_with_no_grants(supabase_db_url, pg_server, tmp_path):
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute(NOTES)
+        conn.execute("REVOKE ALL ON public.notes FROM anon, authenticated, service_role")
+    project = _import(supabase_db_url, tmp_path / "imported")
+    assert "grants: exact" in (project / "project.yaml").read_text()
+    _converged(project, supabase_db_url, pg_server.base_url)
