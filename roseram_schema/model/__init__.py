@@ -385,6 +385,31 @@ class Role:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
+DEFAULT_PRIVILEGE_OBJECTS = ("tables", "sequences", "functions", "types", "schemas")
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultPrivileges:
+    """ALTER DEFAULT PRIVILEGES [FOR ROLE role] [IN SCHEMA schema] GRANT|REVOKE ... ON
+    objects: what a new object of one kind made by `role` gets (one pg_default_acl entry).
+
+    From the source, `grants`/`revokes` are the GRANTs and REVOKEs written (net, per
+    grantee); what the entry must hold on a target is worked out there
+    (plan/defaultacl.py). `role` None: the role that runs the plan; `schema` None: every
+    schema. `objects` is one of DEFAULT_PRIVILEGE_OBJECTS."""
+
+    role: str | None
+    schema: str | None
+    objects: str
+    grants: tuple[Grant, ...] = ()
+    revokes: tuple[Grant, ...] = ()
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.role or ''}:{self.schema or ''}:{self.objects}"
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """Everything roseram-schema manages, in a fixed order."""
@@ -401,6 +426,10 @@ class Catalog:
     # the target's default privileges give a new object, plus the source's GRANT and
     # REVOKE; see plan/defaultacl.py). A setting of the source, never compared.
     grants_mode: str = field(default="exact", compare=False)
+    # The source's ALTER DEFAULT PRIVILEGES, never read from a database into a catalog: the
+    # plan compares them with the target's pg_default_acl itself (plan/defaultacl.py), so
+    # entries the source does not name (the platform's) are left alone.
+    default_privileges: tuple[DefaultPrivileges, ...] = field(default=(), compare=False)
 
     def table(self, key: str) -> Table | None:
         """Look a table up by "schema.name" (or a bare name in public)."""
@@ -425,6 +454,7 @@ class Catalog:
             functions=self.functions,
             triggers=self.triggers,
             grants_mode=self.grants_mode,
+            default_privileges=self.default_privileges,
         )
 
 
@@ -466,6 +496,7 @@ def build_catalog(
     functions: Iterable[Function] = (),
     triggers: Iterable[Trigger] = (),
     grants_mode: str = "exact",
+    default_privileges: Iterable[DefaultPrivileges] = (),
 ) -> Catalog:
     """Build a Catalog with every collection sorted, whatever order the input came in."""
     return Catalog(
@@ -478,4 +509,5 @@ def build_catalog(
         functions=tuple(sorted(functions, key=lambda f: f.key)),
         triggers=tuple(sorted(triggers, key=lambda t: t.key)),
         grants_mode=grants_mode,
+        default_privileges=tuple(sorted(default_privileges, key=lambda d: d.key)),
     )

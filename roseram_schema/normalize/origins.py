@@ -33,6 +33,7 @@ def _attach(normalized: Catalog, source: Catalog) -> Catalog:
         functions=_functions(normalized.functions, source.functions),
         triggers=_attach_each(normalized.triggers, source.triggers, lambda t: t.key),
         grants_mode=source.grants_mode,
+        default_privileges=source.default_privileges,
     )
 
 

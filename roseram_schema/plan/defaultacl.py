@@ -45,9 +45,11 @@ from collections import defaultdict
 
 from dataclasses import replace
 
+from ..diff.access import diff_grants
 from ..diff.changes import Change, CreateFunction, CreatePartition, CreateTable, CreateView, Revoke
-from ..model import LIVE_TABLE_PRIVILEGES, Catalog, Grant, Table, qualify
+from ..model import LIVE_TABLE_PRIVILEGES, Catalog, DefaultPrivileges, Grant, Table, qualify, quote_ident
 from ..platform import is_platform_admin_role, is_platform_schema
+from .sql_extra import DEFAULT_PRIVILEGES
 
 _DEFAULT_ACL_SQL = """
 SELECT d.defaclobjtype::text AS kind,
@@ -132,6 +134,82 @@ def _with_defaults(base: dict[str, set[str]], grants, revokes, keep=lambda g: Tr
                  for grantee in sorted(want) if want[grantee])
 
 
+# Managed default privileges (ALTER DEFAULT PRIVILEGES in the source): only the entries the
+# source names, one per (role, schema, objects), are compared; the others (the platform's)
+# are left alone. Per target: the entry's present ACL (a global entry the database lacks
+# holds PostgreSQL's built-in defaults, a schema entry nothing), and what it must hold:
+# exact mode, the built-in defaults + the source's GRANTs - its REVOKEs; defaults mode, the
+# present ACL + GRANTs - REVOKEs. The owner's own privileges are implicit, as on objects.
+_ENTRIES_SQL = """
+SELECT pg_catalog.pg_get_userbyid(d.defaclrole)::text, n.nspname::text, d.defaclobjtype::text,
+       CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END,
+       pg_catalog.lower(a.privilege_type)
+FROM pg_catalog.pg_default_acl d
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+LEFT JOIN LATERAL (SELECT * FROM pg_catalog.aclexplode(d.defaclacl) e WHERE e.grantee <> d.defaclrole) a ON true
+ORDER BY 1, 2 NULLS FIRST, 3, 4, 5
+"""
+_OBJECT_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types", "n": "schemas"}
+_KIND_OF = {objects: kind for kind, objects in _OBJECT_KINDS.items()}
+# acldefault() of a new object, the owner left out: PUBLIC may run functions and use types
+_BUILTIN = {"functions": {"public": frozenset({"execute"})}, "types": {"public": frozenset({"usage"})}}
+
+
+def live_default_acls(conn) -> dict[tuple[str, str | None, str], dict[str, set[str]]]:
+    """{(role, schema or None, objects): {grantee: privileges}} of every pg_default_acl entry."""
+    out: dict[tuple[str, str | None, str], dict[str, set[str]]] = {}
+    for role, schema, kind, grantee, privilege in conn.execute(_ENTRIES_SQL).fetchall():
+        if kind not in _OBJECT_KINDS:
+            continue
+        entry = out.setdefault((role, schema, _OBJECT_KINDS[kind]), defaultdict(set))
+        if grantee is not None:
+            entry[grantee].add(privilege)
+    return out
+
+
+def _as_grants(privileges: dict[str, set[str]], origin=None) -> tuple[Grant, ...]:
+    return tuple(Grant(g, tuple(sorted(p)), origin) for g, p in sorted(privileges.items()) if p)
+
+
+def _entry_sql(entry: DefaultPrivileges) -> tuple[str, str]:
+    """(readable key, the clauses of ALTER DEFAULT PRIVILEGES around the privileges)."""
+    label, sql = entry.objects, ""
+    if entry.role is not None:
+        label += f" made by {entry.role}"
+        sql += f"FOR ROLE {quote_ident(entry.role)} "
+    if entry.schema is not None:
+        label += f" in schema {entry.schema}"
+        sql += f"IN SCHEMA {quote_ident(entry.schema)} "
+    return label, f"{sql}ON {entry.objects.upper()}"
+
+
+def _entries(conn, desired: Catalog):
+    """[(entry, role it is of, present ACL, ACL it must hold)] of the source's entries."""
+    if not desired.default_privileges:
+        return []
+    me = conn.execute("SELECT current_user::text").fetchone()[0]
+    live = live_default_acls(conn)
+    out = []
+    for e in desired.default_privileges:
+        role = e.role or me
+        builtin = _BUILTIN.get(e.objects, {}) if e.schema is None else {}
+        present = {g: set(p) for g, p in live.get((role, e.schema, e.objects), builtin).items()}
+        want = _with_defaults(present if desired.grants_mode == "defaults" else builtin, e.grants, e.revokes)
+        out.append((e, role, present, {g.grantee: set(g.privileges) for g in want}))
+    return out
+
+
+def default_privilege_changes(conn, desired: Catalog) -> list[Change]:
+    """Grant and Revoke changes (object kind "default privileges") that make the target's
+    default ACL entries what the source's ALTER DEFAULT PRIVILEGES say."""
+    changes: list[Change] = []
+    for e, _role, present, want in _entries(conn, desired):
+        label, target = _entry_sql(e)
+        changes += diff_grants(DEFAULT_PRIVILEGES, label, target, _as_grants(present),
+                               _as_grants(want, e.origin), e.origin)
+    return changes
+
+
 def grants_for_target(conn, desired: Catalog) -> Catalog:
     """`desired` with the grants its mode means on the target behind `conn`: unchanged in
     exact mode; in defaults mode, each table's, view's and function's grants are the
@@ -139,6 +217,11 @@ def grants_for_target(conn, desired: Catalog) -> Catalog:
     if desired.grants_mode != "defaults":
         return desired
     defaults = effective_defaults(conn)
+    # the defaults the plan leaves: the source's entries for the role that runs it
+    me = conn.execute("SELECT current_user::text").fetchone()[0]
+    for e, role, _present, want in _entries(conn, desired):
+        if role == me:
+            defaults[(_KIND_OF[e.objects], e.schema)] = defaultdict(set, want)
 
     def base(kind: str, schema: str) -> dict[str, set[str]]:
         return _granted(defaults, kind, schema)

@@ -32,13 +32,28 @@ def _privileges(privileges: tuple[str, ...]) -> str:
     return ", ".join(p.upper() for p in lowered)
 
 
+# A Grant/Revoke change on default privileges carries as `target` the clauses around the
+# privileges: "[FOR ROLE r] [IN SCHEMA s] ON TABLES" (plan/defaultacl.py).
+DEFAULT_PRIVILEGES = "default privileges"
+
+
+def _default_privileges(verb: str, target: str, privileges: tuple[str, ...], to: str, grantee: str) -> str:
+    scope, _, objects = target.rpartition("ON ")
+    return (f"ALTER DEFAULT PRIVILEGES {scope}{verb} {_privileges(privileges)} ON {objects}"
+            f" {to} {_role(grantee)}")
+
+
 def grant_on(object_kind: str, target: str, grantee: str, privileges: tuple[str, ...]) -> str:
     """GRANT privileges ON <KIND> target TO grantee."""
+    if object_kind == DEFAULT_PRIVILEGES:
+        return _default_privileges("GRANT", target, privileges, "TO", grantee)
     return f"GRANT {_privileges(privileges)} ON {_GRANT_KINDS[object_kind]} {target} TO {_role(grantee)}"
 
 
 def revoke_on(object_kind: str, target: str, grantee: str, privileges: tuple[str, ...]) -> str:
     """REVOKE privileges ON <KIND> target FROM grantee."""
+    if object_kind == DEFAULT_PRIVILEGES:
+        return _default_privileges("REVOKE", target, privileges, "FROM", grantee)
     return f"REVOKE {_privileges(privileges)} ON {_GRANT_KINDS[object_kind]} {target} FROM {_role(grantee)}"
 
 

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Callable
 
 from ..errors import Origin
-from ..model import Enum, Extension, Function, Role, Schema, Table, Trigger, View
+from ..model import DefaultPrivileges, Enum, Extension, Function, Role, Schema, Table, Trigger, View
 from .problems import Problems
 
 
@@ -41,6 +41,8 @@ class Draft:
     personas: object | None = None
     # `grants:` of project.yaml ("exact" or "defaults"), None when not said
     grants_mode: str | None = None
+    # ALTER DEFAULT PRIVILEGES and project.yaml `default_privileges:`, by DefaultPrivileges.key
+    default_privileges: dict[str, DefaultPrivileges] = field(default_factory=dict)
     contracts: dict[str, object] = field(default_factory=dict)
     # tables that had a policies/ file, so a second one is reported
     policy_files: dict[str, Origin | None] = field(default_factory=dict)

@@ -8,12 +8,20 @@ FUNCTION_PRIVILEGES = ("execute",)
 SCHEMA_PRIVILEGES = ("create", "usage")
 TYPE_PRIVILEGES = ("usage",)
 
+SEQUENCE_PRIVILEGES = ("select", "update", "usage")
+
 PRIVILEGES_BY_KIND = {
     "table": TABLE_PRIVILEGES,
     "view": TABLE_PRIVILEGES,
     "function": FUNCTION_PRIVILEGES,
     "schema": SCHEMA_PRIVILEGES,
+    "sequence": SEQUENCE_PRIVILEGES,
+    "type": TYPE_PRIVILEGES,
 }
+
+# ALTER DEFAULT PRIVILEGES ... ON <objects>: the privileges of one such object
+DEFAULT_OBJECT_KINDS = {"tables": "table", "sequences": "sequence", "functions": "function",
+                        "types": "type", "schemas": "schema"}
 
 
 def normalize_privileges(names, kind: str) -> tuple[tuple[str, ...], list[str]]:

@@ -296,6 +296,7 @@ def _catalog(d) -> Catalog:
         functions=d.functions.values(),
         triggers=d.triggers.values(),
         grants_mode=d.grants_mode or _implied_grants_mode(d),
+        default_privileges=d.default_privileges.values(),
     )
 
 

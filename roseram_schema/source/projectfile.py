@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ..model import GRANTS_MODES, Enum, Extension, Role, Schema
+from .defaultprivs import read_default_privileges
 from .draft import Draft
 from .idents import split_qualified
 from .reader import Reader
 from .tables import read_grants
 from .yamlnodes import YNode
 
-PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas", "grants")
+PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas", "grants", "default_privileges")
 SCHEMA_KEYS = ("name", "comment", "grants")
 EXTENSION_KEYS = ("name", "schema", "optional")
 ROLE_KEYS = ("name", "login", "bypassrls")
@@ -52,6 +53,7 @@ def read_project_file(node: YNode, r: Reader, draft: Draft) -> None:
         draft.personas = fields["personas"].plain()
     if "grants" in fields:
         draft.grants_mode = _grants_mode(fields["grants"], r)
+    read_default_privileges(fields.get("default_privileges"), r, draft)
 
 
 def _grants_mode(node: YNode, r: Reader) -> str | None:

@@ -32,7 +32,12 @@ from ..introspect.rows import available_extensions
 from ..model import Catalog
 from ..normalize.catalog import Scope, inspect_in_scope, normalize_catalog, source_scope
 from ..normalize.roundtrip import differing_texts, renormalize_texts
-from ..plan.defaultacl import default_privileges, grants_for_target, revoke_default_privileges
+from ..plan.defaultacl import (
+    default_privilege_changes,
+    default_privileges,
+    grants_for_target,
+    revoke_default_privileges,
+)
 from ..plan.fingerprint import managed_fingerprint
 from ..plan.model import Plan
 from ..plan.texts import SourceTexts
@@ -198,7 +203,8 @@ def diff_target(root: Path, dev_url, source_fp: str, conn, live: Catalog, desire
         changes = ()
     else:
         changes = check_view_replacements(conn, diff_catalogs(settled, desired))
-    return settled, revoke_default_privileges(changes, desired, default_privileges(conn))
+    changes = revoke_default_privileges(changes, desired, default_privileges(conn))
+    return settled, changes + tuple(default_privilege_changes(conn, desired))
 
 
 def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False,
