@@ -88,6 +88,8 @@ def project_yaml(catalog: Catalog) -> str:
     if roles:
         data["roles"] = [Flow(_drop_empty({"name": r.name, "login": r.login, "bypassrls": r.bypassrls}))
                          if (r.login or r.bypassrls) else r.name for r in roles]
+    if catalog.default_privileges:
+        data["default_privileges"] = [_default_privileges(d) for d in catalog.default_privileges]
     if catalog.enums:
         data["enums"] = {
             qualify(e.schema, e.name): (Flow({"values": FlowList(e.values), "comment": e.comment})
@@ -95,6 +97,19 @@ def project_yaml(catalog: Catalog) -> str:
             for e in catalog.enums
         }
     return to_yaml(data, YAML_HEADER)
+
+
+def _default_privileges(d) -> Flow:
+    entry: dict = {}
+    if d.role is not None:
+        entry["role"] = d.role
+    if d.schema is not None:
+        entry["schema"] = d.schema
+    entry["objects"] = d.objects
+    for key, grants in (("grants", d.grants), ("revokes", d.revokes)):
+        if grants:
+            entry[key] = {g.grantee: FlowList(g.privileges) for g in grants}
+    return Flow(entry)
 
 
 # -- tables and policies ----------------------------------------------------------------

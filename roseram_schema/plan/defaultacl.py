@@ -47,7 +47,7 @@ from dataclasses import replace
 
 from ..diff.access import diff_grants
 from ..diff.changes import Change, CreateFunction, CreatePartition, CreateTable, CreateView, Revoke
-from ..model import LIVE_TABLE_PRIVILEGES, Catalog, DefaultPrivileges, Grant, Table, qualify, quote_ident
+from ..model import LIVE_TABLE_PRIVILEGES, TABLE_PRIVILEGES, Catalog, DefaultPrivileges, Grant, Table, qualify, quote_ident
 from ..platform import is_platform_admin_role, is_platform_schema
 from .sql_extra import DEFAULT_PRIVILEGES
 
@@ -152,7 +152,7 @@ ORDER BY 1, 2 NULLS FIRST, 3, 4, 5
 _OBJECT_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types", "n": "schemas"}
 _KIND_OF = {objects: kind for kind, objects in _OBJECT_KINDS.items()}
 # acldefault() of a new object, the owner left out: PUBLIC may run functions and use types
-_BUILTIN = {"functions": {"public": frozenset({"execute"})}, "types": {"public": frozenset({"usage"})}}
+BUILTIN_DEFAULTS = _BUILTIN = {"functions": {"public": frozenset({"execute"})}, "types": {"public": frozenset({"usage"})}}
 
 
 def live_default_acls(conn) -> dict[tuple[str, str | None, str], dict[str, set[str]]]:
@@ -194,8 +194,14 @@ def _entries(conn, desired: Catalog):
         role = e.role or me
         builtin = _BUILTIN.get(e.objects, {}) if e.schema is None else {}
         present = {g: set(p) for g, p in live.get((role, e.schema, e.objects), builtin).items()}
-        want = _with_defaults(present if desired.grants_mode == "defaults" else builtin, e.grants, e.revokes)
-        out.append((e, role, present, {g.grantee: set(g.privileges) for g in want}))
+        want = {g.grantee: set(g.privileges) for g in _with_defaults(
+            present if desired.grants_mode == "defaults" else builtin, e.grants, e.revokes)}
+        if e.objects == "tables":
+            # `all` in the source is every privilege of the server (MAINTAIN on 17+)
+            for grantee, privs in want.items():
+                if privs >= set(TABLE_PRIVILEGES) and "maintain" in present.get(grantee, ()):
+                    privs.add("maintain")
+        out.append((e, role, present, want))
     return out
 
 

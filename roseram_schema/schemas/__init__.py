@@ -36,6 +36,9 @@ FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 POLICY_COMMANDS = ("all", "select", "insert", "update", "delete")
 TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "references", "trigger")
 SCHEMA_PRIVILEGES = ("create", "usage")
+DEFAULT_PRIVILEGE_OBJECTS = ("tables", "sequences", "functions", "types", "schemas")
+# every privilege ALTER DEFAULT PRIVILEGES may name, whatever the objects
+DEFAULT_PRIVILEGES = (*TABLE_PRIVILEGES, "usage", "execute", "create")
 CONTRACT_COMMANDS = ("select", "insert", "update", "delete")
 CONTRACT_ATOMS = ("anyone", "signed_in", "public", "own", "tenant", "none")
 
@@ -546,6 +549,18 @@ def project_properties() -> dict:
                            "declares grants, else defaults",
             "enum": ["exact", "defaults"],
         },
+        "default_privileges": _list(
+            _object({
+                "role": _name("FOR ROLE: the role whose new objects get them (default: the role "
+                              "that runs the plan)"),
+                "schema": _name("IN SCHEMA (default: every schema)"),
+                "objects": {"description": "The kind of new object", "enum": list(DEFAULT_PRIVILEGE_OBJECTS)},
+                "grants": _grants(DEFAULT_PRIVILEGES, "new objects of that kind"),
+                "revokes": _grants(DEFAULT_PRIVILEGES, "new objects of that kind (taken away)"),
+            }, "ALTER DEFAULT PRIVILEGES [FOR ROLE] [IN SCHEMA] GRANT ... / REVOKE ... ON <objects>",
+                required=("objects",)),
+            "Default privileges the project manages, each like ALTER DEFAULT PRIVILEGES; entries "
+            "not named here are left alone"),
     }
 
 

@@ -36,7 +36,7 @@ _OBJECTS = {
     ObjectType.OBJECT_SCHEMA: "schemas",
 }
 
-ENTRY_KEYS = ("role", "schema", "on", "grants", "revokes")
+ENTRY_KEYS = ("role", "schema", "objects", "grants", "revokes")
 
 
 def alter_default_privileges(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
@@ -94,16 +94,16 @@ def _attach_default_privileges(role: str | None, schema: str | None, objects: st
 
 def read_default_privileges(node: YNode | None, r: Reader, draft: Draft) -> None:
     """`default_privileges:` of project.yaml: a list of
-    {role?, schema?, on: tables|sequences|functions|types|schemas, grants?: {role: privs},
+    {role?, schema?, objects: tables|sequences|functions|types|schemas, grants?: {role: privs},
     revokes?: {role: privs}}; grants are given before revokes."""
     for item in r.seq(node, "project", "default_privileges"):
         f = r.mapping(item, "project", "a default_privileges entry", ENTRY_KEYS)
         if f is None:
             continue
-        objects = f.get("on")
+        objects = f.get("objects")
         value = objects.value.lower() if objects is not None and isinstance(objects.value, str) else None
         if value not in DEFAULT_PRIVILEGE_OBJECTS:
-            r.problem((objects or item).origin, "project", "default_privileges needs `on:` one of "
+            r.problem((objects or item).origin, "project", "default_privileges needs `objects:` one of "
                       + ", ".join(DEFAULT_PRIVILEGE_OBJECTS))
             continue
         kind = DEFAULT_OBJECT_KINDS[value]

@@ -46,8 +46,8 @@ def test_yaml_form_and_schema_entry(platform_db_url, pg_server, tmp_path):
     project = _write(tmp_path / "p", {
         "project.yaml": "schemas: [public]\n" + ROLES + (
             "default_privileges:\n"
-            "  - {schema: public, on: tables, grants: {authenticated: [select]}}\n"
-            "  - {on: functions, revokes: {public: [execute]}}\n"),
+            "  - {schema: public, objects: tables, grants: {authenticated: [select]}}\n"
+            "  - {objects: functions, revokes: {public: [execute]}}\n"),
         "schema/t.sql": TABLE})
     rs.apply(project, platform_db_url, dev_db=pg_server.base_url)
     _converged(project, platform_db_url, pg_server.base_url)
@@ -101,3 +101,21 @@ def test_what_cannot_be_honoured_is_an_error(tmp_path, sql, message):
     project = _write(tmp_path / "p", {"project.yaml": "schemas: [public]\n" + ROLES, "schema/t.sql": TABLE + sql})
     with pytest.raises(Exception, match=message):
         load_project(project)
+
+
+def test_import_writes_default_privileges(platform_db_url, pg_server, tmp_path):
+    from .test_grant_modes import _import
+
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute(TABLE)
+        conn.execute("ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC")
+        conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO service_role")
+        conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO authenticated")
+    project = _import(platform_db_url, tmp_path / "imported")
+    text = (project / "project.yaml").read_text()
+    assert "default_privileges:" in text, text
+    entries = {d.key: d for d in load_project(project).catalog.default_privileges}
+    assert set(entries) == {"::functions", ":public:tables", ":public:sequences"}
+    assert [(g.grantee, g.privileges) for g in entries["::functions"].revokes] == [("public", ("execute",))]
+    _converged(project, platform_db_url, pg_server.base_url)
+    assert _import(platform_db_url, tmp_path / "again").joinpath("project.yaml").read_text() == text
