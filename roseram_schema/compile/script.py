@@ -330,6 +330,11 @@ def _add_table_extras(g: _Graph, t: Table) -> None:
         g.add(_key(RLS, key, 1), ddl.force_rls(t), f"rls {key}", rls_origin, scan="",
               needs=[f"relation:{key}", f"policies:{key}"])
     _add_grants(g, t, key, 1, t.grants, f"relation:{key}", obj, t.origin)
+    for col in t.columns:
+        for grant in col.grants:
+            g.add(_key(GRANT, f"{key}.{col.name}", 1, grant.grantee), ddl.grant_columns(t, col, grant),
+                  f"grant column {key}.{col.name} to {grant.grantee}", grant.origin or col.origin or t.origin,
+                  scan="", needs=[f"relation:{key}", f"role:{grant.grantee}"])
     if t.comment is not None:
         g.add(_key(COMMENT, key, 1), ddl.comment_on_table(t), f"comment {obj}", t.origin, needs=relation, scan="")
     for i, col in enumerate(t.columns):

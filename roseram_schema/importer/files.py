@@ -118,6 +118,12 @@ def table_yaml(table: Table, folder: str, stem: str) -> str:
     """schema/<schema>/<table>.yaml; serial columns written as serial types."""
     table = replace(table, columns=tuple(_serial(table, c) for c in table.columns))
     data = {**_names(folder, stem, table.schema, table.name, "table"), **table_to_data(table)}
+    for c in table.columns:  # column privileges: `grants:` of the column
+        if c.grants:
+            entry = data["columns"][c.name]
+            entry = dict(entry) if isinstance(entry, dict) else {"type": entry}
+            entry["grants"] = Flow({g.grantee: FlowList(g.privileges) for g in c.grants})
+            data["columns"][c.name] = entry
     data["columns"] = {name: flow_if_plain(v) if isinstance(v, dict) else v for name, v in data["columns"].items()}
     if "primary_key" in data:
         data["primary_key"] = flow_if_plain({"name": table.primary_key.name,

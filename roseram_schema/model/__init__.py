@@ -28,6 +28,8 @@ TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "referen
 # cannot ask for it (`all` means TABLE_PRIVILEGES on every version) but a grant of it is
 # read, compared and revoked like any other.
 LIVE_TABLE_PRIVILEGES = (*TABLE_PRIVILEGES, "maintain")
+# What a column may be granted on its own.
+COLUMN_PRIVILEGES = ("insert", "references", "select", "update")
 GRANTS_MODES = ("exact", "defaults")
 FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 
@@ -90,6 +92,10 @@ class Column:
     comment: str | None = None
     renamed_from: str | None = None
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # column privileges (GRANT SELECT (col) ON t TO r): COLUMN_PRIVILEGES per grantee
+    grants: tuple[Grant, ...] = ()
+    # Source only: the column privileges the source REVOKEs (see Table.revokes)
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

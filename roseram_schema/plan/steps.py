@@ -424,7 +424,7 @@ def _grant(c: ch.Grant, ctx) -> list[Step]:
                                   fallback, opens)
     elif opens:
         hazards = (Hazard("opens_access", opens),)
-    elif c.object_kind in ("table", "function", "procedure", "schema"):
+    elif c.object_kind in ("table", "function", "procedure", "schema", "column"):
         hazards = (Hazard("changes_access", f"{c.grantee} is granted {', '.join(p.upper() for p in c.privileges)} "
                                             f"on {c.object_kind} {c.object_key}"),)
     return [Step(grant_on(c.object_kind, c.target, c.grantee, c.privileges), hazards=hazards)]

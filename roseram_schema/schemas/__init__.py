@@ -36,6 +36,7 @@ FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 POLICY_COMMANDS = ("all", "select", "insert", "update", "delete")
 TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "references", "trigger")
 SCHEMA_PRIVILEGES = ("create", "usage")
+COLUMN_PRIVILEGES = ("insert", "references", "select", "update")
 DEFAULT_PRIVILEGE_OBJECTS = ("tables", "sequences", "functions", "types", "schemas")
 # every privilege ALTER DEFAULT PRIVILEGES may name, whatever the objects
 DEFAULT_PRIVILEGES = (*TABLE_PRIVILEGES, "usage", "execute", "create")
@@ -217,6 +218,7 @@ def table_properties() -> dict:
             "collation": _name("COLLATE name"),
             "comment": _text("COMMENT ON COLUMN"),
             "renamed_from": _name("The column's previous name (the diff renames it)"),
+            "grants": _grants(COLUMN_PRIVILEGES, "the column (GRANT SELECT (col) ON t TO role)"),
         },
         "A column with its fields",
         required=("type",),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import TABLE_PRIVILEGES, Grant
+from ..model import COLUMN_PRIVILEGES, TABLE_PRIVILEGES, Grant
 
 FUNCTION_PRIVILEGES = ("execute",)
 SCHEMA_PRIVILEGES = ("create", "usage")
@@ -17,6 +17,7 @@ PRIVILEGES_BY_KIND = {
     "schema": SCHEMA_PRIVILEGES,
     "sequence": SEQUENCE_PRIVILEGES,
     "type": TYPE_PRIVILEGES,
+    "column": COLUMN_PRIVILEGES,
 }
 
 # ALTER DEFAULT PRIVILEGES ... ON <objects>: the privileges of one such object
