@@ -10,10 +10,12 @@ from ..model import COLUMN_PRIVILEGES, Grant, Table
 
 
 def split_column_rows(rows: list[dict]) -> tuple[list[dict], dict[str, dict[str, tuple[Grant, ...]]]]:
-    """(the other rows of grants.sql, {"schema.table": {column: grants sorted by grantee}})."""
+    """(the object rows of grants.sql, {"schema.table": {column: grants sorted by grantee}})."""
     other: list[dict] = []
     found: dict[str, dict[str, dict[str, set[str]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
     for row in rows:
+        if row["kind"] == "default acl":
+            continue  # read for the no-change digest only (grants.sql)
         if row["kind"] != "column":
             other.append(row)
         elif row["privilege"] in COLUMN_PRIVILEGES:

@@ -4,6 +4,8 @@ ALTER DEFAULT PRIVILEGES statements; entries the source does not name are left a
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -13,6 +15,10 @@ import roseram_schema as rs
 from roseram_schema.source import load_project
 
 from .test_grant_modes import ROLES, _converged, _write
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "roseram_schema", *args], capture_output=True, text=True, timeout=600)
+
 
 TABLE = ("CREATE TABLE public.t (id int PRIMARY KEY);\nALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\n"
          "GRANT SELECT ON public.t TO authenticated;\n")
@@ -119,3 +125,17 @@ def test_import_writes_default_privileges(platform_db_url, pg_server, tmp_path):
     assert [(g.grantee, g.privileges) for g in entries["::functions"].revokes] == [("public", ("execute",))]
     _converged(project, platform_db_url, pg_server.base_url)
     assert _import(platform_db_url, tmp_path / "again").joinpath("project.yaml").read_text() == text
+
+
+def test_fast_no_change_path_sees_a_hand_edited_entry(platform_db_url, pg_server, tmp_path):
+    project = _write(tmp_path / "p", {
+        "project.yaml": "schemas: [public]\n" + ROLES,
+        "schema/t.sql": TABLE + "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n"})
+    args = ("--project", str(project), "--db", platform_db_url, "--dev-db", pg_server.base_url)
+    assert cli("apply", "--yes", *args).returncode == 0
+    assert cli("drift", *args).returncode == 0  # remembered clean
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute("ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC")
+    done = cli("drift", *args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "default privileges" in done.stdout

@@ -55,4 +55,12 @@ SELECT o.kind,
 FROM objects o
 CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) AS e
 WHERE e.grantee <> o.owner
+UNION ALL
+-- Every pg_default_acl entry, whole, as kind 'default acl': not made into the catalog (the
+-- plan compares the ones the source names itself, plan/defaultacl.py), but part of these
+-- rows, so a hand edit of one changes the rows the no-change fast path remembers.
+SELECT 'default acl', coalesce(n.nspname::text, ''), pg_catalog.pg_get_userbyid(d.defaclrole)::text,
+       d.defaclobjtype::text, 'public', d.defaclacl::text
+FROM pg_catalog.pg_default_acl d
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
 ORDER BY 1, 2, 3, 4, 5, 6
