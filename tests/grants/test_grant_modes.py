@@ -229,3 +229,14 @@ def test_column_grant_on_an_unknown_column_is_an_error(tmp_path):
         "schema/profiles.sql": COLUMNS + "GRANT SELECT (nope) ON public.profiles TO anon;\n"})
     with pytest.raises(Exception, match="column nope of public.profiles is not declared"):
         load_project(project)
+
+
+def test_a_column_grant_to_anon_on_an_existing_table_opens_access(platform_db_url, pg_server, tmp_path):
+    project = _write(tmp_path / "p", {"project.yaml": "schemas: [public]\n" + ROLES, "schema/profiles.sql": COLUMNS})
+    rs.apply(project, platform_db_url, dev_db=pg_server.base_url)
+    (project / "schema" / "profiles.sql").write_text(COLUMNS + "GRANT SELECT (name) ON public.profiles TO anon;\n")
+    plan = rs.plan(project, platform_db_url, dev_db=pg_server.base_url)
+    [statement] = plan.statements
+    assert statement.sql == "GRANT SELECT (name) ON TABLE public.profiles TO anon"
+    assert [h.name for h in statement.hazards] == ["opens_access"]
+    assert "anon is granted SELECT on column public.profiles.name" in statement.hazards[0].message
