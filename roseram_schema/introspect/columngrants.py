@@ -14,7 +14,7 @@ def split_column_rows(rows: list[dict]) -> tuple[list[dict], dict[str, dict[str,
     other: list[dict] = []
     found: dict[str, dict[str, dict[str, set[str]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
     for row in rows:
-        if row["kind"] == "default acl":
+        if row["kind"] in ("default acl", "database acl"):
             continue  # read for the no-change digest only (grants.sql)
         if row["kind"] != "column":
             other.append(row)

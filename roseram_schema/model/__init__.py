@@ -436,6 +436,10 @@ class Catalog:
     # plan compares them with the target's pg_default_acl itself (plan/defaultacl.py), so
     # entries the source does not name (the platform's) are left alone.
     default_privileges: tuple[DefaultPrivileges, ...] = field(default=(), compare=False)
+    # GRANT/REVOKE ... ON DATABASE of the source: for the target's own database, whatever
+    # name the source wrote; compared per target like default privileges.
+    database_grants: tuple[Grant, ...] = field(default=(), compare=False)
+    database_revokes: tuple[Grant, ...] = field(default=(), compare=False)
 
     def table(self, key: str) -> Table | None:
         """Look a table up by "schema.name" (or a bare name in public)."""
@@ -461,6 +465,8 @@ class Catalog:
             triggers=self.triggers,
             grants_mode=self.grants_mode,
             default_privileges=self.default_privileges,
+            database_grants=self.database_grants,
+            database_revokes=self.database_revokes,
         )
 
 
@@ -503,6 +509,8 @@ def build_catalog(
     triggers: Iterable[Trigger] = (),
     grants_mode: str = "exact",
     default_privileges: Iterable[DefaultPrivileges] = (),
+    database_grants: tuple[Grant, ...] = (),
+    database_revokes: tuple[Grant, ...] = (),
 ) -> Catalog:
     """Build a Catalog with every collection sorted, whatever order the input came in."""
     return Catalog(
@@ -516,4 +524,6 @@ def build_catalog(
         triggers=tuple(sorted(triggers, key=lambda t: t.key)),
         grants_mode=grants_mode,
         default_privileges=tuple(sorted(default_privileges, key=lambda d: d.key)),
+        database_grants=tuple(database_grants),
+        database_revokes=tuple(database_revokes),
     )

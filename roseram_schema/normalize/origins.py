@@ -34,6 +34,8 @@ def _attach(normalized: Catalog, source: Catalog) -> Catalog:
         triggers=_attach_each(normalized.triggers, source.triggers, lambda t: t.key),
         grants_mode=source.grants_mode,
         default_privileges=source.default_privileges,
+        database_grants=source.database_grants,
+        database_revokes=source.database_revokes,
     )
 
 

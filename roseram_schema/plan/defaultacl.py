@@ -216,6 +216,35 @@ def default_privilege_changes(conn, desired: Catalog) -> list[Change]:
     return changes
 
 
+# GRANT/REVOKE ... ON DATABASE in the source: the target's own database, compared as a
+# default privilege entry is (built-in: PUBLIC may CONNECT and make TEMPORARY tables), and
+# only when the source says something about it.
+_DATABASE_ACL_SQL = """
+SELECT pg_catalog.current_database()::text,
+       CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END,
+       pg_catalog.lower(a.privilege_type)
+FROM pg_catalog.pg_database d
+CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))) a
+WHERE d.datname = pg_catalog.current_database() AND a.grantee <> d.datdba
+"""
+_DATABASE_BUILTIN = {"public": frozenset({"connect", "temporary"})}
+
+
+def database_privilege_changes(conn, desired: Catalog) -> list[Change]:
+    """Grant and Revoke changes on the target's database for the source's GRANT/REVOKE ...
+    ON DATABASE (none when it has none)."""
+    if not (desired.database_grants or desired.database_revokes):
+        return []
+    name = conn.execute("SELECT pg_catalog.current_database()::text").fetchone()[0]
+    present: dict[str, set[str]] = defaultdict(set)
+    for _db, grantee, privilege in conn.execute(_DATABASE_ACL_SQL).fetchall():
+        present[grantee].add(privilege)
+    base = present if desired.grants_mode == "defaults" else _DATABASE_BUILTIN
+    want = _with_defaults(base, desired.database_grants, desired.database_revokes)
+    origin = next((g.origin for g in (*desired.database_revokes, *desired.database_grants)), None)
+    return diff_grants("database", name, quote_ident(name), _as_grants(present), want, origin)
+
+
 def grants_for_target(conn, desired: Catalog) -> Catalog:
     """`desired` with the grants its mode means on the target behind `conn`: unchanged in
     exact mode; in defaults mode, each table's, view's and function's grants are the

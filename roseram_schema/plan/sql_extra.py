@@ -18,6 +18,7 @@ _GRANT_KINDS = {
     "procedure": "PROCEDURE",
     "schema": "SCHEMA",
     "sequence": "SEQUENCE",
+    "database": "DATABASE",
 }
 
 

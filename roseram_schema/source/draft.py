@@ -43,6 +43,9 @@ class Draft:
     grants_mode: str | None = None
     # ALTER DEFAULT PRIVILEGES and project.yaml `default_privileges:`, by DefaultPrivileges.key
     default_privileges: dict[str, DefaultPrivileges] = field(default_factory=dict)
+    # GRANT/REVOKE ... ON DATABASE (the target's database, whatever the name written)
+    database_grants: tuple = ()
+    database_revokes: tuple = ()
     contracts: dict[str, object] = field(default_factory=dict)
     # tables that had a policies/ file, so a second one is reported
     policy_files: dict[str, Origin | None] = field(default_factory=dict)

@@ -9,6 +9,7 @@ SCHEMA_PRIVILEGES = ("create", "usage")
 TYPE_PRIVILEGES = ("usage",)
 
 SEQUENCE_PRIVILEGES = ("select", "update", "usage")
+DATABASE_PRIVILEGES = ("connect", "create", "temporary")
 
 PRIVILEGES_BY_KIND = {
     "table": TABLE_PRIVILEGES,
@@ -18,6 +19,7 @@ PRIVILEGES_BY_KIND = {
     "sequence": SEQUENCE_PRIVILEGES,
     "type": TYPE_PRIVILEGES,
     "column": COLUMN_PRIVILEGES,
+    "database": DATABASE_PRIVILEGES,
 }
 
 # ALTER DEFAULT PRIVILEGES ... ON <objects>: the privileges of one such object
@@ -34,6 +36,8 @@ def normalize_privileges(names, kind: str) -> tuple[tuple[str, ...], list[str]]:
         normal = " ".join(name.lower().split())
         if normal in ("all", "all privileges"):
             out.update(allowed)
+        elif normal == "temp" and kind == "database":
+            out.add("temporary")
         elif normal in allowed:
             out.add(normal)
         else:

@@ -297,6 +297,8 @@ def _catalog(d) -> Catalog:
         triggers=d.triggers.values(),
         grants_mode=d.grants_mode or _implied_grants_mode(d),
         default_privileges=d.default_privileges.values(),
+        database_grants=d.database_grants,
+        database_revokes=d.database_revokes,
     )
 
 

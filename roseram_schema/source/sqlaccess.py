@@ -38,6 +38,7 @@ def grant_statement(stmt: Statement, file: SourceFile, schema: str, draft: Draft
         ObjectType.OBJECT_PROCEDURE: "function",
         ObjectType.OBJECT_ROUTINE: "function",
         ObjectType.OBJECT_SCHEMA: "schema",
+        ObjectType.OBJECT_DATABASE: "database",
     }.get(objtype)
     if kind is None or node.targtype == GrantTargetType.ACL_TARGET_DEFAULTS:
         unsupported(stmt, draft.problems, f"GRANT on {objtype.name.replace('OBJECT_', '').lower()}")
@@ -54,6 +55,10 @@ def grant_statement(stmt: Statement, file: SourceFile, schema: str, draft: Draft
     if node.grant_option:
         draft.problems.add(stmt.origin, first_words(stmt.text), "WITH GRANT OPTION is not supported")
     all_in_schema = node.targtype == GrantTargetType.ACL_TARGET_ALL_IN_SCHEMA
+    if kind == "database":
+        draft.later.append(partial(_attach_database_grant, stmt.node.is_grant, tuple(grantees), privileges,
+                                   stmt.origin))
+        return
     draft.later.append(partial(_attach_grant, stmt, kind, schema, all_in_schema, grantees, privileges))
 
 
@@ -126,6 +131,20 @@ def _attach_column_grant(stmt: Statement, schema: str, grantees: list[str], colu
                 else:
                     grants, revokes = revoke_and_record(grants, revokes, grantee, table_privileges, stmt.origin)
         d.tables[key] = replace(table, columns=tuple(new_columns), grants=grants, revokes=revokes)
+
+
+def _attach_database_grant(is_grant: bool, grantees: tuple[str, ...], privileges: tuple[str, ...],
+                           origin, d: Draft) -> None:
+    """GRANT/REVOKE ... ON DATABASE: privileges on the target's database (plan/defaultacl.py
+    compares them per target; the name written is not checked: a project is applied to
+    databases of any name)."""
+    grants, revokes = d.database_grants, d.database_revokes
+    for grantee in grantees:
+        if is_grant:
+            grants, revokes = grant_and_unrevoke(grants, revokes, Grant(grantee, privileges, origin))
+        else:
+            grants, revokes = revoke_and_record(grants, revokes, grantee, privileges, origin)
+    d.database_grants, d.database_revokes = grants, revokes
 
 
 def _attach_grant(stmt: Statement, kind: str, schema: str, all_in_schema: bool, grantees: list[str],

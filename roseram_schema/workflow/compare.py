@@ -33,6 +33,7 @@ from ..model import Catalog
 from ..normalize.catalog import Scope, inspect_in_scope, normalize_catalog, source_scope
 from ..normalize.roundtrip import differing_texts, renormalize_texts
 from ..plan.defaultacl import (
+    database_privilege_changes,
     default_privilege_changes,
     default_privileges,
     grants_for_target,
@@ -204,7 +205,7 @@ def diff_target(root: Path, dev_url, source_fp: str, conn, live: Catalog, desire
     else:
         changes = check_view_replacements(conn, diff_catalogs(settled, desired))
     changes = revoke_default_privileges(changes, desired, default_privileges(conn))
-    return settled, changes + tuple(default_privilege_changes(conn, desired))
+    return settled, (*changes, *default_privilege_changes(conn, desired), *database_privilege_changes(conn, desired))
 
 
 def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False,

@@ -139,3 +139,20 @@ def test_fast_no_change_path_sees_a_hand_edited_entry(platform_db_url, pg_server
     done = cli("drift", *args)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "default privileges" in done.stdout
+
+
+def test_database_revoke_round_trips(platform_db_url, pg_server, tmp_path):
+    project = _write(tmp_path / "p", {
+        "project.yaml": "schemas: [public]\n" + ROLES,
+        "schema/t.sql": TABLE + "REVOKE ALL ON DATABASE whatever_name FROM PUBLIC;\n"
+                                "GRANT CONNECT, TEMP ON DATABASE whatever_name TO authenticated;\n"})
+    sql = _plan_sql(project, platform_db_url, pg_server.base_url)
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        name = conn.execute("SELECT current_database()").fetchone()[0]
+    assert f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC" in sql
+    assert f"GRANT CONNECT, TEMPORARY ON DATABASE {name} TO authenticated" in sql
+    rs.apply(project, platform_db_url, dev_db=pg_server.base_url)
+    _converged(project, platform_db_url, pg_server.base_url)
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        assert not conn.execute("SELECT has_database_privilege('anon', current_database(), 'CONNECT')").fetchone()[0]
+        assert conn.execute("SELECT has_database_privilege('authenticated', current_database(), 'CONNECT')").fetchone()[0]
