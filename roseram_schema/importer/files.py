@@ -79,6 +79,9 @@ def project_yaml(catalog: Catalog) -> str:
             entry["comment"] = s.comment
         if s.grants:
             entry["grants"] = _grants(s.grants, ("create", "usage"))
+        revokes = _public_revokes(s)
+        if revokes:
+            entry["revokes"] = revokes
         schemas.append(entry if len(entry) > 1 else s.name)
     data["schemas"] = schemas
     if catalog.extensions:
@@ -97,6 +100,18 @@ def project_yaml(catalog: Catalog) -> str:
             for e in catalog.enums
         }
     return to_yaml(data, YAML_HEADER)
+
+
+# Who may USE `public` where a project is built (PostgreSQL 15+ gives PUBLIC USAGE, the
+# platform gives its roles USAGE): one the database does not let is written as `revokes:`.
+_PUBLIC_SCHEMA_USERS = ("anon", "authenticated", "public", "service_role")
+
+
+def _public_revokes(s) -> dict:
+    if s.name != "public":
+        return {}
+    held = {g.grantee for g in s.grants if "usage" in g.privileges}
+    return {grantee: FlowList(["usage"]) for grantee in _PUBLIC_SCHEMA_USERS if grantee not in held}
 
 
 def _default_privileges(d) -> Flow:

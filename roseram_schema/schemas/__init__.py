@@ -480,11 +480,13 @@ def tenancy_properties() -> dict:
 def project_properties() -> dict:
     """The top-level keys of project.yaml."""
     schema_entry = {
-        "description": "A schema: its name, or {name, comment, grants}",
+        "description": "A schema: its name, or {name, comment, grants, revokes}",
         "anyOf": [
             _one_name(),
             _object({"name": _name("Schema name"), "comment": _text("COMMENT ON SCHEMA"),
-                     "grants": _grants(SCHEMA_PRIVILEGES, "the schema")},
+                     "grants": _grants(SCHEMA_PRIVILEGES, "the schema"),
+                     "revokes": _grants(SCHEMA_PRIVILEGES, "the schema, taken away (REVOKE: "
+                                        "public's USAGE for PUBLIC, the platform's)")},
                     "A schema with its fields", required=("name",)),
         ],
     }

@@ -11,7 +11,7 @@ from .tables import read_grants
 from .yamlnodes import YNode
 
 PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas", "grants", "default_privileges")
-SCHEMA_KEYS = ("name", "comment", "grants")
+SCHEMA_KEYS = ("name", "comment", "grants", "revokes")
 EXTENSION_KEYS = ("name", "schema", "optional")
 ROLE_KEYS = ("name", "login", "bypassrls")
 ENUM_KEYS = ("values", "comment")
@@ -95,6 +95,9 @@ def _schema(node: YNode, r: Reader) -> Schema | None:
         name=name,
         comment=r.text(f.get("comment"), f"schema {name}", "comment"),
         grants=read_grants(f.get("grants"), r, f"schema {name}", "schema"),
+        # privileges the schema may hold where it is built (public's, the platform's) and
+        # must not: REVOKE ... ON SCHEMA, as in SQL
+        revokes=read_grants(f.get("revokes"), r, f"schema {name}", "schema"),
         origin=node.origin,
     )
 

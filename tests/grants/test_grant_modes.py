@@ -240,3 +240,14 @@ def test_a_column_grant_to_anon_on_an_existing_table_opens_access(platform_db_ur
     assert statement.sql == "GRANT SELECT (name) ON TABLE public.profiles TO anon"
     assert [h.name for h in statement.hazards] == ["opens_access"]
     assert "anon is granted SELECT on column public.profiles.name" in statement.hazards[0].message
+
+
+def test_schema_revoke_imports_without_drift(platform_db_url, pg_server, tmp_path):
+    from roseram_schema.platform import ensure_platform
+
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        ensure_platform(conn)
+        conn.execute(NOTES + "GRANT SELECT ON public.notes TO authenticated;\n"
+                     "REVOKE ALL ON SCHEMA public FROM PUBLIC, anon;")
+    project = _import(platform_db_url, tmp_path / "imported")
+    _converged(project, platform_db_url, pg_server.base_url)
