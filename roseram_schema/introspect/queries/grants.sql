@@ -64,8 +64,9 @@ SELECT 'default acl', coalesce(n.nspname::text, ''), pg_catalog.pg_get_userbyid(
 FROM pg_catalog.pg_default_acl d
 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
 UNION ALL
--- the ACL of this database, for the same reason (GRANT/REVOKE ... ON DATABASE)
-SELECT 'database acl', '', pg_catalog.current_database()::text, '', 'public', d.datacl::text
+-- the ACL of this database, for the same reason (GRANT/REVOKE ... ON DATABASE); not its
+-- name, so databases alike but for their names read the same rows (a fleet shares them)
+SELECT 'database acl', '', '', '', 'public', d.datacl::text
 FROM pg_catalog.pg_database d
 WHERE d.datname = pg_catalog.current_database()
 ORDER BY 1, 2, 3, 4, 5, 6

@@ -1,3 +1,2 @@
 CREATE TABLE t (a int);
 CREATE SEQUENCE s;
-GRANT SELECT (a) ON t TO anon;
