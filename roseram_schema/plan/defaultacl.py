@@ -265,15 +265,17 @@ def grants_for_target(conn, desired: Catalog) -> Catalog:
         # the loader's stand-in for PostgreSQL's own EXECUTE for PUBLIC has no origin
         return not (g.grantee == "public" and g.origin is None)
 
-    tables = tuple(t if is_platform_schema(t.schema)
-                   else replace(t, grants=_with_defaults(base("r", t.schema), t.grants, t.revokes))
-                   for t in desired.tables)
-    views = tuple(v if is_platform_schema(v.schema)
-                  else replace(v, grants=_with_defaults(base("r", v.schema), v.grants, v.revokes))
-                  for v in desired.views)
-    functions = tuple(f if is_platform_schema(f.schema)
-                      else replace(f, grants=_with_defaults(base("f", f.schema), f.grants, f.revokes, explicit))
-                      for f in desired.functions)
+    def regrant(obj, kind: str, keep=lambda g: True):
+        if is_platform_schema(obj.schema):
+            return obj
+        grants = _with_defaults(base(kind, obj.schema), obj.grants, obj.revokes, keep)
+        return obj if grants == obj.grants else replace(obj, grants=grants)
+
+    tables = tuple(regrant(t, "r") for t in desired.tables)
+    views = tuple(regrant(v, "r") for v in desired.views)
+    functions = tuple(regrant(f, "f", explicit) for f in desired.functions)
+    if tables == desired.tables and views == desired.views and functions == desired.functions:
+        return desired  # the same object: its cached fingerprint still holds
     return replace(desired, tables=tables, views=views, functions=functions)
 
 

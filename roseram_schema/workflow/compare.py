@@ -185,7 +185,9 @@ def desired_for_target(conn, desired: Catalog, desired_fp: str | None, scope: Sc
             desired_fp = None
     if desired.grants_mode == "defaults":
         # the grants are the target's defaults plus the source's (plan/defaultacl.py)
-        desired, desired_fp = grants_for_target(conn, desired), None
+        adjusted = grants_for_target(conn, desired)
+        if adjusted is not desired:
+            desired, desired_fp = adjusted, None
     return desired, desired_fp
 
 
