@@ -37,4 +37,7 @@ def managed_catalog(catalog: Catalog) -> Catalog:
         views=[v for v in catalog.views if not is_platform_schema(v.schema)],
         functions=[f for f in catalog.functions if not is_platform_schema(f.schema)],
         triggers=[t for t in catalog.triggers if not is_platform_schema(t.schema)],
+        domains=[d for d in catalog.domains if not is_platform_schema(d.schema)],
+        composite_types=[t for t in catalog.composite_types if not is_platform_schema(t.schema)],
+        sequences=[s for s in catalog.sequences if not is_platform_schema(s.schema)],
     )

@@ -47,6 +47,7 @@ from dataclasses import replace
 
 from ..diff.access import diff_grants
 from ..diff.changes import Change, CreateFunction, CreatePartition, CreateTable, CreateView, Revoke
+from ..diff.types import CreateSequence
 from ..model import LIVE_TABLE_PRIVILEGES, TABLE_PRIVILEGES, Catalog, DefaultPrivileges, Grant, Table, qualify, quote_ident
 from ..platform import is_platform_admin_role, is_platform_schema
 from .sql_extra import DEFAULT_PRIVILEGES
@@ -337,6 +338,11 @@ def revoke_default_privileges(changes: tuple[Change, ...], desired: Catalog, def
         elif isinstance(c, CreatePartition):
             # the source grants nothing on a partition: it is reached through its parent
             revoke_over("r", c.schema, {}, "table", c.key, qualify(c.schema, c.partition.name))
+            continue
+        elif isinstance(c, CreateSequence):
+            s = c.sequence
+            revoke_over("S", s.schema, {g.grantee: set(g.privileges) for g in s.grants}, "sequence", s.key,
+                        s.qualified)
             continue
         elif isinstance(c, CreateFunction):
             f = c.function

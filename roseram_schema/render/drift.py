@@ -13,6 +13,7 @@ from ..diff import changes as ch
 from ..errors import Origin, UnknownFormat
 from ..model.sqltext import terminal_text
 from .env import environment
+from .typedrift import type_sides
 
 DRIFT_FORMATS = ("text", "json", "markdown", "github")
 
@@ -92,7 +93,7 @@ def _sides(c: ch.Change) -> tuple[str | None, str | None]:
         return c.value, missing
     if isinstance(c, (ch.RenameTable, ch.RenameColumn)):
         return c.describe(), "old name"
-    return None, None
+    return type_sides(c)
 
 
 def drift_items(changes, origins=None, invalid_indexes=frozenset()) -> tuple[DriftItem, ...]:

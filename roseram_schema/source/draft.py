@@ -17,7 +17,7 @@ from functools import cache
 from typing import Callable
 
 from ..errors import Origin
-from ..model import DefaultPrivileges, Enum, Extension, Function, Role, Schema, Table, Trigger, View
+from ..model import CompositeType, DefaultPrivileges, Domain, Enum, Extension, Function, Role, Schema, Sequence, Table, Trigger, View
 from .problems import Problems
 
 
@@ -54,6 +54,9 @@ class Draft:
     after_naming: list[Callable[["Draft"], None]] = field(default_factory=list)
     # view key -> {relation it reads: where the query names it}, for precise errors
     view_refs: dict[str, dict[str, Origin]] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    composite_types: dict[str, CompositeType] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
 
     def add(self, kind: str, key: str, obj, origin: Origin | None) -> bool:
         """Add a definition; a second one with the same key is a duplicate (reported)."""
@@ -92,7 +95,8 @@ class Draft:
 
 
 # what `add` puts into a part; schemas come from CREATE SCHEMA there, which never conflicts
-_MERGED_KINDS = ("tables", "views", "functions", "triggers", "enums", "extensions", "roles")
+_MERGED_KINDS = ("tables", "views", "functions", "triggers", "enums", "extensions", "roles", "domains",
+                 "composite_types", "sequences")
 
 def evolve(obj, **changes):
     """dataclasses.replace for the model's frozen dataclasses, a few times faster: the
@@ -129,4 +133,7 @@ _KIND_LABEL = {
     "schemas": "schema",
     "extensions": "extension",
     "roles": "role",
+    "domains": "domain",
+    "composite_types": "composite type",
+    "sequences": "sequence",
 }
