@@ -59,7 +59,10 @@ def _merge(item, src, extra):
 
 
 def _with_grants(item, src) -> dict:
-    return {"grants": _attach_each(item.grants, src.grants, lambda g: g.grantee), "revokes": src.revokes}
+    out = {"grants": _attach_each(item.grants, src.grants, lambda g: g.grantee)}
+    if hasattr(src, "revokes"):  # sequences have none
+        out["revokes"] = src.revokes
+    return out
 
 
 def _table(t: Table, src: Table) -> dict:

@@ -269,15 +269,16 @@ def grants_for_target(conn, desired: Catalog) -> Catalog:
     def regrant(obj, kind: str, keep=lambda g: True):
         if is_platform_schema(obj.schema):
             return obj
-        grants = _with_defaults(base(kind, obj.schema), obj.grants, obj.revokes, keep)
+        grants = _with_defaults(base(kind, obj.schema), obj.grants, getattr(obj, "revokes", ()), keep)
         return obj if grants == obj.grants else replace(obj, grants=grants)
 
     tables = tuple(regrant(t, "r") for t in desired.tables)
     views = tuple(regrant(v, "r") for v in desired.views)
     functions = tuple(regrant(f, "f", explicit) for f in desired.functions)
-    if tables == desired.tables and views == desired.views and functions == desired.functions:
+    sequences = tuple(regrant(s, "S") for s in desired.sequences)
+    if (tables, views, functions, sequences) == (desired.tables, desired.views, desired.functions, desired.sequences):
         return desired  # the same object: its cached fingerprint still holds
-    return replace(desired, tables=tables, views=views, functions=functions)
+    return replace(desired, tables=tables, views=views, functions=functions, sequences=sequences)
 
 
 def default_privileges(conn) -> dict[tuple[str, str | None], dict[str, set[str]]]:
