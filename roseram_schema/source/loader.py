@@ -376,4 +376,15 @@ def _catalog(d) -> Catalog:
         domains=d.domains.values(),
         composite_types=d.composite_types.values(),
         sequences=d.sequences.values(),
+        grants_mode=d.grants_mode or _implied_grants_mode(d),
+        default_privileges=d.default_privileges.values(),
+        database_grants=d.database_grants,
+        database_revokes=d.database_revokes,
     )
+
+
+def _implied_grants_mode(d) -> str:
+    """A project that grants nothing on any table or view relies on default privileges
+    (what a schema written for Supabase does); one that grants on some means every grant."""
+    declared = any(t.grants for t in d.tables.values()) or any(v.grants for v in d.views.values())
+    return "exact" if declared else "defaults"
