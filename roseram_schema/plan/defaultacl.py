@@ -16,8 +16,8 @@ Grant modes (project.yaml `grants:`; `Catalog.grants_mode`):
 - **exact** (a project that declares any table or view grant, the Roseram project): the
   source spells out every grant; the rest is revoked, including what the defaults above hand
   a new object.
-- **defaults** (a project that grants nothing on tables or views: schemas written for
-  Supabase): an object should hold what PostgreSQL gives a new object *on the target*, through
+- **defaults** (a project whose YAML table files grant nothing: schemas written in SQL
+  for Supabase): an object should hold what PostgreSQL gives a new object *on the target*, through
   the default privileges of the role that runs the plan (the global entry of pg_default_acl,
   or PostgreSQL's built-in acldefault when there is none, plus the entry of the object's
   schema: the platform's `GRANT ALL ... TO anon, authenticated, service_role` included),

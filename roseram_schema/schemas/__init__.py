@@ -576,8 +576,8 @@ def project_properties() -> dict:
             "description": "Grant mode. exact: every grant is spelled out in the source, every "
                            "other one is revoked. defaults: an object keeps what the database's "
                            "default privileges give a new object (Supabase's included), plus the "
-                           "source's own GRANT and REVOKE. Not given: exact when a table or view "
-                           "declares grants, else defaults",
+                           "source's own GRANT and REVOKE. Not given: exact when a YAML table file "
+                           "declares grants, else defaults (SQL keeps PostgreSQL's meaning)",
             "enum": ["exact", "defaults"],
         },
         "default_privileges": _list(

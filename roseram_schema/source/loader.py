@@ -384,7 +384,11 @@ def _catalog(d) -> Catalog:
 
 
 def _implied_grants_mode(d) -> str:
-    """A project that grants nothing on any table or view relies on default privileges
-    (what a schema written for Supabase does); one that grants on some means every grant."""
-    declared = any(t.grants for t in d.tables.values()) or any(v.grants for v in d.views.values())
+    """A project whose YAML table files grant something means every grant (exact); any
+    other relies on default privileges plus its GRANT and REVOKE statements (defaults):
+    that is what its SQL does when psql runs it, so a schema published as SQL for Supabase
+    (some GRANTs, the rest left to Supabase's defaults) compares equal to the database
+    psql built from it."""
+    declared = any(g.origin is not None and g.origin.path.endswith(YAML_SUFFIXES)
+                   for t in d.tables.values() for g in t.grants)
     return "exact" if declared else "defaults"

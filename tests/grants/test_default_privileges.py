@@ -50,7 +50,7 @@ def test_revoke_execute_from_public_is_planned_and_holds(platform_db_url, pg_ser
 
 def test_yaml_form_and_schema_entry(platform_db_url, pg_server, tmp_path):
     project = _write(tmp_path / "p", {
-        "project.yaml": "schemas: [public]\n" + ROLES + (
+        "project.yaml": "grants: exact\nschemas: [public]\n" + ROLES + (
             "default_privileges:\n"
             "  - {schema: public, objects: tables, grants: {authenticated: [select]}}\n"
             "  - {objects: functions, revokes: {public: [execute]}}\n"),

@@ -53,10 +53,16 @@ def _converged(project: Path, url: str, dev: str) -> None:
 def test_mode_is_implied_by_table_grants_and_can_be_said(tmp_path):
     bare = _write(tmp_path / "bare", {"project.yaml": "schemas: [public]\n" + ROLES, "schema/notes.sql": NOTES})
     assert load_project(bare).catalog.grants_mode == "defaults"
+    # a GRANT statement means what it means to psql: on top of the defaults
     granted = _write(tmp_path / "granted", {
         "project.yaml": "schemas: [public]\n" + ROLES,
         "schema/notes.sql": NOTES + "GRANT SELECT ON public.notes TO authenticated;\n"})
-    assert load_project(granted).catalog.grants_mode == "exact"
+    assert load_project(granted).catalog.grants_mode == "defaults"
+    # grants in a YAML table file are the project's own format: every grant spelled out
+    yaml_granted = _write(tmp_path / "yaml", {
+        "project.yaml": "schemas: [public]\n" + ROLES,
+        "schema/public/t.yaml": "columns:\n  id: integer\ngrants:\n  authenticated: [select]\n"})
+    assert load_project(yaml_granted).catalog.grants_mode == "exact"
     said = _write(tmp_path / "said", {
         "project.yaml": "grants: defaults\nschemas: [public]\n" + ROLES,
         "schema/notes.sql": NOTES + "GRANT SELECT ON public.notes TO authenticated;\n"})
@@ -87,7 +93,7 @@ def test_defaults_mode_keeps_supabase_defaults(supabase_db_url, pg_server, tmp_p
 
 def test_exact_mode_revokes_supabase_defaults(supabase_db_url, pg_server, tmp_path):
     project = _write(tmp_path / "p", {
-        "project.yaml": "schemas: [public]\n" + ROLES,
+        "project.yaml": "grants: exact\nschemas: [public]\n" + ROLES,
         "schema/notes.sql": NOTES + "GRANT SELECT ON public.notes TO authenticated;\n"})
     rs.apply(project, supabase_db_url, dev_db=pg_server.base_url)
     assert _privileges(supabase_db_url, "anon", "public.notes") == set()
