@@ -36,6 +36,10 @@ FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 POLICY_COMMANDS = ("all", "select", "insert", "update", "delete")
 TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "references", "trigger")
 SCHEMA_PRIVILEGES = ("create", "usage")
+COLUMN_PRIVILEGES = ("insert", "references", "select", "update")
+DEFAULT_PRIVILEGE_OBJECTS = ("tables", "sequences", "functions", "types", "schemas")
+# every privilege ALTER DEFAULT PRIVILEGES may name, whatever the objects
+DEFAULT_PRIVILEGES = (*TABLE_PRIVILEGES, "usage", "execute", "create")
 CONTRACT_COMMANDS = ("select", "insert", "update", "delete")
 CONTRACT_ATOMS = ("anyone", "signed_in", "public", "own", "tenant", "none")
 
@@ -214,6 +218,7 @@ def table_properties() -> dict:
             "collation": _name("COLLATE name"),
             "comment": _text("COMMENT ON COLUMN"),
             "renamed_from": _name("The column's previous name (the diff renames it)"),
+            "grants": _grants(COLUMN_PRIVILEGES, "the column (GRANT SELECT (col) ON t TO role)"),
         },
         "A column with its fields",
         required=("type",),
@@ -489,11 +494,13 @@ def tenancy_properties() -> dict:
 def project_properties() -> dict:
     """The top-level keys of project.yaml."""
     schema_entry = {
-        "description": "A schema: its name, or {name, comment, grants}",
+        "description": "A schema: its name, or {name, comment, grants, revokes}",
         "anyOf": [
             _one_name(),
             _object({"name": _name("Schema name"), "comment": _text("COMMENT ON SCHEMA"),
-                     "grants": _grants(SCHEMA_PRIVILEGES, "the schema")},
+                     "grants": _grants(SCHEMA_PRIVILEGES, "the schema"),
+                     "revokes": _grants(SCHEMA_PRIVILEGES, "the schema, taken away (REVOKE: "
+                                        "public's USAGE for PUBLIC, the platform's)")},
                     "A schema with its fields", required=("name",)),
         ],
     }
@@ -565,6 +572,26 @@ def project_properties() -> dict:
             "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
             "examples": [["supabase/migrations"]],
         },
+        "grants": {
+            "description": "Grant mode. exact: every grant is spelled out in the source, every "
+                           "other one is revoked. defaults: an object keeps what the database's "
+                           "default privileges give a new object (Supabase's included), plus the "
+                           "source's own GRANT and REVOKE. Not given: exact when a YAML table file "
+                           "declares grants, else defaults (SQL keeps PostgreSQL's meaning)",
+            "enum": ["exact", "defaults"],
+        },
+        "default_privileges": _list(
+            _object({
+                "role": _name("FOR ROLE: the role whose new objects get them (default: the role "
+                              "that runs the plan)"),
+                "schema": _name("IN SCHEMA (default: every schema)"),
+                "objects": {"description": "The kind of new object", "enum": list(DEFAULT_PRIVILEGE_OBJECTS)},
+                "grants": _grants(DEFAULT_PRIVILEGES, "new objects of that kind"),
+                "revokes": _grants(DEFAULT_PRIVILEGES, "new objects of that kind (taken away)"),
+            }, "ALTER DEFAULT PRIVILEGES [FOR ROLE] [IN SCHEMA] GRANT ... / REVOKE ... ON <objects>",
+                required=("objects",)),
+            "Default privileges the project manages, each like ALTER DEFAULT PRIVILEGES; entries "
+            "not named here are left alone"),
     }
 
 

@@ -376,4 +376,19 @@ def _catalog(d) -> Catalog:
         domains=d.domains.values(),
         composite_types=d.composite_types.values(),
         sequences=d.sequences.values(),
+        grants_mode=d.grants_mode or _implied_grants_mode(d),
+        default_privileges=d.default_privileges.values(),
+        database_grants=d.database_grants,
+        database_revokes=d.database_revokes,
     )
+
+
+def _implied_grants_mode(d) -> str:
+    """A project whose YAML table files grant something means every grant (exact); any
+    other relies on default privileges plus its GRANT and REVOKE statements (defaults):
+    that is what its SQL does when psql runs it, so a schema published as SQL for Supabase
+    (some GRANTs, the rest left to Supabase's defaults) compares equal to the database
+    psql built from it."""
+    declared = any(g.origin is not None and g.origin.path.endswith(YAML_SUFFIXES)
+                   for t in d.tables.values() for g in t.grants)
+    return "exact" if declared else "defaults"

@@ -24,6 +24,7 @@ from .reader import SourceFile
 from .relations import walk
 from .scripts import is_history, read_script
 from .sqlaccess import comment_statement, grant_statement, role_name
+from .defaultprivs import alter_default_privileges
 from .sqlfunctions import function_from, trigger_from
 from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
@@ -287,6 +288,7 @@ _HANDLERS = {
     "CreateSchemaStmt": _create_schema,
     "CreateExtensionStmt": _create_extension,
     "GrantStmt": grant_statement,
+    "AlterDefaultPrivilegesStmt": alter_default_privileges,
     "CommentStmt": comment_statement,
     "ViewStmt": _create_view,
     "CreateTableAsStmt": _create_view,

@@ -33,7 +33,13 @@ from ..model import Catalog
 from ..normalize.catalog import Scope, inspect_in_scope, source_scope
 from ..normalize.scripts import normalize_source, texts_source
 from ..normalize.roundtrip import differing_texts, renormalize_texts
-from ..plan.defaultacl import default_privileges, revoke_default_privileges
+from ..plan.defaultacl import (
+    database_privilege_changes,
+    default_privilege_changes,
+    default_privileges,
+    grants_for_target,
+    revoke_default_privileges,
+)
 from ..plan.fingerprint import managed_fingerprint
 from ..plan.model import Plan
 from ..plan.texts import SourceTexts
@@ -174,13 +180,19 @@ def _settle(root: Path, dev, source_fp: str, live: Catalog, desired: Catalog, de
 
 def desired_for_target(conn, desired: Catalog, desired_fp: str | None, scope: Scope):
     """(desired, desired_fp) for the target behind `conn`: an optional extension the target
-    does not ship is skipped, never planned forever (desired_fp is then None: this desired
+    does not ship is skipped, never planned forever, and in `grants: defaults` mode the grants
+    are what the target's default privileges give (desired_fp is then None: this desired
     state is the target's own, not the cached one)."""
     if scope.optional_extensions:
         missing = set(scope.optional_extensions) - set(available_extensions(conn, scope.optional_extensions))
         if missing:
             desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
             desired_fp = None
+    if desired.grants_mode == "defaults":
+        # the grants are the target's defaults plus the source's (plan/defaultacl.py)
+        adjusted = grants_for_target(conn, desired)
+        if adjusted is not desired:
+            desired, desired_fp = adjusted, None
     return desired, desired_fp
 
 
@@ -199,7 +211,8 @@ def diff_target(root: Path, dev_url, source_fp: str, conn, live: Catalog, desire
         changes = ()
     else:
         changes = check_view_replacements(conn, diff_catalogs(settled, desired))
-    return settled, revoke_default_privileges(changes, desired, default_privileges(conn))
+    changes = revoke_default_privileges(changes, desired, default_privileges(conn))
+    return settled, (*changes, *default_privilege_changes(conn, desired), *database_privilege_changes(conn, desired))
 
 
 def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False,
