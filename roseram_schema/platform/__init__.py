@@ -31,6 +31,14 @@ PLATFORM_SCHEMAS = (
     "vault",
 )
 
+# The primary keys of the platform tables users reference: `REFERENCES auth.users` without a
+# column list means its primary key, which the source cannot read from a declared table.
+PLATFORM_PRIMARY_KEYS = {
+    "auth.users": ("id",),
+    "storage.buckets": ("id",),
+    "storage.objects": ("id",),
+}
+
 # Roles the platform provides; a plan never creates or drops them on Supabase.
 PLATFORM_ROLES = ("anon", "authenticated", "service_role")
 

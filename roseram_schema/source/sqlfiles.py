@@ -24,6 +24,7 @@ from .reader import SourceFile
 from .relations import walk
 from .sqlaccess import comment_statement, grant_statement, role_name
 from .sqlfunctions import function_from, trigger_from
+from .sqlplatform import take_over_indexes
 from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
 from .statements import Statement, split_statements, unsupported
@@ -144,6 +145,8 @@ def _attach_alter_table(key: str, changes: list[dict], parts: TableParts, origin
         return
     for change in changes:
         table = replace(table, **change)
+    if parts.using_index:
+        table, parts = take_over_indexes(table, parts, origin, d.problems)
     if parts.primary_key is not None:
         if table.primary_key is not None:
             d.problems.add(origin, key, "the table already has a primary key")

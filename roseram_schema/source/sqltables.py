@@ -38,11 +38,18 @@ class TableParts:
         self.foreign_keys: list[ForeignKey] = []
         self.not_null: set[str] = set()
         self.unsupported: list[str] = []
+        # constraint name -> the index it takes over (ADD CONSTRAINT ... USING INDEX i):
+        # its columns are the index's, known once the draft has every CREATE INDEX
+        self.using_index: dict[str, str] = {}
 
     def add(self, con: ast.Constraint, origin, column: str | None = None) -> None:
         """Add one constraint; `column` is set for a column constraint."""
         name = con.conname or ""
         kind = con.contype
+        if con.indexname and kind in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+            # PostgreSQL names the constraint after the index when no name is given
+            name = name or con.indexname
+            self.using_index[name] = con.indexname
         keys = string_values(con.keys) or ((column,) if column else ())
         if kind == ConstrType.CONSTR_PRIMARY:
             self.primary_key = PrimaryKey(name, keys, origin)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Table
-from ..platform import PLATFORM_ROLES, is_platform_schema
+from ..platform import PLATFORM_PRIMARY_KEYS, PLATFORM_ROLES, is_platform_schema
 from .draft import Draft, evolve
 from .namerules import check_names
 from .problems import did_you_mean
@@ -117,6 +117,9 @@ def _check_foreign_key(d: Draft, t: Table, fk):
     if ref is None:
         if is_platform_schema(fk.ref_schema):
             if not fk.ref_columns:
+                known = PLATFORM_PRIMARY_KEYS.get(ref_key)
+                if known is not None:
+                    return evolve(fk, ref_columns=known)
                 d.problems.add(fk.origin, t.key, f"name the referenced columns of {ref_key}",
                                f"e.g. references: {ref_key}(id)")
             return fk
