@@ -200,6 +200,23 @@ def _add_dependants(g: _Graph, catalog: Catalog, fresh: bool) -> None:
         _add_view(g, view)
     for trigger in catalog.triggers:
         _add_trigger(g, trigger)
+    for table in catalog.platform_tables:
+        _add_platform_table(g, table)
+
+
+def _add_platform_table(g: _Graph, t: Table) -> None:
+    """The user's policies on a platform table, and the RLS switches they turn on there
+    (never off: the table's other switches are the platform's)."""
+    for policy in t.policies:
+        drop = g.add(_key(POLICY, t.key, 0, policy.name, 0), ddl.drop_policy(t, policy, if_exists=True),
+                     f"policy {t.key}.{policy.name}", _policy_origin(t, policy), scan="")
+        _add_policy(g, t, policy, after=[drop], needs=())
+    if t.rls_enabled:
+        g.add(_key(RLS, t.key, 0), ddl.enable_rls(t), f"rls {t.key}", t.origin, scan="",
+              needs=[f"policies:{t.key}"] if t.policies else [])
+    if t.rls_forced:
+        g.add(_key(RLS, t.key, 1), ddl.force_rls(t), f"rls {t.key}", t.origin, scan="",
+              needs=[f"policies:{t.key}"] if t.policies else [])
 
 
 def _add_schema(g: _Graph, schema: Schema) -> None:

@@ -36,5 +36,8 @@ def managed_catalog(catalog: Catalog) -> Catalog:
         ],
         views=[v for v in catalog.views if not is_platform_schema(v.schema)],
         functions=[f for f in catalog.functions if not is_platform_schema(f.schema)],
-        triggers=[t for t in catalog.triggers if not is_platform_schema(t.schema)],
+        # a trigger on a platform table calling the user's function is the user's
+        triggers=[t for t in catalog.triggers
+                  if not is_platform_schema(t.schema) or not is_platform_schema(t.function.split(".", 1)[0])],
+        platform_tables=catalog.platform_tables,
     )

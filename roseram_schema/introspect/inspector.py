@@ -29,7 +29,7 @@ from .objects import (
 )
 from .queries import run_query
 from .rows import OBJECT_QUERIES, CatalogRows, read_catalog_rows
-from .tables import TableParts, index_from_row
+from .tables import TableParts, index_from_row, platform_tables_from_rows
 
 
 def inspect_catalog(
@@ -147,4 +147,5 @@ class _Builder:
             views=[view_from_row(r, grants, self.matview_indexes) for r in later["views"]],
             functions=[function_from_row(r, grants) for r in later["functions"]],
             triggers=[trigger_from_row(r) for r in later["triggers"]],
+            platform_tables=platform_tables_from_rows(later["platform_policies"]),
         )

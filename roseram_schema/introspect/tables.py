@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from ..model import (
     CheckConstraint,
@@ -192,3 +193,17 @@ class TableParts:
             partition_by=row["partition_by"],
             partitions=tuple(self.partitions.get(key, ())),
         )
+
+
+def platform_tables_from_rows(rows: list[dict]) -> list[Table]:
+    """The user's side of platform tables from platform_policies.sql: RLS switches and
+    policies, nothing of the platform's own table."""
+    tables: dict[str, Table] = {}
+    policies: dict[str, list[Policy]] = defaultdict(list)
+    for row in rows:
+        key = f"{row['schema']}.{row['table']}"
+        if key not in tables:
+            tables[key] = Table(schema=row["schema"], name=row["table"], rls_enabled=row["rls_enabled"],
+                                rls_forced=row["rls_forced"])
+        policies[key].append(policy_from_row(row))
+    return [replace(t, policies=tuple(policies[k])) for k, t in tables.items()]

@@ -384,6 +384,9 @@ class Catalog:
     views: tuple[View, ...] = ()
     functions: tuple[Function, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    # The user's side of platform tables (auth.users, storage.objects): their policies and
+    # RLS switches only; columns and the rest are the platform's, never compared or planned.
+    platform_tables: tuple[Table, ...] = ()
 
     def table(self, key: str) -> Table | None:
         """Look a table up by "schema.name" (or a bare name in public)."""
@@ -407,6 +410,7 @@ class Catalog:
             views=self.views,
             functions=self.functions,
             triggers=self.triggers,
+            platform_tables=self.platform_tables,
         )
 
 
@@ -447,6 +451,7 @@ def build_catalog(
     views: Iterable[View] = (),
     functions: Iterable[Function] = (),
     triggers: Iterable[Trigger] = (),
+    platform_tables: Iterable[Table] = (),
 ) -> Catalog:
     """Build a Catalog with every collection sorted, whatever order the input came in."""
     return Catalog(
@@ -458,4 +463,5 @@ def build_catalog(
         views=tuple(sorted(views, key=lambda v: v.key)),
         functions=tuple(sorted(functions, key=lambda f: f.key)),
         triggers=tuple(sorted(triggers, key=lambda t: t.key)),
+        platform_tables=tuple(sorted((sort_table(t) for t in platform_tables), key=lambda t: t.key)),
     )

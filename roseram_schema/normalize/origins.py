@@ -32,6 +32,8 @@ def _attach(normalized: Catalog, source: Catalog) -> Catalog:
         views=_attach_each(normalized.views, source.views, lambda v: v.key, _view),
         functions=_functions(normalized.functions, source.functions),
         triggers=_attach_each(normalized.triggers, source.triggers, lambda t: t.key),
+        platform_tables=_attach_each(normalized.platform_tables, source.platform_tables, lambda t: t.key,
+                                     _table),
     )
 
 

@@ -313,6 +313,7 @@ def probe_schema(catalog: Catalog) -> Catalog:
         views=tuple(replace(v, grants=(), comment=None, indexes=()) for v in catalog.views),
         functions=tuple(replace(f, grants=(), comment=None) for f in catalog.functions),
         triggers=(),
+        platform_tables=(),
     )
 
 

@@ -31,6 +31,10 @@ PLATFORM_SCHEMAS = (
     "vault",
 )
 
+# The platform tables a user's own triggers and policies may be on (the stand-in has them,
+# so such a source builds in a scratch database on a plain PostgreSQL).
+PLATFORM_TABLES = ("auth.users", "storage.buckets", "storage.objects")
+
 # The primary keys of the platform tables users reference: `REFERENCES auth.users` without a
 # column list means its primary key, which the source cannot read from a declared table.
 PLATFORM_PRIMARY_KEYS = {

@@ -295,4 +295,5 @@ def _catalog(d) -> Catalog:
         views=d.views.values(),
         functions=d.functions.values(),
         triggers=d.triggers.values(),
+        platform_tables=d.platform_tables.values(),
     )

@@ -15,6 +15,7 @@ from pglast import ast
 from pglast.enums import AlterTableType
 
 from ..model import Enum, Extension, Partition, Policy, Schema
+from ..platform import PLATFORM_TABLES
 from .draft import Draft
 from .namerules import check_sql_identifiers
 from .policies import check_policy_clauses
@@ -24,7 +25,7 @@ from .reader import SourceFile
 from .relations import walk
 from .sqlaccess import comment_statement, grant_statement, role_name
 from .sqlfunctions import function_from, trigger_from
-from .sqlplatform import take_over_indexes
+from .sqlplatform import attach_platform_alter, attach_platform_policy, take_over_indexes
 from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
 from .statements import Statement, split_statements, unsupported
@@ -139,6 +140,9 @@ def _alter_table(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -
 
 def _attach_alter_table(key: str, changes: list[dict], parts: TableParts, origin, d: Draft) -> None:
     table = d.tables.get(key)
+    if table is None and key in PLATFORM_TABLES:
+        attach_platform_alter(key, changes, parts, origin, d)
+        return
     if table is None:
         d.problems.add(origin, key, f"ALTER TABLE of {key}, which is not declared",
                        did_you_mean(key, d.tables))
@@ -185,6 +189,9 @@ def _create_policy(stmt: Statement, file: SourceFile, schema: str, draft: Draft)
 
 def _attach_policy(key: str, obj: str, policy: Policy, origin, d: Draft) -> None:
     table = d.tables.get(key)
+    if table is None and key in PLATFORM_TABLES:
+        attach_platform_policy(key, policy, d)
+        return
     if table is None:
         d.problems.add(origin, obj, f"policy on {key}, which is not a declared table",
                        did_you_mean(key, d.tables))

@@ -41,3 +41,29 @@ def take_over_indexes(table: Table, parts, origin, problems: Problems):
                      if u.name in columns_of else u for u in parts.uniques]
     parts.using_index = {}
     return replace(table, indexes=tuple(indexes)), parts
+
+
+def _platform_table(key: str, d) -> Table:
+    table = d.platform_tables.get(key)
+    if table is None:
+        schema, _, name = key.partition(".")
+        table = d.platform_tables[key] = Table(schema=schema, name=name)
+    return table
+
+
+def attach_platform_policy(key: str, policy, d) -> None:
+    """A policy of the user's on a platform table (storage.objects): managed like any other."""
+    table = _platform_table(key, d)
+    d.platform_tables[key] = replace(table, policies=table.policies + (policy,))
+
+
+def attach_platform_alter(key: str, changes: list[dict], parts, origin, d) -> None:
+    """ALTER TABLE of a platform table: only its RLS switches are the user's to set."""
+    if parts.primary_key or parts.uniques or parts.checks or parts.foreign_keys or parts.using_index:
+        d.problems.add(origin, key, f"{key} belongs to the platform: only its row level security "
+                       "switches, policies and triggers are yours to declare")
+        return
+    table = _platform_table(key, d)
+    for change in changes:
+        table = replace(table, **change)
+    d.platform_tables[key] = table

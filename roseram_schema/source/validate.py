@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Table
-from ..platform import PLATFORM_PRIMARY_KEYS, PLATFORM_ROLES, is_platform_schema
+from ..platform import PLATFORM_PRIMARY_KEYS, PLATFORM_ROLES, PLATFORM_TABLES, is_platform_schema
 from .draft import Draft, evolve
 from .namerules import check_names
 from .problems import did_you_mean
@@ -232,7 +232,7 @@ def _check_triggers(d: Draft) -> None:
     for key in sorted(d.triggers):
         trig = d.triggers[key]
         table_key = f"{trig.schema}.{trig.table}"
-        if table_key not in d.tables and table_key not in d.views:
+        if table_key not in d.tables and table_key not in d.views and table_key not in PLATFORM_TABLES:
             d.problems.add(trig.origin, trig.name, f"trigger on {table_key}, which is not declared",
                            did_you_mean(table_key, d.tables))
         if "." not in trig.function.split("(", 1)[0]:

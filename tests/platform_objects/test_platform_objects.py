@@ -1,0 +1,174 @@
+"""The user's objects on platform tables, and the SQL forms Supabase schemas use, end to end.
+
+A trigger on auth.users, policies on storage.objects, `REFERENCES auth.users` without a
+column list, `ADD CONSTRAINT ... USING INDEX`: written in SQL, applied, planned, drifted and
+imported, on the Supabase-like database and on a plain PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+PROJECT_YAML = "schemas: [public]\nroles: [anon, authenticated, {name: service_role, bypassrls: true}]\n"
+
+APP_SQL = """\
+CREATE TABLE public.profiles (
+  id uuid NOT NULL REFERENCES auth.users ON DELETE CASCADE,
+  username text,
+  avatar_url text
+);
+CREATE UNIQUE INDEX profiles_pkey ON public.profiles USING btree (id);
+ALTER TABLE public.profiles ADD CONSTRAINT profiles_pkey PRIMARY KEY USING INDEX profiles_pkey;
+CREATE UNIQUE INDEX profiles_username_key ON public.profiles USING btree (username);
+ALTER TABLE public.profiles ADD CONSTRAINT profiles_username_key UNIQUE USING INDEX profiles_username_key;
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "own profile" ON public.profiles FOR SELECT TO authenticated USING (id = (SELECT auth.uid()));
+
+CREATE FUNCTION public.handle_new_user() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+  INSERT INTO public.profiles (id) VALUES (new.id);
+  RETURN new;
+END
+$$;
+
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users
+  FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+
+CREATE POLICY "avatars are public" ON storage.objects FOR SELECT USING (bucket_id = 'avatars');
+CREATE POLICY "users upload their avatar" ON storage.objects FOR INSERT TO authenticated
+  WITH CHECK (bucket_id = 'avatars' AND (storage.foldername(name))[1] = (SELECT auth.uid())::text);
+"""
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "roseram_schema", *args],
+                          capture_output=True, text=True, timeout=600)
+
+
+def write_project(root: Path, sql: str = APP_SQL) -> Path:
+    (root / "schema" / "public").mkdir(parents=True, exist_ok=True)
+    (root / "project.yaml").write_text(PROJECT_YAML)
+    (root / "schema" / "public" / "app.sql").write_text(sql)
+    return root
+
+
+# Supabase's default privileges open new objects to the API roles; this source declares
+# exact grants (none), which is another helper's subject: the psql-built database is put
+# where the source says, so these tests see only the platform objects.
+CLOSE_DEFAULT_GRANTS = """
+REVOKE ALL ON public.profiles FROM anon, authenticated, service_role;
+REVOKE ALL ON FUNCTION public.handle_new_user() FROM anon, authenticated, service_role;
+"""
+
+
+def psql_load(url: str, sql: str) -> None:
+    """What `psql -f` does with the file: every statement, in order."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+        conn.execute(CLOSE_DEFAULT_GRANTS)
+
+
+@pytest.fixture(params=["supabase", "plain"])
+def target(request, make_db):
+    """A database to manage: the Supabase-like one, or a plain PostgreSQL with the stand-in."""
+    if request.param == "supabase":
+        return request.getfixturevalue("supabase_db_url")
+    url = make_db()
+    with psycopg.connect(url, autocommit=True) as conn:
+        from roseram_schema.platform import ensure_platform
+        ensure_platform(conn)
+    return url
+
+
+def _args(project: Path, url: str, pg_server) -> tuple[str, ...]:
+    return ("--project", str(project), "--db", url, "--dev-db", pg_server.base_url)
+
+
+def test_apply_then_drift_is_empty_and_the_objects_work(target, pg_server, tmp_path):
+    project = write_project(tmp_path / "proj")
+    args = _args(project, target, pg_server)
+    done = cli("apply", "--yes", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    drift = cli("drift", *args)
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("INSERT INTO auth.users (id) VALUES ('00000000-0000-0000-0000-000000000001')")
+        assert conn.execute("SELECT count(*) FROM public.profiles").fetchone()[0] == 1
+        policies = conn.execute("SELECT polname::text FROM pg_policy WHERE polrelid = 'storage.objects'::regclass"
+                                " ORDER BY 1").fetchall()
+        assert [p[0] for p in policies] == ["avatars are public", "users upload their avatar"]
+        pk = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'profiles_pkey'"
+                          ).fetchone()[0]
+        assert pk == "PRIMARY KEY (id)"
+        fk = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                          " WHERE conrelid = 'public.profiles'::regclass AND contype = 'f'").fetchone()[0]
+        assert fk == "FOREIGN KEY (id) REFERENCES auth.users(id) ON DELETE CASCADE"
+
+
+def test_a_psql_built_database_plans_empty(target, pg_server, tmp_path):
+    psql_load(target, APP_SQL)
+    project = write_project(tmp_path / "proj")
+    plan = cli("plan", *_args(project, target, pg_server))
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+
+
+def test_edits_on_platform_tables_plan_the_right_statements(supabase_db_url, pg_server, tmp_path):
+    psql_load(supabase_db_url, APP_SQL)
+    edited = (APP_SQL.replace("USING (bucket_id = 'avatars');", "USING (bucket_id = 'public-avatars');")
+              .replace("AFTER INSERT ON auth.users", "AFTER INSERT OR UPDATE ON auth.users")
+              .split('CREATE POLICY "users upload')[0])
+    project = write_project(tmp_path / "proj", edited)
+    plan = cli("plan", *_args(project, supabase_db_url, pg_server), "--format", "sql")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    statements = [line for line in plan.stdout.splitlines() if line and not line.startswith("--")]
+    text = "\n".join(statements)
+    assert 'DROP POLICY IF EXISTS "users upload their avatar" ON storage.objects;' in text, text
+    assert "ALTER POLICY \"avatars are public\" ON storage.objects" in text, text
+    assert "DROP TRIGGER IF EXISTS on_auth_user_created ON auth.users;" in text, text
+    assert "AFTER INSERT OR UPDATE ON auth.users" in text, text
+    # the platform tables themselves are never touched
+    assert "TABLE storage.objects" not in text and "TABLE auth.users" not in text, text
+    assert cli("apply", "--yes", *_args(project, supabase_db_url, pg_server)).returncode == 0
+    assert cli("drift", *_args(project, supabase_db_url, pg_server)).returncode == 0
+
+
+def test_a_policy_added_by_hand_on_storage_is_drift(supabase_db_url, pg_server, tmp_path):
+    project = write_project(tmp_path / "proj")
+    args = _args(project, supabase_db_url, pg_server)
+    assert cli("apply", "--yes", *args).returncode == 0
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute("CREATE POLICY sneaky ON storage.objects FOR DELETE USING (true)")
+        conn.execute("DROP TRIGGER on_auth_user_created ON auth.users")
+    drift = cli("drift", *args)
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    assert "sneaky" in drift.stdout and "on_auth_user_created" in drift.stdout, drift.stdout
+    plan = cli("plan", *args, "--format", "sql")
+    assert 'DROP POLICY IF EXISTS sneaky ON storage.objects;' in plan.stdout, plan.stdout
+
+
+def test_references_without_columns_in_yaml(supabase_db_url, pg_server, tmp_path):
+    root = tmp_path / "proj"
+    (root / "schema" / "public").mkdir(parents=True)
+    (root / "project.yaml").write_text(PROJECT_YAML)
+    (root / "schema" / "public" / "notes.yaml").write_text(
+        "columns:\n"
+        "  id: {type: bigint, nullable: false}\n"
+        "  user_id: {type: uuid, nullable: false}\n"
+        "primary_key: [id]\n"
+        "foreign_keys:\n"
+        "  - {columns: [user_id], references: auth.users, on_delete: cascade}\n")
+    args = _args(root, supabase_db_url, pg_server)
+    done = cli("apply", "--yes", "--allow-hazards", "lint_errors", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        fk = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                          " WHERE conrelid = 'public.notes'::regclass AND contype = 'f'").fetchone()[0]
+    assert fk == "FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE"
+    assert cli("drift", *args).returncode == 0
