@@ -172,3 +172,21 @@ def test_references_without_columns_in_yaml(supabase_db_url, pg_server, tmp_path
                           " WHERE conrelid = 'public.notes'::regclass AND contype = 'f'").fetchone()[0]
     assert fk == "FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE"
     assert cli("drift", *args).returncode == 0
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_import_writes_the_users_objects_on_platform_tables(supabase_db_url, pg_server, tmp_path):
+    psql_load(supabase_db_url, APP_SQL)
+    first, second = tmp_path / "one", tmp_path / "two"
+    for out in (first, second):
+        done = cli("import", "--db", supabase_db_url, "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        assert "on a platform table" not in done.stderr, done.stderr
+    assert _tree(first) == _tree(second)
+    platform = (first / "schema" / "public" / "platform.sql").read_text()
+    assert "on_auth_user_created" in platform and '"users upload their avatar"' in platform, platform
+    drift = cli("drift", *_args(first, supabase_db_url, pg_server))
+    assert drift.returncode == 0, drift.stdout + drift.stderr

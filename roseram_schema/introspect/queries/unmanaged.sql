@@ -1,6 +1,9 @@
--- What `import` cannot write as source: objects of kinds the model does not know, in the
--- schemas imported (%(schemas)s), and the user's own objects on platform tables
--- (%(platform)s). One row per object, (kind, name), extension-owned objects left out.
+-- What the model cannot hold: objects of kinds it does not know, in the managed schemas
+-- (%(schemas)s), and the user's own objects on platform tables (%(platform)s) it does
+-- not manage. `import` names them as not imported; `plan` and `drift` report them as
+-- unmanaged (introspect/unmanaged.py). One row per object, (kind, name), extension-owned
+-- objects left out. Each kind is one UNION ALL branch: a kind the model learns is one
+-- branch deleted.
 WITH ext AS (
   SELECT classid, objid FROM pg_catalog.pg_depend WHERE deptype = 'e'
 )
@@ -53,13 +56,8 @@ SELECT kind, name FROM (
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = ANY (%(schemas)s::text[]) AND r.rulename <> '_RETURN'
   UNION ALL
-  -- the user's own objects on platform tables: policies, triggers calling a function of theirs
-  SELECT 'policy on a platform table', pg_catalog.format('%%I on %%I.%%I', p.polname, n.nspname, c.relname)
-  FROM pg_catalog.pg_policy p
-  JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = ANY (%(platform)s::text[])
-  UNION ALL
+  -- a trigger on a platform table calling a function of a schema out of scope (one whose
+  -- function is in scope is managed: introspect/queries/triggers.sql)
   SELECT 'trigger on a platform table', pg_catalog.format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname)
   FROM pg_catalog.pg_trigger t
   JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
@@ -67,7 +65,7 @@ SELECT kind, name FROM (
   JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid
   JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
   WHERE NOT t.tgisinternal AND n.nspname = ANY (%(platform)s::text[])
-    AND fn.nspname <> ALL (%(platform)s::text[])
+    AND fn.nspname <> ALL (%(platform)s::text[]) AND fn.nspname <> ALL (%(schemas)s::text[])
   UNION ALL
   -- what the model cannot say about objects it does know
   SELECT 'disabled state of trigger', pg_catalog.format('%%I on %%I.%%I', t.tgname, n.nspname, c.relname)
