@@ -29,6 +29,7 @@ from ..diff.scope import managed_catalog
 from ..errors import DatabaseError
 from ..introspect.inspector import assemble, inspect_catalog, inspect_row_estimates
 from ..introspect.rows import available_extensions
+from ..introspect.unmanaged import read_unmanaged
 from ..model import Catalog
 from ..normalize.catalog import Scope, inspect_in_scope, normalize_catalog, source_scope
 from ..normalize.roundtrip import differing_texts, renormalize_texts
@@ -84,6 +85,9 @@ class LiveComparison:
     scope: Scope | None = None  # what `live` was read with
     # managed_fingerprint(desired) when known (cached), else computed when planning
     desired_fingerprint: str | None = None
+    # (kind, name) of the live objects the model does not know (introspect/unmanaged.py):
+    # reported by plan and drift, never changed
+    unmanaged: tuple[tuple[str, str], ...] = ()
 
     @property
     def project(self):
@@ -121,11 +125,11 @@ class LiveComparison:
         from_fp, to_fp = self.fingerprints()
         if not self.changes:
             # nothing to expand, order or render: build_plan would give exactly this
-            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=())
+            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=(), unmanaged=self.unmanaged)
         # imported when used: the planner (~40 ms to import) is only needed for changes
         from ..plan.planner import build_plan
 
-        return build_plan(
+        plan = build_plan(
             self.settled,
             self.desired,
             row_estimates=self.row_estimates,
@@ -136,6 +140,7 @@ class LiveComparison:
             source=self.project.catalog if self.changes else self.desired,
             changes=self.changes,
         )
+        return replace(plan, unmanaged=self.unmanaged) if self.unmanaged else plan
 
 
 def _connect_target(db_url: str):
@@ -254,6 +259,10 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
         if live is None:
             live, estimates = _read_target(conn, scope)
         settled, changes = diff_target(root, dev_url, source_fp, conn, live, desired, desired_fp, cache=cache)
-        if not changes and cache is not None:
+        unmanaged = read_unmanaged(conn, scope.schemas)
+        # a target with unmanaged objects is never answered "no changes" from the memo:
+        # the full comparison reports them
+        if not changes and not unmanaged and cache is not None:
             cache.remember_if_clean(root, dev_identity_of(dev_url), source_fp, scope, desired_fp, conn, live, digest)
-    return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp)
+    return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp,
+                          unmanaged)

@@ -190,3 +190,58 @@ def test_import_writes_the_users_objects_on_platform_tables(supabase_db_url, pg_
     assert "on_auth_user_created" in platform and '"users upload their avatar"' in platform, platform
     drift = cli("drift", *_args(first, supabase_db_url, pg_server))
     assert drift.returncode == 0, drift.stdout + drift.stderr
+
+
+UNMANAGED_SQL = """
+CREATE TABLE public.audit (id bigint);
+CREATE RULE no_delete AS ON DELETE TO public.profiles DO INSTEAD NOTHING;
+CREATE AGGREGATE public.total(integer) (SFUNC = int4pl, STYPE = integer);
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sql"])
+def test_unmanaged_objects_are_reported_by_plan(fmt, make_db, pg_server, tmp_path):
+    url = make_db()
+    project = write_project(tmp_path / "proj")
+    args = _args(project, url, pg_server)
+    assert cli("apply", "--yes", *args).returncode == 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(UNMANAGED_SQL.replace("CREATE TABLE public.audit (id bigint);", ""))
+    plan = cli("plan", *args, "--format", fmt)
+    # nothing to run: the exit code says so, whatever is unmanaged
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    out = plan.stdout if fmt != "text" else plan.stderr  # text is the terminal's, on stderr
+    assert "rule" in out and "no_delete on public.profiles" in out, out
+    assert "aggregate" in out and "public.total(integer)" in out, out
+    if fmt == "json":
+        import json
+        assert {"kind": "rule", "name": "no_delete on public.profiles"} in json.loads(plan.stdout)["unmanaged"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "github"])
+def test_unmanaged_objects_are_reported_by_drift(fmt, make_db, pg_server, tmp_path):
+    url = make_db()
+    project = write_project(tmp_path / "proj")
+    args = _args(project, url, pg_server)
+    assert cli("apply", "--yes", *args).returncode == 0
+    assert "unmanaged" not in cli("drift", *args, "--format", fmt).stdout.lower()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(UNMANAGED_SQL.replace("CREATE TABLE public.audit (id bigint);", ""))
+    # twice: the second run must not answer from the no-change memo of the first clean one
+    for _ in range(2):
+        drift = cli("drift", *args, "--format", fmt)
+        assert drift.returncode == 0, drift.stdout + drift.stderr
+        assert "no_delete on public.profiles" in drift.stdout, drift.stdout
+        assert "public.total(integer)" in drift.stdout, drift.stdout
+
+
+def test_unmanaged_objects_do_not_hide_changes(make_db, pg_server, tmp_path):
+    url = make_db()
+    project = write_project(tmp_path / "proj")
+    args = _args(project, url, pg_server)
+    assert cli("apply", "--yes", *args).returncode == 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(UNMANAGED_SQL)
+    drift = cli("drift", *args)
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    assert "public.audit" in drift.stdout and "Unmanaged: 2 object(s)" in drift.stdout, drift.stdout
