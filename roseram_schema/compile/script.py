@@ -202,6 +202,17 @@ def _add_dependants(g: _Graph, catalog: Catalog, fresh: bool) -> None:
         _add_trigger(g, trigger)
     for table in catalog.platform_tables:
         _add_platform_table(g, table)
+    for table in catalog.tables:
+        if table.replica_identity != "default":
+            _add_replica_identity(g, table)
+
+
+def _add_replica_identity(g: _Graph, t: Table) -> None:
+    needs = [f"relation:{t.key}"]
+    if t.replica_identity.startswith("index "):
+        needs += [f"keys:{t.key}", f"index:{t.schema}.{t.replica_identity[len('index '):]}"]
+    g.add(_key(INDEX, t.key, 9), ddl.set_replica_identity(t, t.replica_identity), f"replica identity {t.key}",
+          t.origin, scan="", needs=needs)
 
 
 def _add_platform_table(g: _Graph, t: Table) -> None:

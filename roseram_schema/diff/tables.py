@@ -28,6 +28,7 @@ from .changes import (
 )
 from ..model import Catalog, Column, ForeignKey, Partition, Table, qualify, quote_ident
 from .access import diff_grants, diff_policies, diff_row_security
+from .extrachanges import SetReplicaIdentity
 
 
 def diff_tables(current: Catalog, desired: Catalog) -> list[Change]:
@@ -68,6 +69,8 @@ def create_table_changes(t: Table) -> list[Change]:
     changes += diff_policies(None, t)
     changes += diff_row_security(None, t)
     changes += diff_grants("table", t.key, t.qualified, (), t.grants, t.origin)
+    if t.replica_identity != "default":
+        changes.append(SetReplicaIdentity(t.schema, t.name, t.replica_identity, "default", t.origin))
     return changes
 
 
@@ -82,6 +85,9 @@ def diff_table(cur: Table, des: Table) -> list[Change]:
     changes += diff_policies(cur, des)
     changes += diff_row_security(cur, des)
     changes += diff_grants("table", des.key, des.qualified, cur.grants, des.grants, des.origin)
+    if cur.replica_identity != des.replica_identity:
+        changes.append(SetReplicaIdentity(des.schema, des.name, des.replica_identity, cur.replica_identity,
+                                          des.origin))
     return changes
 
 

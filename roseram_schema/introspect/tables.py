@@ -192,6 +192,8 @@ class TableParts:
             comment=row["comment"],
             partition_by=row["partition_by"],
             partitions=tuple(self.partitions.get(key, ())),
+            # an index-based identity whose index was dropped acts as none
+            replica_identity=row["replica_identity"] or "nothing",
         )
 
 

@@ -221,6 +221,8 @@ class Table:
     origin: Origin | None = field(default=None, compare=False, repr=False)
     # Where the policies/RLS of this table were declared (policies/<schema>/<table>.yaml).
     policies_origin: Origin | None = field(default=None, compare=False, repr=False)
+    # ALTER TABLE ... REPLICA IDENTITY: "default", "full", "nothing" or "index <name>"
+    replica_identity: str = "default"
 
     @property
     def qualified(self) -> str:

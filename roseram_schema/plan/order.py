@@ -64,6 +64,7 @@ _PHASES = {
     "AddConstraint-check": 192,
     "AddConstraint-fk": 195,
     "CreateIndex": 200,
+    "SetReplicaIdentity": 205,  # after the index it may use
     "CreateView": 210,
     "ReplaceView": 210,
     "CreateTrigger": 220,

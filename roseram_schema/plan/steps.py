@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ..compile import ddl
 from ..diff import changes as ch
+from ..diff import extrachanges as xch
 from ..model import Catalog, CheckConstraint, ForeignKey, Table, View, quote_ident
 from .access import access_changes, access_set, policy_commands, roles_of
 from .hazards import (
@@ -545,7 +546,12 @@ def _drop_partition(c: ch.DropPartition, ctx) -> list[Step]:
     return [Step(ddl.drop_partition(_table_ref(c.schema, c.table), c.partition, if_exists=True), hazards=hazards)]
 
 
+def _set_replica_identity(c: xch.SetReplicaIdentity, ctx) -> list[Step]:
+    return [Step(ddl.set_replica_identity(_table_ref(c.schema, c.table), c.identity))]
+
+
 _HANDLERS = {
+    xch.SetReplicaIdentity: _set_replica_identity,
     ch.CreateSchema: _create_schema,
     ch.CreateExtension: _create_extension,
     ch.CreateEnum: _create_enum,

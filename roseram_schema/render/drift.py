@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from ..diff import changes as ch
+from ..diff import extrachanges as xch
 from ..errors import Origin, UnknownFormat
 from ..model.sqltext import terminal_text
 from .env import environment
@@ -90,6 +91,8 @@ def _sides(c: ch.Change) -> tuple[str | None, str | None]:
         return c.comment or "(no comment)", c.old_comment or "(no comment)"
     if isinstance(c, ch.AddEnumValue):
         return c.value, missing
+    if isinstance(c, xch.SetReplicaIdentity):
+        return f"replica identity {c.identity}", f"replica identity {c.old_identity}"
     if isinstance(c, (ch.RenameTable, ch.RenameColumn)):
         return c.describe(), "old name"
     return None, None

@@ -25,7 +25,7 @@ from .reader import SourceFile
 from .relations import walk
 from .sqlaccess import comment_statement, grant_statement, role_name
 from .sqlfunctions import function_from, trigger_from
-from .sqlplatform import attach_platform_alter, attach_platform_policy, take_over_indexes
+from .sqlplatform import attach_platform_alter, attach_platform_policy, replica_identity_of, take_over_indexes
 from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
 from .statements import Statement, split_statements, unsupported
@@ -130,6 +130,8 @@ def _alter_table(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -
             changes.append({"rls_forced": False})
         elif sub == AlterTableType.AT_AddConstraint:
             parts.add(cmd.def_, origin_of(cmd.def_))
+        elif sub == AlterTableType.AT_ReplicaIdentity:
+            changes.append({"replica_identity": replica_identity_of(cmd.def_)})
         else:
             unsupported(stmt, draft.problems, f"ALTER TABLE {sub.name[3:]}")
             return

@@ -67,3 +67,13 @@ def attach_platform_alter(key: str, changes: list[dict], parts, origin, d) -> No
     for change in changes:
         table = replace(table, **change)
     d.platform_tables[key] = table
+
+
+_REPLICA_IDENTITIES = {"d": "default", "f": "full", "n": "nothing"}
+
+
+def replica_identity_of(node) -> str:
+    """The model's text of a REPLICA IDENTITY clause (a ReplicaIdentityStmt)."""
+    if node.identity_type == "i":
+        return f"index {node.name}"
+    return _REPLICA_IDENTITIES[node.identity_type]

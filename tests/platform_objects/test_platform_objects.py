@@ -245,3 +245,47 @@ def test_unmanaged_objects_do_not_hide_changes(make_db, pg_server, tmp_path):
     drift = cli("drift", *args)
     assert drift.returncode == 2, drift.stdout + drift.stderr
     assert "public.audit" in drift.stdout and "Unmanaged: 2 object(s)" in drift.stdout, drift.stdout
+
+
+REALTIME_SQL = """\
+CREATE TABLE public.messages (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  room text NOT NULL,
+  body text
+);
+CREATE UNIQUE INDEX messages_room_id ON public.messages (room, id);
+CREATE TABLE public.rooms (id text PRIMARY KEY);
+ALTER TABLE public.messages REPLICA IDENTITY FULL;
+ALTER TABLE public.rooms REPLICA IDENTITY NOTHING;
+"""
+
+
+def test_replica_identity(target, pg_server, tmp_path):
+    project = write_project(tmp_path / "proj", REALTIME_SQL)
+    args = _args(project, target, pg_server)
+    done = cli("apply", "--yes", "--allow-hazards", "lint_errors", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert cli("drift", *args).returncode == 0
+
+    def identities():
+        with psycopg.connect(target, autocommit=True) as conn:
+            return dict(conn.execute("SELECT relname::text, relreplident::text FROM pg_class"
+                                     " WHERE relname IN ('messages', 'rooms')").fetchall())
+
+    assert identities() == {"messages": "f", "rooms": "n"}
+    edited = REALTIME_SQL.replace("REPLICA IDENTITY FULL", "REPLICA IDENTITY USING INDEX messages_room_id") \
+        .replace("ALTER TABLE public.rooms REPLICA IDENTITY NOTHING;\n", "")
+    write_project(project, edited)
+    plan = cli("plan", *args, "--format", "sql")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    statements = sorted(line for line in plan.stdout.splitlines() if "REPLICA" in line)
+    assert statements == ["ALTER TABLE public.messages REPLICA IDENTITY USING INDEX messages_room_id;",
+                          "ALTER TABLE public.rooms REPLICA IDENTITY DEFAULT;"], plan.stdout
+    assert cli("apply", "--yes", "--allow-hazards", "lint_errors", *args).returncode == 0
+    assert identities() == {"messages": "i", "rooms": "d"}
+    assert cli("drift", *args).returncode == 0
+    # set by hand: drift
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.rooms REPLICA IDENTITY FULL")
+    drift = cli("drift", *args)
+    assert drift.returncode == 2 and "replica identity" in drift.stdout, drift.stdout

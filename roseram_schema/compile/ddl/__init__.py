@@ -36,6 +36,7 @@ from .namespace import (
     drop_role,
     drop_schema,
 )
+from .publications import set_replica_identity
 from .routines import (
     create_function,
     create_trigger,
