@@ -288,11 +288,12 @@ def _add_table(g: _Graph, t: Table) -> None:
 def _add_table_dependants(g: _Graph, t: Table) -> None:
     key = t.key
     owned = [(0, t.primary_key)] if t.primary_key else []
-    owned += [(1, u) for u in t.uniques] + [(2, c) for c in t.checks]
+    owned += [(1, u) for u in t.uniques] + [(2, c) for c in t.checks] + [(3, x) for x in t.exclusions]
     for sub, con in owned:
         provides = [f"keys:{key}"] if sub < 2 else []
-        # Only a check's expression can name other objects; keys name their own columns.
-        scan = ddl.add_constraint(t, con) if sub == 2 else ""
+        # Only a check's (or an exclusion's WHERE) expression can name other objects; keys
+        # name their own columns.
+        scan = ddl.add_constraint(t, con) if sub >= 2 else ""
         g.add(_key(KEY, key, sub, con.name), guarded.add_constraint_if_missing(t, con),
               f"constraint {key}.{con.name}", con.origin or t.origin, scan=scan, provides=provides,
               needs=[f"relation:{key}"])

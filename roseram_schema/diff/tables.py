@@ -132,7 +132,7 @@ def diff_column(schema: str, table: str, old: Column, new: Column) -> list[Chang
 
 
 def _constraints(t: Table) -> dict[str, object]:
-    items = [*t.uniques, *t.checks, *t.foreign_keys]
+    items = [*t.uniques, *t.checks, *t.foreign_keys, *t.exclusions]
     if t.primary_key:
         items.append(t.primary_key)
     return {c.name: c for c in items}

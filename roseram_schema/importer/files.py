@@ -58,6 +58,14 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
         # write the older EXECUTE PROCEDURE)
         files[f"schema/{places.folder(schema)}/triggers.sql"] = SQL_HEADER + "".join(
             "\n" + t.definition + ";\n" for t in items)
+    exclusions: dict[str, list] = defaultdict(list)
+    for table in catalog.tables:
+        for x in table.exclusions:
+            exclusions[table.schema].append(f"ALTER TABLE {table.qualified} ADD CONSTRAINT {quote_ident(x.name)} "
+                                            f"{x.definition};\n")
+    for schema, items in exclusions.items():
+        # the table YAML has no key for them: SQL attaches them to the YAML's table
+        files[f"schema/{places.folder(schema)}/exclusions.sql"] = SQL_HEADER + "".join("\n" + x for x in items)
     platform = platform_sql(catalog)
     if platform and catalog.schemas:
         home = "public" if any(s.name == "public" for s in catalog.schemas) else catalog.schemas[0].name

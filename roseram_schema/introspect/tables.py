@@ -8,6 +8,7 @@ from dataclasses import replace
 from ..model import (
     CheckConstraint,
     Column,
+    ExclusionConstraint,
     ForeignKey,
     Grant,
     Index,
@@ -103,6 +104,7 @@ class TableParts:
         self.uniques: dict[str, list[UniqueConstraint]] = defaultdict(list)
         self.checks: dict[str, list[CheckConstraint]] = defaultdict(list)
         self.foreign_keys: dict[str, list[ForeignKey]] = defaultdict(list)
+        self.exclusions: dict[str, list[ExclusionConstraint]] = defaultdict(list)
         self.indexes: dict[str, list[Index]] = defaultdict(list)
         self.policies: dict[str, list[Policy]] = defaultdict(list)
         self.partitions: dict[str, list[Partition]] = defaultdict(list)
@@ -138,6 +140,8 @@ class TableParts:
                         no_inherit=row["no_inherit"],
                     )
                 )
+            elif kind == "x":
+                self.exclusions[key].append(ExclusionConstraint(name=row["name"], definition=row["definition"]))
             elif kind == "f":
                 self.foreign_keys[key].append(
                     ForeignKey(
@@ -194,6 +198,7 @@ class TableParts:
             partitions=tuple(self.partitions.get(key, ())),
             # an index-based identity whose index was dropped acts as none
             replica_identity=row["replica_identity"] or "nothing",
+            exclusions=tuple(self.exclusions.get(key, ())),
         )
 
 

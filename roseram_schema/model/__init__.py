@@ -139,6 +139,18 @@ class ForeignKey:
 
 
 @dataclass(frozen=True, slots=True)
+class ExclusionConstraint:
+    """EXCLUDE USING method (key WITH op, ...) [WHERE (...)]: `definition` is the whole clause
+    after the name, as pg_get_constraintdef prints it (the source's as written)."""
+
+    name: str
+    definition: str
+    # the key columns (or expression names), only to name an unnamed one as PostgreSQL does
+    columns: tuple[str, ...] = field(default=(), compare=False)
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Index:
     """A secondary index (not the one a primary key or unique constraint owns).
 
@@ -223,6 +235,7 @@ class Table:
     policies_origin: Origin | None = field(default=None, compare=False, repr=False)
     # ALTER TABLE ... REPLICA IDENTITY: "default", "full", "nothing" or "index <name>"
     replica_identity: str = "default"
+    exclusions: tuple[ExclusionConstraint, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -236,7 +249,7 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
     def constraint_names(self) -> tuple[str, ...]:
-        names = [c.name for c in (*self.uniques, *self.checks, *self.foreign_keys)]
+        names = [c.name for c in (*self.uniques, *self.checks, *self.foreign_keys, *self.exclusions)]
         if self.primary_key:
             names.append(self.primary_key.name)
         return tuple(sorted(names))
@@ -427,7 +440,7 @@ def _by_grantee(grant):
 # The parts of a table kept in canonical order, and their sort keys.
 _SORTED_TABLE_PARTS = (("uniques", _by_name), ("checks", _by_name), ("foreign_keys", _by_name),
                        ("indexes", _by_name), ("policies", _by_name), ("grants", _by_grantee),
-                       ("partitions", _by_name))
+                       ("partitions", _by_name), ("exclusions", _by_name))
 
 
 def sort_table(t: Table) -> Table:

@@ -14,7 +14,7 @@ from graphlib import CycleError, TopologicalSorter
 
 from ..diff import changes as ch
 from ..errors import PlanCycleError
-from ..model import Catalog, CheckConstraint, ForeignKey, PrimaryKey, UniqueConstraint
+from ..model import Catalog, CheckConstraint, ExclusionConstraint, ForeignKey, PrimaryKey, UniqueConstraint
 
 # Why this order, top to bottom:
 # - triggers, then RLS switched off, then policies go first: disabling RLS before dropping
@@ -97,6 +97,7 @@ def phase_of(change: ch.Change, recreated: bool = False) -> int:
     elif isinstance(change, ch.AddConstraint):
         name = "AddConstraint-" + {
             PrimaryKey: "pk", UniqueConstraint: "unique", CheckConstraint: "check", ForeignKey: "fk",
+            ExclusionConstraint: "unique",
         }[type(change.constraint)]
     return _PHASES[name]
 

@@ -165,6 +165,7 @@ def _attach_alter_table(key: str, changes: list[dict], parts: TableParts, origin
         uniques=table.uniques + tuple(parts.uniques),
         checks=table.checks + tuple(parts.checks),
         foreign_keys=table.foreign_keys + tuple(parts.foreign_keys),
+        exclusions=table.exclusions + tuple(parts.exclusions),
     )
 
 

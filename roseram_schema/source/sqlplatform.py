@@ -7,7 +7,8 @@ from __future__ import annotations
 from copy import copy
 from dataclasses import replace
 
-from ..model import PrimaryKey, Table, quote_ident
+from ..model import ExclusionConstraint, PrimaryKey, Table, quote_ident
+from .sqltext import to_sql
 from .problems import Problems
 
 
@@ -59,7 +60,8 @@ def attach_platform_policy(key: str, policy, d) -> None:
 
 def attach_platform_alter(key: str, changes: list[dict], parts, origin, d) -> None:
     """ALTER TABLE of a platform table: only its RLS switches are the user's to set."""
-    if parts.primary_key or parts.uniques or parts.checks or parts.foreign_keys or parts.using_index:
+    if (parts.primary_key or parts.uniques or parts.checks or parts.foreign_keys or parts.exclusions
+            or parts.using_index):
         d.problems.add(origin, key, f"{key} belongs to the platform: only its row level security "
                        "switches, policies and triggers are yours to declare")
         return
@@ -77,3 +79,13 @@ def replica_identity_of(node) -> str:
     if node.identity_type == "i":
         return f"index {node.name}"
     return _REPLICA_IDENTITIES[node.identity_type]
+
+
+def exclusion_from(con, origin) -> ExclusionConstraint:
+    """An ExclusionConstraint from an EXCLUDE clause (its name may be empty: named later)."""
+    text = to_sql(con)
+    if con.conname:
+        # to_sql prints `CONSTRAINT name EXCLUDE ...`: the model keeps the clause only
+        text = text.split(" ", 2)[2]
+    columns = tuple(elem.name or "expr" for elem, _ in con.exclusions or ())
+    return ExclusionConstraint(con.conname or "", text, columns, origin)

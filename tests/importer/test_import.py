@@ -84,7 +84,8 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
         "policies/shop/bookings.yaml", "schema/shop/bookings.yaml",
         "policies/shop/customers.yaml", "policies/shop/events.yaml", "policies/shop/orders.yaml",
         "project.yaml", "schema/shop/customers.yaml", "schema/shop/events.yaml",
-        "schema/shop/functions.sql", "schema/shop/orders.yaml", "schema/shop/triggers.sql",
+        "schema/shop/exclusions.sql", "schema/shop/functions.sql", "schema/shop/orders.yaml",
+        "schema/shop/triggers.sql",
         "views/shop/daily_totals.sql", "views/shop/my_orders.sql", "views/shop/new_orders.sql",
     ])
     events = yaml.safe_load(files["schema/shop/events.yaml"])
@@ -107,7 +108,10 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
     # what the model cannot hold is named, not dropped in silence
     assert "not imported (unmanaged): domain shop.positive_int" in done.stderr
     assert "not imported (unmanaged): sequence shop.invoice_numbers" in done.stderr
-    assert "not imported (unmanaged): exclusion constraint bookings_no_overlap on shop.bookings" in done.stderr
+    # exclusion constraints are managed: written as SQL next to the table's YAML
+    assert "bookings_no_overlap" not in done.stderr
+    assert ("ALTER TABLE shop.bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&);"
+            in files["schema/shop/exclusions.sql"])
     assert "not imported (unmanaged): comment on a constraint orders_total_positive on shop.orders" in done.stderr
     assert "not imported (unmanaged): comment on a view column shop.my_orders.customer" in done.stderr
     assert "sequence shop.customers_id_seq" not in done.stderr  # the serial's own: implied

@@ -289,3 +289,48 @@ def test_replica_identity(target, pg_server, tmp_path):
         conn.execute("ALTER TABLE public.rooms REPLICA IDENTITY FULL")
     drift = cli("drift", *args)
     assert drift.returncode == 2 and "replica identity" in drift.stdout, drift.stdout
+
+
+# a gist exclusion on a range type needs no extension (btree_gist is not on every server)
+BOOKINGS_SQL = """\
+CREATE TABLE public.bookings (
+  id bigint PRIMARY KEY,
+  during tstzrange NOT NULL,
+  EXCLUDE USING gist (during WITH &&)
+);
+CREATE TABLE public.slots (
+  id bigint PRIMARY KEY,
+  span int4range NOT NULL,
+  cancelled boolean NOT NULL DEFAULT false
+);
+ALTER TABLE public.slots ADD CONSTRAINT slots_no_overlap EXCLUDE USING gist (span WITH &&) WHERE (NOT cancelled);
+"""
+
+
+def test_exclusion_constraints(target, pg_server, tmp_path):
+    project = write_project(tmp_path / "proj", BOOKINGS_SQL)
+    args = _args(project, target, pg_server)
+    done = cli("apply", "--yes", "--allow-hazards", "lint_errors", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert cli("drift", *args).returncode == 0
+    with psycopg.connect(target, autocommit=True) as conn:
+        names = conn.execute("SELECT conname::text FROM pg_constraint WHERE contype = 'x' ORDER BY 1").fetchall()
+        assert [n[0] for n in names] == ["bookings_during_excl", "slots_no_overlap"]
+        conn.execute("INSERT INTO public.bookings VALUES (1, '[2024-01-01,2024-01-03)')")
+        with pytest.raises(psycopg.errors.ExclusionViolation):
+            conn.execute("INSERT INTO public.bookings VALUES (2, '[2024-01-02,2024-01-04)')")
+    edited = BOOKINGS_SQL.replace("WHERE (NOT cancelled)", "")
+    write_project(project, edited)
+    plan = cli("plan", *args, "--format", "sql")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    statements = [line for line in plan.stdout.splitlines()
+                  if "slots_no_overlap" in line and not line.startswith("--")]
+    assert statements == ["ALTER TABLE public.slots DROP CONSTRAINT IF EXISTS slots_no_overlap;",
+                          "ALTER TABLE public.slots ADD CONSTRAINT slots_no_overlap EXCLUDE USING gist "
+                          "(span WITH &&);"], plan.stdout
+    assert cli("apply", "--yes", "--allow-hazards", "lint_errors", *args).returncode == 0
+    assert cli("drift", *args).returncode == 0
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.bookings DROP CONSTRAINT bookings_during_excl")
+    drift = cli("drift", *args)
+    assert drift.returncode == 2 and "bookings_during_excl" in drift.stdout, drift.stdout

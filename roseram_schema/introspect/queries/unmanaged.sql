@@ -103,12 +103,6 @@ SELECT kind, name FROM (
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relispartition AND c.relkind = 'p' AND n.nspname = ANY (%(schemas)s::text[])
   UNION ALL
-  SELECT 'exclusion constraint', pg_catalog.format('%%I on %%I.%%I', con.conname, n.nspname, c.relname)
-  FROM pg_catalog.pg_constraint con
-  JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE con.contype = 'x' AND n.nspname = ANY (%(schemas)s::text[])
-  UNION ALL
   SELECT 'NOT VALID constraint', pg_catalog.format('%%I on %%I.%%I', con.conname, n.nspname, c.relname)
   FROM pg_catalog.pg_constraint con
   JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
