@@ -28,7 +28,7 @@ Two rules that are not about order:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from ..version import __version__
@@ -37,7 +37,7 @@ from ..model.serialize import paused_gc
 from .ddl import guarded
 from .depgraph import Node, order_nodes, sql_references
 from ..errors import Origin
-from ..model import Catalog, Function, Grant, Schema, Table, Trigger, View
+from ..model import Catalog, Function, Grant, Schema, Table, Trigger, View, qualify, quote_literal
 from ..platform import is_platform_schema
 from ..model.sqltext import comment_line
 
@@ -205,6 +205,29 @@ def _add_dependants(g: _Graph, catalog: Catalog, fresh: bool) -> None:
     for table in catalog.tables:
         if table.replica_identity != "default":
             _add_replica_identity(g, table)
+    for publication in catalog.publications:
+        _add_publication(g, publication)
+
+
+def _add_publication(g: _Graph, p) -> None:
+    """A publication (created when missing, its options set) and its tables (each added when
+    missing): a platform publication exists already, only its tables are the user's."""
+    obj = f"publication {p.name}"
+    after = []
+    if not p.platform:
+        created = g.add(_key(GRANT, f"publication {p.name}", 0), guarded.if_missing(
+            f"SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {quote_literal(p.name)}",
+            ddl.create_publication(replace(p, tables=()))), obj, p.origin, scan="")
+        options = g.add(_key(GRANT, f"publication {p.name}", 1), ddl.alter_publication_options(p), obj, p.origin,
+                        scan="", after=[created])
+        after = [options]
+    for key in p.tables:
+        schema, _, name = key.partition(".")
+        g.add(_key(GRANT, f"publication {p.name}", 2, key), guarded.if_missing(
+            "SELECT 1 FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid"
+            f" WHERE p.pubname = {quote_literal(p.name)} AND pr.prrelid = {quote_literal(qualify(schema, name))}"
+            "::regclass", ddl.add_publication_table(p.name, key)),
+              f"{obj}: {key}", p.origin, scan="", needs=[f"relation:{key}"], after=after)
 
 
 def _add_replica_identity(g: _Graph, t: Table) -> None:

@@ -45,6 +45,6 @@ def apply_table_renames(current: Catalog, desired: Catalog) -> tuple[list[Rename
     renamed = build_catalog(
         schemas=current.schemas, extensions=current.extensions, roles=current.roles,
         enums=current.enums, tables=tables, views=views, functions=current.functions,
-        triggers=triggers, platform_tables=current.platform_tables,
+        triggers=triggers, platform_tables=current.platform_tables, publications=current.publications,
     )
     return changes, renamed

@@ -40,4 +40,5 @@ def managed_catalog(catalog: Catalog) -> Catalog:
         triggers=[t for t in catalog.triggers
                   if not is_platform_schema(t.schema) or not is_platform_schema(t.function.split(".", 1)[0])],
         platform_tables=catalog.platform_tables,
+        publications=catalog.publications,
     )

@@ -58,14 +58,16 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
         # write the older EXECUTE PROCEDURE)
         files[f"schema/{places.folder(schema)}/triggers.sql"] = SQL_HEADER + "".join(
             "\n" + t.definition + ";\n" for t in items)
-    exclusions: dict[str, list] = defaultdict(list)
+    extras: dict[str, list] = defaultdict(list)
     for table in catalog.tables:
         for x in table.exclusions:
-            exclusions[table.schema].append(f"ALTER TABLE {table.qualified} ADD CONSTRAINT {quote_ident(x.name)} "
-                                            f"{x.definition};\n")
-    for schema, items in exclusions.items():
-        # the table YAML has no key for them: SQL attaches them to the YAML's table
-        files[f"schema/{places.folder(schema)}/exclusions.sql"] = SQL_HEADER + "".join("\n" + x for x in items)
+            extras[table.schema].append(f"ALTER TABLE {table.qualified} ADD CONSTRAINT {quote_ident(x.name)} "
+                                        f"{x.definition};\n")
+        if table.replica_identity != "default":
+            extras[table.schema].append(ddl.set_replica_identity(table, table.replica_identity) + ";\n")
+    for schema, items in extras.items():
+        # the table YAML has no keys for these: SQL attaches them to the YAML's table
+        files[f"schema/{places.folder(schema)}/table_extras.sql"] = SQL_HEADER + "".join("\n" + x for x in items)
     platform = platform_sql(catalog)
     if platform and catalog.schemas:
         home = "public" if any(s.name == "public" for s in catalog.schemas) else catalog.schemas[0].name
@@ -74,9 +76,15 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
 
 
 def platform_sql(catalog: Catalog) -> str:
-    """The user's own objects on platform tables (triggers on auth.users, policies and RLS
-    switches on storage.objects), as SQL: the tables are the platform's, these are managed."""
+    """The user's publications (their tables in supabase_realtime too) and own objects on
+    platform tables (triggers on auth.users, policies and RLS switches on storage.objects),
+    as SQL: the platform's tables and publications are not written, these are managed."""
     parts = []
+    for publication in catalog.publications:
+        if not publication.platform:
+            parts.append(ddl.create_publication(publication) + ";\n")
+        else:
+            parts += [ddl.add_publication_table(publication.name, key) + ";\n" for key in publication.tables]
     for trigger in catalog.triggers:
         if is_platform_schema(trigger.schema):
             parts.append(trigger.definition + ";\n")

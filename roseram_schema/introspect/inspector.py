@@ -29,7 +29,7 @@ from .objects import (
 )
 from .queries import run_query
 from .rows import OBJECT_QUERIES, CatalogRows, read_catalog_rows
-from .tables import TableParts, index_from_row, platform_tables_from_rows
+from .tables import TableParts, index_from_row, platform_tables_from_rows, publication_from_row
 
 
 def inspect_catalog(
@@ -148,4 +148,5 @@ class _Builder:
             functions=[function_from_row(r, grants) for r in later["functions"]],
             triggers=[trigger_from_row(r) for r in later["triggers"]],
             platform_tables=platform_tables_from_rows(later["platform_policies"]),
+            publications=[publication_from_row(r) for r in later["publications"]],
         )

@@ -31,6 +31,7 @@ OBJECT_QUERIES = (
     "functions",
     "triggers",
     "platform_policies",
+    "publications",
 )
 
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from ..model import (
+    PUBLISH_ACTIONS,
     CheckConstraint,
     Column,
     ExclusionConstraint,
@@ -15,9 +16,11 @@ from ..model import (
     Partition,
     Policy,
     PrimaryKey,
+    Publication,
     Table,
     UniqueConstraint,
 )
+from ..platform import PLATFORM_PUBLICATIONS
 from .objects import _KNOWN_PRIVILEGES
 from .texts import (
     FK_ACTION_CODES,
@@ -214,3 +217,16 @@ def platform_tables_from_rows(rows: list[dict]) -> list[Table]:
                                 rls_forced=row["rls_forced"])
         policies[key].append(policy_from_row(row))
     return [replace(t, policies=tuple(policies[k])) for k, t in tables.items()]
+
+
+def publication_from_row(row: dict) -> Publication:
+    """A Publication from one row of publications.sql (a platform one keeps only its tables)."""
+    if row["name"] in PLATFORM_PUBLICATIONS:
+        return Publication(row["name"], tuple(row["tables"]), platform=True)
+    return Publication(
+        name=row["name"],
+        tables=tuple(row["tables"]),
+        all_tables=row["all_tables"],
+        publish=tuple(a for a in PUBLISH_ACTIONS if row[a]),
+        via_root=row["via_root"],
+    )

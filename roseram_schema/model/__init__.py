@@ -387,6 +387,28 @@ class Role:
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
 
+PUBLISH_ACTIONS = ("insert", "update", "delete", "truncate")
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """CREATE PUBLICATION: its tables ("schema.table", sorted; the managed ones only) or
+    FOR ALL TABLES, and its options. A platform publication (supabase_realtime) is the
+    platform's: only which of the user's tables are in it is the user's (`platform`)."""
+
+    name: str
+    tables: tuple[str, ...] = ()
+    all_tables: bool = False
+    publish: tuple[str, ...] = PUBLISH_ACTIONS  # in PUBLISH_ACTIONS order
+    via_root: bool = False  # publish_via_partition_root
+    platform: bool = False
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """Everything roseram-schema manages, in a fixed order."""
@@ -402,6 +424,7 @@ class Catalog:
     # The user's side of platform tables (auth.users, storage.objects): their policies and
     # RLS switches only; columns and the rest are the platform's, never compared or planned.
     platform_tables: tuple[Table, ...] = ()
+    publications: tuple[Publication, ...] = ()
 
     def table(self, key: str) -> Table | None:
         """Look a table up by "schema.name" (or a bare name in public)."""
@@ -426,6 +449,7 @@ class Catalog:
             functions=self.functions,
             triggers=self.triggers,
             platform_tables=self.platform_tables,
+            publications=self.publications,
         )
 
 
@@ -467,6 +491,7 @@ def build_catalog(
     functions: Iterable[Function] = (),
     triggers: Iterable[Trigger] = (),
     platform_tables: Iterable[Table] = (),
+    publications: Iterable[Publication] = (),
 ) -> Catalog:
     """Build a Catalog with every collection sorted, whatever order the input came in."""
     return Catalog(
@@ -479,4 +504,5 @@ def build_catalog(
         functions=tuple(sorted(functions, key=lambda f: f.key)),
         triggers=tuple(sorted(triggers, key=lambda t: t.key)),
         platform_tables=tuple(sorted((sort_table(t) for t in platform_tables), key=lambda t: t.key)),
+        publications=tuple(sorted(publications, key=lambda p: p.name)),
     )

@@ -38,6 +38,7 @@ _NAMED = {
     "roseram_schema.source.sqltables": ("TableParts",),
     "roseram_schema.source.policies": ("_attach_policies",),
     "roseram_schema.source.sqlaccess": ("_attach_grant", "_attach_comment"),
+    "roseram_schema.source.sqlplatform": ("attach_publication", "alter_publication"),
     "roseram_schema.source.sqlfiles": ("_attach_partition", "_attach_index", "_attach_alter_table",
                                        "_attach_policy"),
 }

@@ -34,6 +34,7 @@ def _attach(normalized: Catalog, source: Catalog) -> Catalog:
         triggers=_attach_each(normalized.triggers, source.triggers, lambda t: t.key),
         platform_tables=_attach_each(normalized.platform_tables, source.platform_tables, lambda t: t.key,
                                      _table),
+        publications=_attach_each(normalized.publications, source.publications, lambda p: p.name),
     )
 
 

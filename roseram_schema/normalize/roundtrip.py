@@ -314,6 +314,7 @@ def probe_schema(catalog: Catalog) -> Catalog:
         functions=tuple(replace(f, grants=(), comment=None) for f in catalog.functions),
         triggers=(),
         platform_tables=(),
+        publications=(),
     )
 
 

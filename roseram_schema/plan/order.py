@@ -33,6 +33,8 @@ _PHASES = {
     "SetRowSecurity-": 20,
     "SetForceRowSecurity-": 21,
     "DropPolicy": 30,
+    "DropPublicationTable": 35,
+    "DropPublication": 36,
     "DropView": 40,
     "DropConstraint-fk": 50,
     "DropIndex": 60,
@@ -72,6 +74,9 @@ _PHASES = {
     "AlterPolicy": 230,
     "SetRowSecurity": 240,
     "SetForceRowSecurity": 241,
+    "CreatePublication": 245,
+    "AlterPublicationOptions": 246,
+    "AddPublicationTable": 247,
     "Grant": 250,
     "SetComment": 260,
     # a function nothing will use any more goes last: policies, defaults and views that

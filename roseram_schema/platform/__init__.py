@@ -35,6 +35,10 @@ PLATFORM_SCHEMAS = (
 # so such a source builds in a scratch database on a plain PostgreSQL).
 PLATFORM_TABLES = ("auth.users", "storage.buckets", "storage.objects")
 
+# Publications Supabase creates (Realtime reads them): never created, altered or dropped by a
+# plan; which of the user's tables are in them is the user's.
+PLATFORM_PUBLICATIONS = ("supabase_realtime", "supabase_realtime_messages_publication")
+
 # The primary keys of the platform tables users reference: `REFERENCES auth.users` without a
 # column list means its primary key, which the source cannot read from a declared table.
 PLATFORM_PRIMARY_KEYS = {

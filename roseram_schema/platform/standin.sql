@@ -127,6 +127,16 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION storage.foldername(text), storage.filename(text), storage.extension(text)
   TO anon, authenticated, service_role;
+-- Supabase Realtime's publication: users add their tables to it.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'supabase_realtime') THEN
+    CREATE PUBLICATION supabase_realtime;
+  END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+  NULL;
+END
+$$;
 -- Sequences are not part of the source model (a serial column owns its sequence), so, as on
 -- Supabase, roles get sequence privileges by default: a role the source lets INSERT into a
 -- table with a serial id can then draw the next value.

@@ -49,6 +49,7 @@ class Draft:
     view_refs: dict[str, dict[str, Origin]] = field(default_factory=dict)
     # the user's policies and RLS switches on platform tables (model.Catalog.platform_tables)
     platform_tables: dict[str, Table] = field(default_factory=dict)
+    publications: dict[str, object] = field(default_factory=dict)
 
     def add(self, kind: str, key: str, obj, origin: Origin | None) -> bool:
         """Add a definition; a second one with the same key is a duplicate (reported)."""

@@ -296,4 +296,5 @@ def _catalog(d) -> Catalog:
         functions=d.functions.values(),
         triggers=d.triggers.values(),
         platform_tables=d.platform_tables.values(),
+        publications=d.publications.values(),
     )

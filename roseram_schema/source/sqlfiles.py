@@ -25,7 +25,8 @@ from .reader import SourceFile
 from .relations import walk
 from .sqlaccess import comment_statement, grant_statement, role_name
 from .sqlfunctions import function_from, trigger_from
-from .sqlplatform import attach_platform_alter, attach_platform_policy, replica_identity_of, take_over_indexes
+from .sqlplatform import (alter_publication_statement, attach_platform_alter, attach_platform_policy,
+                          create_publication, replica_identity_of, take_over_indexes)
 from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
 from .statements import Statement, split_statements, unsupported
@@ -272,4 +273,6 @@ _HANDLERS = {
     "ViewStmt": _create_view,
     "CreateTableAsStmt": _create_view,
     "TransactionStmt": _ignore,
+    "CreatePublicationStmt": create_publication,
+    "AlterPublicationStmt": alter_publication_statement,
 }

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from copy import copy
 from dataclasses import replace
+from functools import partial
 
-from ..model import ExclusionConstraint, PrimaryKey, Table, quote_ident
+from ..model import PUBLISH_ACTIONS, ExclusionConstraint, PrimaryKey, Publication, Table, quote_ident
+from ..platform import PLATFORM_PUBLICATIONS
 from .sqltext import to_sql
-from .problems import Problems
+from .problems import Problems, did_you_mean
 
 
 def take_over_indexes(table: Table, parts, origin, problems: Problems):
@@ -89,3 +91,103 @@ def exclusion_from(con, origin) -> ExclusionConstraint:
         text = text.split(" ", 2)[2]
     columns = tuple(elem.name or "expr" for elem, _ in con.exclusions or ())
     return ExclusionConstraint(con.conname or "", text, columns, origin)
+
+
+def _publication_tables(stmt, schema: str, problems: Problems) -> tuple[str, ...] | None:
+    """"schema.table" keys of a publication statement's objects; None (reported) when it
+    names what the model cannot hold (a schema's tables, a column list, a row filter)."""
+    keys = []
+    for spec in stmt.node.pubobjects or ():
+        table = spec.pubtable
+        if table is None or table.columns or table.whereClause is not None:
+            problems.add(stmt.origin, f"publication {stmt.node.pubname}",
+                         "TABLES IN SCHEMA, column lists and row filters of publications are not managed",
+                         "list the tables: FOR TABLE s.a, s.b")
+            return None
+        keys.append(f"{table.relation.schemaname or schema}.{table.relation.relname}")
+    return tuple(keys)
+
+
+def _publication_options(stmt, problems: Problems) -> dict | None:
+    changes: dict = {}
+    for opt in stmt.node.options or ():
+        value = str(getattr(opt.arg, "sval", None) or getattr(opt.arg, "boolval", "")).strip().lower()
+        if opt.defname == "publish":
+            actions = {a.strip() for a in value.split(",") if a.strip()}
+            if not actions <= set(PUBLISH_ACTIONS):
+                problems.add(stmt.origin, f"publication {stmt.node.pubname}", f"unknown publish action in {value!r}")
+                return None
+            changes["publish"] = tuple(a for a in PUBLISH_ACTIONS if a in actions)
+        elif opt.defname == "publish_via_partition_root":
+            changes["via_root"] = value in ("true", "on", "1", "yes", "")
+        else:
+            problems.add(stmt.origin, f"publication {stmt.node.pubname}", f"publication option {opt.defname} is not managed")
+            return None
+    return changes
+
+
+def create_publication(stmt, file, schema: str, draft) -> None:
+    """CREATE PUBLICATION: queued, so ALTER PUBLICATION of it may be in any file."""
+    tables = _publication_tables(stmt, schema, draft.problems)
+    options = _publication_options(stmt, draft.problems)
+    if tables is None or options is None:
+        return
+    publication = Publication(stmt.node.pubname, tuple(sorted(set(tables))), bool(stmt.node.for_all_tables),
+                              origin=stmt.origin, **options)
+    draft.later.append(partial(attach_publication, publication))
+
+
+def attach_publication(publication: Publication, d) -> None:
+    if publication.name in PLATFORM_PUBLICATIONS:
+        d.problems.add(publication.origin, f"publication {publication.name}",
+                       "this publication is the platform's: add tables with ALTER PUBLICATION ... ADD TABLE")
+        return
+    if publication.name in d.publications:
+        first = d.publications[publication.name].origin
+        d.problems.add(publication.origin, f"publication {publication.name}",
+                       f"duplicate publication {publication.name}", f"it is already declared at {first}")
+        return
+    if _tables_declared(publication.name, publication.tables, publication.origin, d):
+        d.publications[publication.name] = publication
+
+
+def _tables_declared(name: str, tables, origin, d) -> bool:
+    missing = [t for t in tables if t not in d.tables]
+    for key in missing:
+        d.problems.add(origin, f"publication {name}", f"publication of {key}, which is not a declared table",
+                       did_you_mean(key, d.tables))
+    return not missing
+
+
+def alter_publication_statement(stmt, file, schema: str, draft) -> None:
+    """ALTER PUBLICATION p ADD/SET/DROP TABLE ... | SET (options): applied once every
+    publication is declared (after_naming runs after every `later`)."""
+    tables = _publication_tables(stmt, schema, draft.problems)
+    options = _publication_options(stmt, draft.problems)
+    if tables is None or options is None:
+        return
+    action = stmt.node.action.name if stmt.node.pubobjects else "AP_Options"
+    draft.after_naming.append(partial(alter_publication, stmt.node.pubname, action, tables, options,
+                                      stmt.origin))
+
+
+def alter_publication(name: str, action: str, tables: tuple[str, ...], options: dict, origin, d) -> None:
+    publication = d.publications.get(name)
+    if publication is None and name in PLATFORM_PUBLICATIONS:
+        publication = Publication(name, platform=True, origin=origin)
+    if publication is None:
+        d.problems.add(origin, f"publication {name}", f"ALTER PUBLICATION of {name}, which is not declared")
+        return
+    if publication.platform and options:
+        d.problems.add(origin, f"publication {name}", "the options of a platform publication are the platform's")
+        return
+    if not _tables_declared(name, tables, origin, d):
+        return
+    have = set(publication.tables)
+    if action == "AP_AddObjects":
+        have |= set(tables)
+    elif action == "AP_DropObjects":
+        have -= set(tables)
+    elif action == "AP_SetObjects":
+        have = set(tables)
+    d.publications[name] = replace(publication, tables=tuple(sorted(have)), **options)

@@ -63,8 +63,18 @@ def write_project(root: Path, sql: str = APP_SQL) -> Path:
 # exact grants (none), which is another helper's subject: the psql-built database is put
 # where the source says, so these tests see only the platform objects.
 CLOSE_DEFAULT_GRANTS = """
-REVOKE ALL ON public.profiles FROM anon, authenticated, service_role;
-REVOKE ALL ON FUNCTION public.handle_new_user() FROM anon, authenticated, service_role;
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.oid::regclass AS t FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+           AND c.relkind IN ('r', 'p', 'S') LOOP
+    EXECUTE format('REVOKE ALL ON %s FROM anon, authenticated, service_role', r.t);
+  END LOOP;
+  FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace LOOP
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM anon, authenticated, service_role', r.f);
+  END LOOP;
+END
+$$;
 """
 
 
@@ -334,3 +344,74 @@ def test_exclusion_constraints(target, pg_server, tmp_path):
         conn.execute("ALTER TABLE public.bookings DROP CONSTRAINT bookings_during_excl")
     drift = cli("drift", *args)
     assert drift.returncode == 2 and "bookings_during_excl" in drift.stdout, drift.stdout
+
+
+PUBLICATIONS_SQL = """\
+CREATE TABLE public.messages (id bigint PRIMARY KEY, body text);
+CREATE TABLE public.rooms (id text PRIMARY KEY);
+CREATE TABLE public.presence (id bigint PRIMARY KEY);
+ALTER PUBLICATION supabase_realtime ADD TABLE public.messages, public.rooms;
+CREATE PUBLICATION app_changes FOR TABLE public.rooms WITH (publish = 'insert, update');
+CREATE PUBLICATION everything FOR ALL TABLES;
+"""
+
+
+def _publications(url: str) -> dict:
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT p.pubname::text, p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete,"
+            " ARRAY(SELECT pr.prrelid::regclass::text FROM pg_publication_rel pr WHERE pr.prpubid = p.oid ORDER BY 1)"
+            " FROM pg_publication p ORDER BY 1").fetchall()
+    return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_publications(target, pg_server, tmp_path):
+    project = write_project(tmp_path / "proj", PUBLICATIONS_SQL)
+    args = _args(project, target, pg_server)
+    done = cli("apply", "--yes", "--allow-hazards", "lint_errors", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert cli("drift", *args).returncode == 0
+    assert _publications(target) == {
+        "app_changes": (False, True, True, False, ["rooms"]),
+        "everything": (True, True, True, True, []),
+        "supabase_realtime": (False, True, True, True, ["messages", "rooms"]),
+    }
+    edited = (PUBLICATIONS_SQL.replace("ADD TABLE public.messages, public.rooms", "ADD TABLE public.messages, public.presence")
+              .replace("WITH (publish = 'insert, update')", "")
+              .replace("CREATE PUBLICATION everything FOR ALL TABLES;\n", ""))
+    write_project(project, edited)
+    plan = cli("plan", *args, "--format", "sql")
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    statements = [line for line in plan.stdout.splitlines() if "PUBLICATION" in line and not line.startswith("--")]
+    assert statements == [
+        "ALTER PUBLICATION supabase_realtime DROP TABLE public.rooms;",
+        "DROP PUBLICATION IF EXISTS everything;",
+        "ALTER PUBLICATION app_changes SET (publish = 'insert, update, delete, truncate', "
+        "publish_via_partition_root = false);",
+        "ALTER PUBLICATION supabase_realtime ADD TABLE public.presence;",
+    ], plan.stdout
+    assert cli("apply", "--yes", "--allow-hazards", "lint_errors", *args).returncode == 0
+    assert cli("drift", *args).returncode == 0
+    with psycopg.connect(target, autocommit=True) as conn:
+        conn.execute("ALTER PUBLICATION supabase_realtime ADD TABLE public.rooms")
+    drift = cli("drift", *args)
+    assert drift.returncode == 2 and "supabase_realtime" in drift.stdout, drift.stdout
+
+
+def test_publications_psql_built_plan_empty_and_import(supabase_db_url, pg_server, tmp_path):
+    psql_load(supabase_db_url, PUBLICATIONS_SQL + BOOKINGS_SQL + REALTIME_SQL.replace("public.rooms", "public.rooms2")
+              .replace("public.messages", "public.messages2").replace("messages_room_id", "messages2_room_id"))
+    project = write_project(tmp_path / "proj", PUBLICATIONS_SQL + BOOKINGS_SQL + REALTIME_SQL
+                            .replace("public.rooms", "public.rooms2").replace("public.messages", "public.messages2")
+                            .replace("messages_room_id", "messages2_room_id"))
+    plan = cli("plan", *_args(project, supabase_db_url, pg_server))
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    first, second = tmp_path / "one", tmp_path / "two"
+    for out in (first, second):
+        done = cli("import", "--db", supabase_db_url, "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        unmanaged = [line for line in done.stderr.splitlines() if "(unmanaged)" in line]
+        assert not [line for line in unmanaged if "publication" in line or "exclusion" in line], done.stderr
+    assert _tree(first) == _tree(second)
+    drift = cli("drift", *_args(first, supabase_db_url, pg_server))
+    assert drift.returncode == 0, drift.stdout + drift.stderr

@@ -184,16 +184,18 @@ SELECT kind, name FROM (
                  = ARRAY['anon', 'authenticated', 'service_role'])
     AND (n.nspname IS NULL OR n.nspname = ANY (%(schemas)s::text[]))
   UNION ALL
-  SELECT 'publication membership', pg_catalog.format('%%I.%%I in %%I', n.nspname, c.relname, p.pubname)
+  -- what a publication holds beyond its tables (publications.sql)
+  SELECT 'publication of a schema', pg_catalog.format('%%I in %%I', n.nspname, p.pubname)
+  FROM pg_catalog.pg_publication_namespace pn
+  JOIN pg_catalog.pg_publication p ON p.oid = pn.pnpubid
+  JOIN pg_catalog.pg_namespace n ON n.oid = pn.pnnspid
+  UNION ALL
+  SELECT 'column list or row filter of a publication', pg_catalog.format('%%I.%%I in %%I', n.nspname, c.relname, p.pubname)
   FROM pg_catalog.pg_publication_rel pr
   JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid
   JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = ANY (%(schemas)s::text[])
-  UNION ALL
-  SELECT 'publication', p.pubname::text
-  FROM pg_catalog.pg_publication p
-  WHERE p.pubname NOT IN ('supabase_realtime', 'supabase_realtime_messages_publication')
+  WHERE (pr.prattrs IS NOT NULL OR pr.prqual IS NOT NULL) AND n.nspname = ANY (%(schemas)s::text[])
   UNION ALL
   -- Supabase installs its extensions in its own schemas
   SELECT 'extension in a platform schema', pg_catalog.format('%%I (schema %%I)', e.extname, n.nspname)
