@@ -415,3 +415,22 @@ def test_publications_psql_built_plan_empty_and_import(supabase_db_url, pg_serve
     assert _tree(first) == _tree(second)
     drift = cli("drift", *_args(first, supabase_db_url, pg_server))
     assert drift.returncode == 0, drift.stdout + drift.stderr
+
+
+def test_replica_identity_in_yaml(make_db, pg_server, tmp_path):
+    root = tmp_path / "proj"
+    (root / "schema" / "public").mkdir(parents=True)
+    (root / "project.yaml").write_text(PROJECT_YAML)
+    (root / "schema" / "public" / "feed.yaml").write_text(
+        "columns:\n  id: {type: bigint, nullable: false}\nprimary_key: [id]\nreplica_identity: FULL\n")
+    url = make_db()
+    args = _args(root, url, pg_server)
+    assert cli("apply", "--yes", "--allow-hazards", "lint_errors", *args).returncode == 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT relreplident::text FROM pg_class WHERE oid = 'public.feed'::regclass"
+                            ).fetchone()[0] == "f"
+    assert cli("drift", *args).returncode == 0
+    (root / "schema" / "public" / "feed.yaml").write_text(
+        "columns:\n  id: {type: bigint, nullable: false}\nprimary_key: [id]\nreplica_identity: sometimes\n")
+    bad = cli("plan", *args)
+    assert bad.returncode == 1 and "replica_identity must be" in bad.stderr, bad.stderr
