@@ -56,6 +56,11 @@ def _partition_notes(catalog) -> list[tuple[str, str]]:
     partition has of its own (the source gives a partition its parent's switches and no
     grants, diff/tables.py)."""
     notes = []
+    for t in catalog.platform_tables:
+        # platform.sql writes the policy; COMMENT ON a platform table's policy is not read
+        # from the source (source/sqlaccess.py knows declared tables only)
+        notes += [("comment on a policy on a platform table", f"{p.name} on {t.qualified}")
+                  for p in t.policies if p.comment is not None]
     for t in catalog.tables:
         if t.rls_forced and not t.rls_enabled:
             notes.append(("row level security forced but not enabled on", t.qualified))
