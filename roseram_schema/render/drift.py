@@ -91,6 +91,17 @@ def _sides(c: ch.Change) -> tuple[str | None, str | None]:
         return c.comment or "(no comment)", c.old_comment or "(no comment)"
     if isinstance(c, ch.AddEnumValue):
         return c.value, missing
+    if isinstance(c, xch.CreatePublication):
+        return "declared", missing
+    if isinstance(c, xch.DropPublication):
+        return extra, "present"
+    if isinstance(c, xch.AddPublicationTable):
+        return f"in publication {c.publication}", "not in it"
+    if isinstance(c, xch.DropPublicationTable):
+        return f"not in publication {c.publication}", "in it"
+    if isinstance(c, xch.AlterPublicationOptions):
+        return (f"publish {', '.join(c.publication.publish)}, via root {c.publication.via_root}",
+                f"publish {', '.join(c.old.publish)}, via root {c.old.via_root}")
     if isinstance(c, xch.SetReplicaIdentity):
         return f"replica identity {c.identity}", f"replica identity {c.old_identity}"
     if isinstance(c, (ch.RenameTable, ch.RenameColumn)):
