@@ -35,7 +35,7 @@ from .cache import load_project as load_through_cache
 from .compile.script import compile_script
 from .errors import (DatabaseError, FingerprintMismatch, HazardBlocked, IsolationFailure, Origin,
                      PlanCycleError, Problem, ProjectNotFound, RoseramError, ServerError, SourceError)
-from .server.dev import DevServer, resolve_db_url, resolve_dev_url, scratch_server
+from .server.dev import DevServer, aim, resolve_db_url, scratch_dev_server
 from .workflow.context import is_project_dir
 
 if TYPE_CHECKING:  # pragma: no cover - names for annotations only, not imported at run time
@@ -292,6 +292,8 @@ def apply_in(project_dir: Path, db_url: str, dev, *, saved: "Plan | None" = None
     # lazy: `compile` loads none of this (module doc)
     from .apply.executor import ApplyResult, apply_checked, apply_lock, check_hazards
 
+    # the target's server may stand in for an embedded dev server without an extension
+    dev = aim(dev, db_url)
     if verify:
         # lazy: `compile` loads none of this (module doc)
         from .workflow.gates import verify_before_apply
@@ -509,10 +511,10 @@ def verify(project: ProjectLike | None = None, db: str | None = None, *, dev_db:
     if root is None and not db:
         raise TypeError("verify needs a project or a database (db=)")
     if root is not None:
-        report = verify_project(root, db, resolve_dev_url(dev_db, root))
+        report = verify_project(root, db, DevServer(dev_db, root))
     else:
-        with scratch_server(dev_db) as dev_url:
-            report = verify_project(None, db, dev_url)
+        with scratch_dev_server(dev_db) as dev:
+            report = verify_project(None, db, dev)
     contract = None
     if infer:
         # lazy: `compile` loads none of this (module doc)

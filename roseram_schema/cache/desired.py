@@ -139,7 +139,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
     read nor hashed again; `fingerprint` alone: their fingerprint (the files are read on
     a miss).
     """
-    from ..server.dev import dev_identity_of, dev_url_of
+    from ..server.dev import dev_identity_of, dev_url_of, keeps_databases, required_extensions
 
     root = Path(root)
     identity = dev_identity_of(dev)
@@ -153,7 +153,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
             return cached, None
 
     project = load_project(root, snapshot, parse_cache=ParseCache.open(root))
-    url = dev_url_of(dev)
+    url = dev_url_of(dev, required_extensions(project.catalog))
     version = server_version(url)
     remember_server_version(root, identity, version)
     key = normalization_key(project.fingerprint, version)
@@ -166,7 +166,7 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
 
     threshold = incremental.INCREMENTAL_MIN_TABLES if incremental_min_tables is None else incremental_min_tables
     normalized = None
-    if len(project.catalog.tables) >= threshold:
+    if len(project.catalog.tables) >= threshold and keeps_databases(dev):
         def previous_desired(fingerprint: str) -> Catalog | None:
             # the desired state a previous source gave, cached under the same dev server
             version = known_server_version(root, identity)

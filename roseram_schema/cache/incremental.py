@@ -35,6 +35,7 @@ from psycopg import sql
 
 from ..diff import diff_catalogs
 from ..diff.changes import AddEnumValue, RenameColumn, RenameTable
+from ..errors import PlanCycleError
 from ..introspect import inspect_catalog
 from ..model import Catalog
 from ..model.serialize import catalog_from_file, catalog_to_bytes
@@ -137,6 +138,16 @@ def _database_comment(admin, name: str) -> str | None:
     return (row[0] or "") if row else None
 
 
+def _owned_by_another_role(admin, name: str) -> bool:
+    """Whether database `name` exists and another role owns it. A comment anyone can write
+    is no proof of what a database holds: only one this role made (and closed to others,
+    see _rebuild) is advanced or replaced; another's is left alone."""
+    row = admin.execute(
+        "SELECT d.datdba <> (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)"
+        " FROM pg_catalog.pg_database d WHERE d.datname = %s", (name,)).fetchone()
+    return bool(row and row[0])
+
+
 def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Path, project, database_url,
                       cache_source, previous_desired):
     """Advance or rebuild the kept database `name` under its advisory lock and read it
@@ -148,6 +159,8 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
         if not admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]:
             return None
         try:
+            if _owned_by_another_role(admin, name):
+                return None  # the caller normalizes in a scratch database instead
             comment = _database_comment(admin, name)
             new_comment = f"{tag} {project.fingerprint}"
             url = database_url(dev_url, name)
@@ -159,12 +172,15 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
                 try:
                     normalized = _advance(url, root, comment.split()[-1], project.catalog, new_comment,
                                          previous_desired)
-                except (_Unsupported, psycopg.Error, Exception):  # noqa: BLE001 - rebuild instead
+                # what advancing cannot do is rebuilt; anything else is a bug, and surfaces
+                except (_Unsupported, PlanCycleError, psycopg.Error):
                     normalized = None
             if normalized is None:
                 ident = sql.Identifier(name)
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
                 admin.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+                # no other role may connect and add to what the next plans take as the source's
+                admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident))
                 normalized = _rebuild(url, project.catalog, new_comment, None if cached else cache_source)
         finally:
             admin.execute("SELECT pg_advisory_unlock(%s)", (lock_key,))

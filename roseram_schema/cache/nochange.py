@@ -175,7 +175,7 @@ def quick_check(root: Path, db_url: str, dev_identity: str) -> tuple[str | None,
         return None, prefetch  # the full path connects again and reports the error its way
     try:
         rows, digest = read_target(conn, memo["scope"])
-    except Exception:  # noqa: BLE001 - any trouble: the full path reads again and reports it
+    except (psycopg.Error, KeyError, ValueError):  # the full path reads again and reports it; a bug surfaces
         conn.close()
         return None, prefetch
     if digest in memo["live"]:

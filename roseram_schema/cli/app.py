@@ -21,7 +21,7 @@ import typer
 
 from ..errors import EXIT_ERROR, NotYetImplemented, RoseramError, ServerError
 from ..schemas import KINDS, path_of
-from ..server.dev import DevServer, embedded_server, resolve_db_url, resolve_dev_url, scratch_server
+from ..server.dev import DevServer, embedded_server, resolve_db_url, resolve_dev_url, scratch_dev_server
 from ..version import __version__
 from ..workflow.context import find_project, resolve_project
 
@@ -274,12 +274,12 @@ def verify_cmd(
     project_dir = find_project(project) if db else _project(project, _OR_DB)
     if project_dir is None:
         _alone_note()
-        with scratch_server(dev_db) as dev_url:
-            code = _runner("verify")(project_dir=None, db_url=db, dev_url=dev_url, fmt=fmt.value,
+        with scratch_dev_server(dev_db) as dev:
+            code = _runner("verify")(project_dir=None, db_url=db, dev_url=dev, fmt=fmt.value,
                                      infer=infer, emit_pgtap=emit_pgtap)
         _finish(code)
     _finish(_runner("verify")(
-        project_dir=project_dir, db_url=db, dev_url=resolve_dev_url(dev_db, project_dir),
+        project_dir=project_dir, db_url=db, dev_url=DevServer(dev_db, project_dir),
         fmt=fmt.value, infer=infer, emit_pgtap=emit_pgtap,
     ))
 

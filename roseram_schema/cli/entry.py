@@ -1,7 +1,7 @@
 """The `roseram-schema` console script.
 
-The CI case, `plan`/`drift` with plain options, is run from here without importing the
-typer CLI (cli/app.py): typer and its pydantic setup are a noticeable part of start-up, and a
+The CI case, `plan`/`drift` with plain options (and a plain `import`), is run from here
+without importing the typer CLI (cli/app.py): typer and its pydantic setup are a noticeable part of start-up, and a
 target known to match the source (nochange.quick_check) is answered with no more than the
 catalog read. Anything else (help, an unknown option, a value typer would reject or
 convert, `-pDIR`, every other command) goes to cli.app.main, so typer's messages and exit
@@ -22,8 +22,10 @@ _FAST_OPTIONS = {
              "--format": "fmt", "-f": "fmt", "--out": "out", "-o": "out"},
     "drift": {"--project": "project", "-p": "project", "--db": "db", "--dev-db": "dev_db",
               "--format": "fmt", "-f": "fmt"},
+    # import of every schema, without contracts (--schema, --contract: typer)
+    "import": {"--db": "db", "--out": "out", "-o": "out", "--dev-db": "dev_db"},
 }
-_FAST_FLAGS = {"plan": {"--online": "online"}, "drift": {}}
+_FAST_FLAGS = {"plan": {"--online": "online"}, "drift": {}, "import": {"--force": "force"}}
 
 
 # Not argparse: it takes `-pDIR`, `--` and "-"-led values (this loop would stay) and slows this start-up.
@@ -51,6 +53,12 @@ def fast_call(argv: list[str]) -> tuple[str, dict] | None:
             value = argv[i + 1]
         i += 1 if eq else 2
         values[options[name]] = value
+    if command == "import":
+        if "out" not in values:
+            return None  # typer names the missing option
+        return command, {"db": values.get("db"), "out": Path(values["out"]), "schema": (),
+                         "contract": False, "dev_db": values.get("dev_db"),
+                         "force": bool(values.get("force", False))}
     fmt = values.get("fmt", "text")
     if fmt not in (PLAN_FORMATS if command == "plan" else DRIFT_FORMATS):
         return None
@@ -71,6 +79,12 @@ def fast_call(argv: list[str]) -> tuple[str, dict] | None:
 def run_fast(command: str, kwargs: dict) -> int:
     """Run a fast_call: the no-change answer when the target is known clean, else the
     full command, handed what the check already read. Returns the exit code."""
+    if command == "import":
+        import importlib
+
+        run_import = importlib.import_module("roseram_schema.cli.commands.import").run_import
+        return run_import(db_url=kwargs["db"], out=kwargs["out"], schemas=None, force=kwargs["force"],
+                          contract=False, dev_db=kwargs["dev_db"])
     from ..server.dev import DevServer, resolve_db_url
     from ..workflow.context import resolve_project
 

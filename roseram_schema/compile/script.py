@@ -36,6 +36,7 @@ from . import ddl
 from ..model.serialize import paused_gc
 from .ddl import guarded
 from .depgraph import Node, order_nodes, sql_references
+from .types import add_types
 from ..errors import Origin
 from ..model import Catalog, Function, Grant, Schema, Table, Trigger, View, qualify, quote_literal
 from ..platform import is_platform_schema
@@ -180,6 +181,7 @@ def _add_objects(g: _Graph, catalog: Catalog, fresh: bool) -> None:
         if enum.comment is not None:
             g.add(_key(COMMENT, enum.key, 0), ddl.comment_on_enum(enum), f"comment enum {enum.key}", enum.origin,
                   needs=[f"type:{enum.key}"], scan="")
+    add_types(g, catalog, fresh, {"type": ENUM, "grant": GRANT, "comment": COMMENT, "key": KEY})
     for fn in catalog.functions:
         _add_function(g, fn)
     for table in catalog.tables:

@@ -19,6 +19,7 @@ from .publications import diff_publications
 from .renames import apply_table_renames
 from .scope import managed_catalog
 from .tables import diff_tables
+from .types import diff_types
 from .views import diff_views
 
 __all__ = ["diff_catalogs"]
@@ -35,6 +36,7 @@ def diff_catalogs(current: Catalog, desired: Catalog) -> tuple[Change, ...]:
     # by name only; the created extension keeps its `optional` flag (how to create it)
     changes += diff_extensions(current, declared)
     changes += diff_enums(current, desired)
+    changes += diff_types(current, desired)
     changes += renames
     changes += diff_tables(current, desired)
     changes += diff_views(current, desired)

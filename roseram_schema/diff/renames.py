@@ -45,6 +45,16 @@ def apply_table_renames(current: Catalog, desired: Catalog) -> tuple[list[Rename
     renamed = build_catalog(
         schemas=current.schemas, extensions=current.extensions, roles=current.roles,
         enums=current.enums, tables=tables, views=views, functions=current.functions,
-        triggers=triggers, platform_tables=current.platform_tables, publications=current.publications,
+        triggers=triggers, domains=current.domains, composite_types=current.composite_types,
+        sequences=[replace(s, owned_by=_renamed_owner(s, new_name)) for s in current.sequences],
+        platform_tables=current.platform_tables, publications=current.publications,
     )
     return changes, renamed
+
+
+def _renamed_owner(sequence, new_name) -> str | None:
+    """The owning "table.column" of a sequence, with its table's new name."""
+    if sequence.owned_by is None:
+        return None
+    table, _, column = sequence.owned_by.partition(".")
+    return f"{new_name(sequence.schema, table)}.{column}"

@@ -17,10 +17,8 @@ from ..errors import DatabaseError, RoseramError
 from ..introspect import inspect_catalog
 from ..introspect.unmanaged import read_unmanaged
 from ..model import qualify
+from ..model.sequences import column_sequences
 from ..platform import is_platform_admin_role, is_platform_schema
-from ..verify.infer import _clause_text, infer_command
-from ..verify.spec import COMMANDS
-from ..workflow.verify import verify_project
 from .files import project_files
 
 
@@ -79,6 +77,11 @@ def _partition_notes(catalog) -> list[tuple[str, str]]:
 def infer_contracts(db_url: str, dev_url: str) -> dict:
     """{"schema.table": (contract data, notes)}: what `verify --infer` prints for the
     database, per table (verify builds its schema in a scratch database on `dev_url`)."""
+    # only `import --contract` runs verify: its modules are a third of a plain import's start-up
+    from ..verify.infer import _clause_text, infer_command
+    from ..verify.spec import COMMANDS
+    from ..workflow.verify import verify_project
+
     report = verify_project(None, db_url, dev_url)
     out = {}
     for key in report.tables:
@@ -105,7 +108,10 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
     counts = {"tables": sum(t.key not in partitions for t in catalog.tables), "partitions": len(partitions),
               "views": len(catalog.views), "functions": len(catalog.functions),
               "triggers": len(catalog.triggers), "enums": len(catalog.enums),
-              "policies": sum(len(t.policies) for t in catalog.tables)}
+              "policies": sum(len(t.policies) for t in catalog.tables),
+              # the sequences serial and identity columns make are not counted: their column says them
+              "domains": len(catalog.domains), "composite types": len(catalog.composite_types),
+              "sequences": len(catalog.sequences) - len(column_sequences(catalog))}
     return ImportResult(files=project_files(catalog, contracts), unmanaged=unmanaged, counts=counts)
 
 

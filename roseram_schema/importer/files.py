@@ -19,6 +19,8 @@ from ..model import (TABLE_PRIVILEGES, Catalog, Column, Function, Grant, Table, 
 from ..compile import ddl
 from ..platform import is_platform_admin_role, is_platform_schema
 from ..source.dump import _index, table_to_data
+from ..model.sequences import column_sequences
+from .typefiles import type_files
 from .yamltext import Flow, FlowList, flow_if_plain, one_line, to_yaml
 
 YAML_HEADER = "# Imported from a live database by `roseram-schema import`.\n"
@@ -33,11 +35,12 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
     files: dict[str, str] = {"project.yaml": project_yaml(catalog)}
     places = _Places(catalog)
     partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
+    made_by_column = column_sequences(catalog)
     for table in catalog.tables:
         if table.key in partitions:
             continue  # declared in its parent's file
         folder, stem = places.place("schema", table.schema, table.name, ".yaml")
-        files[f"schema/{folder}/{stem}.yaml"] = table_yaml(table, folder, stem)
+        files[f"schema/{folder}/{stem}.yaml"] = table_yaml(table, folder, stem, made_by_column)
         contract = (contracts or {}).get(table.key)
         files[f"policies/{folder}/{stem}.yaml"] = policies_yaml(table, folder, stem, contract)
     for view in catalog.views:
@@ -58,6 +61,7 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
         # write the older EXECUTE PROCEDURE)
         files[f"schema/{places.folder(schema)}/triggers.sql"] = SQL_HEADER + "".join(
             "\n" + t.definition + ";\n" for t in items)
+    files.update(type_files(catalog, places.folder))
     extras: dict[str, list] = defaultdict(list)
     for table in catalog.tables:
         for x in table.exclusions:
@@ -129,9 +133,10 @@ def project_yaml(catalog: Catalog) -> str:
 
 # -- tables and policies ----------------------------------------------------------------
 
-def table_yaml(table: Table, folder: str, stem: str) -> str:
-    """schema/<schema>/<table>.yaml; serial columns written as serial types."""
-    table = replace(table, columns=tuple(_serial(table, c) for c in table.columns))
+def table_yaml(table: Table, folder: str, stem: str, made_by_column: set[str] | None = None) -> str:
+    """schema/<schema>/<table>.yaml; serial columns written as serial types (those whose
+    sequence `made_by_column` names, when given: importer/typefiles.py)."""
+    table = replace(table, columns=tuple(_serial(table, c, made_by_column) for c in table.columns))
     data = {**_names(folder, stem, table.schema, table.name, "table"), **table_to_data(table)}
     data["columns"] = {name: flow_if_plain(v) if isinstance(v, dict) else v for name, v in data["columns"].items()}
     if "primary_key" in data:
@@ -149,13 +154,15 @@ def _flow_entry(item: dict) -> Flow:
     return Flow({k: FlowList(v) if isinstance(v, list) else v for k, v in item.items()})
 
 
-def _serial(table: Table, column: Column) -> Column:
+def _serial(table: Table, column: Column, made_by_column: set[str] | None = None) -> Column:
     """`integer DEFAULT nextval('<table>_<col>_seq')` back to `serial`, which makes that
     sequence (the model has no sequences; a serial column owns its own)."""
     serial = _SERIAL_OF.get(column.type)
     if serial is None or column.identity or not column.default:
         return column
     sequence = qualify(table.schema, f"{table.name}_{column.name}_seq")
+    if made_by_column is not None and f"{table.schema}.{table.name}_{column.name}_seq" not in made_by_column:
+        return column  # a sequence of its own options: written in types.sql
     if column.default == f"nextval({quote_literal(sequence)}::regclass)":
         return replace(column, type=serial, default=None)
     return column

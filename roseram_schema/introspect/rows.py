@@ -16,6 +16,7 @@ from psycopg.pq import TransactionStatus
 from ..platform import PLATFORM_ROLES, PLATFORM_SCHEMAS
 from .queries import run_query
 from .scope import excluded_schemas
+from .types import TYPE_QUERIES, grantees_of
 
 # The per-schema queries, in the order they run (the digest depends on it).
 OBJECT_QUERIES = (
@@ -30,6 +31,7 @@ OBJECT_QUERIES = (
     "views",
     "functions",
     "triggers",
+    *TYPE_QUERIES,
     "platform_policies",
     "publications",
 )
@@ -119,6 +121,8 @@ def _add_named_roles(names: set[str], query: str, rows: list[dict]) -> None:
     elif query in ("policies", "platform_policies"):
         for policy in rows:
             names.update(policy["roles"])
+    elif query == "sequences":
+        names.update(grantees_of(rows))
 
 
 def available_extensions(conn, names) -> list[str]:

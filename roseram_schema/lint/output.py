@@ -24,6 +24,12 @@ RULE_HELP = {
     "index-duplicate": "An index duplicates another index or a key constraint.",
     "policy-bare-uid": "auth.uid() is evaluated once per row (bare, or in a correlated subquery).",
     "contract-missing": "A table has no access contract.",
+    "self-escalation": "A column the authorization trusts can be changed by the row's own user.",
+    "user-metadata-trust": "A policy or function decides access from user_metadata, which users edit.",
+    "definer-returns-rows": "A SECURITY DEFINER function API roles may call returns rows of RLS tables.",
+    "partition-weaker": "A partition has less protection (RLS, grants) than its parent.",
+    "auth-users-exposed": "A view or function shows auth.users columns (email, phone, raw_*) to API roles.",
+    "storage-write-unowned": "A storage.objects write policy ties neither owner nor path to the caller.",
 }
 
 

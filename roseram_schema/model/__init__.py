@@ -410,6 +410,103 @@ class Publication:
 
 
 @dataclass(frozen=True, slots=True)
+class DomainConstraint:
+    """A named CHECK of a domain; `expression` is the CHECK (...) text (pg_get_constraintdef)."""
+
+    name: str
+    expression: str
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """CREATE DOMAIN schema.name AS base_type [COLLATE] [DEFAULT] [NOT NULL] [CHECK ...]."""
+
+    schema: str
+    name: str
+    base_type: str
+    not_null: bool = False
+    default: str | None = None
+    collation: str | None = None
+    constraints: tuple[DomainConstraint, ...] = ()
+    comment: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def qualified(self) -> str:
+        return qualify(self.schema, self.name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class TypeAttribute:
+    """One attribute of a composite type, in declared order."""
+
+    name: str
+    type: str
+    collation: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    """CREATE TYPE schema.name AS (attributes)."""
+
+    schema: str
+    name: str
+    attributes: tuple[TypeAttribute, ...] = ()
+    comment: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def qualified(self) -> str:
+        return qualify(self.schema, self.name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    """A sequence: standalone, or owned by a column (`owned_by`: "table.column" in its
+    schema). `identity`: the sequence of an identity column, created and dropped with it.
+    Options are PostgreSQL's (None in the source means its default); the current value is
+    data and never part of the model."""
+
+    schema: str
+    name: str
+    data_type: str = "bigint"
+    start: int | None = None
+    increment: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int | None = None
+    cycle: bool = False
+    owned_by: str | None = None
+    identity: bool = False
+    grants: tuple[Grant, ...] = ()
+    comment: str | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+    # source only: made by its serial or identity column, not by CREATE SEQUENCE (a GRANT
+    # or COMMENT names it), so compile grants and comments on it but never creates it
+    implicit: bool = field(default=False, compare=False, repr=False)
+    # source only: what a REVOKE takes back of what default privileges give a new sequence
+    revoked: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def qualified(self) -> str:
+        return qualify(self.schema, self.name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     """Everything roseram-schema manages, in a fixed order."""
 
@@ -421,6 +518,9 @@ class Catalog:
     views: tuple[View, ...] = ()
     functions: tuple[Function, ...] = ()
     triggers: tuple[Trigger, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    composite_types: tuple[CompositeType, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
     # The user's side of platform tables (auth.users, storage.objects): their policies and
     # RLS switches only; columns and the rest are the platform's, never compared or planned.
     platform_tables: tuple[Table, ...] = ()
@@ -448,6 +548,9 @@ class Catalog:
             views=self.views,
             functions=self.functions,
             triggers=self.triggers,
+            domains=self.domains,
+            composite_types=self.composite_types,
+            sequences=self.sequences,
             platform_tables=self.platform_tables,
             publications=self.publications,
         )
@@ -465,6 +568,11 @@ def _by_grantee(grant):
 _SORTED_TABLE_PARTS = (("uniques", _by_name), ("checks", _by_name), ("foreign_keys", _by_name),
                        ("indexes", _by_name), ("policies", _by_name), ("grants", _by_grantee),
                        ("partitions", _by_name), ("exclusions", _by_name))
+
+
+def _sort_grants(obj):
+    ordered = tuple(sorted(obj.grants, key=_by_grantee))
+    return obj if ordered == obj.grants else replace(obj, grants=ordered)
 
 
 def sort_table(t: Table) -> Table:
@@ -490,6 +598,9 @@ def build_catalog(
     views: Iterable[View] = (),
     functions: Iterable[Function] = (),
     triggers: Iterable[Trigger] = (),
+    domains: Iterable[Domain] = (),
+    composite_types: Iterable[CompositeType] = (),
+    sequences: Iterable[Sequence] = (),
     platform_tables: Iterable[Table] = (),
     publications: Iterable[Publication] = (),
 ) -> Catalog:
@@ -503,6 +614,9 @@ def build_catalog(
         views=tuple(sorted(views, key=lambda v: v.key)),
         functions=tuple(sorted(functions, key=lambda f: f.key)),
         triggers=tuple(sorted(triggers, key=lambda t: t.key)),
+        domains=tuple(sorted(domains, key=lambda d: d.key)),
+        composite_types=tuple(sorted(composite_types, key=lambda t: t.key)),
+        sequences=tuple(sorted((_sort_grants(s) for s in sequences), key=lambda s: s.key)),
         platform_tables=tuple(sorted((sort_table(t) for t in platform_tables), key=lambda t: t.key)),
         publications=tuple(sorted(publications, key=lambda p: p.name)),
     )

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..model import Catalog, Table, qualify, quote_ident
+from ..model.sequences import without_sequence_grants
 from ..introspect.texts import strip_check, view_query
 
 _NEXTVAL = re.compile(r"^nextval\('.*'::regclass\)$", re.DOTALL)
@@ -313,6 +314,7 @@ def probe_schema(catalog: Catalog) -> Catalog:
         views=tuple(replace(v, grants=(), comment=None, indexes=()) for v in catalog.views),
         functions=tuple(replace(f, grants=(), comment=None) for f in catalog.functions),
         triggers=(),
+        sequences=without_sequence_grants(catalog),
         platform_tables=(),
         publications=(),
     )

@@ -5,6 +5,10 @@ raise KeyboardInterrupt in the main thread as SIGINT does, and the drop runs wit
 signals held until it is done (a second Ctrl-C must not stop it). What a `kill -9` or a power cut leaves is swept by the next scratch
 database made on the server: the name carries its creation time (the server's clock), and
 one older than STALE_AFTER seconds that nobody is connected to is dropped.
+
+The server may be the target database's own (server/dev.py: the embedded one lacks an
+extension the schema needs): the name, `<prefix>_<pid>_<server time>_<48 random bits>`,
+cannot collide with another run's, and CREATE DATABASE fails rather than reuse one.
 """
 
 from __future__ import annotations
@@ -52,7 +56,9 @@ def scratch_database(server_url: str, prefix: str = SCRATCH_PREFIX) -> Iterator[
             with psycopg.connect(server_url, autocommit=True) as conn:
                 now = sweep_stale(conn)
                 name = f"{prefix}_{os.getpid()}_{now}_{uuid.uuid4().hex[:12]}"
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                # template0: the scratch database may be made on the target's own server
+                # (server/dev.py), whose template1 can hold objects of its owner
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
         except psycopg.Error as e:
             raise DatabaseError(f"could not create a scratch database on {_where(server_url)}: {e}") from e
         except BaseException:

@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 
 from ..diff.changes import Change, CreateFunction, CreatePartition, CreateTable, CreateView, Revoke
+from ..diff.types import CreateSequence
 from ..model import LIVE_TABLE_PRIVILEGES, Catalog, Table, qualify
 from ..platform import is_platform_admin_role
 
@@ -105,6 +106,11 @@ def revoke_default_privileges(changes: tuple[Change, ...], desired: Catalog, def
         elif isinstance(c, CreatePartition):
             # the source grants nothing on a partition: it is reached through its parent
             revoke_over("r", c.schema, {}, "table", c.key, qualify(c.schema, c.partition.name))
+            continue
+        elif isinstance(c, CreateSequence):
+            s = c.sequence
+            revoke_over("S", s.schema, {g.grantee: set(g.privileges) for g in s.grants}, "sequence", s.key,
+                        s.qualified)
             continue
         elif isinstance(c, CreateFunction):
             f = c.function

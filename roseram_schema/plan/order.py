@@ -15,6 +15,7 @@ from graphlib import CycleError, TopologicalSorter
 from ..diff import changes as ch
 from ..errors import PlanCycleError
 from ..model import Catalog, CheckConstraint, ExclusionConstraint, ForeignKey, PrimaryKey, UniqueConstraint
+from .typeorder import TYPE_PHASES, type_edges, type_phase_name
 
 # Why this order, top to bottom:
 # - triggers, then RLS switched off, then policies go first: disabling RLS before dropping
@@ -82,13 +83,14 @@ _PHASES = {
     # a function nothing will use any more goes last: policies, defaults and views that
     # stop using it are altered late in the plan, and it must outlive them
     "DropFunction+": 270,
+    **TYPE_PHASES,  # domains, composite types, sequences (typeorder.py)
 }
 
 
 def phase_of(change: ch.Change, recreated: bool = False) -> int:
     """The phase of a change (see _PHASES for the reasons). `recreated`: a DropFunction
     whose function is created again by the same plan (it must go before the create)."""
-    name = change.kind
+    name = type_phase_name(change) or change.kind
     if isinstance(change, ch.SetRowSecurity) and not change.enabled:
         name = "SetRowSecurity-"
     elif isinstance(change, ch.SetForceRowSecurity) and not change.forced:
@@ -171,6 +173,7 @@ def dependency_edges(changes: list[ch.Change], current: Catalog, desired: Catalo
             edges.add((made[c.object_key], i))
     _view_edges(changes, current, desired, by_table, edges)
     _routine_edges(changes, edges)
+    type_edges(changes, current, desired, edges)
     return edges
 
 

@@ -9,6 +9,7 @@ CONCURRENTLY part) does not trip over what already exists. Texts are the source'
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from ..compile import ddl
 from ..diff import changes as ch
@@ -28,6 +29,7 @@ from . import opening
 from .model import Hazard
 from .sql_extra import comment_on, create_optional_extension, grant_on, revoke_on
 from .texts import SourceTexts
+from .typesteps import TYPE_STEPS, serial_column
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,7 @@ def _add_enum_value(c: ch.AddEnumValue, ctx) -> list[Step]:
 
 def _create_table(c: ch.CreateTable, ctx) -> list[Step]:
     table = replace(ctx.texts.table(c.definition), foreign_keys=(), indexes=(), partitions=())
+    table = replace(table, columns=tuple(serial_column(c.table_key, col, ctx.desired) for col in table.columns))
     return [Step(ddl.create_table(table, if_not_exists=True))]
 
 
@@ -187,7 +190,7 @@ def _rename_table(c: ch.RenameTable, ctx) -> list[Step]:
 
 
 def _add_column(c: ch.AddColumn, ctx) -> list[Step]:
-    col = ctx.texts.column(c.table_key, c.column)
+    col = serial_column(c.table_key, ctx.texts.column(c.table_key, c.column), ctx.desired)
     hazards: list[Hazard] = []
     rows = ctx.rows(c.table_key)
     # decided on the printed column: a serial's default is there (nextval), as in the database
@@ -615,3 +618,11 @@ _HANDLERS = {
     ch.CreatePartition: _create_partition,
     ch.DropPartition: _drop_partition,
 }
+
+
+def _type_steps(handler, change, ctx) -> list[Step]:
+    return [Step(sql, hazards=hazards) for sql, hazards in handler(change, ctx)]
+
+
+# domains, composite types, sequences (plan/typesteps.py)
+_HANDLERS.update({kind: partial(_type_steps, handler) for kind, handler in TYPE_STEPS.items()})

@@ -73,10 +73,16 @@ AS $$
   )::text
 $$;
 
+-- Supabase installs extensions in a schema of their own, and schemas written for it say
+-- `CREATE EXTENSION ... WITH SCHEMA extensions` and call `extensions.uuid_generate_v4()`:
+-- the scratch, verify and target databases need that schema for those statements to run.
+CREATE SCHEMA IF NOT EXISTS extensions;
+
 -- Usage as Supabase grants it. Table privileges are not granted by default here: the
 -- project's source declares every grant it wants, and the stand-in must not widen them.
 GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION auth.jwt(), auth.uid(), auth.role(), auth.email()
   TO anon, authenticated, service_role;
 GRANT ALL ON auth.users TO service_role;

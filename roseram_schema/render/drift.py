@@ -14,6 +14,7 @@ from ..diff import extrachanges as xch
 from ..errors import Origin, UnknownFormat
 from ..model.sqltext import terminal_text
 from .env import environment
+from .typedrift import type_sides
 
 DRIFT_FORMATS = ("text", "json", "markdown", "github")
 
@@ -106,7 +107,7 @@ def _sides(c: ch.Change) -> tuple[str | None, str | None]:
         return f"replica identity {c.identity}", f"replica identity {c.old_identity}"
     if isinstance(c, (ch.RenameTable, ch.RenameColumn)):
         return c.describe(), "old name"
-    return None, None
+    return type_sides(c)
 
 
 def drift_items(changes, origins=None, invalid_indexes=frozenset()) -> tuple[DriftItem, ...]:

@@ -525,10 +525,16 @@ def project_properties() -> dict:
     personas = {
         "description": "Who `verify` impersonates (docs/verify.md): persona name -> "
                        "{role, user, tenant, tenant_role, claims, bypass}; the reserved key "
-                       "`tenancy` says how rows relate to users and tenants",
+                       "`tenancy` says how rows relate to users and tenants, `storage` gives "
+                       "bucket contracts",
         "type": ["object", "null"],
         "properties": {
             "tenancy": _object(tenancy_properties(), "How rows relate to users and tenants"),
+            "storage": _object(
+                {"buckets": {"description": "Storage bucket id -> contract for its objects in "
+                                            "storage.objects (commands only)",
+                             "type": ["object", "null"], "additionalProperties": contract_schema()}},
+                "Contracts for Supabase Storage buckets (docs/verify.md \"Storage\")"),
         },
         "additionalProperties": _object(persona_properties(), "A persona", required=("role",)),
     }

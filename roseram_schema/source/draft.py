@@ -17,7 +17,7 @@ from functools import cache
 from typing import Callable
 
 from ..errors import Origin
-from ..model import Enum, Extension, Function, Role, Schema, Table, Trigger, View
+from ..model import CompositeType, Domain, Enum, Extension, Function, Role, Schema, Sequence, Table, Trigger, View
 from .problems import Problems
 
 
@@ -47,6 +47,9 @@ class Draft:
     after_naming: list[Callable[["Draft"], None]] = field(default_factory=list)
     # view key -> {relation it reads: where the query names it}, for precise errors
     view_refs: dict[str, dict[str, Origin]] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    composite_types: dict[str, CompositeType] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
     # the user's policies and RLS switches on platform tables (model.Catalog.platform_tables)
     platform_tables: dict[str, Table] = field(default_factory=dict)
     publications: dict[str, object] = field(default_factory=dict)
@@ -88,7 +91,8 @@ class Draft:
 
 
 # what `add` puts into a part; schemas come from CREATE SCHEMA there, which never conflicts
-_MERGED_KINDS = ("tables", "views", "functions", "triggers", "enums", "extensions", "roles")
+_MERGED_KINDS = ("tables", "views", "functions", "triggers", "enums", "extensions", "roles", "domains",
+                 "composite_types", "sequences")
 
 def evolve(obj, **changes):
     """dataclasses.replace for the model's frozen dataclasses, a few times faster: the
@@ -125,4 +129,7 @@ _KIND_LABEL = {
     "schemas": "schema",
     "extensions": "extension",
     "roles": "role",
+    "domains": "domain",
+    "composite_types": "composite type",
+    "sequences": "sequence",
 }

@@ -283,6 +283,7 @@ def _catalog(d) -> Catalog:
         used.update(v.schema for v in d.views.values())
         used.update(f.schema for f in d.functions.values())
         used.update(e.schema for e in d.enums.values())
+        used.update(o.schema for kind in (d.domains, d.composite_types, d.sequences) for o in kind.values())
         for name in sorted(used):
             if name not in schemas and not is_platform_schema(name):
                 schemas[name] = Schema(name)
@@ -295,6 +296,9 @@ def _catalog(d) -> Catalog:
         views=d.views.values(),
         functions=d.functions.values(),
         triggers=d.triggers.values(),
+        domains=d.domains.values(),
+        composite_types=d.composite_types.values(),
+        sequences=d.sequences.values(),
         platform_tables=d.platform_tables.values(),
         publications=d.publications.values(),
     )

@@ -4,7 +4,8 @@ PostgreSQL cuts an identifier longer than NAMEDATALEN - 1 (63) bytes of UTF-8 to
 63 bytes with only a NOTICE: two tables equal in their first 63 bytes would become one, and
 a source name would never match the catalog's. A control character (a line break, a tab,
 DEL, C1) in a name is never wanted and ends up in SQL text and comment lines. Both are
-errors here, at the place the name is written.
+errors here, at the place the name is written, except a long name in a SQL file: there
+PostgreSQL's own cut applies (as psql would), and only two names cut to one are an error.
 
 Names given by pglast are already cut (its scanner is PostgreSQL's), so SQL files are
 checked on their tokens (check_sql_identifiers); names from YAML keys, file and folder
@@ -56,11 +57,16 @@ def name_problem(name: str, kind: str = "") -> tuple[str, str] | None:
 
 
 def check_sql_identifiers(path: str, text: str, problems: Problems) -> None:
-    """Report every identifier of a SQL file that is too long or holds a control character.
+    """Report every identifier of a SQL file that holds a control character, and long
+    identifiers that PostgreSQL's cut would make one.
 
-    Run on the scanner's tokens, before pglast cuts the names; `text` parsed already, so
-    scanning it does not fail.
+    A single name over 63 bytes is PostgreSQL's to cut, as psql would: the SQL a project
+    publishes (basejump's policy names are 67 bytes) must load as it does there, and the
+    model holds the cut name, which is the catalog's. Two different names of one file that
+    become the same are an error at both. Run on the scanner's tokens, before pglast cuts
+    the names; `text` parsed already, so scanning it does not fail.
     """
+    long_names: dict[str, dict[str, list[int]]] = {}
     for token in scan(text):
         if token.name not in ("IDENT", "UIDENT"):
             continue
@@ -73,8 +79,20 @@ def check_sql_identifiers(path: str, text: str, problems: Problems) -> None:
             # PostgreSQL folds only ASCII letters of an unquoted name (UTF-8 database)
             name = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in raw)
         found = name_problem(name)
-        if found:
-            problems.add(origin_at(path, text, token.start), shown(name), *found)
+        if found is None:
+            continue
+        if len(name.encode("utf-8")) > MAX_NAME_BYTES and not CONTROL.search(name):
+            long_names.setdefault(truncated(name), {}).setdefault(name, []).append(token.start)
+            continue
+        problems.add(origin_at(path, text, token.start), shown(name), *found)
+    for cut, originals in long_names.items():
+        if len(originals) < 2:
+            continue
+        for name, starts in originals.items():
+            message, hint = name_problem(name)
+            others = ", ".join(shown(o) for o in originals if o != name)
+            problems.add(origin_at(path, text, starts[0]), shown(name),
+                         f"{message}, which is also what {others} becomes", hint)
 
 
 def _suspect(name: str) -> bool:

@@ -73,6 +73,9 @@ def column_refs(expr: ast.Node) -> list[tuple[str, ...]]:
 
     Sub-queries are skipped: their columns belong to the tables they read.
     """
+    if isinstance(expr, ast.SubLink):
+        # walk never prunes its root: a whole `EXISTS (...)` is skipped here
+        return column_refs(expr.testexpr) if expr.testexpr is not None else []
     out = []
     for n in walk(expr, skip=(ast.SubLink, ast.RangeSubselect)):
         if isinstance(n, ast.SubLink):

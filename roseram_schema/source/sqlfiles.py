@@ -29,6 +29,7 @@ from .sqlplatform import (alter_publication_statement, attach_platform_alter, at
                           create_publication, replica_identity_of, take_over_indexes)
 from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
+from .sqltypes import type_handlers
 from .statements import Statement, split_statements, unsupported
 from .views import is_view_statement, view_from_statement
 
@@ -147,8 +148,8 @@ def _attach_alter_table(key: str, changes: list[dict], parts: TableParts, origin
         attach_platform_alter(key, changes, parts, origin, d)
         return
     if table is None:
-        d.problems.add(origin, key, f"ALTER TABLE of {key}, which is not declared",
-                       did_you_mean(key, d.tables))
+        # partitions attach in `later` too, in file order: look for one once all are known
+        d.after_naming.append(partial(_attach_partition_alter, key, changes, parts, origin))
         return
     for change in changes:
         table = replace(table, **change)
@@ -168,6 +169,30 @@ def _attach_alter_table(key: str, changes: list[dict], parts: TableParts, origin
         foreign_keys=table.foreign_keys + tuple(parts.foreign_keys),
         exclusions=table.exclusions + tuple(parts.exclusions),
     )
+
+
+def _attach_partition_alter(key: str, changes: list[dict], parts: TableParts, origin, d: Draft) -> None:
+    """ALTER TABLE of a declared partition: only the row-level-security switches its parent
+    has too. A partition named directly answers with its own RLS, and the tool gives every
+    partition its parent's switches (diff/tables.py), so a switch that agrees with the parent
+    is taken as said; one that would leave the partition otherwise is an error, not ignored."""
+    schema, _, name = key.partition(".")
+    parent = next((t for t in d.tables.values() if t.schema == schema
+                   and any(p.name == name for p in t.partitions)), None)
+    if parent is None:
+        d.problems.add(origin, key, f"ALTER TABLE of {key}, which is not declared",
+                       did_you_mean(key, d.tables))
+        return
+    if parts.primary_key is not None or parts.uniques or parts.checks or parts.foreign_keys:
+        d.problems.add(origin, key, "constraints of a partition come from its parent table",
+                       f"add them to {parent.key}")
+    for change in changes:
+        for switch, wanted in change.items():
+            if getattr(parent, switch) != wanted:
+                what = "row level security" if switch == "rls_enabled" else "forced row level security"
+                d.problems.add(origin, key, f"a partition gets its parent's {what} "
+                               f"({'on' if getattr(parent, switch) else 'off'} for {parent.key})",
+                               f"set it on {parent.key}: every partition follows it")
 
 
 def _create_policy(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -> None:
@@ -276,3 +301,5 @@ _HANDLERS = {
     "CreatePublicationStmt": create_publication,
     "AlterPublicationStmt": alter_publication_statement,
 }
+# domains, composite types, sequences (and GRANT/COMMENT on them): source/sqltypes.py
+_HANDLERS.update(type_handlers(_HANDLERS))

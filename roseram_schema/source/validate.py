@@ -14,13 +14,13 @@ from .typenames import TypeCatalog
 def validate(d: Draft) -> None:
     """Record every cross-object problem of the draft (and fill FK columns left implicit)."""
     check_names(d)
-    types = TypeCatalog(d.enums.values(), d.extensions.values(), list(d.tables.values()))
+    types = TypeCatalog([*d.enums.values(), *d.domains.values(), *d.composite_types.values()],
+                        d.extensions.values(), list(d.tables.values()))
     for key in sorted(d.tables):
         _check_table(d, d.tables[key], types)
     _check_relation_names(d)
     _check_view_cycles(d)
     _check_views(d)
-    _check_functions(d)
     _check_triggers(d)
     _check_schemas(d)
     _check_roles(d)
@@ -218,14 +218,6 @@ def _check_views(d: Draft) -> None:
             if dep not in d.tables and dep not in d.views and not is_platform_schema(schema):
                 d.problems.add(d.view_refs.get(key, {}).get(dep, v.origin), key, f"the view reads {dep}, which is not declared",
                                did_you_mean(dep, (*d.tables, *d.views)))
-
-
-def _check_functions(d: Draft) -> None:
-    for key in sorted(d.functions):
-        f = d.functions[key]
-        if f.security_definer and not f.search_path:
-            d.problems.add(f.origin, f.signature, "a SECURITY DEFINER function must fix its search_path",
-                           "add e.g. SET search_path = '' (and qualify names) or SET search_path = public, pg_temp")
 
 
 def _check_triggers(d: Draft) -> None:

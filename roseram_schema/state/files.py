@@ -18,6 +18,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import RoseramError
 from .userkey import TAG_BYTES, new_mac
 
 STATE_DIR = ".roseram"
@@ -25,9 +26,24 @@ STATE_DIR = ".roseram"
 FILE_MAC = b"roseram-schema cache 1"
 
 
+def linked_folder(path: Path) -> Path | None:
+    """The first folder from the `.roseram` folder holding `path` down to `path`'s own
+    folder that is a symbolic link, or None. A link in a project's `.roseram/` arrives with
+    the project: writing through it would put this user's files wherever it points, and
+    reading through it would take files of another place as this project's."""
+    path = Path(os.path.abspath(path))
+    folders = list(reversed(path.parents))
+    for i, folder in enumerate(folders):
+        if folder.name == STATE_DIR:
+            return next((f for f in folders[i:] if os.path.islink(f)), None)
+    return None
+
+
 def read_verified(path: Path) -> memoryview | None:
     """The content of the file at `path` (its tag removed), or None when it cannot be
     read or its tag does not verify (see module doc)."""
+    if linked_folder(path) is not None:
+        return None
     try:
         data = Path(path).read_bytes()
     except OSError:
@@ -44,6 +60,8 @@ def open_verified(path: Path):
     """The file at `path` opened for binary reading at its start, once its tag has
     verified (streamed: the file is not held in memory); None otherwise. A reader stops
     before the tag: the formats read this way end with a terminator of their own."""
+    if linked_folder(path) is not None:
+        return None
     try:
         f = open(path, "rb")
     except OSError:
@@ -131,6 +149,10 @@ def atomic_file(path: Path, mode: str = "w"):
     `path` when the block ends, removed if it raises: a concurrent reader sees the old or
     the new content, never a part."""
     path = Path(path)
+    link = linked_folder(path)
+    if link is not None:
+        raise RoseramError(f"{link} is a symbolic link: roseram-schema writes its files only into the "
+                           "project's own .roseram folder, never through a link (remove the link)")
     make_dir(path.parent)
     mac = new_mac(FILE_MAC, path)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)

@@ -20,10 +20,14 @@ from ..lint.findings import Finding
 from ..platform import is_platform_schema
 from .anchors import derive_anchors
 from .blame import blame_leaks
+from .definer_probe import definer_findings
+from .escalation_probe import escalation_findings, metadata_findings
 from .facts import read_facts
+from .partition_probe import partition_findings
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
 from .runner import install_runner, install_touch_triggers, read_privileges, run_as
+from .storage_probe import storage_findings
 from .seed import World, build_world, fk_order, insert_sql
 from .spec import COMMANDS, Spec
 from .static import static_findings
@@ -107,11 +111,13 @@ def seed_database(conn, world: World) -> None:
         world.rows[key] = kept
 
 
-def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -> Report:
+def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
+                   storage_policies=None) -> Report:
     """Seed, probe every persona x table x command, and judge against the contracts.
 
     With `url` (the same scratch database), personas are probed on up to `workers`
-    connections at once.
+    connections at once. `storage_policies`: a live database's storage.objects policies, for
+    the bucket contracts (verify/storage_probe.py).
     """
     started = time.perf_counter()
     facts = read_facts(conn)
@@ -150,6 +156,11 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
     cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
 
     findings = static_findings(facts, spec, anchors, cells, world)
+    findings = _by_severity(findings + definer_findings(conn, world, spec, cells)
+                            + escalation_findings(conn, world, spec, tables)
+                            + metadata_findings(conn, world, spec, tables)
+                            + partition_findings(conn, world, spec, tables)
+                            + storage_findings(conn, world, spec, storage_policies))
     report = Report(
         personas=tuple(p.name for p in spec.personas),
         tables=tuple(t.key for t in tables),
@@ -163,6 +174,11 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3) -
         report.findings.sort(key=lambda f: ({"error": 0, "warning": 1, "info": 2}[f.severity], f.location, f.id))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _by_severity(findings: list[Finding]) -> list[Finding]:
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: (order[f.severity], f.location, f.id, f.message))
 
 
 def _run_parallel(run, jobs, conn, url, workers) -> None:
@@ -215,6 +231,18 @@ def probe_persona(conn, world, persona, builder, attempts, tables, views) -> lis
     return cells + view_cells(conn, world, persona, world.user_ids.get(persona.name), views, cells)
 
 
+def users_by_email(world: World) -> dict[str, tuple[str, object]]:
+    """e-mail -> (users table, row) of the seeded users: a view showing another user's
+    e-mail leaks the users table (clients never read auth.users themselves)."""
+    out = {}
+    for key, rows in world.rows.items():
+        if world.anchors[key].kind == "users":
+            for row in rows:
+                if row.raw.get("email"):
+                    out[row.raw["email"]] = (key, row)
+    return out
+
+
 def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list[Cell]:
     """Select every view as the persona; a returned key of a row the persona cannot select
     from its own table is a leak."""
@@ -225,6 +253,7 @@ def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list
         if cell.command == "select" and not cell.errors:
             visible[cell.table] = {id(row) for row, seen in cell.observations if seen}
     by_key: dict[str, tuple[str, object]] = {}
+    emails = users_by_email(world)
     for key, rows in world.rows.items():
         if world.anchors[key].kind == "users":
             continue
@@ -244,6 +273,9 @@ def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list
                     hit = by_key.get(str(value)) if isinstance(value, str) else None
                     if hit and hit[0] in visible and hit[0] in view.depends_on and id(hit[1]) not in visible[hit[0]] and not persona.bypass:
                         hidden.add(f"{hit[0]} {hit[1].label}")
+                    user = emails.get(value) if isinstance(value, str) else None
+                    if user and user[1].owner != persona.name and not persona.bypass:
+                        hidden.add(f"{user[0]} {user[1].label} (e-mail)")
             if hidden:
                 cell.verdict = LEAK
                 cell.details.append(

@@ -73,6 +73,7 @@ class Spec:
     personas: tuple[Persona, ...]
     tenancy: Tenancy
     contracts: dict = field(default_factory=dict)  # table key -> Contract
+    buckets: dict = field(default_factory=dict)  # storage bucket id -> Contract (personas.storage)
 
     def contract(self, key: str) -> Contract | None:
         """The contract of a table key, or None."""
@@ -125,6 +126,7 @@ def parse_spec(personas_raw, contracts_raw: dict, origin_of=None) -> Spec:
     origin_of = origin_of or (lambda key: None)
     raw = dict(personas_raw or {})
     tenancy = _parse_tenancy(raw.pop("tenancy", None), problems)
+    buckets = _parse_storage(raw.pop("storage", None), tenancy, problems)
     if not raw:
         raw = dict(DEFAULT_PERSONAS)
     personas = tuple(
@@ -135,7 +137,27 @@ def parse_spec(personas_raw, contracts_raw: dict, origin_of=None) -> Spec:
         contracts[key] = _parse_contract(key, contracts_raw[key], tenancy, origin_of(key), problems)
     if problems:
         raise SourceError(problems)
-    return Spec(personas=personas, tenancy=tenancy, contracts=contracts)
+    return Spec(personas=personas, tenancy=tenancy, contracts=contracts, buckets=buckets)
+
+
+def _parse_storage(raw, tenancy, problems) -> dict:
+    """`personas.storage: {buckets: {<bucket id>: <contract>}}`: who may read and write the
+    objects of each bucket (docs/verify.md "Storage"); a bucket contract has the commands of
+    a table contract, no overrides."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - {"buckets"} or not isinstance(raw.get("buckets") or {}, dict):
+        problems.append(Problem(_where(""), "personas.storage", "must be {buckets: {<bucket id>: <contract>}}",
+                                "e.g. {buckets: {avatars: {select: anyone, insert: own, update: own, delete: own}}}"))
+        return {}
+    out = {}
+    for bucket, contract in sorted((raw.get("buckets") or {}).items()):
+        key = f"personas.storage.buckets.{bucket}"
+        if isinstance(contract, dict) and set(contract) & set(OVERRIDE_KEYS):
+            problems.append(Problem(_where(""), key, "a bucket contract takes only commands",
+                                    f"expected {', '.join(COMMANDS)} or all"))
+        out[str(bucket)] = _parse_contract(f"storage bucket {bucket}", contract, tenancy, _where(""), problems)
+    return out
 
 
 

@@ -41,7 +41,7 @@ from ..plan.viewprobe import check_view_replacements
 from ..platform import ensure_platform as install_platform
 from ..source import load_project
 from ..source.loader import read_source
-from ..server.dev import dev_identity_of, dev_url_of
+from ..server.dev import aim, dev_identity_of, dev_url_of, keeps_databases, required_extensions
 
 # `cache` argument: roseram_schema.cache.from_env() (the speed-ups, unless ROSERAM_NO_CACHE=1)
 FROM_ENV = "from ROSERAM_NO_CACHE"
@@ -164,9 +164,9 @@ def _settle(root: Path, dev, source_fp: str, live: Catalog, desired: Catalog, de
     """renormalize_texts of live against desired, probing in the project's kept database
     when there is one holding exactly this desired state (not adjusted to the target:
     `desired_fp` known), else in a scratch database."""
-    url = dev_url_of(dev)
+    url = dev_url_of(dev, required_extensions(desired))
     kept = nullcontext()
-    if cache is not None and desired_fp is not None:
+    if cache is not None and desired_fp is not None and keeps_databases(dev):
         kept = cache.kept_database(root, url, dev_identity_of(dev), source_fp)
     with kept as probe:
         return renormalize_texts(url, live, desired, probe=probe)
@@ -220,13 +220,15 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     """
     cache = _resolve(cache)
     root = Path(project_dir)
+    # the target's server may stand in for an embedded dev server without an extension
+    dev_url = aim(dev_url, db_url)
     pre = prefetched if prefetched is not None and prefetched.db_url == db_url and not ensure_platform else None
     snapshot = pre.snapshot if pre is not None else read_source(root)
     source_fp = snapshot.fingerprint
     try:
         if cache is None:
             project = load_project(root, snapshot)
-            desired = normalize_catalog(project.catalog, dev_url_of(dev_url))
+            desired = normalize_catalog(project.catalog, dev_url_of(dev_url, required_extensions(project.catalog)))
             scope, desired_fp = source_scope(project.catalog), managed_fingerprint(desired)
         else:
             state, project = cache.desired_state(root, dev_url, snapshot)

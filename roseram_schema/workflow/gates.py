@@ -50,7 +50,7 @@ def verify_before_apply(project_dir: Path, dev):
     """Run the project's verify on its desired state; return the Report when every contract
     holds, else raise IsolationFailure (exit 4) listing what failed. `dev`: a URL, a
     server.dev.DevServer or a fleet's SharedDev."""
-    report = verify_project(Path(project_dir), None, dev if isinstance(dev, str) else dev.url())
+    report = verify_project(Path(project_dir), None, dev)
     if report.ok:
         return report
     raise IsolationFailure(

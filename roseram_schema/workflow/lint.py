@@ -10,6 +10,7 @@ from pathlib import Path
 from ..cache import load_project
 from ..errors import DatabaseError
 from ..lint.rules import lint_catalog
+from ..lint.storage import storage_write_unowned
 from ..verify.anchors import derive_anchors
 from ..verify.spec import load_spec
 from .context import is_project_dir
@@ -30,13 +31,21 @@ def lint_project(project_dir: Path | None, db_url: str | None = None):
         import psycopg
 
         from ..introspect import inspect_catalog
+        from ..verify.storage_probe import read_storage_policies
 
         try:
             with psycopg.connect(db_url) as conn:
                 conn.execute("SET TRANSACTION READ ONLY")
                 catalog = inspect_catalog(conn)
+                # storage.objects belongs to the platform: its policies are in no catalog
+                storage = storage_write_unowned(read_storage_policies(conn), catalog.functions)
         except psycopg.Error as exc:
             raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
-    else:
-        catalog = project.catalog
+        return sorted(set(lint_catalog(catalog, spec, derive_anchors(catalog, spec))) | set(storage),
+                      key=_order)
+    catalog = project.catalog
     return lint_catalog(catalog, spec, derive_anchors(catalog, spec))
+
+
+def _order(f):
+    return ({"error": 0, "warning": 1, "info": 2}[f.severity], f.location, f.id, f.message)

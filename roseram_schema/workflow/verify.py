@@ -18,23 +18,71 @@ from ..compile.script import compile_statements
 from ..errors import DatabaseError
 from ..introspect import inspect_catalog
 from ..introspect.buildable import buildable_catalog
+from ..introspect.scope import excluded_schemas
 from ..normalize.scratch import scratch_database
 from ..platform import ensure_platform
+from ..server.dev import aim, dev_url_of, required_extensions
 from ..verify.checker import check_database
 from ..verify.spec import load_spec
+from ..verify.storage_probe import has_storage, read_storage_policies
 
 # the names of verify's scratch databases (normalize/scratch.py sweeps the stale ones)
 SCRATCH_PREFIX = "roseram_verify"
 
+# Extensions a member of which an object of a schema the inspector reads depends on (a
+# column type, default, index operator class, trigger function, policy, view...): the
+# object's schema found through its own catalog, extension members themselves left out.
+_EXTENSIONS_USED = """
+SELECT DISTINCT e.extname
+FROM pg_catalog.pg_depend d
+JOIN pg_catalog.pg_depend m ON m.classid = d.refclassid AND m.objid = d.refobjid
+ AND m.refclassid = 'pg_catalog.pg_extension'::regclass AND m.deptype = 'e'
+JOIN pg_catalog.pg_extension e ON e.oid = m.refobjid
+JOIN pg_catalog.pg_namespace n ON n.oid = CASE d.classid
+    WHEN 'pg_catalog.pg_class'::regclass THEN (SELECT relnamespace FROM pg_catalog.pg_class WHERE oid = d.objid)
+    WHEN 'pg_catalog.pg_proc'::regclass THEN (SELECT pronamespace FROM pg_catalog.pg_proc WHERE oid = d.objid)
+    WHEN 'pg_catalog.pg_type'::regclass THEN (SELECT typnamespace FROM pg_catalog.pg_type WHERE oid = d.objid)
+    WHEN 'pg_catalog.pg_constraint'::regclass
+      THEN (SELECT connamespace FROM pg_catalog.pg_constraint WHERE oid = d.objid)
+    WHEN 'pg_catalog.pg_attrdef'::regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_attrdef a
+        JOIN pg_catalog.pg_class c ON c.oid = a.adrelid WHERE a.oid = d.objid)
+    WHEN 'pg_catalog.pg_trigger'::regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_trigger t
+        JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid WHERE t.oid = d.objid)
+    WHEN 'pg_catalog.pg_policy'::regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_policy p
+        JOIN pg_catalog.pg_class c ON c.oid = p.polrelid WHERE p.oid = d.objid)
+    WHEN 'pg_catalog.pg_rewrite'::regclass THEN (SELECT c.relnamespace FROM pg_catalog.pg_rewrite r
+        JOIN pg_catalog.pg_class c ON c.oid = r.ev_class WHERE r.oid = d.objid)
+  END
+WHERE d.deptype = 'n'
+  AND n.nspname <> ALL (%(excluded)s::text[]) AND n.nspname NOT LIKE 'pg\\_%%'
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend x
+                  WHERE x.classid = d.classid AND x.objid = d.objid AND x.deptype = 'e')
+ORDER BY 1
+"""
+
 
 def read_target_catalog(db_url: str):
-    """The schema (no data) of the target database, read in a read-only transaction."""
+    """The schema (no data) of the target database, read in a read-only transaction, with
+    the extensions its objects use wherever they are installed (on Supabase, in the platform
+    schema `extensions`, which is not read: the scratch copy must create them all the same)."""
     try:
         with psycopg.connect(db_url) as conn:
             conn.execute("SET TRANSACTION READ ONLY")
-            return buildable_catalog(inspect_catalog(conn))
+            used = [row[0] for row in conn.execute(_EXTENSIONS_USED, {"excluded": excluded_schemas()})]
+            return buildable_catalog(inspect_catalog(conn, extensions=used))
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
+
+
+def read_target_storage(db_url: str):
+    """The policies of the target's storage.objects (None when it has no Supabase Storage
+    tables), for the bucket contracts: the platform's storage schema is in no catalog."""
+    try:
+        with psycopg.connect(db_url) as conn:
+            conn.execute("SET TRANSACTION READ ONLY")
+            return read_storage_policies(conn) if has_storage(conn) else None
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot read the storage policies of --db: {exc}") from exc
 
 
 def build_schema(conn, catalog) -> None:
@@ -70,16 +118,19 @@ def _apply_one(conn, statement) -> None:
         raise DatabaseError(f"building {statement.obj}{where} in the scratch database failed: {exc}") from exc
 
 
-def verify_project(project_dir: Path | None, db_url: str | None, dev_url: str):
+def verify_project(project_dir: Path | None, db_url: str | None, dev_url):
     """Build the scratch database and run the checker; returns the Report (with the time
     each phase took in `report.timings`). Outside a project (`project_dir` None) the schema
-    of `db_url` is observed with the default personas and no contract."""
+    of `db_url` is observed with the default personas and no contract. `dev_url`: a URL,
+    or a server.dev.DevServer (whose embedded server may give way to the server of `db_url`
+    when it lacks an extension the schema needs)."""
     clock = time.perf_counter()
     if project_dir is None and not db_url:
         raise ValueError("verify needs a project or a database")
     project = load_project(Path(project_dir)) if project_dir is not None else None
     catalog = read_target_catalog(db_url) if db_url else project.catalog
-    return _verify(project, catalog, dev_url, clock, {}, locate=not db_url)
+    storage = read_target_storage(db_url) if db_url else None
+    return _verify(project, catalog, aim(dev_url, db_url), clock, {}, locate=not db_url, storage=storage)
 
 
 def verify_catalog(project_dir: Path, catalog, dev_url: str):
@@ -88,7 +139,7 @@ def verify_catalog(project_dir: Path, catalog, dev_url: str):
     return _verify(load_project(Path(project_dir)), catalog, dev_url, time.perf_counter(), {}, locate=False)
 
 
-def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, locate: bool):
+def _verify(project, catalog, dev, clock: float, timings: dict, *, locate: bool, storage=None):
     """Build `catalog` in a scratch database and check the project's contracts there."""
 
     def lap(name):
@@ -98,6 +149,7 @@ def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, loca
         clock = now
 
     spec = load_spec(project)
+    dev_url = dev_url_of(dev, required_extensions(catalog))
     lap("load")
     with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as url:
         lap("create_database")
@@ -105,7 +157,7 @@ def _verify(project, catalog, dev_url: str, clock: float, timings: dict, *, loca
             ensure_platform(conn)
             build_schema(conn, catalog)
             lap("build_schema")
-            report = check_database(conn, spec, url=url)
+            report = check_database(conn, spec, url=url, storage_policies=storage)
             lap("check")
     lap("drop_database")
     report.timings = timings

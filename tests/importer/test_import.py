@@ -85,7 +85,7 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
         "policies/shop/customers.yaml", "policies/shop/events.yaml", "policies/shop/orders.yaml",
         "project.yaml", "schema/shop/customers.yaml", "schema/shop/events.yaml",
         "schema/shop/functions.sql", "schema/shop/orders.yaml", "schema/shop/table_extras.sql",
-        "schema/shop/triggers.sql",
+        "schema/shop/triggers.sql", "schema/shop/types.sql",
         "views/shop/daily_totals.sql", "views/shop/my_orders.sql", "views/shop/new_orders.sql",
     ])
     events = yaml.safe_load(files["schema/shop/events.yaml"])
@@ -104,10 +104,14 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
     project = yaml.safe_load(files["project.yaml"])
     assert project["enums"]["shop.order_status"]["values"] == ["new", "paid", "shipped", "it's gone"]
     assert "roseram_import_reader" in project["roles"]
-    assert "imported 5 tables, 2 partitions, 3 views, 7 functions, 4 triggers, 1 enum, 6 policies into" in done.stderr
+    assert ("imported 5 tables, 2 partitions, 3 views, 7 functions, 4 triggers, 1 enum, 6 policies, 1 domain, "
+            "1 sequence into") in done.stderr
     # what the model cannot hold is named, not dropped in silence
-    assert "not imported (unmanaged): domain shop.positive_int" in done.stderr
-    assert "not imported (unmanaged): sequence shop.invoice_numbers" in done.stderr
+    # domains and sequences are managed (importer/typefiles.py)
+    assert "CREATE DOMAIN shop.positive_int AS integer CONSTRAINT positive_int_check CHECK ((VALUE > 0));" \
+        in files["schema/shop/types.sql"]
+    assert "\nCREATE SEQUENCE shop.invoice_numbers;\n" in files["schema/shop/types.sql"]
+    assert "unmanaged): domain" not in done.stderr and "unmanaged): sequence" not in done.stderr
     # exclusion constraints are managed: written as SQL next to the table's YAML
     assert "bookings_no_overlap" not in done.stderr
     assert ("ALTER TABLE shop.bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&);"

@@ -320,3 +320,34 @@ def test_texts_settle_in_the_kept_database_as_in_a_scratch_one(tmp_path, pg_serv
             assert probe is None  # the kept database holds another desired state: a scratch one is used
     finally:
         drop_state_database(url, root, url)
+
+
+def test_a_kept_database_another_role_owns_is_left_alone(kept, pg_server):
+    """A database under the kept name, with the right comment, made by another role (one
+    with CREATEDB on a shared dev server) is neither advanced nor dropped: the desired state
+    is built in a scratch database, and equals a full normalize."""
+    desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    name = state_database_name(kept, pg_server.base_url)
+    with psycopg.connect(pg_server.base_url, autocommit=True) as conn:
+        comment = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+                               " WHERE datname = %s", (name,)).fetchone()[0]
+        conn.execute(f'DROP DATABASE "{name}"')
+        conn.execute("DO $$ BEGIN CREATE ROLE roseram_kept_squatter CREATEDB;"
+                     " EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        conn.execute(f'CREATE DATABASE "{name}" OWNER roseram_kept_squatter')
+        conn.execute(f"""COMMENT ON DATABASE "{name}" IS '{comment}'""")
+    oid = kept_oid(pg_server, kept)
+    add_column(kept)
+    state, _ = desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    assert kept_oid(pg_server, kept) == oid  # not dropped, not replaced
+    assert_equals_full_normalize(state, kept, pg_server)
+    with psycopg.connect(pg_server.base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}"')
+
+
+def test_a_kept_database_is_closed_to_other_roles(kept, pg_server):
+    desired_state(kept, pg_server.base_url, incremental_min_tables=0)
+    name = state_database_name(kept, pg_server.base_url)
+    with psycopg.connect(pg_server.base_url, autocommit=True) as conn:
+        public_connect = conn.execute("SELECT has_database_privilege('public', %s, 'CONNECT')", (name,)).fetchone()[0]
+    assert public_connect is False

@@ -136,3 +136,15 @@ def test_derived_names_of_63_byte_tables_are_postgresqls(db_conn, tmp_path):
     assert loader_constraints == server_constraints
     assert loader_indexes == server_indexes
     assert any(name.endswith("_pkey1") for _, name in server_indexes)  # the cut made them collide
+
+
+def test_one_long_name_in_sql_is_cut_as_postgresql_cuts_it(db_conn, tmp_path):
+    """Published SQL (basejump's policy names are 67 bytes) loads as psql loads it: the model
+    holds the name the server keeps."""
+    long = "Account users can be deleted by owners except primary account owner"
+    sql = f'CREATE TABLE t (id integer);\nCREATE POLICY "{long}" ON t USING (id > 0);\n'
+    root = _project(tmp_path, {"schema/public/t.sql": sql})
+    table = load_project(root).catalog.table("public.t")
+    db_conn.execute(sql)
+    kept = db_conn.execute("SELECT polname FROM pg_policy WHERE polrelid = 'public.t'::regclass").fetchone()[0]
+    assert [p.name for p in table.policies] == [kept] and len(kept.encode()) == 63

@@ -8,38 +8,21 @@ WITH ext AS (
   SELECT classid, objid FROM pg_catalog.pg_depend WHERE deptype = 'e'
 )
 SELECT kind, name FROM (
-  -- sequences no serial/identity column owns, foreign tables, composite types
-  SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table'
-                        ELSE 'composite type' END AS kind,
-         pg_catalog.format('%%I.%%I', n.nspname, c.relname) AS name
+  -- foreign tables (sequences, domains and composite types are managed: importer/typefiles.py)
+  SELECT 'foreign table' AS kind, pg_catalog.format('%%I.%%I', n.nspname, c.relname) AS name
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = ANY (%(schemas)s::text[])
-    AND c.relkind IN ('S', 'f', 'c')
-    AND NOT (c.relkind = 'S' AND EXISTS (
-      SELECT FROM pg_catalog.pg_depend d
-      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
-        AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0))
+    AND c.relkind = 'f'
     AND (c.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass))
   UNION ALL
-  -- a serial column's sequence under another name than `serial` would give it
-  SELECT 'sequence (owned, renamed)', pg_catalog.format('%%I.%%I', n.nspname, c.relname)
-  FROM pg_catalog.pg_class c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-   AND d.objid = c.oid AND d.deptype = 'a' AND d.refobjsubid > 0
-  JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-  WHERE n.nspname = ANY (%(schemas)s::text[]) AND c.relkind = 'S'
-    AND c.relname <> t.relname || '_' || a.attname || '_seq'
-  UNION ALL
-  -- domains, ranges, base types (not the array or row types PostgreSQL makes by itself)
-  SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range type' ELSE 'type' END,
+  -- ranges, base types (not the array or row types PostgreSQL makes by itself)
+  SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE 'type' END,
          pg_catalog.format('%%I.%%I', n.nspname, t.typname)
   FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   WHERE n.nspname = ANY (%(schemas)s::text[])
-    AND t.typtype IN ('d', 'r', 'b')
+    AND t.typtype IN ('r', 'b')
     AND NOT EXISTS (SELECT FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)
     AND t.oid NOT IN (SELECT objid FROM ext WHERE classid = 'pg_catalog.pg_type'::pg_catalog.regclass)
   UNION ALL

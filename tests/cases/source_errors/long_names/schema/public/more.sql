@@ -1,4 +1,6 @@
 CREATE TABLE items (
     id integer,
-    "éééééééééééééééééééééééééééééééé" text
+    "ééééééééééééééééééééééééééééééééa" text,
+    "ééééééééééééééééééééééééééééééééb" text,
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" text
 );

@@ -1,4 +1,0 @@
--- helper
-CREATE FUNCTION public.f() RETURNS int
-  LANGUAGE sql SECURITY DEFINER
-  AS 'select 1';
