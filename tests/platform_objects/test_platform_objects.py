@@ -66,9 +66,13 @@ CLOSE_DEFAULT_GRANTS = """
 DO $$
 DECLARE r record;
 BEGIN
-  FOR r IN SELECT c.oid::regclass AS t FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+  FOR r IN SELECT c.oid::regclass AS t, c.relkind FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
            AND c.relkind IN ('r', 'p', 'S') LOOP
     EXECUTE format('REVOKE ALL ON %s FROM anon, authenticated, service_role', r.t);
+    -- a sequence keeps what the stand-in's default privileges give it
+    IF r.relkind = 'S' THEN
+      EXECUTE format('GRANT SELECT, USAGE ON SEQUENCE %s TO anon, authenticated, service_role', r.t);
+    END IF;
   END LOOP;
   FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace LOOP
     EXECUTE format('REVOKE ALL ON FUNCTION %s FROM anon, authenticated, service_role', r.f);
