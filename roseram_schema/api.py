@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Union
 
 from .cache import load_project as load_through_cache
 from .compile.script import compile_script
+from .compile.scripts import script_files_sql
 from .errors import (DatabaseError, FingerprintMismatch, HazardBlocked, IsolationFailure, Origin,
                      PlanCycleError, Problem, ProjectNotFound, RoseramError, ServerError, SourceError)
 from .server.dev import DevServer, aim, resolve_db_url, scratch_dev_server
@@ -178,8 +179,8 @@ def compile(project: ProjectLike) -> CompiledSQL:  # noqa: A001 - the API's name
     Needs no database. Raises SourceError (bad source), PlanCycleError (a dependency cycle).
     """
     loaded = _loaded(project)
-    return CompiledSQL(compile_script(loaded.catalog, loaded.fingerprint), loaded.fingerprint,
-                       catalog_stats(loaded.catalog))
+    text = compile_script(loaded.catalog, loaded.fingerprint) + script_files_sql(loaded.scripts)
+    return CompiledSQL(text, loaded.fingerprint, catalog_stats(loaded.catalog))
 
 
 # ---------------------------------------------------------------------------------------
@@ -337,7 +338,7 @@ def _lint_errors(comparison, plan_) -> tuple:
     # lazy: `compile` loads none of this (module doc)
     from .workflow.gates import lint_error_hazards
 
-    return () if plan_ is None or plan_.empty else lint_error_hazards(comparison.project)
+    return () if plan_ is None or plan_.empty else lint_error_hazards(comparison.project, comparison.desired)
 
 
 def _plan_under_lock(project_dir: Path, db_url: str, dev, saved, online: bool):
@@ -382,6 +383,8 @@ class DriftReport:
     """
 
     items: tuple["DriftItem", ...] = ()
+    # the source's data statements, which the schema model does not hold (README, "SQL files")
+    notes: tuple[str, ...] = ()
     # (kind, name) of live objects the model does not know: reported, not drift
     unmanaged: tuple[tuple[str, str], ...] = ()
 
@@ -415,7 +418,8 @@ def drift_in(project_dir: Path, db_url: str, dev, *, prefetched=None) -> DriftRe
 
     comparison = compare_live(project_dir, db_url, dev, prefetched=prefetched)
     invalid = invalid_indexes(db_url, comparison.changes)
-    return DriftReport(drift_items(comparison.changes, comparison.origin_of, invalid), comparison.unmanaged)
+    return DriftReport(drift_items(comparison.changes, comparison.origin_of, invalid), comparison.notes,
+                       comparison.unmanaged)
 
 
 def invalid_indexes(db_url: str, changes) -> frozenset[str]:

@@ -8,15 +8,29 @@ Registered through the `pytest11` entry point, so every pytest run loads it; it 
 - `roseram_persona`: `with roseram_persona("alice") as conn:` runs SQL as that persona
   (its role and JWT claims, over verify's seeded rows), rolled back when the block ends.
 - `roseram_verify`: `roseram_verify()` asserts the project's contracts hold (verify).
+- `roseram_noproc`: the session's server as pytest-postgresql's `NoopExecutor` (what its
+  `postgresql_noproc` fixture yields), whose `template_dbname` is the project's template, so
+  `factories.postgresql("roseram_noproc")` and `postgresql_noproc(depends_on="roseram_noproc")`
+  work on the project's schema.
 
 The server is `--roseram-db-url` (or `$ROSERAM_TEST_DB_URL`), one where the plugin may create
 and drop databases, else an embedded PostgreSQL started in a temporary folder for the session.
 The project is `--roseram-project` (or the `roseram_project` ini value), else the rootdir.
+
+Databases are created and dropped by pytest-postgresql's `DatabaseJanitor` through
+`DatabaseServer`, which roseram-schema's own test suite (tests/conftest.py) uses for its
+scratch databases too: one code path, exercised by ~900 tests. pytest-postgresql comes with the
+`pytest` extra (`pip install 'roseram-schema[pytest]'`); without it the fixtures fail saying so.
+Not used from it: `postgresql_proc`, which starts a server on a TCP port (the embedded one
+listens on none, see server/embedded.py), and the `postgresql_noproc` factory itself, whose
+database names are fixed when the factory runs (two sessions on one server would collide) and
+whose `load` list cannot see which project to build.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import uuid
@@ -65,6 +79,12 @@ def _project_dir(config) -> Path:
     return path.resolve()
 
 
+PYTEST_POSTGRESQL_MISSING = (
+    "the roseram_* fixtures create their databases with pytest-postgresql, which is not installed: "
+    "install the plugin's extra, pip install 'roseram-schema[pytest]'"
+)
+
+
 def _url(base_url: str, dbname: str) -> str:
     # lazy: the plugin loads in every pytest run (module doc)
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -74,20 +94,108 @@ def _url(base_url: str, dbname: str) -> str:
     return make_conninfo(**params)
 
 
-def _admin(base_url: str, statement, *args) -> None:
+@functools.cache
+def janitor_class():
+    """pytest-postgresql's DatabaseJanitor, connecting with the server's whole URL.
+
+    Its own cursor() connects by host, port, user and password alone (a URL's sslmode, service
+    or other parameters are lost) and retries for a minute on a server it cannot reach; this one
+    keeps the URL and fails at once. Creating, cloning and dropping are the janitor's own.
+    ImportError (saying what to install) without pytest-postgresql.
+    """
+    try:
+        from pytest_postgresql.janitor import DatabaseJanitor
+    except ImportError as exc:
+        raise ImportError(PYTEST_POSTGRESQL_MISSING) from exc
     # lazy: the plugin loads in every pytest run (module doc)
     import psycopg
 
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(statement, *args)
+    class UrlJanitor(DatabaseJanitor):
+        def __init__(self, server: DatabaseServer, dbname: str, **kwargs):
+            super().__init__(user=server.user, host=server.host, port=server.port,
+                             password=server.password, dbname=dbname, **kwargs)
+            self.server_url = server.base_url
+
+        @contextlib.contextmanager
+        def cursor(self, dbname: str | None = None):
+            url = self.server_url if dbname is None else _url(self.server_url, dbname)
+            with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+                yield cur
+
+    return UrlJanitor
+
+
+class DatabaseServer:
+    """A PostgreSQL server on which tests create and drop databases (see the module doc): the
+    roseram_* fixtures' and the project's own tests/conftest.py's `pg_server`."""
+
+    def __init__(self, base_url: str):
+        # lazy: the plugin loads in every pytest run (module doc)
+        import psycopg
+
+        self.base_url = base_url
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            info = conn.info
+            self.version_num = info.server_version
+            # what libpq resolved (a socket folder for the embedded server), for the janitor's
+            # and NoopExecutor's host/port/user fields
+            self.host, self.port, self.user, self.password = info.host, info.port, info.user, info.password
+
+    @property
+    def major(self) -> int:
+        return self.version_num // 10000
+
+    def url(self, dbname: str) -> str:
+        return _url(self.base_url, dbname)
+
+    @staticmethod
+    def new_name(prefix: str = "t") -> str:
+        """A database name no other test, worker or concurrent session on the server uses."""
+        return f"{prefix}_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+
+    def janitor(self, dbname: str, *, template: str | None = None, as_template: bool = False):
+        return janitor_class()(self, dbname, template_dbname=template, as_template=as_template)
+
+    def create_database(self, prefix: str = "t", *, template: str | None = None,
+                        as_template: bool = False) -> str:
+        """Create a new database (empty, or a clone of `template`); returns its name."""
+        name = self.new_name(prefix)
+        self.janitor(name, template=template, as_template=as_template).init()
+        return name
+
+    def drop_database(self, name: str, *, as_template: bool = False) -> None:
+        """Drop it if it exists, ending its connections first."""
+        self.janitor(name, as_template=as_template).drop()
+
+    def noproc(self, dbname: str):
+        """The server as pytest-postgresql's NoopExecutor, whose template is `<dbname>_tmpl`."""
+        # lazy: an optional dependency (janitor_class), and the plugin loads in every pytest run
+        from pytest_postgresql.executors import NoopExecutor
+
+        return NoopExecutor(host=self.host, port=self.port, user=self.user, password=self.password,
+                            options="", dbname=dbname, maintenance_dbname=_dbname(self.base_url))
+
+
+def _dbname(url: str) -> str:
+    # lazy: the plugin loads in every pytest run (module doc)
+    from psycopg.conninfo import conninfo_to_dict
+
+    return conninfo_to_dict(url).get("dbname") or "postgres"
 
 
 @pytest.fixture(scope="session")
 def _roseram_server(tmp_path_factory, pytestconfig):
-    """The URL of a server database (`postgres`) on which databases may be created."""
+    """The session's DatabaseServer: --roseram-db-url, else an embedded server."""
+    try:
+        janitor_class()
+        missing = None
+    except ImportError as exc:
+        missing = str(exc)
+    if missing:  # failed outside the except block: the message alone, no chained traceback
+        pytest.fail(missing, pytrace=False)
     url = pytestconfig.getoption("roseram_db_url") or os.environ.get("ROSERAM_TEST_DB_URL")
     if url:
-        yield url
+        yield DatabaseServer(url)
         return
     # lazy: the plugin loads in every pytest run (module doc)
     from roseram_schema.server.embedded import LocalServer
@@ -95,43 +203,30 @@ def _roseram_server(tmp_path_factory, pytestconfig):
     server = LocalServer(tmp_path_factory.mktemp("roseram-pg"), fast=True)
     url = server.start()
     try:
-        yield url
+        yield DatabaseServer(url)
     finally:
         server.reset()
 
 
-class _Template:
-    """The session's template database: the project's schema, applied once."""
+@pytest.fixture(scope="session")
+def roseram_noproc(pytestconfig, _roseram_server):
+    """The server as pytest-postgresql's NoopExecutor; its template database holds the project.
 
-    def __init__(self, project: Path, server_url: str):
-        self.project = project
-        self.server_url = server_url
-        self.name = f"roseram_tmpl_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-
-    def build(self) -> None:
+    The template is made like `postgresql_noproc` makes one (a janitor with `as_template`) and
+    filled by `apply` instead of its `load` list, which cannot see which project this is.
+    """
+    project = _project_dir(pytestconfig)
+    server = _roseram_server
+    executor = server.noproc(server.new_name("roseram"))
+    template = server.janitor(executor.template_dbname, as_template=True)
+    template.init()
+    try:
         # lazy: the plugin loads in every pytest run (module doc)
-        from psycopg import sql
-
         from roseram_schema import api
 
-        _admin(self.server_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
-        api.apply(self.project, _url(self.server_url, self.name), dev_db=self.server_url,
-                 allow_hazards=ALLOW_ALL_HAZARDS)
-
-    def drop(self) -> None:
-        # lazy: the plugin loads in every pytest run (module doc)
-        from psycopg import sql
-
-        _admin(self.server_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(self.name)))
-
-
-@pytest.fixture(scope="session")
-def _roseram_template(pytestconfig, _roseram_server):
-    template = _Template(_project_dir(pytestconfig), _roseram_server)
-    try:
-        template.build()
-        yield template
+        api.apply(project, server.url(executor.template_dbname), dev_db=server.base_url,
+                  allow_hazards=ALLOW_ALL_HAZARDS)
+        yield executor
     finally:
         template.drop()
 
@@ -158,21 +253,14 @@ class RoseramDatabase:
 
 
 @pytest.fixture
-def roseram_db(_roseram_template):
+def roseram_db(pytestconfig, _roseram_server, roseram_noproc):
     """A fresh database with the project's schema, cloned from the session's template."""
-    # lazy: the plugin loads in every pytest run (module doc)
-    from psycopg import sql
-
-    template = _roseram_template
-    name = f"roseram_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
-    _admin(template.server_url, sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-        sql.Identifier(name), sql.Identifier(template.name)))
+    server = _roseram_server
+    name = server.create_database("roseram_t", template=roseram_noproc.template_dbname)
     try:
-        yield RoseramDatabase(name, _url(template.server_url, name), template.project,
-                              template.server_url)
+        yield RoseramDatabase(name, server.url(name), _project_dir(pytestconfig), server.base_url)
     finally:
-        _admin(template.server_url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
+        server.drop_database(name)
 
 
 class Personas:
@@ -292,7 +380,8 @@ def roseram_verify(pytestconfig, _roseram_server):
         # lazy: the plugin loads in every pytest run (module doc)
         from roseram_schema import api
 
-        report = api.verify(project, str(db) if db is not None else None, dev_db=_roseram_server)
+        report = api.verify(project, str(db) if db is not None else None,
+                            dev_db=_roseram_server.base_url)
         if not report.passed:
             lines = [f"{c.verdict} {c.table} {c.persona} {c.command}: {'; '.join(c.details)}" for c in report.failures]
             lines += [f"{f.severity} {f.id} {f.location}: {f.message}"

@@ -1,5 +1,8 @@
 """Shared fixtures: a real PostgreSQL server for the session, a fresh database per test.
 
+The databases are made by the pytest plugin's DatabaseServer (roseram_schema/pytest_plugin.py,
+pytest-postgresql's DatabaseJanitor underneath), the code users' roseram_db runs.
+
 Which server: ROSERAM_TEST_DB_URL (an existing server, any database on it; the fixtures
 create and drop their own databases there), else one this session starts itself
 (ROSERAM_TEST_PG=15 for Debian's PostgreSQL 15, =18 or unset for the embedded 18).
@@ -7,20 +10,16 @@ create and drop their own databases there), else one this session starts itself
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
-import uuid
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from roseram_schema.pytest_plugin import DatabaseServer
 
 # A Supabase-like database on a server of its own (supabase_server, supabase_db_url).
 pytest_plugins = ["supabase_like.fixtures"]
-
-_counter = itertools.count()
 
 # The per-user key that tags cache files and marks the embedded server's data folders
 # (userkey.py): one of the session's own, inherited by the commands the tests run, so the
@@ -28,32 +27,9 @@ _counter = itertools.count()
 os.environ.setdefault("ROSERAM_STATE_DIR", tempfile.mkdtemp(prefix="roseram-state-"))
 
 
-class TestServer:
-    """A PostgreSQL server the tests may create and drop databases on."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            self.version_num = conn.info.server_version
-
-    @property
-    def major(self) -> int:
-        return self.version_num // 10000
-
-    def url(self, dbname: str) -> str:
-        params = conninfo_to_dict(self.base_url)
-        params["dbname"] = dbname
-        return make_conninfo(**params)
-
-    def create_database(self, prefix: str = "t") -> str:
-        name = f"{prefix}_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
-        with psycopg.connect(self.base_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return name
-
-    def drop_database(self, name: str) -> None:
-        with psycopg.connect(self.base_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+# The plugin's server class: the scratch databases of every test here are created and dropped
+# by the same code (pytest-postgresql's janitor) as the roseram_* fixtures users run.
+TestServer = DatabaseServer
 
 
 def _start_session_server(tmp_path_factory) -> tuple[str, object]:

@@ -39,6 +39,7 @@ import psycopg
 from ..model import Catalog
 from ..model.serialize import catalog_from_file, catalog_to_bytes
 from ..normalize.catalog import Scope, normalize_catalog, server_version, source_scope
+from ..normalize.scripts import normalize_source
 from ..plan.fingerprint import managed_fingerprint
 from ..source import load_project, read_source
 from ..state.files import open_verified, parse_json
@@ -60,6 +61,8 @@ class DesiredState:
     catalog: Catalog
     scope: Scope
     fingerprint: str
+    # what plan and drift say about the source's data statements (normalize/scripts.py)
+    notes: tuple[str, ...] = ()
 
 
 def source_fingerprint(root: Path) -> str:
@@ -106,7 +109,10 @@ def read_entry(root: Path, key: str) -> DesiredState | None:
                 return None
             meta = parse_json(f.readline())
             scope, fingerprint = _scope_of(meta["scope"]), str(meta["fingerprint"])
-            return DesiredState(catalog_from_file(f), scope, fingerprint)
+            notes = meta.get("notes", [])
+            if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+                return None
+            return DesiredState(catalog_from_file(f), scope, fingerprint, tuple(notes))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None  # a cache miss, never an error
 
@@ -115,6 +121,8 @@ def write_entry(root: Path, key: str, state: DesiredState) -> Path:
     """Store a desired state atomically; keep only the most recent entries."""
     path = entry_path(root, key)
     meta = {"scope": {k: list(v) for k, v in asdict(state.scope).items()}, "fingerprint": state.fingerprint}
+    if state.notes:
+        meta["notes"] = list(state.notes)
     # json.dumps escapes newlines inside strings: the meta is exactly line 2
     head = ENTRY_TAG + json.dumps(meta, sort_keys=True).encode("utf-8") + b"\n"
     write_bytes_atomically(path, head, catalog_to_bytes(state.catalog))
@@ -166,7 +174,12 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
 
     threshold = incremental.INCREMENTAL_MIN_TABLES if incremental_min_tables is None else incremental_min_tables
     normalized = None
-    if len(project.catalog.tables) >= threshold and keeps_databases(dev):
+    scope, notes = source_scope(project.catalog), ()
+    # script files are not source catalogs the kept database could be advanced by: a full
+    # normalize, always (source/scripts.py)
+    if project.scripts:
+        normalized, scope, notes = normalize_source(project.catalog, project.scripts, url)
+    elif len(project.catalog.tables) >= threshold and keeps_databases(dev):
         def previous_desired(fingerprint: str) -> Catalog | None:
             # the desired state a previous source gave, cached under the same dev server
             version = known_server_version(root, identity)
@@ -180,6 +193,6 @@ def desired_state(root: Path, dev, *, fingerprint: str | None = None, incrementa
             normalized = None
     if normalized is None:
         normalized = normalize_catalog(project.catalog, url)
-    state = DesiredState(normalized, source_scope(project.catalog), managed_fingerprint(normalized))
+    state = DesiredState(normalized, scope, managed_fingerprint(normalized), notes)
     write_entry(root, key, state)
     return state, project

@@ -260,6 +260,12 @@ def _add_schema(g: _Graph, schema: Schema) -> None:
     g.add(_key(SCHEMA, schema.name), ddl.create_schema(schema, if_not_exists=True), obj, schema.origin,
           scan="", provides=[f"schema:{schema.name}"])
     _add_grants(g, schema, schema.name, 0, schema.grants, f"schema:{schema.name}", obj, schema.origin)
+    # A schema may already hold grants where it is built (public's USAGE for PUBLIC, the
+    # platform's): the source's REVOKEs are run, so the state read back is without them.
+    for revoke in schema.revokes:
+        g.add(_key(GRANT, schema.name, 0, revoke.grantee, 1), ddl.revoke(schema, revoke),
+              f"revoke {obj} from {revoke.grantee}", revoke.origin or schema.origin, scan="",
+              needs=[f"schema:{schema.name}"])
     if schema.comment is not None:
         g.add(_key(COMMENT, schema.name, 0), ddl.comment_on_schema(schema), f"comment {obj}", schema.origin,
               needs=[f"schema:{schema.name}"], scan="")
@@ -378,6 +384,11 @@ def _add_table_extras(g: _Graph, t: Table) -> None:
         g.add(_key(RLS, key, 1), ddl.force_rls(t), f"rls {key}", rls_origin, scan="",
               needs=[f"relation:{key}", f"policies:{key}"])
     _add_grants(g, t, key, 1, t.grants, f"relation:{key}", obj, t.origin)
+    for col in t.columns:
+        for grant in col.grants:
+            g.add(_key(GRANT, f"{key}.{col.name}", 1, grant.grantee), ddl.grant_columns(t, col, grant),
+                  f"grant column {key}.{col.name} to {grant.grantee}", grant.origin or col.origin or t.origin,
+                  scan="", needs=[f"relation:{key}", f"role:{grant.grantee}"])
     if t.comment is not None:
         g.add(_key(COMMENT, key, 1), ddl.comment_on_table(t), f"comment {obj}", t.origin, needs=relation, scan="")
     for i, col in enumerate(t.columns):

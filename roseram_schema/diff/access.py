@@ -103,3 +103,22 @@ def diff_grants(
                 Grant(object_kind, object_key, target, grantee, tuple(sorted(want - had)), g_origin or origin)
             )
     return changes
+
+
+# A Grant/Revoke change on a column: `target` is "<column>\x1f<table>" (SQL names), which
+# plan/sql_extra.py renders as GRANT SELECT (col), ... ON TABLE t.
+COLUMN_TARGET_SEPARATOR = "\x1f"
+
+
+def diff_column_grants(current: Table | None, desired: Table) -> list[Change]:
+    """GRANT and REVOKE of column privileges, for the columns `desired` keeps (a dropped
+    column takes its privileges with it)."""
+    changes: list[Change] = []
+    for col in desired.columns:
+        before = current.column(col.name) if current is not None else None
+        had = before.grants if before is not None else ()
+        if had or col.grants:
+            changes += diff_grants("column", f"{desired.key}.{col.name}",
+                                   f"{quote_ident(col.name)}{COLUMN_TARGET_SEPARATOR}{desired.qualified}",
+                                   had, col.grants, col.origin or desired.origin)
+    return changes

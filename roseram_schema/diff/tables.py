@@ -27,7 +27,7 @@ from .changes import (
     SetRowSecurity,
 )
 from ..model import Catalog, Column, ForeignKey, Partition, Table, qualify, quote_ident
-from .access import diff_grants, diff_policies, diff_row_security
+from .access import diff_column_grants, diff_grants, diff_policies, diff_row_security
 from .extrachanges import SetReplicaIdentity
 
 
@@ -69,6 +69,7 @@ def create_table_changes(t: Table) -> list[Change]:
     changes += diff_policies(None, t)
     changes += diff_row_security(None, t)
     changes += diff_grants("table", t.key, t.qualified, (), t.grants, t.origin)
+    changes += diff_column_grants(None, t)
     if t.replica_identity != "default":
         changes.append(SetReplicaIdentity(t.schema, t.name, t.replica_identity, "default", t.origin))
     return changes
@@ -85,6 +86,7 @@ def diff_table(cur: Table, des: Table) -> list[Change]:
     changes += diff_policies(cur, des)
     changes += diff_row_security(cur, des)
     changes += diff_grants("table", des.key, des.qualified, cur.grants, des.grants, des.origin)
+    changes += diff_column_grants(cur, des)
     if cur.replica_identity != des.replica_identity:
         changes.append(SetReplicaIdentity(des.schema, des.name, des.replica_identity, cur.replica_identity,
                                           des.origin))

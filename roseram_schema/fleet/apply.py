@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..api import apply_in
+from ..cache import from_env
 from ..cache.desired import desired_state
 from ..errors import EXIT_CHANGES, EXIT_ERROR, EXIT_HAZARD, EXIT_OK, HazardBlocked, RoseramError
 from ..render.drift import _escape_annotation, _escape_property
@@ -86,8 +87,10 @@ def apply_fleet(project_dir: Path, targets, dev, options: ApplyOptions, *, canar
         verify_before_apply(project_dir, dev)
         if log is not None:
             log("verify: every contract holds on the desired state")
-    # built (or read from the cache) once, before the threads that each need it
-    desired_state(Path(project_dir), dev)
+    # built (or read from the cache) once, before the threads that each need it; with
+    # ROSERAM_NO_CACHE=1 each target's one-database path builds its own, as `apply --db` does
+    if from_env() is not None:
+        desired_state(Path(project_dir), dev)
     done: dict[str, TargetOutcome] = {}
     stopped = None
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet-apply") as pool:

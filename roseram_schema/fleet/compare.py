@@ -22,13 +22,16 @@ from pathlib import Path
 import psycopg
 
 from ..api import invalid_indexes
-from ..cache.desired import desired_state
+from ..cache import from_env
+from ..cache.desired import DesiredState
 from ..cache.nochange import read_target
 from ..errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, RoseramError
 from ..introspect.inspector import assemble, inspect_row_estimates
+from ..normalize.catalog import normalize_catalog, source_scope
 from ..plan.defaultacl import default_privileges
 from ..plan.fingerprint import managed_fingerprint
 from ..server.dev import dev_identity_of, dev_url_of
+from ..source import load_project
 from ..source.loader import read_source
 from ..workflow.compare import LiveComparison, SourceRef, _connect_target, desired_for_target, diff_target
 from .targets import Target
@@ -131,13 +134,24 @@ def compare_fleet(project_dir: Path, targets, dev, parallel: int = DEFAULT_PARAL
     root = Path(project_dir)
     dev = SharedDev(dev)
     snapshot = read_source(root)
-    state, project = desired_state(root, dev, snapshot=snapshot)
+    state, project = _desired_state(root, dev, snapshot)
     # the project's texts are only needed to render changes, after the reads (main thread)
     source = SourceRef(root, project)
     ctx = _Context(root, dev, snapshot.fingerprint, source, state)
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet") as pool:
         outcomes = list(pool.map(ctx.compare, targets))
     return FleetComparison(outcomes, ctx.shared)
+
+
+def _desired_state(root: Path, dev: SharedDev, snapshot):
+    """(DesiredState, Project or None) of the project, through the cache unless
+    ROSERAM_NO_CACHE=1: then nothing is read from or written to .roseram/cache."""
+    cache = from_env()
+    if cache is not None:
+        return cache.desired_state(root, dev, snapshot)
+    project = load_project(root, snapshot)
+    desired = normalize_catalog(project.catalog, dev.url())
+    return DesiredState(desired, source_scope(project.catalog), managed_fingerprint(desired)), project
 
 
 class _Context:

@@ -105,6 +105,14 @@ def platform_sql(catalog: Catalog) -> str:
 
 def project_yaml(catalog: Catalog) -> str:
     data: dict = {}
+    # the grant mode, when the files alone would not imply it (source/loader.py): a
+    # database following its default privileges, or one whose objects hold no grant at all
+    partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
+    granted = any(t.grants for t in catalog.tables if t.key not in partitions) or any(v.grants for v in catalog.views)
+    implied = "exact" if granted else "defaults"
+    if catalog.grants_mode == "defaults" and (catalog.tables or catalog.views or catalog.functions) \
+            or catalog.grants_mode != implied:
+        data["grants"] = catalog.grants_mode
     schemas = []
     for s in catalog.schemas:
         entry: dict = {"name": s.name}
@@ -113,6 +121,9 @@ def project_yaml(catalog: Catalog) -> str:
             entry["comment"] = s.comment
         if s.grants:
             entry["grants"] = _grants(s.grants, ("create", "usage"))
+        revokes = _public_revokes(s)
+        if revokes:
+            entry["revokes"] = revokes
         schemas.append(entry if len(entry) > 1 else s.name)
     data["schemas"] = schemas
     if catalog.extensions:
@@ -122,6 +133,8 @@ def project_yaml(catalog: Catalog) -> str:
     if roles:
         data["roles"] = [Flow(_drop_empty({"name": r.name, "login": r.login, "bypassrls": r.bypassrls}))
                          if (r.login or r.bypassrls) else r.name for r in roles]
+    if catalog.default_privileges:
+        data["default_privileges"] = [_default_privileges(d) for d in catalog.default_privileges]
     if catalog.enums:
         data["enums"] = {
             qualify(e.schema, e.name): (Flow({"values": FlowList(e.values), "comment": e.comment})
@@ -131,6 +144,31 @@ def project_yaml(catalog: Catalog) -> str:
     return to_yaml(data, YAML_HEADER)
 
 
+# Who may USE `public` where a project is built (PostgreSQL 15+ gives PUBLIC USAGE, the
+# platform gives its roles USAGE): one the database does not let is written as `revokes:`.
+_PUBLIC_SCHEMA_USERS = ("anon", "authenticated", "public", "service_role")
+
+
+def _public_revokes(s) -> dict:
+    if s.name != "public":
+        return {}
+    held = {g.grantee for g in s.grants if "usage" in g.privileges}
+    return {grantee: FlowList(["usage"]) for grantee in _PUBLIC_SCHEMA_USERS if grantee not in held}
+
+
+def _default_privileges(d) -> Flow:
+    entry: dict = {}
+    if d.role is not None:
+        entry["role"] = d.role
+    if d.schema is not None:
+        entry["schema"] = d.schema
+    entry["objects"] = d.objects
+    for key, grants in (("grants", d.grants), ("revokes", d.revokes)):
+        if grants:
+            entry[key] = {g.grantee: FlowList(g.privileges) for g in grants}
+    return Flow(entry)
+
+
 # -- tables and policies ----------------------------------------------------------------
 
 def table_yaml(table: Table, folder: str, stem: str, made_by_column: set[str] | None = None) -> str:
@@ -138,6 +176,12 @@ def table_yaml(table: Table, folder: str, stem: str, made_by_column: set[str] | 
     sequence `made_by_column` names, when given: importer/typefiles.py)."""
     table = replace(table, columns=tuple(_serial(table, c, made_by_column) for c in table.columns))
     data = {**_names(folder, stem, table.schema, table.name, "table"), **table_to_data(table)}
+    for c in table.columns:  # column privileges: `grants:` of the column
+        if c.grants:
+            entry = data["columns"][c.name]
+            entry = dict(entry) if isinstance(entry, dict) else {"type": entry}
+            entry["grants"] = Flow({g.grantee: FlowList(g.privileges) for g in c.grants})
+            data["columns"][c.name] = entry
     data["columns"] = {name: flow_if_plain(v) if isinstance(v, dict) else v for name, v in data["columns"].items()}
     if "primary_key" in data:
         data["primary_key"] = flow_if_plain({"name": table.primary_key.name,

@@ -19,16 +19,25 @@ _NEXTVAL = re.compile(r"^nextval\('[^']+'::regclass\)$")
 _SERIAL_OF = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
 
 
-def _buildable_column(column: Column, made: bool) -> Column:
+def buildable_column(column: Column, made: bool) -> Column:
+    """`column` with a nextval() default on an integer type written as its serial type, when
+    `made`: its sequence is the one serial makes (another is a sequence of the catalog)."""
     serial = _SERIAL_OF.get(column.type)
     if made and serial and column.default and _NEXTVAL.match(column.default) and not column.identity:
         return replace(column, type=serial, default=None)
     return column
 
 
+def serial_named(table: Table, column: Column) -> bool:
+    """Whether `column`'s nextval() default names the sequence serial would make for it
+    (`<table>_<column>_seq`), where no catalog of sequences is at hand (plan texts)."""
+    return bool(column.default and _NEXTVAL.match(column.default)
+                and f"{table.name}_{column.name}_seq'" in column.default)
+
+
 def _buildable_table(table: Table, made: set[str]) -> Table:
     # only the columns whose sequence serial makes: another nextval() names a sequence of the catalog
-    columns = tuple(_buildable_column(c, f"{table.schema}.{table.name}_{c.name}_seq" in made)
+    columns = tuple(buildable_column(c, f"{table.schema}.{table.name}_{c.name}_seq" in made)
                     for c in table.columns)
     return table if columns == table.columns else replace(table, columns=columns)
 

@@ -27,6 +27,7 @@ from .objects import (
     trigger_from_row,
     view_from_row,
 )
+from .columngrants import split_column_rows, with_column_grants
 from .queries import run_query
 from .rows import OBJECT_QUERIES, CatalogRows, read_catalog_rows
 from .tables import TableParts, index_from_row
@@ -108,6 +109,7 @@ class _Builder:
     def __init__(self) -> None:
         self.parts = TableParts()
         self.grants: dict = {}
+        self.column_grants: dict = {}
         self.matview_indexes: dict[str, list[Index]] = defaultdict(list)
         self.later: dict[str, list[dict]] = {}  # few rows, built when the grants are known
 
@@ -127,6 +129,7 @@ class _Builder:
             elif name == "partitions":
                 self.parts.add_partitions(rows)
             elif name == "grants":
+                rows, self.column_grants = split_column_rows(rows)
                 self.grants = grants_by_object(rows)
             else:
                 self.later[name] = rows
@@ -145,7 +148,8 @@ class _Builder:
             extensions=[extension_from_row(r) for r in read.rows["extensions"]],
             roles=[role_from_row(r) for r in read.rows["roles"]],
             enums=[enum_from_row(r) for r in later["enums"]],
-            tables=[parts.build(r) for r in later["tables"]],
+            tables=[with_column_grants(parts.build(r), self.column_grants.get(f"{r['schema']}.{r['name']}"))
+                    for r in later["tables"]],
             views=[view_from_row(r, grants, self.matview_indexes) for r in later["views"]],
             functions=[function_from_row(r, grants) for r in later["functions"]],
             triggers=[trigger_from_row(r) for r in later["triggers"]],

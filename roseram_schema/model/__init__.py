@@ -28,6 +28,9 @@ TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "referen
 # cannot ask for it (`all` means TABLE_PRIVILEGES on every version) but a grant of it is
 # read, compared and revoked like any other.
 LIVE_TABLE_PRIVILEGES = (*TABLE_PRIVILEGES, "maintain")
+# What a column may be granted on its own.
+COLUMN_PRIVILEGES = ("insert", "references", "select", "update")
+GRANTS_MODES = ("exact", "defaults")
 FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 
 
@@ -89,6 +92,10 @@ class Column:
     comment: str | None = None
     renamed_from: str | None = None
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # column privileges (GRANT SELECT (col) ON t TO r): COLUMN_PRIVILEGES per grantee
+    grants: tuple[Grant, ...] = ()
+    # Source only: the column privileges the source REVOKEs (see Table.revokes)
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +240,9 @@ class Table:
     origin: Origin | None = field(default=None, compare=False, repr=False)
     # Where the policies/RLS of this table were declared (policies/<schema>/<table>.yaml).
     policies_origin: Origin | None = field(default=None, compare=False, repr=False)
+    # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
+    # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
     # ALTER TABLE ... REPLICA IDENTITY: "default", "full", "nothing" or "index <name>"
     replica_identity: str = "default"
     exclusions: tuple[ExclusionConstraint, ...] = ()
@@ -275,6 +285,9 @@ class View:
     # Objects the query reads, "schema.name", filled by the loader/inspector for ordering.
     depends_on: tuple[str, ...] = field(default=(), compare=False)
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
+    # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def qualified(self) -> str:
@@ -307,6 +320,9 @@ class Function:
     comment: str | None = None
     grants: tuple[Grant, ...] = ()
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
+    # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -375,6 +391,9 @@ class Schema:
     comment: str | None = None
     grants: tuple[Grant, ...] = ()
     origin: Origin | None = field(default=None, compare=False, repr=False)
+    # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
+    # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
+    revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +404,31 @@ class Role:
     login: bool = False
     bypassrls: bool = False
     origin: Origin | None = field(default=None, compare=False, repr=False)
+
+
+DEFAULT_PRIVILEGE_OBJECTS = ("tables", "sequences", "functions", "types", "schemas")
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultPrivileges:
+    """ALTER DEFAULT PRIVILEGES [FOR ROLE role] [IN SCHEMA schema] GRANT|REVOKE ... ON
+    objects: what a new object of one kind made by `role` gets (one pg_default_acl entry).
+
+    From the source, `grants`/`revokes` are the GRANTs and REVOKEs written (net, per
+    grantee); what the entry must hold on a target is worked out there
+    (plan/defaultacl.py). `role` None: the role that runs the plan; `schema` None: every
+    schema. `objects` is one of DEFAULT_PRIVILEGE_OBJECTS."""
+
+    role: str | None
+    schema: str | None
+    objects: str
+    grants: tuple[Grant, ...] = ()
+    revokes: tuple[Grant, ...] = ()
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.role or ''}:{self.schema or ''}:{self.objects}"
 
 
 PUBLISH_ACTIONS = ("insert", "update", "delete", "truncate")
@@ -521,6 +565,18 @@ class Catalog:
     domains: tuple[Domain, ...] = ()
     composite_types: tuple[CompositeType, ...] = ()
     sequences: tuple[Sequence, ...] = ()
+    # GRANTS_MODES: "exact" (every grant spelled out, the rest revoked) or "defaults" (what
+    # the target's default privileges give a new object, plus the source's GRANT and
+    # REVOKE; see plan/defaultacl.py). A setting of the source, never compared.
+    grants_mode: str = field(default="exact", compare=False)
+    # The source's ALTER DEFAULT PRIVILEGES, never read from a database into a catalog: the
+    # plan compares them with the target's pg_default_acl itself (plan/defaultacl.py), so
+    # entries the source does not name (the platform's) are left alone.
+    default_privileges: tuple[DefaultPrivileges, ...] = field(default=(), compare=False)
+    # GRANT/REVOKE ... ON DATABASE of the source: for the target's own database, whatever
+    # name the source wrote; compared per target like default privileges.
+    database_grants: tuple[Grant, ...] = field(default=(), compare=False)
+    database_revokes: tuple[Grant, ...] = field(default=(), compare=False)
     # The user's side of platform tables (auth.users, storage.objects): their policies and
     # RLS switches only; columns and the rest are the platform's, never compared or planned.
     platform_tables: tuple[Table, ...] = ()
@@ -551,6 +607,10 @@ class Catalog:
             domains=self.domains,
             composite_types=self.composite_types,
             sequences=self.sequences,
+            grants_mode=self.grants_mode,
+            default_privileges=self.default_privileges,
+            database_grants=self.database_grants,
+            database_revokes=self.database_revokes,
             platform_tables=self.platform_tables,
             publications=self.publications,
         )
@@ -601,6 +661,10 @@ def build_catalog(
     domains: Iterable[Domain] = (),
     composite_types: Iterable[CompositeType] = (),
     sequences: Iterable[Sequence] = (),
+    grants_mode: str = "exact",
+    default_privileges: Iterable[DefaultPrivileges] = (),
+    database_grants: tuple[Grant, ...] = (),
+    database_revokes: tuple[Grant, ...] = (),
     platform_tables: Iterable[Table] = (),
     publications: Iterable[Publication] = (),
 ) -> Catalog:
@@ -617,6 +681,10 @@ def build_catalog(
         domains=tuple(sorted(domains, key=lambda d: d.key)),
         composite_types=tuple(sorted(composite_types, key=lambda t: t.key)),
         sequences=tuple(sorted((_sort_grants(s) for s in sequences), key=lambda s: s.key)),
+        grants_mode=grants_mode,
+        default_privileges=tuple(sorted(default_privileges, key=lambda d: d.key)),
+        database_grants=tuple(database_grants),
+        database_revokes=tuple(database_revokes),
         platform_tables=tuple(sorted((sort_table(t) for t in platform_tables), key=lambda t: t.key)),
         publications=tuple(sorted(publications, key=lambda p: p.name)),
     )

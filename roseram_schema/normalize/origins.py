@@ -35,6 +35,10 @@ def _attach(normalized: Catalog, source: Catalog) -> Catalog:
         domains=_attach_each(normalized.domains, source.domains, lambda d: d.key),
         composite_types=_attach_each(normalized.composite_types, source.composite_types, lambda t: t.key),
         sequences=_attach_each(normalized.sequences, source.sequences, lambda s: s.key, _with_grants),
+        grants_mode=source.grants_mode,
+        default_privileges=source.default_privileges,
+        database_grants=source.database_grants,
+        database_revokes=source.database_revokes,
         platform_tables=_attach_each(normalized.platform_tables, source.platform_tables, lambda t: t.key,
                                      _table),
         publications=_attach_each(normalized.publications, source.publications, lambda p: p.name),
@@ -58,7 +62,10 @@ def _merge(item, src, extra):
 
 
 def _with_grants(item, src) -> dict:
-    return {"grants": _attach_each(item.grants, src.grants, lambda g: g.grantee)}
+    out = {"grants": _attach_each(item.grants, src.grants, lambda g: g.grantee)}
+    if hasattr(src, "revokes"):  # sequences have none
+        out["revokes"] = src.revokes
+    return out
 
 
 def _table(t: Table, src: Table) -> dict:
@@ -81,6 +88,7 @@ def _table(t: Table, src: Table) -> dict:
         "indexes": _attach_each(t.indexes, src.indexes, by_name),
         "policies": _attach_each(t.policies, src.policies, by_name),
         "grants": _attach_each(t.grants, src.grants, lambda g: g.grantee),
+        "revokes": src.revokes,
         "partitions": _attach_each(t.partitions, src.partitions, by_name),
         "renamed_from": src.renamed_from,
         "contract": src.contract,
@@ -91,6 +99,7 @@ def _table(t: Table, src: Table) -> dict:
 def _view(v: View, src: View) -> dict:
     return {
         "grants": _attach_each(v.grants, src.grants, lambda g: g.grantee),
+        "revokes": src.revokes,
         "indexes": _attach_each(v.indexes, src.indexes, lambda i: i.name),
     }
 

@@ -39,8 +39,10 @@ def access_set(table: Table | None, roles: tuple[str, ...]) -> set[tuple[str, st
     if table is None:
         return set()
     out = set()
+    column_grants = tuple(g for c in table.columns for g in c.grants)
     for role in roles:
-        privs = _privileges(table.grants, role)
+        # a privilege on some column lets the role run the command on those columns
+        privs = _privileges(table.grants, role) | _privileges(column_grants, role)
         for cmd in COMMANDS:
             if cmd not in privs:
                 continue
@@ -56,6 +58,7 @@ def roles_of(*tables: Table | None) -> tuple[str, ...]:
         if t is None:
             continue
         names |= {g.grantee for g in t.grants}
+        names |= {g.grantee for c in t.columns for g in c.grants}
         for p in t.policies:
             names |= set(p.roles)
     return tuple(sorted(names))

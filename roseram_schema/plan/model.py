@@ -8,7 +8,7 @@ plan.json` and `apply --plan plan.json` apply exactly what was reviewed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import Origin, RoseramError
 from .sqlscript import plan_sql
@@ -88,6 +88,10 @@ class Plan:
     from_fingerprint: str
     to_fingerprint: str
     statements: tuple[PlanStatement, ...] = ()
+    # what the plan cannot do, to tell whoever reads it: the source's data statements
+    # (source/scripts.py), which run only where the desired state is built. Not part of
+    # the plan's JSON: apply has nothing to do with them.
+    notes: tuple[str, ...] = field(default=(), compare=False)
     # (kind, name) of live objects the model does not know: reported, never changed, and
     # not part of `empty` (a plan with only these has nothing to run)
     unmanaged: tuple[tuple[str, str], ...] = ()

@@ -18,6 +18,7 @@ _GRANT_KINDS = {
     "procedure": "PROCEDURE",
     "schema": "SCHEMA",
     "sequence": "SEQUENCE",
+    "database": "DATABASE",
 }
 
 
@@ -32,13 +33,38 @@ def _privileges(privileges: tuple[str, ...]) -> str:
     return ", ".join(p.upper() for p in lowered)
 
 
+# A Grant/Revoke change on default privileges carries as `target` the clauses around the
+# privileges: "[FOR ROLE r] [IN SCHEMA s] ON TABLES" (plan/defaultacl.py).
+DEFAULT_PRIVILEGES = "default privileges"
+
+
+def _default_privileges(verb: str, target: str, privileges: tuple[str, ...], to: str, grantee: str) -> str:
+    scope, _, objects = target.rpartition("ON ")
+    return (f"ALTER DEFAULT PRIVILEGES {scope}{verb} {_privileges(privileges)} ON {objects}"
+            f" {to} {_role(grantee)}")
+
+
+def _columns(privileges: tuple[str, ...], target: str) -> str:
+    """`SELECT (col), UPDATE (col) ON TABLE t` of a change on a column ("col\x1ft")."""
+    column, _, table = target.partition("\x1f")
+    return ", ".join(f"{p.upper()} ({column})" for p in privileges) + f" ON TABLE {table}"
+
+
 def grant_on(object_kind: str, target: str, grantee: str, privileges: tuple[str, ...]) -> str:
     """GRANT privileges ON <KIND> target TO grantee."""
+    if object_kind == "column":
+        return f"GRANT {_columns(privileges, target)} TO {_role(grantee)}"
+    if object_kind == DEFAULT_PRIVILEGES:
+        return _default_privileges("GRANT", target, privileges, "TO", grantee)
     return f"GRANT {_privileges(privileges)} ON {_GRANT_KINDS[object_kind]} {target} TO {_role(grantee)}"
 
 
 def revoke_on(object_kind: str, target: str, grantee: str, privileges: tuple[str, ...]) -> str:
     """REVOKE privileges ON <KIND> target FROM grantee."""
+    if object_kind == "column":
+        return f"REVOKE {_columns(privileges, target)} FROM {_role(grantee)}"
+    if object_kind == DEFAULT_PRIVILEGES:
+        return _default_privileges("REVOKE", target, privileges, "FROM", grantee)
     return f"REVOKE {_privileges(privileges)} ON {_GRANT_KINDS[object_kind]} {target} FROM {_role(grantee)}"
 
 

@@ -402,6 +402,8 @@ def _grant_opens(c: ch.Grant, ctx) -> str:
     did not hold there, else ""."""
     if c.grantee not in opening.CLIENT_ROLES:
         return ""
+    if c.object_kind == "column":
+        return _column_grant_opens(c, ctx)
     live = ctx.current_object(c.object_kind, c.object_key)
     if live is None:
         return ""
@@ -417,6 +419,24 @@ def _grant_opens(c: ch.Grant, ctx) -> str:
     return opening.granted(kind, c.object_key, c.grantee, new, table=table, function=function)
 
 
+def _column_grant_opens(c: ch.Grant, ctx) -> str:
+    """opening.granted for column privileges a client role gains on an existing table (one
+    it held on the whole table already was the column's too)."""
+    head, _, column = c.object_key.rpartition(".")
+    while head:
+        table = ctx.current_table(head)
+        col = table.column(column) if table is not None else None
+        if col is not None:
+            held = set()
+            for who in (c.grantee, "public"):
+                held |= opening.privileges_of(table.grants, who) | opening.privileges_of(col.grants, who)
+            new = tuple(p for p in c.privileges if p not in held)
+            return opening.granted("column", c.object_key, c.grantee, new, table=ctx.desired_table(head)) if new else ""
+        head, _, more = head.rpartition(".")
+        column = f"{more}.{column}"
+    return ""
+
+
 def _grant(c: ch.Grant, ctx) -> list[Step]:
     hazards: tuple[Hazard, ...] = ()
     privs = set(c.privileges)
@@ -428,7 +448,7 @@ def _grant(c: ch.Grant, ctx) -> list[Step]:
                                   fallback, opens)
     elif opens:
         hazards = (Hazard("opens_access", opens),)
-    elif c.object_kind in ("table", "function", "procedure", "schema"):
+    elif c.object_kind in ("table", "function", "procedure", "schema", "column"):
         hazards = (Hazard("changes_access", f"{c.grantee} is granted {', '.join(p.upper() for p in c.privileges)} "
                                             f"on {c.object_kind} {c.object_key}"),)
     return [Step(grant_on(c.object_kind, c.target, c.grantee, c.privileges), hazards=hazards)]

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from ..diff.changes import Change
 from ..errors import Origin
+from ..introspect.buildable import buildable_column, serial_named
 from ..model import Catalog, Column, Extension, Function, Index, Policy, Table, Trigger, View
 
 
@@ -33,10 +34,15 @@ class SourceTexts:
         return self._extensions.get(extension.name, extension)
 
     def column(self, table_key: str, column: Column) -> Column:
-        """The column as written (e.g. `bigserial`), for CREATE TABLE / ADD COLUMN."""
+        """The column as written (e.g. `bigserial`), for CREATE TABLE / ADD COLUMN. A column
+        with no source text (a script made it) is the printed one, a nextval() default of
+        its own serial-made sequence written back as serial (serial creates it)."""
         t = self._tables.get(table_key)
         src = t.column(column.name) if t else None
-        return src if src is not None else column
+        if src is not None:
+            return src
+        schema, _, name = table_key.partition(".")
+        return buildable_column(column, serial_named(Table(schema, name), column))
 
     def default(self, table_key: str, column: Column) -> str | None:
         """The default as written; the printed one when the source has none (serial)."""
@@ -56,7 +62,8 @@ class SourceTexts:
         """The desired table with columns and checks in their written form."""
         t = self._tables.get(table.key)
         if t is None:
-            return table
+            # made by a script file: printed texts, serial columns written back as serial
+            return replace(table, columns=tuple(buildable_column(c, serial_named(table, c)) for c in table.columns))
         checks = {c.name: c for c in t.checks}
         return replace(
             table,

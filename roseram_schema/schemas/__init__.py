@@ -36,6 +36,10 @@ FK_ACTIONS = ("no action", "restrict", "cascade", "set null", "set default")
 POLICY_COMMANDS = ("all", "select", "insert", "update", "delete")
 TABLE_PRIVILEGES = ("select", "insert", "update", "delete", "truncate", "references", "trigger")
 SCHEMA_PRIVILEGES = ("create", "usage")
+COLUMN_PRIVILEGES = ("insert", "references", "select", "update")
+DEFAULT_PRIVILEGE_OBJECTS = ("tables", "sequences", "functions", "types", "schemas")
+# every privilege ALTER DEFAULT PRIVILEGES may name, whatever the objects
+DEFAULT_PRIVILEGES = (*TABLE_PRIVILEGES, "usage", "execute", "create")
 CONTRACT_COMMANDS = ("select", "insert", "update", "delete")
 CONTRACT_ATOMS = ("anyone", "signed_in", "public", "own", "tenant", "none")
 
@@ -214,6 +218,7 @@ def table_properties() -> dict:
             "collation": _name("COLLATE name"),
             "comment": _text("COMMENT ON COLUMN"),
             "renamed_from": _name("The column's previous name (the diff renames it)"),
+            "grants": _grants(COLUMN_PRIVILEGES, "the column (GRANT SELECT (col) ON t TO role)"),
         },
         "A column with its fields",
         required=("type",),
@@ -362,6 +367,9 @@ def contract_schema() -> dict:
     }
     properties = {command: {**categories, "description": f"{command}: " + categories["description"]}
                   for command in CONTRACT_COMMANDS}
+    columns = {"anyOf": [{"type": "string", "pattern": r"\S"},
+                         {"type": "array", "items": {"type": "string", "pattern": r"\S"}},
+                         {"type": "null"}]}
     properties["all"] = {**categories,
                          "description": "The four commands at once (a command listed next to "
                                         "it overrides it): " + categories["description"]}
@@ -374,6 +382,13 @@ def contract_schema() -> dict:
                                   "the table has none", "type": ["string", "boolean", "null"]},
         "seed": {"description": "Fixed column values for the synthetic rows verify seeds",
                  "type": ["object", "null"]},
+        "fixed": {**columns, "description": "Columns no persona's UPDATE may change (a column or "
+                                            "a list), e.g. [owner_id]"},
+        "author": {**columns, "description": "User columns that must equal the caller on INSERT "
+                                             "and UPDATE (default: the columns that record who "
+                                             "wrote the row, judged on INSERT; [] for none)"},
+        "hide": {**columns, "description": "Columns no exposed persona may read, from the table "
+                                           "(column privileges) or through a view"},
     })
     return {
         "description": "The access contract that `verify` proves (docs/verify.md): per command, "
@@ -436,6 +451,10 @@ def persona_properties() -> dict:
                    "type": ["string", "number"]},
         "tenant_role": {"description": "The persona's rank in its tenant (one of tenancy.ranks)",
                         "type": ["string", "null"]},
+        "tenants": {"description": "Several memberships: tenant label -> rank, e.g. {A: member, "
+                                   "B: editor} (with or besides tenant/tenant_role)",
+                    "type": ["object", "null"],
+                    "additionalProperties": {"type": ["string", "null"]}},
         "claims": {"description": "Extra JWT claims merged into request.jwt.claims",
                    "type": ["object", "null"]},
         "bypass": _boolean("The role bypasses RLS (default true for service_role)"),
@@ -482,11 +501,13 @@ def tenancy_properties() -> dict:
 def project_properties() -> dict:
     """The top-level keys of project.yaml."""
     schema_entry = {
-        "description": "A schema: its name, or {name, comment, grants}",
+        "description": "A schema: its name, or {name, comment, grants, revokes}",
         "anyOf": [
             _one_name(),
             _object({"name": _name("Schema name"), "comment": _text("COMMENT ON SCHEMA"),
-                     "grants": _grants(SCHEMA_PRIVILEGES, "the schema")},
+                     "grants": _grants(SCHEMA_PRIVILEGES, "the schema"),
+                     "revokes": _grants(SCHEMA_PRIVILEGES, "the schema, taken away (REVOKE: "
+                                        "public's USAGE for PUBLIC, the platform's)")},
                     "A schema with its fields", required=("name",)),
         ],
     }
@@ -524,7 +545,7 @@ def project_properties() -> dict:
     }
     personas = {
         "description": "Who `verify` impersonates (docs/verify.md): persona name -> "
-                       "{role, user, tenant, tenant_role, claims, bypass}; the reserved key "
+                       "{role, user, tenant, tenant_role, tenants, claims, bypass}; the reserved key "
                        "`tenancy` says how rows relate to users and tenants, `storage` gives "
                        "bucket contracts",
         "type": ["object", "null"],
@@ -551,6 +572,33 @@ def project_properties() -> dict:
             "examples": [{"public.mood": ["happy", "sad", "neutral"]}],
         },
         "personas": personas,
+        "sql": {
+            "description": "Folders (relative to project.yaml, outside schema/, policies/ and "
+                           "views/) whose .sql files run as written, in name order, after the "
+                           "declarative objects: a migrations history (README, \"SQL files\")",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "examples": [["supabase/migrations"]],
+        },
+        "grants": {
+            "description": "Grant mode. exact: every grant is spelled out in the source, every "
+                           "other one is revoked. defaults: an object keeps what the database's "
+                           "default privileges give a new object (Supabase's included), plus the "
+                           "source's own GRANT and REVOKE. Not given: exact when a YAML table file "
+                           "declares grants, else defaults (SQL keeps PostgreSQL's meaning)",
+            "enum": ["exact", "defaults"],
+        },
+        "default_privileges": _list(
+            _object({
+                "role": _name("FOR ROLE: the role whose new objects get them (default: the role "
+                              "that runs the plan)"),
+                "schema": _name("IN SCHEMA (default: every schema)"),
+                "objects": {"description": "The kind of new object", "enum": list(DEFAULT_PRIVILEGE_OBJECTS)},
+                "grants": _grants(DEFAULT_PRIVILEGES, "new objects of that kind"),
+                "revokes": _grants(DEFAULT_PRIVILEGES, "new objects of that kind (taken away)"),
+            }, "ALTER DEFAULT PRIVILEGES [FOR ROLE] [IN SCHEMA] GRANT ... / REVOKE ... ON <objects>",
+                required=("objects",)),
+            "Default privileges the project manages, each like ALTER DEFAULT PRIVILEGES; entries "
+            "not named here are left alone"),
     }
 
 

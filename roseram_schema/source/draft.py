@@ -17,7 +17,7 @@ from functools import cache
 from typing import Callable
 
 from ..errors import Origin
-from ..model import CompositeType, Domain, Enum, Extension, Function, Role, Schema, Sequence, Table, Trigger, View
+from ..model import CompositeType, DefaultPrivileges, Domain, Enum, Extension, Function, Role, Schema, Sequence, Table, Trigger, View
 from .problems import Problems
 
 
@@ -39,6 +39,13 @@ class Draft:
     # schemas that folders imply (schema/<s>/, views/<s>/, policies/<s>/)
     folder_schemas: set[str] = field(default_factory=set)
     personas: object | None = None
+    # `grants:` of project.yaml ("exact" or "defaults"), None when not said
+    grants_mode: str | None = None
+    # ALTER DEFAULT PRIVILEGES and project.yaml `default_privileges:`, by DefaultPrivileges.key
+    default_privileges: dict[str, DefaultPrivileges] = field(default_factory=dict)
+    # GRANT/REVOKE ... ON DATABASE (the target's database, whatever the name written)
+    database_grants: tuple = ()
+    database_revokes: tuple = ()
     contracts: dict[str, object] = field(default_factory=dict)
     # tables that had a policies/ file, so a second one is reported
     policy_files: dict[str, Origin | None] = field(default_factory=dict)
@@ -50,6 +57,10 @@ class Draft:
     domains: dict[str, Domain] = field(default_factory=dict)
     composite_types: dict[str, CompositeType] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
+    # script files (scripts.Script), in the order read; run after the declarative build
+    scripts: list = field(default_factory=list)
+    # `sql:` of project.yaml: folders whose .sql files are script files, in run order
+    sql_folders: tuple[str, ...] = ()
     # the user's policies and RLS switches on platform tables (model.Catalog.platform_tables)
     platform_tables: dict[str, Table] = field(default_factory=dict)
     publications: dict[str, object] = field(default_factory=dict)
@@ -83,6 +94,7 @@ class Draft:
             self.schemas.setdefault(name, schema)  # CREATE SCHEMA of a declared schema is no error
         self.folder_schemas.update(part.folder_schemas)
         self.later.extend(part.later)
+        self.scripts.extend(part.scripts)
         self.after_naming.extend(part.after_naming)
 
     def relation(self, key: str) -> Table | View | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ if TYPE_CHECKING:  # the no-change check (nochange.py) reads files here without 
 # results match the source fingerprint never parses a file, and must not pay for them.
 
 AREAS = ("schema", "policies", "views")
+# what a folder with no project.yaml and no schema/, policies/, views/ reads as its SQL
+DEFAULT_SQL_FOLDER = "supabase/migrations"
 YAML_SUFFIXES = (".yaml", ".yml")
 SOURCE_SUFFIXES = (*YAML_SUFFIXES, ".sql")
 PROJECT_FILES = ("project.yaml", "project.yml")
@@ -38,6 +41,8 @@ class Project:
     personas: object | None = None
     contracts: dict[str, object] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    # script files (source/scripts.py), in the order they run after the declarative build
+    scripts: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,54 @@ def source_files(root: Path) -> list[str]:
         base = root / area
         if base.is_dir():
             _collect(str(base), area, found)
-    return sorted(found)
+    for folder in sql_folders(root):
+        base = root / folder
+        if base.is_dir():
+            sql: list[str] = []
+            _collect(str(base), folder, sql)
+            found.extend(p for p in sql if p.lower().endswith(".sql"))
+    return sorted(set(found))
+
+
+def sql_folders(root: Path) -> tuple[str, ...]:
+    """The folders whose .sql files are script files, in run order: project.yaml's `sql:`,
+    else `supabase/migrations` when the folder has no project.yaml, schema/, policies/ or
+    views/ (a Supabase project as it stands).
+
+    project.yaml is parsed only when it has a top-level `sql:` key: listing a project's
+    files must stay cheap (the no-change fast path), and YAML costs an import."""
+    root = Path(root)
+    project_file = next((root / n for n in PROJECT_FILES if (root / n).is_file()), None)
+    if project_file is None:
+        # only then: a declarative project keeps the files `migrate diff` writes there
+        if not any((root / a).is_dir() for a in AREAS) and (root / DEFAULT_SQL_FOLDER).is_dir():
+            return (DEFAULT_SQL_FOLDER,)
+        return ()
+    data = project_file.read_bytes()
+    if not _SQL_KEY.search(data):
+        return ()
+    import yaml
+
+    try:
+        value = yaml.safe_load(data)
+    except yaml.YAMLError:
+        return ()  # load_project reports it
+    folders = value.get("sql") if isinstance(value, dict) else None
+    if isinstance(folders, str):
+        folders = [folders]
+    if not isinstance(folders, list):
+        return ()
+    return tuple(dict.fromkeys(f.strip("/") for f in folders if valid_sql_folder(f)))
+
+
+def valid_sql_folder(folder) -> bool:
+    """A `sql:` entry the loader takes: a relative path inside the project, outside the
+    declarative areas (schema/, policies/, views/), without hidden parts."""
+    if not isinstance(folder, str) or not folder.strip("/"):
+        return False
+    parts = folder.strip("/").split("/")
+    return (not folder.startswith("/") and parts[0] not in AREAS
+            and not any(p in ("", ".", "..") or p.startswith(".") for p in parts))
 
 
 def _collect(folder: str, rel: str, found: list[str]) -> None:
@@ -89,6 +141,9 @@ def _collect(folder: str, rel: str, found: list[str]) -> None:
             _collect(entry.path, path, found)
         elif os.path.splitext(entry.name)[1].lower() in SOURCE_SUFFIXES and entry.is_file():
             found.append(path)
+
+
+_SQL_KEY = re.compile(rb"^sql[ \t]*:", re.M)
 
 
 def fingerprint_of(root: Path, files: list[str]) -> str:
@@ -131,6 +186,11 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, parse_ca
         snapshot = snapshot if snapshot is not None else read_source(root)
         draft = Draft(problems=problems)
         _read_files(snapshot, draft, parse_cache)
+        for folder in draft.sql_folders:
+            if not (root / folder).is_dir():
+                # a misspelt folder must not read as "no migrations": everything dropped
+                problems.add(Origin(next(p for p in PROJECT_FILES if p in snapshot.data), 1, 1), "project",
+                             f"sql: the folder {folder}/ does not exist", root=True)
         for attach in draft.later:
             attach(draft)
         name_everything(draft.tables, draft.views)
@@ -147,7 +207,20 @@ def load_project(root: Path, snapshot: SourceSnapshot | None = None, *, parse_ca
             personas=draft.personas,
             contracts=dict(sorted(draft.contracts.items())),
             files=tuple(snapshot.data),
+            scripts=_ordered_scripts(draft.scripts, draft.sql_folders or sql_folders(root)),
         )
+
+
+def _ordered_scripts(scripts, folders: tuple[str, ...]) -> tuple:
+    """Script files in run order: those of schema/ and policies/ by path, then each `sql:`
+    folder in the order listed, its files by path (a migrations history in name order)."""
+    def rank(script):
+        for i, folder in enumerate(folders):
+            if script.path.startswith(folder + "/"):
+                return (i + 1, script.path)
+        return (0, script.path)
+
+    return tuple(sorted(scripts, key=rank))
 
 
 def _read_files(snapshot: SourceSnapshot, draft, parsed) -> None:
@@ -232,6 +305,10 @@ def _read_file(file, draft) -> None:
             read_project_file(node, reader, draft)
         return
     area = rel.split("/", 1)[0]
+    if area not in AREAS:
+        # a file of a `sql:` folder (source_files lists nothing else): a script file
+        read_sql_file(file, problems, "public", draft, script=True)
+        return
     schema, name = _folder_schema(rel)
     if len(rel.split("/")) > 2:
         draft.folder_schemas.add(schema)
@@ -299,6 +376,21 @@ def _catalog(d) -> Catalog:
         domains=d.domains.values(),
         composite_types=d.composite_types.values(),
         sequences=d.sequences.values(),
+        grants_mode=d.grants_mode or _implied_grants_mode(d),
+        default_privileges=d.default_privileges.values(),
+        database_grants=d.database_grants,
+        database_revokes=d.database_revokes,
         platform_tables=d.platform_tables.values(),
         publications=d.publications.values(),
     )
+
+
+def _implied_grants_mode(d) -> str:
+    """A project whose YAML table files grant something means every grant (exact); any
+    other relies on default privileges plus its GRANT and REVOKE statements (defaults):
+    that is what its SQL does when psql runs it, so a schema published as SQL for Supabase
+    (some GRANTs, the rest left to Supabase's defaults) compares equal to the database
+    psql built from it."""
+    declared = any(g.origin is not None and g.origin.path.endswith(YAML_SUFFIXES)
+                   for t in d.tables.values() for g in t.grants)
+    return "exact" if declared else "defaults"

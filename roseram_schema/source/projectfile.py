@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from ..model import Enum, Extension, Role, Schema
+from ..model import GRANTS_MODES, Enum, Extension, Role, Schema
+from .defaultprivs import read_default_privileges
 from .draft import Draft
 from .idents import split_qualified
+from .loader import valid_sql_folder
 from .reader import Reader
 from .tables import read_grants
 from .yamlnodes import YNode
 
-PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas")
-SCHEMA_KEYS = ("name", "comment", "grants")
+PROJECT_KEYS = ("schemas", "extensions", "roles", "enums", "personas", "sql", "grants", "default_privileges")
+SCHEMA_KEYS = ("name", "comment", "grants", "revokes")
 EXTENSION_KEYS = ("name", "schema", "optional")
 ROLE_KEYS = ("name", "login", "bypassrls")
 ENUM_KEYS = ("values", "comment")
@@ -50,6 +52,37 @@ def read_project_file(node: YNode, r: Reader, draft: Draft) -> None:
                     draft.add("enums", enum.key, enum, enum.origin)
     if "personas" in fields:
         draft.personas = fields["personas"].plain()
+    if "sql" in fields:
+        draft.sql_folders = _sql_folders(fields["sql"], r)
+    if "grants" in fields:
+        draft.grants_mode = _grants_mode(fields["grants"], r)
+    read_default_privileges(fields.get("default_privileges"), r, draft)
+
+
+def _sql_folders(node: YNode, r: Reader) -> tuple[str, ...]:
+    """`sql:` — folders whose .sql files run as written (source/scripts.py), in order."""
+    items = [node] if node.kind == "scalar" and not node.is_null else r.seq(node, "project", "sql")
+    folders = []
+    for item in items:
+        value = item.plain()
+        if not valid_sql_folder(value):
+            r.problem(item.origin, "project", f"sql: {value!r} is not a folder of the project",
+                      "name a folder relative to project.yaml, outside schema/, policies/ and views/,"
+                      " e.g. sql: [supabase/migrations]")
+            continue
+        folders.append(value.strip("/"))
+    return tuple(folders)
+
+
+def _grants_mode(node: YNode, r: Reader) -> str | None:
+    """`grants: exact | defaults` (see plan/defaultacl.py for what each means)."""
+    value = node.value if node.kind == "scalar" else None
+    if not isinstance(value, str) or value.lower() not in GRANTS_MODES:
+        r.problem(node.origin, "project", f"grants must be one of {', '.join(GRANTS_MODES)}",
+                  "exact: every grant spelled out, the rest revoked; defaults: what the"
+                  " database's default privileges give, plus the source's GRANT and REVOKE")
+        return None
+    return value.lower()
 
 
 def _named_entry(node: YNode, r: Reader, kind: str, keys: tuple[str, ...]):
@@ -80,6 +113,9 @@ def _schema(node: YNode, r: Reader) -> Schema | None:
         name=name,
         comment=r.text(f.get("comment"), f"schema {name}", "comment"),
         grants=read_grants(f.get("grants"), r, f"schema {name}", "schema"),
+        # privileges the schema may hold where it is built (public's, the platform's) and
+        # must not: REVOKE ... ON SCHEMA, as in SQL
+        revokes=read_grants(f.get("revokes"), r, f"schema {name}", "schema"),
         origin=node.origin,
     )
 

@@ -11,7 +11,7 @@ from pglast.enums import GrantTargetType, ObjectType, RoleSpecType
 
 from ..model import Grant
 from .draft import Draft
-from .grants import PRIVILEGES_BY_KIND, merge_grants, normalize_privileges, revoke_grants
+from .grants import PRIVILEGES_BY_KIND, grant_and_unrevoke, normalize_privileges, revoke_and_record
 from .problems import did_you_mean
 from .reader import SourceFile
 from .sqlfunctions import identity_args
@@ -38,12 +38,13 @@ def grant_statement(stmt: Statement, file: SourceFile, schema: str, draft: Draft
         ObjectType.OBJECT_PROCEDURE: "function",
         ObjectType.OBJECT_ROUTINE: "function",
         ObjectType.OBJECT_SCHEMA: "schema",
+        ObjectType.OBJECT_DATABASE: "database",
     }.get(objtype)
     if kind is None or node.targtype == GrantTargetType.ACL_TARGET_DEFAULTS:
         unsupported(stmt, draft.problems, f"GRANT on {objtype.name.replace('OBJECT_', '').lower()}")
         return
     if any(p.cols for p in node.privileges or ()):
-        unsupported(stmt, draft.problems, "column-level GRANT")
+        _column_grant_statement(stmt, kind, schema, draft)
         return
     names = ["all"] if not node.privileges else [p.priv_name for p in node.privileges]
     privileges, unknown = normalize_privileges(names, kind)
@@ -54,7 +55,96 @@ def grant_statement(stmt: Statement, file: SourceFile, schema: str, draft: Draft
     if node.grant_option:
         draft.problems.add(stmt.origin, first_words(stmt.text), "WITH GRANT OPTION is not supported")
     all_in_schema = node.targtype == GrantTargetType.ACL_TARGET_ALL_IN_SCHEMA
+    if kind == "database":
+        draft.later.append(partial(_attach_database_grant, stmt.node.is_grant, tuple(grantees), privileges,
+                                   stmt.origin))
+        return
     draft.later.append(partial(_attach_grant, stmt, kind, schema, all_in_schema, grantees, privileges))
+
+
+def _column_grant_statement(stmt: Statement, kind: str, schema: str, draft: Draft) -> None:
+    """GRANT SELECT (a, b), UPDATE (c)[, INSERT] ON t TO r: the privileges with a column list
+    go to those columns; one without applies to the whole table, as in PostgreSQL."""
+    node: ast.GrantStmt = stmt.node
+    where = first_words(stmt.text)
+    if kind != "table" or node.targtype != GrantTargetType.ACL_TARGET_OBJECT:
+        draft.problems.add(stmt.origin, where, "a column list is for GRANT/REVOKE ON a table")
+        return
+    if node.grant_option:
+        draft.problems.add(stmt.origin, where, "WITH GRANT OPTION is not supported")
+        return
+    per_column: dict[str, set[str]] = {}
+    whole: list[str] = []
+    for p in node.privileges:
+        if not p.cols:
+            whole.append(p.priv_name)
+            continue
+        privileges, unknown = normalize_privileges([p.priv_name or "all"], "column")
+        for bad in unknown:
+            draft.problems.add(stmt.origin, where, f"privilege {bad!r} does not apply to a column",
+                               did_you_mean(bad.lower(), PRIVILEGES_BY_KIND["column"]))
+        for col in p.cols:
+            per_column.setdefault(col.sval, set()).update(privileges)
+    table_privileges, unknown = normalize_privileges(whole, "table")
+    for bad in unknown:
+        draft.problems.add(stmt.origin, where, f"privilege {bad!r} does not apply to a table",
+                           did_you_mean(bad.lower(), PRIVILEGES_BY_KIND["table"]))
+    grantees = [role_name(g) for g in node.grantees or ()]
+    columns = tuple((c, tuple(sorted(p))) for c, p in sorted(per_column.items()))
+    draft.later.append(partial(_attach_column_grant, stmt, schema, grantees, columns, table_privileges))
+
+
+def _attach_column_grant(stmt: Statement, schema: str, grantees: list[str], columns: tuple,
+                         table_privileges: tuple[str, ...], d: Draft) -> None:
+    node: ast.GrantStmt = stmt.node
+    for rel in node.objects:
+        key = f"{rel.schemaname or schema}.{rel.relname}"
+        table = d.tables.get(key)
+        if table is None:
+            d.problems.add(stmt.origin, key, f"column GRANT on {key}, which is not a declared table",
+                           did_you_mean(key, d.tables))
+            continue
+        missing = [c for c, _ in columns if table.column(c) is None]
+        for c in missing:
+            d.problems.add(stmt.origin, f"{key}.{c}", f"column {c} of {key} is not declared",
+                           did_you_mean(c, [col.name for col in table.columns]))
+        if missing:
+            continue
+        wanted = dict(columns)
+        new_columns = []
+        for col in table.columns:
+            privileges = wanted.get(col.name)
+            if privileges:
+                grants, revokes = col.grants, col.revokes
+                for grantee in grantees:
+                    if node.is_grant:
+                        grants, revokes = grant_and_unrevoke(grants, revokes, Grant(grantee, privileges, stmt.origin))
+                    else:
+                        grants, revokes = revoke_and_record(grants, revokes, grantee, privileges, stmt.origin)
+                col = replace(col, grants=grants, revokes=revokes)
+            new_columns.append(col)
+        grants, revokes = table.grants, table.revokes
+        if table_privileges:
+            for grantee in grantees:
+                if node.is_grant:
+                    grants, revokes = grant_and_unrevoke(grants, revokes, Grant(grantee, table_privileges, stmt.origin))
+                else:
+                    grants, revokes = revoke_and_record(grants, revokes, grantee, table_privileges, stmt.origin)
+        d.tables[key] = replace(table, columns=tuple(new_columns), grants=grants, revokes=revokes)
+
+
+def _attach_database_grant(is_grant: bool, grantees: tuple[str, ...], privileges: tuple[str, ...],
+                           origin, d: Draft) -> None:
+    """GRANT/REVOKE ... ON DATABASE: privileges on the target's database (plan/defaultacl.py
+    compares them per target; the name written is not checked: a project is applied to
+    databases of any name)."""
+    grants, revokes = d.database_grants, d.database_revokes
+    for grantee in grantees:
+        if is_grant:
+            grants, revokes = grant_and_unrevoke(grants, revokes, Grant(grantee, privileges, origin))
+        else:
+            grants, revokes = revoke_and_record(grants, revokes, grantee, privileges, origin)
+    d.database_grants, d.database_revokes = grants, revokes
 
 
 def _attach_grant(stmt: Statement, kind: str, schema: str, all_in_schema: bool, grantees: list[str],
@@ -63,13 +153,13 @@ def _attach_grant(stmt: Statement, kind: str, schema: str, all_in_schema: bool, 
     for target_kind, key in _grant_targets(node, kind, schema, all_in_schema, d, stmt):
         store = getattr(d, target_kind)
         obj = store[key]
-        grants = obj.grants
+        grants, revokes = obj.grants, obj.revokes
         for grantee in grantees:
             if node.is_grant:
-                grants = merge_grants(grants, Grant(grantee, privileges, stmt.origin))
+                grants, revokes = grant_and_unrevoke(grants, revokes, Grant(grantee, privileges, stmt.origin))
             else:
-                grants = revoke_grants(grants, grantee, privileges)
-        store[key] = replace(obj, grants=grants)
+                grants, revokes = revoke_and_record(grants, revokes, grantee, privileges, stmt.origin)
+        store[key] = replace(obj, grants=grants, revokes=revokes)
 
 
 def _grant_targets(node: ast.GrantStmt, kind: str, schema: str, all_in_schema: bool, d: Draft, stmt):

@@ -23,7 +23,9 @@ from .positions import origin_at
 from .problems import Problems, did_you_mean
 from .reader import SourceFile
 from .relations import walk
+from .scripts import is_history, read_script
 from .sqlaccess import comment_statement, grant_statement, role_name
+from .defaultprivs import alter_default_privileges
 from .sqlfunctions import function_from, trigger_from
 from .sqlplatform import (alter_publication_statement, attach_platform_alter, attach_platform_policy,
                           create_publication, replica_identity_of, take_over_indexes)
@@ -34,12 +36,18 @@ from .statements import Statement, split_statements, unsupported
 from .views import is_view_statement, view_from_statement
 
 
-def read_sql_file(file: SourceFile, problems: Problems, schema: str, draft: Draft) -> None:
-    """Parse a SQL file and add what it declares to the draft."""
+def read_sql_file(file: SourceFile, problems: Problems, schema: str, draft: Draft, *,
+                  script: bool = False) -> None:
+    """Parse a SQL file and add what it declares to the draft; a file with a history-style
+    statement (or any file when `script`) is a script file instead (scripts.py)."""
     statements = split_statements(file, problems)
-    if statements is not None:
-        check_sql_identifiers(file.path, file.text, problems)
-        handle_statements(statements, file, schema, draft)
+    if statements is None:
+        return
+    if script or is_history(statements, takes):
+        draft.scripts.append(read_script(file.path, statements))
+        return
+    check_sql_identifiers(file.path, file.text, problems)
+    handle_statements(statements, file, schema, draft)
 
 
 def handle_statements(statements: list[Statement], file: SourceFile, schema: str, draft: Draft) -> None:
@@ -294,6 +302,7 @@ _HANDLERS = {
     "CreateSchemaStmt": _create_schema,
     "CreateExtensionStmt": _create_extension,
     "GrantStmt": grant_statement,
+    "AlterDefaultPrivilegesStmt": alter_default_privileges,
     "CommentStmt": comment_statement,
     "ViewStmt": _create_view,
     "CreateTableAsStmt": _create_view,
@@ -303,3 +312,21 @@ _HANDLERS = {
 }
 # domains, composite types, sequences (and GRANT/COMMENT on them): source/sqltypes.py
 _HANDLERS.update(type_handlers(_HANDLERS))
+
+# ALTER TABLE subcommands _alter_table takes: with any other, the file is a script file
+ALTER_TABLE_TAKEN = frozenset({
+    AlterTableType.AT_EnableRowSecurity, AlterTableType.AT_DisableRowSecurity,
+    AlterTableType.AT_ForceRowSecurity, AlterTableType.AT_NoForceRowSecurity,
+    AlterTableType.AT_AddConstraint,
+})
+
+
+def takes(node) -> bool:
+    """Whether the declarative reader takes a statement of this kind (scripts.is_history):
+    one dispatch decides both, so a kind a handler learns is declarative at once."""
+    name = type(node).__name__
+    if name not in _HANDLERS:
+        return False
+    if name == "AlterTableStmt":
+        return all(cmd.subtype in ALTER_TABLE_TAKEN for cmd in node.cmds or ())
+    return True

@@ -37,7 +37,7 @@ TABLE_KEYS = (
     "foreign_keys", "indexes", "grants", "partition_by", "partitions", "replica_identity",
 )
 COLUMN_KEYS = (
-    "type", "nullable", "default", "identity", "generated", "collation", "comment", "renamed_from",
+    "type", "nullable", "default", "identity", "generated", "collation", "comment", "renamed_from", "grants",
 )
 UNIQUE_KEYS = ("name", "columns", "nulls_not_distinct", "deferrable", "initially_deferred")
 CHECK_KEYS = ("name", "expression", "no_inherit")
@@ -139,6 +139,7 @@ def _columns(node: YNode | None, r: Reader, obj: str) -> tuple[Column, ...]:
                 comment=r.text(fields.get("comment"), col_obj, "comment"),
                 renamed_from=r.name(fields.get("renamed_from"), col_obj, "renamed_from"),
                 origin=origin,
+                grants=read_grants(fields.get("grants"), r, col_obj, "column"),
             )
         )
     return tuple(out)

@@ -36,6 +36,8 @@ class Anchors:
     tenant: Path | None = None
     actors: tuple[str, ...] = ()
     public: str | None = None
+    # further foreign-key paths to a tenant beside `tenant` (`site_id` beside `page_id`)
+    tenants_extra: tuple[Path, ...] = ()
 
 
 def fk_order(catalog: Catalog) -> tuple[str, ...]:
@@ -91,7 +93,8 @@ def derive_anchors(catalog: Catalog, spec: Spec) -> dict[str, Anchors]:
             owner = None
         tenant = _derive_tenant(table, result, ten.tenants, contract.tenant if contract else None)
         result[key] = Anchors(key, owner=owner, tenant=tenant, public=public,
-                              actors=_actors(table, ten.users, owner))
+                              actors=_actors(table, ten.users, owner),
+                              tenants_extra=_extra_tenants(table, result, ten.tenants, owner, tenant))
     return result
 
 
@@ -153,6 +156,25 @@ def _derive_tenant(table: Table, result, tenants: str | None, override: str | No
         if parent and parent.tenant and _target(fk) != table.key:
             return Path(fk.columns[0], _target(fk), _nullable(table, fk.columns[0]))
     return None
+
+
+def _extra_tenants(table: Table, result, tenants: str | None, owner, tenant) -> tuple[Path, ...]:
+    """Every other single-column foreign key that leads to a tenant (directly or through a
+    parent that has one); the owner's column is left to the owner probes."""
+    if tenants is None or tenant is None:
+        return ()
+    taken = {tenant.column} | ({owner.column} if owner else set())
+    out = []
+    for fk in single_fks(table):
+        column, target = fk.columns[0], _target(fk)
+        if column in taken or target == table.key:
+            continue
+        parent = result.get(target)
+        if target == tenants:
+            out.append(Path(column, None, _nullable(table, column)))
+        elif parent and parent.tenant and parent.kind == "plain":
+            out.append(Path(column, target, _nullable(table, column)))
+    return tuple(out)
 
 
 def _actors(table: Table, users: str, owner: Path | None) -> tuple[str, ...]:

@@ -18,12 +18,14 @@ def atom_holds(atom: str, persona: Persona, row: Row, tenancy: Tenancy) -> bool:
         return bool(row.public)
     if atom == "own":
         return persona.user and row.owner == persona.name
-    same_tenant = persona.tenant is not None and row.tenant == persona.tenant
+    # judged per tenant: a persona may be a member of A and an editor of B
+    rank = persona.rank_in(row.tenant)
+    same_tenant = row.tenant is not None and row.tenant in persona.tenant_labels()
     if atom == "tenant":
         return same_tenant
     if atom.endswith("+"):
-        return same_tenant and rank_index(tenancy, persona.tenant_role) <= rank_index(tenancy, atom[:-1])
-    return same_tenant and persona.tenant_role == atom
+        return same_tenant and rank_index(tenancy, rank) <= rank_index(tenancy, atom[:-1])
+    return same_tenant and rank == atom
 
 
 def clause_holds(clause: Clause, persona: Persona, row: Row, tenancy: Tenancy) -> bool:

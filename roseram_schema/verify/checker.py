@@ -19,9 +19,11 @@ from ..errors import Origin, Problem, SourceError
 from ..lint.findings import Finding
 from ..platform import is_platform_schema
 from .anchors import derive_anchors
+from .adversary import blind_moves, dry_attempts, insert_forgeries, pull_attempts, update_forgeries
 from .blame import blame_leaks
 from .definer_probe import definer_findings
 from .escalation_probe import escalation_findings, metadata_findings
+from .hidden import check_contract_columns, hidden_column_leaks
 from .facts import read_facts
 from .partition_probe import partition_findings
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
@@ -102,12 +104,17 @@ def seed_database(conn, world: World) -> None:
         table = world.catalog.table(key)
         kept = []
         for row in world.rows.get(key, []):
-            try:
-                with conn.transaction():
-                    conn.execute(insert_sql(table, row))
-                kept.append(row)
-            except Exception as exc:  # psycopg errors: the message names the constraint
-                world.gaps.setdefault(key, f"seeding row {row.label} failed: {str(exc).strip()}")
+            for candidate in (row, row.plain):
+                if candidate is None:
+                    continue
+                try:
+                    with conn.transaction():
+                        conn.execute(insert_sql(table, candidate))
+                    kept.append(candidate)
+                    break
+                except Exception as exc:  # psycopg errors: the message names the constraint
+                    if candidate.plain is None:
+                        world.gaps.setdefault(key, f"seeding row {row.label} failed: {str(exc).strip()}")
         world.rows[key] = kept
 
 
@@ -122,6 +129,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
     started = time.perf_counter()
     facts = read_facts(conn)
     check_tenancy(facts, spec)
+    check_contract_columns(facts, spec)
     anchors = derive_anchors(facts, spec)
     world = build_world(facts, spec, anchors)
     tables = probed_tables(world)
@@ -141,7 +149,12 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
             for command in COMMANDS:
                 if (table.key, command) not in mine:
                     builder.deny_without_privilege(table.key, command, persona.role)
-        jobs.append((persona, builder, first_attempts(world, persona, tables, mine)))
+        attempts = first_attempts(world, persona, tables, mine)
+        for table in tables:
+            attempts += dry_attempts(world, persona, table, mine)
+            if (table.key, "insert") in mine:
+                attempts += insert_forgeries(world, persona, table)
+        jobs.append((persona, builder, attempts))
     by_persona: dict[str, list[Cell]] = {}
 
     def run(job, connection):
@@ -154,6 +167,7 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
         for job in jobs:
             run(job, conn)
     cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
+    hidden_column_leaks(conn, spec, world, cells)
 
     findings = static_findings(facts, spec, anchors, cells, world)
     findings = _by_severity(findings + definer_findings(conn, world, spec, cells)
@@ -222,9 +236,19 @@ def probe_persona(conn, world, persona, builder, attempts, tables, views) -> lis
     moves = []
     for table in tables:
         cell = builder.cells.get((table.key, "update"))
+        updated = {id(row) for row, accepted in (cell.observations if cell else []) if accepted}
         for row, accepted in (cell.observations if cell else []):
             if accepted:
                 moves += move_attempts(world, persona, table, row)
+                moves += update_forgeries(world, persona, table, row)
+        if cell is None or cell.notes:
+            continue  # no UPDATE privilege: nothing can be pulled either
+        if updated:
+            moves += blind_moves(world, persona, table)
+        seen = builder.cells.get((table.key, "select"))
+        for row, visible in (seen.observations if seen else []):
+            if visible and id(row) not in updated:
+                moves += pull_attempts(world, persona, table, row)
     if moves:
         _exchange(conn, world, persona, builder, moves)
     cells = builder.finish()

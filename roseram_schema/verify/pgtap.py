@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..model import quote_ident, quote_literal
 from ..model.sqltext import comment_line
+from .adversary import insert_forgeries, pull_attempts, update_forgeries
 from .categories import allowed
 from .checker import Report
 from .probes import insert_attempts, move_attempts, row_attempts
@@ -93,6 +94,13 @@ def table_tests(report: Report, key: str) -> str:
                     + row_attempts(world, table, "delete"))
         for row in world.rows.get(key, []):
             attempts += move_attempts(world, persona, table, row)
+        # the adversarial statements, asserted where they must fail (like moves)
+        hostile = insert_forgeries(world, persona, table)
+        for row in world.rows.get(key, []):
+            if allowed(contract, "update", persona, row, ten):
+                hostile += update_forgeries(world, persona, table, row)
+            else:
+                hostile += pull_attempts(world, persona, table, row)
         for a in attempts:
             command = "update" if a.command == "move" else a.command
             if a.command == "move":
@@ -108,6 +116,13 @@ def table_tests(report: Report, key: str) -> str:
                 f"SELECT is(pg_temp.probe({_dollar(a.sql)}, {quote_literal(command)}), {quote_literal(verdict)}, "
                 f"{quote_literal(f'{persona.name}: {what} is {verdict}')});"
             )
+        for a in hostile:
+            if a.expected is False:
+                command = "insert" if a.command in ("forge", "insert-path") else "update"
+                tests.append(
+                    f"SELECT is(pg_temp.probe({_dollar(a.sql)}, {quote_literal(command)}), 'denied', "
+                    f"{quote_literal(f'{persona.name}: must refuse: {a.note}')});"
+                )
     count = sum(1 for t in tests if t.startswith("SELECT is("))
     seed = [s + ";" for s in seed_statements(world)]
     return "\n".join(

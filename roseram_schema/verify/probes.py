@@ -50,6 +50,14 @@ class Attempt:
     row: Row | None = None  # the seeded row (update/delete/move) or the new row (insert)
     new: Row | None = None  # move: the row as it would be after the update
     rows: tuple = ()  # a batch update/delete: every seeded row of the table
+    note: str = ""  # adversarial attempts: what got through, in words
+    expected: bool | None = None  # adversarial attempts: whether the contract allows it
+
+
+# adversarial commands (adversary.py) and the cell they count in
+ADVERSARIAL = {"forge": "insert", "insert-path": "insert", "forge-update": "update",
+               "fixed": "update", "pull": "update", "dry-update": "update", "dry-delete": "delete",
+               "blind": "update"}
 
 
 def where_ident(world: World, table: Table, row: Row) -> str:
@@ -146,13 +154,18 @@ def move_attempts(world: World, persona: Persona, table: Table, row: Row) -> lis
     a = world.anchors[table.key]
     out = []
     users = [p for p in world.spec.users() if p.name not in (persona.name, row.owner)]
-    strangers = [p.name for p in users if p.tenant != persona.tenant] + [p.name for p in users if p.tenant == persona.tenant]
-    tenants = [t for t in world.spec.tenants() if t not in (persona.tenant, row.tenant)]
+    mine = set(persona.tenant_labels())
+    strangers = ([p.name for p in users if not mine & set(p.tenant_labels())]
+                 + [p.name for p in users if mine & set(p.tenant_labels())])
+    # tenants the persona is not in first; then those it holds another rank in (judged per tenant)
+    tenants = ([t for t in world.spec.tenants() if t not in mine and t != row.tenant]
+               + [t for t in world.spec.tenants() if t in mine and t != row.tenant
+                  and persona.rank_in(t) != persona.rank_in(row.tenant)])
     where = where_ident(world, table, row)
     targets = []
     if a.owner and a.tenant and a.owner.column == a.tenant.column:
         for parent in world.rows.get(a.owner.via, []):
-            if parent.owner != row.owner and parent.tenant != persona.tenant and parent.owner != persona.name:
+            if parent.owner != row.owner and parent.tenant not in mine and parent.owner != persona.name:
                 targets.append((a.owner.column, parent.raw, parent.owner, parent.tenant, a.owner.via))
                 break
     else:
@@ -224,8 +237,22 @@ class CellBuilder:
 
     def observe(self, attempt: Attempt, outcome: Outcome) -> bool:
         """Record one statement's outcome; False when a batch must be retried row by row."""
-        command = "update" if attempt.command == "move" else attempt.command
+        command = "update" if attempt.command == "move" else ADVERSARIAL.get(attempt.command, attempt.command)
         cell = self.cell(attempt.table, command)
+        if attempt.command in ("dry-update", "dry-delete"):
+            self._observe_dry(cell, attempt, outcome)
+            return True
+        if attempt.command == "blind":
+            self._observe_blind(cell, attempt, outcome)
+            return True
+        if attempt.command in ADVERSARIAL:
+            accepted = (outcome.ok and (outcome.count or 0) > 0) or outcome.passed_policy
+            if attempt.command in ("forge", "insert-path") and outcome.ok:
+                accepted = True
+            if accepted and attempt.expected is False:
+                cell.details.append(attempt.note)
+                cell.moved = True
+            return True
         if attempt.rows:
             if outcome.ok:
                 touched = set((outcome.value or "").split("\n"))
@@ -264,6 +291,38 @@ class CellBuilder:
             return True
         cell.observations.append((attempt.row, accepted))
         return True
+
+    def _observe_dry(self, cell: Cell, attempt: Attempt, outcome: Outcome) -> None:
+        """A column-free UPDATE/DELETE: every row the policies let it reach must be allowed."""
+        contract = self.world.spec.contract(attempt.table)
+        if not outcome.ok or self.persona.bypass or contract is None:
+            return  # refused as a whole, or nothing to judge: the row probes say the rest
+        touched = set((outcome.value or "").split("\n"))
+        cols = self.world.ident_columns(attempt.table)
+        ten = self.world.spec.tenancy
+        reached = [row.label for row in attempt.rows
+                   if "|".join((attempt.table, *row.ident(cols))) in touched
+                   and not allowed(contract, cell.command, self.persona, row, ten)]
+        if reached:
+            verb = "UPDATE t SET c = <literal>" if cell.command == "update" else "DELETE FROM t"
+            cell.details.append(
+                f"{verb} (no WHERE, no column read: SELECT policies do not apply) reached "
+                f"{len(reached)} rows outside the contract: {', '.join(reached)}")
+            cell.moved = True
+
+    def _observe_blind(self, cell: Cell, attempt: Attempt, outcome: Outcome) -> None:
+        """A column-free move: every row it really changed must have been allowed to move."""
+        if not outcome.ok or not outcome.count:
+            return  # refused (one row's check fails the statement) or nothing reached
+        touched = set((outcome.value or "").split("\n"))
+        cols = self.world.ident_columns(attempt.table)
+        moved = [f"{row.label} to {label}" for row, expected, label in attempt.rows
+                 if not expected and "|".join((attempt.table, *row.ident(cols))) in touched]
+        if moved:
+            cell.details.append(
+                f"UPDATE t SET {attempt.note} (no WHERE: SELECT policies neither filter nor check) "
+                f"moved rows outside the contract: {', '.join(moved)}")
+            cell.moved = True
 
     def _observe_select(self, cell: Cell, outcome: Outcome) -> None:
         world = self.world

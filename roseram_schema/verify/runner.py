@@ -45,6 +45,10 @@ BEGIN
           GET DIAGNOSTICS c = ROW_COUNT;
         ELSE
           PERFORM set_config('roseram.touched', '', true);
+          -- a dry probe: the dry() triggers record each row the statement reaches and skip it
+          IF left(stmts[k], 8) = '/*dry*/ ' THEN
+            PERFORM set_config('roseram.dry', 'on', true);
+          END IF;
           EXECUTE stmts[k];
           GET DIAGNOSTICS c = ROW_COUNT;
           -- rows the statement really changed, recorded by the touched() triggers
@@ -86,6 +90,27 @@ BEGIN
 END
 $fn$;
 GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.touched() TO PUBLIC;
+
+-- In a dry probe (a column-free UPDATE or DELETE without WHERE), records the row the policies
+-- let the statement reach and skips it: no constraint, cascade or user trigger runs after it.
+CREATE OR REPLACE FUNCTION {HELPER_SCHEMA}.dry() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  j jsonb := to_jsonb(OLD);
+  entry text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
+  i int;
+BEGIN
+  IF current_setting('roseram.dry', true) IS DISTINCT FROM 'on' THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  FOR i IN 0 .. TG_NARGS - 1 LOOP
+    entry := entry || '|' || coalesce(j ->> TG_ARGV[i], '');
+  END LOOP;
+  PERFORM set_config('roseram.touched', coalesce(current_setting('roseram.touched', true), '') || entry || chr(10), true);
+  RETURN NULL;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.dry() TO PUBLIC;
 """
 
 PRIVILEGES = """
@@ -117,6 +142,11 @@ def install_touch_triggers(conn, tables, ident_columns) -> None:
         conn.execute(
             f"CREATE TRIGGER zz_roseram_verify_touched AFTER UPDATE OR DELETE ON {table.qualified} "
             f"FOR EACH ROW EXECUTE FUNCTION {HELPER_SCHEMA}.touched({args})"
+        )
+        # BEFORE triggers fire in name order: "_" sorts before the project's lower-case names
+        conn.execute(
+            f"CREATE TRIGGER _roseram_verify_dry BEFORE UPDATE OR DELETE ON {table.qualified} "
+            f"FOR EACH ROW EXECUTE FUNCTION {HELPER_SCHEMA}.dry({args})"
         )
 
 

@@ -35,6 +35,7 @@ class Row:
     owner: str | None = None
     tenant: str | None = None
     public: bool | None = None
+    plain: "Row | None" = None  # the same row without its further tenant paths (seeding fallback)
 
     def ident(self, columns: tuple[str, ...]) -> tuple[str, ...]:
         """The identity values of the row, as text, in `columns` order."""
@@ -121,7 +122,7 @@ class World:
             # two optional sides (a deployment of a project, or of a site): one side per row
             combos = [(u, None) for u in users] + [(None, t) for t in tenants]
         elif a.owner and a.tenant:
-            combos = [(p.name, p.tenant) for p in self.spec.users() if p.tenant]
+            combos = [(p.name, t) for p in self.spec.users() for t in p.tenant_labels()]
             if a.owner.nullable:
                 combos += [(None, t) for t in tenants]
             if a.tenant.nullable:
@@ -153,8 +154,26 @@ class World:
 
     # -- rows ------------------------------------------------------------------------
     def make_row(self, key: str, owner, tenant, public, writer: str | None = None,
-                 role_value: str | None = None) -> Row:
-        """A new row of table `key` for a slot; raises SeedGap when it cannot be built."""
+                 role_value: str | None = None, extra_paths: bool = True) -> Row:
+        """A new row of table `key` for a slot; raises SeedGap when it cannot be built.
+
+        Further nullable tenant paths (`site_id` beside `page_id`) point into the same tenant;
+        `plain` keeps the row without them, for a schema that allows only one at a time."""
+        if extra_paths and tenant not in (None, NEW_TENANT) and any(
+                p.nullable for p in self.anchors[key].tenants_extra):
+            plain = self.make_row(key, owner, tenant, public, writer, role_value, extra_paths=False)
+            full = self.make_row(key, owner, tenant, public, writer, role_value, extra_paths=False)
+            table = self.table(key)
+            for path in self.anchors[key].tenants_extra:
+                if path.nullable and full.raw.get(path.column) is None:
+                    parent = self._parent(path.via or self.spec.tenancy.tenants, tenant=tenant, strict=True)
+                    if parent is not None:
+                        fk = next(f for f in table.foreign_keys if f.columns == (path.column,))
+                        value = parent.raw.get(fk.ref_columns[0])
+                        full.raw[path.column] = value
+                        full.values[path.column] = f"{quote_literal(value)}::{table.column(path.column).type}"
+            full.plain = plain
+            return full
         table = self.table(key)
         a = self.anchors[key]
         if a.kind == "tenants":
@@ -386,8 +405,8 @@ def build_world(catalog: Catalog, spec: Spec, anchors: dict[str, Anchors]) -> Wo
                 ]
             elif a.kind == "members":
                 world.rows[key] = [
-                    world.make_row(key, p.name, p.tenant, None, role_value=p.tenant_role)
-                    for p in spec.users() if p.tenant
+                    world.make_row(key, p.name, t, None, role_value=p.rank_in(t))
+                    for p in spec.users() for t in p.tenant_labels()
                 ]
             else:
                 world.rows[key] = [world.make_row(key, o, t, pub) for o, t, pub in world.seed_slots(key)]

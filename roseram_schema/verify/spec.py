@@ -14,7 +14,7 @@ from ..source.problems import did_you_mean
 
 COMMANDS = ("select", "insert", "update", "delete")
 BASE_ATOMS = ("anyone", "signed_in", "public", "own", "tenant", "none")
-OVERRIDE_KEYS = ("owner", "tenant", "public", "seed")
+OVERRIDE_KEYS = ("owner", "tenant", "public", "seed", "fixed", "author", "hide")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,23 @@ class Persona:
     tenant_role: str | None = None
     claims: tuple[tuple[str, object], ...] = ()
     bypass: bool = False
+    # every (tenant, rank) the persona holds; `tenant`/`tenant_role` are the highest of them
+    memberships: tuple[tuple[str, str | None], ...] = ()
+
+    def rank_in(self, tenant: str | None) -> str | None:
+        """The persona's rank in a tenant, or None when it is not a member."""
+        if tenant is None:
+            return None
+        for label, rank in self.memberships or (((self.tenant, self.tenant_role),) if self.tenant else ()):
+            if label == tenant:
+                return rank
+        return None
+
+    def tenant_labels(self) -> tuple[str, ...]:
+        """Every tenant the persona is a member of."""
+        if self.memberships:
+            return tuple(label for label, _ in self.memberships)
+        return (self.tenant,) if self.tenant else ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,9 @@ class Contract:
     public: str | None = None  # column name, "false", or None (derive)
     seed: tuple[tuple[str, object], ...] = ()
     declared: bool = True
+    fixed: tuple[str, ...] = ()  # columns no persona's UPDATE may change
+    author: tuple[str, ...] | None = None  # None: derived; user columns that must equal the caller on INSERT/UPDATE
+    hide: tuple[str, ...] = ()  # columns no exposed persona may read, from the table or a view
 
     def clauses(self, command: str) -> tuple[Clause, ...]:
         """The clauses of one command (empty: nobody)."""
@@ -85,7 +105,7 @@ class Spec:
 
     def tenants(self) -> tuple[str, ...]:
         """Tenant labels, in first-mention order of the personas."""
-        return tuple(dict.fromkeys(p.tenant for p in self.personas if p.tenant))
+        return tuple(dict.fromkeys(t for p in self.personas for t in p.tenant_labels()))
 
     def users(self) -> tuple[Persona, ...]:
         """Personas that are users (have an id and a row in the users table)."""
@@ -93,10 +113,10 @@ class Spec:
 
     def tenant_owner(self, tenant: str) -> Persona | None:
         """The persona with the highest rank in a tenant (it owns the tenant row)."""
-        members = [p for p in self.personas if p.tenant == tenant]
+        members = [p for p in self.personas if tenant in p.tenant_labels()]
         if not members:
             return None
-        return min(members, key=lambda p: rank_index(self.tenancy, p.tenant_role))
+        return min(members, key=lambda p: rank_index(self.tenancy, p.rank_in(tenant)))
 
 
 def rank_index(tenancy: Tenancy, rank: str | None) -> int:
@@ -115,6 +135,22 @@ DEFAULT_PERSONAS = {
 }
 
 
+def default_personas(tenancy: Tenancy) -> dict:
+    """The personas verify uses when none are declared. With tenants, members and ranks
+    declared: user1 owns tenant A, user2 tenant B, and `multi` is a member of A (the lowest
+    rank) and holds the second rank in B, so contracts are judged per tenant."""
+    if not (tenancy.tenants and tenancy.members and len(tenancy.ranks) >= 2):
+        return dict(DEFAULT_PERSONAS)
+    top, second, low = tenancy.ranks[0], tenancy.ranks[1], tenancy.ranks[-1]
+    return {
+        "anon": {"role": "anon"},
+        "user1": {"role": "authenticated", "tenant": "A", "tenant_role": top},
+        "user2": {"role": "authenticated", "tenant": "B", "tenant_role": top},
+        "multi": {"role": "authenticated", "tenants": {"A": low, "B": second}},
+        "service": {"role": "service_role"},
+    }
+
+
 def parse_spec(personas_raw, contracts_raw: dict, origin_of=None) -> Spec:
     """Validate and build the Spec; raise SourceError listing every problem.
 
@@ -128,7 +164,7 @@ def parse_spec(personas_raw, contracts_raw: dict, origin_of=None) -> Spec:
     tenancy = _parse_tenancy(raw.pop("tenancy", None), problems)
     buckets = _parse_storage(raw.pop("storage", None), tenancy, problems)
     if not raw:
-        raw = dict(DEFAULT_PERSONAS)
+        raw = default_personas(tenancy)
     personas = tuple(
         _parse_persona(name, value, tenancy, problems) for name, value in raw.items()
     )
@@ -225,18 +261,36 @@ def _parse_persona(name, value, tenancy: Tenancy, problems) -> Persona:
         problems.append(Problem(_where(obj), obj, "needs at least `role:`",
                                 "e.g. {role: authenticated}"))
         return Persona(name=str(name), role="authenticated")
-    known = {"role", "user", "tenant", "tenant_role", "claims", "bypass"}
+    known = {"role", "user", "tenant", "tenant_role", "tenants", "claims", "bypass"}
     for key in sorted(set(value) - known):
         problems.append(Problem(_where(obj), f"{obj}.{key}", "unknown key",
                                 f"expected one of {', '.join(sorted(known))}"))
     role = str(value["role"])
     tenant = value.get("tenant")
     tenant_role = value.get("tenant_role")
-    if tenant is not None and tenancy.tenants is None:
+    memberships = []
+    if tenant is not None:
+        memberships.append((str(tenant), tenant_role))
+    several = value.get("tenants")
+    if several is not None and not isinstance(several, dict):
+        problems.append(Problem(_where(obj), f"{obj}.tenants", "must map tenant labels to ranks",
+                                "e.g. {A: member, B: editor}"))
+        several = {}
+    for label, rank in (several or {}).items():
+        if str(label) in dict(memberships):
+            problems.append(Problem(_where(obj), f"{obj}.tenants", f"tenant {label} is listed twice"))
+            continue
+        memberships.append((str(label), rank))
+    if memberships and tenancy.tenants is None:
         problems.append(Problem(_where(obj), obj, "has a tenant but personas.tenancy declares no tenants"))
-    if tenant is not None and tenancy.ranks and tenant_role not in tenancy.ranks:
-        problems.append(Problem(_where(obj), obj, f"tenant_role {tenant_role!r} is not one of the ranks",
-                                f"ranks: {', '.join(tenancy.ranks)}"))
+    for label, rank in memberships:
+        if tenancy.ranks and rank not in tenancy.ranks:
+            what = "tenant_role" if label == tenant else f"rank in tenant {label}"
+            problems.append(Problem(_where(obj), obj, f"{what} {rank!r} is not one of the ranks",
+                                    f"ranks: {', '.join(tenancy.ranks)}"))
+    if memberships:
+        # the single-tenant fields (read by lint) carry the strongest membership
+        tenant, tenant_role = min(memberships, key=lambda m: rank_index(tenancy, m[1]))
     claims = value.get("claims") or {}
     return Persona(
         name=str(name),
@@ -246,6 +300,7 @@ def _parse_persona(name, value, tenancy: Tenancy, problems) -> Persona:
         tenant_role=tenant_role,
         claims=tuple(sorted(claims.items())),
         bypass=bool(value.get("bypass", role == "service_role")),
+        memberships=tuple(memberships),
     )
 
 
@@ -293,6 +348,17 @@ def _parse_contract(key, raw, tenancy, origin, problems) -> Contract:
                                 f"expected commands ({', '.join(COMMANDS)}, all) or {', '.join(OVERRIDE_KEYS)}"))
     seed = raw.get("seed") or {}
     public = raw.get("public")
+    columns = {}
+    for extra in ("fixed", "author", "hide"):
+        value = raw.get(extra)
+        items = [] if value is None else value if isinstance(value, list) else [value]
+        if not all(isinstance(i, str) and i.strip() for i in items):
+            problems.append(Problem(origin, f"{obj}.{extra}", "must be a column name or a list of them",
+                                    f"e.g. {extra}: [{'owner_id' if extra == 'fixed' else 'created_by'}]"))
+            items = [i for i in items if isinstance(i, str) and i.strip()]
+        columns[extra] = tuple(i.strip() for i in items)
+    if raw.get("author") is None:
+        columns["author"] = None  # derived: the columns that record who wrote the row
     return Contract(
         table=key,
         commands=tuple(sorted(commands.items())),
@@ -300,4 +366,5 @@ def _parse_contract(key, raw, tenancy, origin, problems) -> Contract:
         tenant=raw.get("tenant"),
         public=("false" if public is False else public),
         seed=tuple(sorted(seed.items())),
+        **columns,
     )

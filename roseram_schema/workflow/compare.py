@@ -31,9 +31,16 @@ from ..introspect.inspector import assemble, inspect_catalog, inspect_row_estima
 from ..introspect.rows import available_extensions
 from ..introspect.unmanaged import read_unmanaged
 from ..model import Catalog
-from ..normalize.catalog import Scope, inspect_in_scope, normalize_catalog, source_scope
+from ..normalize.catalog import Scope, inspect_in_scope, source_scope
+from ..normalize.scripts import normalize_source, texts_source
 from ..normalize.roundtrip import differing_texts, renormalize_texts
-from ..plan.defaultacl import default_privileges, revoke_default_privileges
+from ..plan.defaultacl import (
+    database_privilege_changes,
+    default_privilege_changes,
+    default_privileges,
+    grants_for_target,
+    revoke_default_privileges,
+)
 from ..plan.fingerprint import managed_fingerprint
 from ..plan.model import Plan
 from ..plan.texts import SourceTexts
@@ -85,6 +92,8 @@ class LiveComparison:
     scope: Scope | None = None  # what `live` was read with
     # managed_fingerprint(desired) when known (cached), else computed when planning
     desired_fingerprint: str | None = None
+    # the source's data statements, which apply does not run (normalize/scripts.py)
+    notes: tuple[str, ...] = ()
     # (kind, name) of the live objects the model does not know (introspect/unmanaged.py):
     # reported by plan and drift, never changed
     unmanaged: tuple[tuple[str, str], ...] = ()
@@ -106,7 +115,7 @@ class LiveComparison:
 
     def origin_of(self, change: Change):
         """Where the source declares what a change is about."""
-        return SourceTexts(self.project.catalog).origin(change)
+        return SourceTexts(texts_source(self.project.catalog, self.project.scripts)).origin(change)
 
     def fingerprints(self) -> tuple[str, str]:
         """(managed_fingerprint(live), managed_fingerprint(desired)), the second from the
@@ -125,7 +134,8 @@ class LiveComparison:
         from_fp, to_fp = self.fingerprints()
         if not self.changes:
             # nothing to expand, order or render: build_plan would give exactly this
-            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=(), unmanaged=self.unmanaged)
+            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=(), notes=self.notes,
+                        unmanaged=self.unmanaged)
         # imported when used: the planner (~40 ms to import) is only needed for changes
         from ..plan.planner import build_plan
 
@@ -136,10 +146,13 @@ class LiveComparison:
             online=online,
             from_fingerprint=from_fp,
             to_fingerprint=to_fp,
-            # the source texts only matter when something is to be rendered
-            source=self.project.catalog if self.changes else self.desired,
+            # the source texts only matter when something is to be rendered (those a script
+            # file re-defined are set aside)
+            source=texts_source(self.project.catalog, self.project.scripts),
             changes=self.changes,
         )
+        if self.notes:
+            plan = replace(plan, notes=self.notes)
         return replace(plan, unmanaged=self.unmanaged) if self.unmanaged else plan
 
 
@@ -174,13 +187,19 @@ def _settle(root: Path, dev, source_fp: str, live: Catalog, desired: Catalog, de
 
 def desired_for_target(conn, desired: Catalog, desired_fp: str | None, scope: Scope):
     """(desired, desired_fp) for the target behind `conn`: an optional extension the target
-    does not ship is skipped, never planned forever (desired_fp is then None: this desired
+    does not ship is skipped, never planned forever, and in `grants: defaults` mode the grants
+    are what the target's default privileges give (desired_fp is then None: this desired
     state is the target's own, not the cached one)."""
     if scope.optional_extensions:
         missing = set(scope.optional_extensions) - set(available_extensions(conn, scope.optional_extensions))
         if missing:
             desired = replace(desired, extensions=tuple(e for e in desired.extensions if e.name not in missing))
             desired_fp = None
+    if desired.grants_mode == "defaults":
+        # the grants are the target's defaults plus the source's (plan/defaultacl.py)
+        adjusted = grants_for_target(conn, desired)
+        if adjusted is not desired:
+            desired, desired_fp = adjusted, None
     return desired, desired_fp
 
 
@@ -199,7 +218,8 @@ def diff_target(root: Path, dev_url, source_fp: str, conn, live: Catalog, desire
         changes = ()
     else:
         changes = check_view_replacements(conn, diff_catalogs(settled, desired))
-    return settled, revoke_default_privileges(changes, desired, default_privileges(conn))
+    changes = revoke_default_privileges(changes, desired, default_privileges(conn))
+    return settled, (*changes, *default_privilege_changes(conn, desired), *database_privilege_changes(conn, desired))
 
 
 def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bool = False,
@@ -228,11 +248,12 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
     try:
         if cache is None:
             project = load_project(root, snapshot)
-            desired = normalize_catalog(project.catalog, dev_url_of(dev_url, required_extensions(project.catalog)))
-            scope, desired_fp = source_scope(project.catalog), managed_fingerprint(desired)
+            url = dev_url_of(dev_url, required_extensions(project.catalog))
+            desired, scope, notes = normalize_source(project.catalog, project.scripts, url)
+            desired_fp = managed_fingerprint(desired)
         else:
             state, project = cache.desired_state(root, dev_url, snapshot)
-            desired, scope, desired_fp = state.catalog, state.scope, state.fingerprint
+            desired, scope, desired_fp, notes = state.catalog, state.scope, state.fingerprint, state.notes
     except BaseException:
         if prefetched is not None:
             prefetched.close()
@@ -262,9 +283,9 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
             live, estimates = _read_target(conn, scope)
         settled, changes = diff_target(root, dev_url, source_fp, conn, live, desired, desired_fp, cache=cache)
         unmanaged = read_unmanaged(conn, scope.schemas)
-        # a target with unmanaged objects is never answered "no changes" from the memo:
-        # the full comparison reports them
-        if not changes and not unmanaged and cache is not None:
+        # a source with notes is never answered by the no-change fast path: it would not say
+        # them; nor a target with unmanaged objects: the full comparison reports them
+        if not changes and cache is not None and not notes and not unmanaged:
             cache.remember_if_clean(root, dev_identity_of(dev_url), source_fp, scope, desired_fp, conn, live, digest)
     return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp,
-                          unmanaged)
+                          notes, unmanaged)

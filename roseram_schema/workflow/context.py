@@ -1,7 +1,8 @@
 """Which project folder a command works on (its servers: server/dev.py).
 
 Rule (README "CLI"): --project DIR, else the current directory when it holds schema/,
-policies/, views/ or project.yaml; else there is none, and a command that needs one refuses
+policies/, views/, project.yaml or supabase/migrations/ (a Supabase project: its migrations
+are the source, README "SQL files"); else there is none, and a command that needs one refuses
 to run (never another project in its place: its findings would be about the wrong schema).
 """
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from ..errors import RoseramError
 
-SOURCE_DIRS = ("schema", "policies", "views")
+SOURCE_DIRS = ("schema", "policies", "views", "supabase/migrations")
 
 
 def is_project_dir(path: Path) -> bool:
@@ -26,7 +27,7 @@ def find_project(project: Path | None) -> Path | None:
             raise RoseramError(f"--project {project}: no such directory")
         if not is_project_dir(path):
             raise RoseramError(
-                f"--project {project}: no schema/, policies/, views/ or project.yaml in it"
+                f"--project {project}: no schema/, policies/, views/, supabase/migrations/ or project.yaml in it"
             )
         return path
     cwd = Path.cwd()
@@ -39,7 +40,7 @@ def resolve_project(project: Path | None, also: str = "") -> Path:
     path = find_project(project)
     if path is None:
         raise RoseramError(
-            f"no project here: {Path.cwd()} has none of schema/, policies/, views/, project.yaml; "
+            f"no project here: {Path.cwd()} has none of schema/, policies/, views/, supabase/migrations/, project.yaml; "
             f"run in a project folder or pass --project DIR{also}"
         )
     return path

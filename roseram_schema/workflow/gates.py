@@ -23,12 +23,15 @@ from ..verify.spec import load_spec
 from .verify import verify_project
 
 
-def lint_error_hazards(project) -> tuple[Hazard, ...]:
+def lint_error_hazards(project, desired=None) -> tuple[Hazard, ...]:
     """One lint_errors hazard per error-severity finding of the project's source (as
-    `roseram-schema lint` reports them: against the project's contracts when it has any)."""
+    `roseram-schema lint` reports them: against the project's contracts when it has any).
+    A source with script files is linted as its desired state `desired` (what the scripts
+    made exists only there), as lint does."""
+    catalog = desired if project.scripts and desired is not None else project.catalog
     # without the anchors (derived from the contracts, slow on large projects): the one
     # rule that needs them, policy-leaves-owner, only ever warns
-    findings = lint_catalog(project.catalog, load_spec(project), None)
+    findings = lint_catalog(catalog, load_spec(project), None)
     # the parsed policy trees are not needed past the check, and are large on a big project
     sqlrefs.parse_expression.cache_clear()
     sqlrefs.parse_query.cache_clear()

@@ -16,10 +16,29 @@ from ..verify.spec import load_spec
 from .context import is_project_dir
 
 
-def lint_project(project_dir: Path | None, db_url: str | None = None):
+def desired_catalog(root: Path, project, dev=None):
+    """The normalized catalog of a loaded project (through the cache when it is on)."""
+    # lazy: only a source with script files needs a database here
+    from ..cache import from_env
+    from ..normalize.scripts import normalize_source
+    from ..server.dev import DevServer, dev_url_of
+
+    dev = dev if dev is not None else DevServer(None, root)
+    cache = from_env()
+    if cache is None:
+        return normalize_source(project.catalog, project.scripts, dev_url_of(dev))[0]
+    return cache.desired_state(root, dev, None)[0].catalog
+
+
+def lint_project(project_dir: Path | None, db_url: str | None = None, dev=None):
     """Findings for the project's source, or for the live database when `db_url` is given
     (judged against the project's contracts when the project has any; outside a project,
-    `project_dir` None, against the default personas and no contract)."""
+    `project_dir` None, against the default personas and no contract).
+
+    A source with script files (source/scripts.py) is linted as its desired state: what the
+    scripts create exists only once they have run, so its normalized catalog (origins
+    attached) is linted, built on the dev server `dev` (a URL or a server.dev.DevServer;
+    default: the project's)."""
     if project_dir is None and db_url is None:
         raise ValueError("lint needs a project or a database")
     project = None
@@ -43,7 +62,10 @@ def lint_project(project_dir: Path | None, db_url: str | None = None):
             raise DatabaseError(f"cannot read the schema of --db: {exc}") from exc
         return sorted(set(lint_catalog(catalog, spec, derive_anchors(catalog, spec))) | set(storage),
                       key=_order)
-    catalog = project.catalog
+    if project.scripts:
+        catalog = desired_catalog(Path(project_dir), project, dev)
+    else:
+        catalog = project.catalog
     return lint_catalog(catalog, spec, derive_anchors(catalog, spec))
 
 

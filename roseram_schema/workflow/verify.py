@@ -20,6 +20,7 @@ from ..introspect import inspect_catalog
 from ..introspect.buildable import buildable_catalog
 from ..introspect.scope import excluded_schemas
 from ..normalize.scratch import scratch_database
+from ..normalize.scripts import run_scripts, script_origins
 from ..platform import ensure_platform
 from ..server.dev import aim, dev_url_of, required_extensions
 from ..verify.checker import check_database
@@ -156,22 +157,27 @@ def _verify(project, catalog, dev, clock: float, timings: dict, *, locate: bool,
         with psycopg.connect(url, autocommit=True) as conn:
             ensure_platform(conn)
             build_schema(conn, catalog)
+            if project is not None and catalog is project.catalog and project.scripts:
+                # the source's script files run after its declarations, as normalize runs them
+                run_scripts(url, project.scripts)
             lap("build_schema")
             report = check_database(conn, spec, url=url, storage_policies=storage)
             lap("check")
     lap("drop_database")
     report.timings = timings
     if locate:
-        report.findings = locate_findings(report.findings, project.catalog)
+        report.findings = locate_findings(report.findings, project.catalog, project.scripts)
     return report
 
 
-def locate_findings(findings, catalog):
+def locate_findings(findings, catalog, scripts=()):
     """Point findings about a table or view at its source file (they come from the scratch
-    database, which knows no files)."""
+    database, which knows no files); one a script file made, at the statement that did."""
+    made = script_origins(scripts) if scripts else {}
     out = []
     for f in findings:
         obj = catalog.table(f.location) or catalog.view(f.location) if "." in f.location else None
         origin = getattr(obj, "policies_origin", None) or getattr(obj, "origin", None) if obj else None
+        origin = origin or made.get(("table", f.location)) or made.get(("view", f.location))
         out.append(replace(f, location=f"{origin} ({f.location})") if origin else f)
     return out

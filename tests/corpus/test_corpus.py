@@ -38,6 +38,9 @@ GAPS: dict[tuple[str, str], str] = {
     for example in ("chat_realtime", "default_grants", "every_kind", "history_migrations", "starter_accounts",
                     "storage_app")
     for check in ("compile", "plan_empty", "apply_converges", "import_round_trip")
+    # closed by script files (README, "SQL files"): history-style SQL compiles as published
+    if (example, check) not in {("chat_realtime", "compile"), ("history_migrations", "compile"),
+                                ("storage_app", "compile")}
 }
 # closed by the domains, composite types and sequences of s22-types
 del GAPS[("every_kind", "import_round_trip")]

@@ -381,7 +381,7 @@ def test_persona_and_tenancy_keys_are_the_ones_verify_accepts():
     persona_keys = _props(project["additionalProperties"])
     tenancy_keys = _props(project["properties"]["tenancy"])
     sample = {"role": "authenticated", "user": True, "tenant": "A", "tenant_role": "owner",
-              "claims": {}, "bypass": False}
+              "tenants": {"B": "owner"}, "claims": {}, "bypass": False}
     tenancy = {"users": "auth.users", "tenants": {"table": "public.o", "owner": "owner_id"},
                "members": {"table": "public.m", "tenant": "o", "user": "u", "role": "r"},
                "ranks": ["owner"], "public": ["is_public"], "exposed": ["public"]}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ...api import drift_in
 from ...errors import EXIT_CHANGES, EXIT_OK
+from .plan import write_notes
 
 
 def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text", prefetched=None) -> int:
@@ -16,6 +17,7 @@ def run_drift(project_dir: Path, db_url: str, dev_url, fmt: str = "text", prefet
     cache.nochange.quick_check read (cli/entry.py).
     """
     report = drift_in(project_dir, db_url, dev_url, prefetched=prefetched)
+    write_notes(report.notes)
     sys.stdout.write(report.render(fmt))
     sys.stdout.flush()
     return EXIT_OK if report.clean else EXIT_CHANGES

@@ -33,6 +33,7 @@ def run_plan(
     2 when something would. `prefetched`: what cache.nochange.quick_check read (cli/entry.py).
     """
     plan = plan_in(project_dir, db_url, dev_url, online=online, prefetched=prefetched)
+    write_notes(plan.notes)
     if out is not None:
         Path(out).write_text(plan_to_json(plan), encoding="utf-8")
     if fmt == "text" and len(plan.statements) <= RICH_TABLE_LIMIT:
@@ -47,6 +48,15 @@ def run_plan(
         _write(sys.stdout, render_plan(plan, fmt))
         sys.stdout.flush()
     return EXIT_OK if plan.empty else EXIT_CHANGES
+
+
+def write_notes(notes: tuple[str, ...]) -> None:
+    """Say on stderr what the source holds that the plan does not do (data statements)."""
+    if notes:
+        # lazy: only a source with script files has notes
+        from ...normalize.scripts import notes_text
+
+        sys.stderr.write(notes_text(notes))
 
 
 # A text stream encodes what it is given whole: the encoded copy of a large plan's report

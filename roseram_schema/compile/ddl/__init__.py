@@ -63,6 +63,7 @@ from .security import (
     enable_rls,
     force_rls,
     grant,
+    grant_columns,
     grant_target,
     no_force_rls,
     revoke,

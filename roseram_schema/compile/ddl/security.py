@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Union
 
-from ...model import Function, Grant, Policy, Schema, Table, View, quote_ident
+from ...model import Column, Function, Grant, Policy, Schema, Table, View, quote_ident
 from ._text import optional, roles
 
 Grantable = Union[Table, View, Function, Schema]
@@ -89,3 +89,13 @@ def grant(target: Grantable, grant: Grant) -> str:
 def revoke(target: Grantable, grant: Grant) -> str:
     """REVOKE privileges ON <target> FROM grantee."""
     return f"REVOKE {_privileges(grant)} ON {grant_target(target)} FROM {roles([grant.grantee])}"
+
+
+def column_privileges(grant: Grant, column: str) -> str:
+    """`SELECT (col), UPDATE (col)`: each privilege with its column list."""
+    return ", ".join(f"{p.upper()} ({quote_ident(column)})" for p in grant.privileges)
+
+
+def grant_columns(table: Table, column: Column, grant: Grant) -> str:
+    """GRANT SELECT (col), ... ON TABLE t TO grantee."""
+    return f"GRANT {column_privileges(grant, column.name)} ON TABLE {table.qualified} TO {roles([grant.grantee])}"
