@@ -59,34 +59,10 @@ def write_project(root: Path, sql: str = APP_SQL) -> Path:
     return root
 
 
-# Supabase's default privileges open new objects to the API roles; this source declares
-# exact grants (none), which is another helper's subject: the psql-built database is put
-# where the source says, so these tests see only the platform objects.
-CLOSE_DEFAULT_GRANTS = """
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT c.oid::regclass AS t, c.relkind FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
-           AND c.relkind IN ('r', 'p', 'S') LOOP
-    EXECUTE format('REVOKE ALL ON %s FROM anon, authenticated, service_role', r.t);
-    -- a sequence keeps what the stand-in's default privileges give it
-    IF r.relkind = 'S' THEN
-      EXECUTE format('GRANT SELECT, USAGE ON SEQUENCE %s TO anon, authenticated, service_role', r.t);
-    END IF;
-  END LOOP;
-  FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace LOOP
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM anon, authenticated, service_role', r.f);
-  END LOOP;
-END
-$$;
-"""
-
-
 def psql_load(url: str, sql: str) -> None:
     """What `psql -f` does with the file: every statement, in order."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql)
-        conn.execute(CLOSE_DEFAULT_GRANTS)
 
 
 @pytest.fixture(params=["supabase", "plain"])
