@@ -385,6 +385,8 @@ class DriftReport:
     items: tuple["DriftItem", ...] = ()
     # the source's data statements, which the schema model does not hold (README, "SQL files")
     notes: tuple[str, ...] = ()
+    # (kind, name) of live objects the model does not know: reported, not drift
+    unmanaged: tuple[tuple[str, str], ...] = ()
 
     @property
     def clean(self) -> bool:
@@ -396,7 +398,7 @@ class DriftReport:
         # lazy: `compile` loads none of this (module doc)
         from .render.drift import render_drift_items
 
-        return render_drift_items(self.items, fmt)
+        return render_drift_items(self.items, fmt, self.unmanaged)
 
 
 def drift(project: ProjectLike, db: str | None = None, *, dev_db: str | None = None) -> DriftReport:
@@ -416,7 +418,8 @@ def drift_in(project_dir: Path, db_url: str, dev, *, prefetched=None) -> DriftRe
 
     comparison = compare_live(project_dir, db_url, dev, prefetched=prefetched)
     invalid = invalid_indexes(db_url, comparison.changes)
-    return DriftReport(drift_items(comparison.changes, comparison.origin_of, invalid), comparison.notes)
+    return DriftReport(drift_items(comparison.changes, comparison.origin_of, invalid), comparison.notes,
+                       comparison.unmanaged)
 
 
 def invalid_indexes(db_url: str, changes) -> frozenset[str]:

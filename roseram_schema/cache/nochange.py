@@ -112,10 +112,16 @@ def desired_key(root: Path, dev_identity: str, source_fp: str) -> str | None:
 
 
 def target_digest(conn, scope: dict, rows) -> str:
-    """rows_digest of `rows`, read from the target behind `conn` with `scope`."""
+    """rows_digest of `rows`, read from the target behind `conn` with `scope`, and of the
+    target's unmanaged objects (a new one makes the memo miss, so plan and drift report it)."""
     from ..introspect.rows import available_extensions
+    from ..introspect.unmanaged import read_unmanaged
 
-    return rows_digest(scope, rows, available_extensions(conn, scope.get("optional_extensions", ())))
+    digest = rows_digest(scope, rows, available_extensions(conn, scope.get("optional_extensions", ())))
+    unmanaged = read_unmanaged(conn, scope.get("schemas", ()))
+    if unmanaged:
+        digest = hashlib.sha256(f"{digest}\0{unmanaged!r}".encode()).hexdigest()
+    return digest
 
 
 def remember_if_clean(root: Path, dev_identity: str, source_fp: str, scope, desired_fp: str | None,

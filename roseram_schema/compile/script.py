@@ -28,7 +28,7 @@ Two rules that are not about order:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from ..version import __version__
@@ -38,7 +38,7 @@ from .ddl import guarded
 from .depgraph import Node, order_nodes, sql_references
 from .types import add_types
 from ..errors import Origin
-from ..model import Catalog, Function, Grant, Schema, Table, Trigger, View
+from ..model import Catalog, Function, Grant, Schema, Table, Trigger, View, qualify, quote_literal
 from ..platform import is_platform_schema
 from ..model.sqltext import comment_line
 
@@ -202,6 +202,57 @@ def _add_dependants(g: _Graph, catalog: Catalog, fresh: bool) -> None:
         _add_view(g, view)
     for trigger in catalog.triggers:
         _add_trigger(g, trigger)
+    for table in catalog.platform_tables:
+        _add_platform_table(g, table)
+    for table in catalog.tables:
+        if table.replica_identity != "default":
+            _add_replica_identity(g, table)
+    for publication in catalog.publications:
+        _add_publication(g, publication)
+
+
+def _add_publication(g: _Graph, p) -> None:
+    """A publication (created when missing, its options set) and its tables (each added when
+    missing): a platform publication exists already, only its tables are the user's."""
+    obj = f"publication {p.name}"
+    after = []
+    if not p.platform:
+        created = g.add(_key(GRANT, f"publication {p.name}", 0), guarded.if_missing(
+            f"SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {quote_literal(p.name)}",
+            ddl.create_publication(replace(p, tables=()))), obj, p.origin, scan="")
+        options = g.add(_key(GRANT, f"publication {p.name}", 1), ddl.alter_publication_options(p), obj, p.origin,
+                        scan="", after=[created])
+        after = [options]
+    for key in p.tables:
+        schema, _, name = key.partition(".")
+        g.add(_key(GRANT, f"publication {p.name}", 2, key), guarded.if_missing(
+            "SELECT 1 FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid"
+            f" WHERE p.pubname = {quote_literal(p.name)} AND pr.prrelid = {quote_literal(qualify(schema, name))}"
+            "::regclass", ddl.add_publication_table(p.name, key)),
+              f"{obj}: {key}", p.origin, scan="", needs=[f"relation:{key}"], after=after)
+
+
+def _add_replica_identity(g: _Graph, t: Table) -> None:
+    needs = [f"relation:{t.key}"]
+    if t.replica_identity.startswith("index "):
+        needs += [f"keys:{t.key}", f"index:{t.schema}.{t.replica_identity[len('index '):]}"]
+    g.add(_key(INDEX, t.key, 9), ddl.set_replica_identity(t, t.replica_identity), f"replica identity {t.key}",
+          t.origin, scan="", needs=needs)
+
+
+def _add_platform_table(g: _Graph, t: Table) -> None:
+    """The user's policies on a platform table, and the RLS switches they turn on there
+    (never off: the table's other switches are the platform's)."""
+    for policy in t.policies:
+        drop = g.add(_key(POLICY, t.key, 0, policy.name, 0), ddl.drop_policy(t, policy, if_exists=True),
+                     f"policy {t.key}.{policy.name}", _policy_origin(t, policy), scan="")
+        _add_policy(g, t, policy, after=[drop], needs=())
+    if t.rls_enabled:
+        g.add(_key(RLS, t.key, 0), ddl.enable_rls(t), f"rls {t.key}", t.origin, scan="",
+              needs=[f"policies:{t.key}"] if t.policies else [])
+    if t.rls_forced:
+        g.add(_key(RLS, t.key, 1), ddl.force_rls(t), f"rls {t.key}", t.origin, scan="",
+              needs=[f"policies:{t.key}"] if t.policies else [])
 
 
 def _add_schema(g: _Graph, schema: Schema) -> None:
@@ -268,11 +319,12 @@ def _add_table(g: _Graph, t: Table) -> None:
 def _add_table_dependants(g: _Graph, t: Table) -> None:
     key = t.key
     owned = [(0, t.primary_key)] if t.primary_key else []
-    owned += [(1, u) for u in t.uniques] + [(2, c) for c in t.checks]
+    owned += [(1, u) for u in t.uniques] + [(2, c) for c in t.checks] + [(3, x) for x in t.exclusions]
     for sub, con in owned:
         provides = [f"keys:{key}"] if sub < 2 else []
-        # Only a check's expression can name other objects; keys name their own columns.
-        scan = ddl.add_constraint(t, con) if sub == 2 else ""
+        # Only a check's (or an exclusion's WHERE) expression can name other objects; keys
+        # name their own columns.
+        scan = ddl.add_constraint(t, con) if sub >= 2 else ""
         g.add(_key(KEY, key, sub, con.name), guarded.add_constraint_if_missing(t, con),
               f"constraint {key}.{con.name}", con.origin or t.origin, scan=scan, provides=provides,
               needs=[f"relation:{key}"])

@@ -14,6 +14,8 @@ from __future__ import annotations
 from .changes import Change
 from ..model import Catalog
 from .objects import diff_enums, diff_extensions, diff_functions, diff_schemas, diff_triggers
+from .platform import diff_platform_tables
+from .publications import diff_publications
 from .renames import apply_table_renames
 from .scope import managed_catalog
 from .tables import diff_tables
@@ -40,4 +42,6 @@ def diff_catalogs(current: Catalog, desired: Catalog) -> tuple[Change, ...]:
     changes += diff_views(current, desired)
     changes += diff_functions(current, desired)
     changes += diff_triggers(current, desired)
+    changes += diff_platform_tables(current, desired)
+    changes += diff_publications(current, desired, changes)
     return tuple(changes)

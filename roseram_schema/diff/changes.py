@@ -17,6 +17,7 @@ from ..model import (
     CheckConstraint,
     Column,
     Enum,
+    ExclusionConstraint,
     Extension,
     ForeignKey,
     Function,
@@ -32,11 +33,13 @@ from ..model import (
     qualify,
 )
 
-Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey
+Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey | ExclusionConstraint
 
 
 def constraint_kind(c: Constraint) -> str:
-    """"primary key", "unique", "check" or "foreign key"."""
+    """"primary key", "unique", "check", "foreign key" or "exclusion"."""
+    if isinstance(c, ExclusionConstraint):
+        return "exclusion"
     if isinstance(c, PrimaryKey):
         return "primary key"
     if isinstance(c, UniqueConstraint):

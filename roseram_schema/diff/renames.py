@@ -47,6 +47,7 @@ def apply_table_renames(current: Catalog, desired: Catalog) -> tuple[list[Rename
         enums=current.enums, tables=tables, views=views, functions=current.functions,
         triggers=triggers, domains=current.domains, composite_types=current.composite_types,
         sequences=[replace(s, owned_by=_renamed_owner(s, new_name)) for s in current.sequences],
+        platform_tables=current.platform_tables, publications=current.publications,
     )
     return changes, renamed
 

@@ -36,8 +36,12 @@ def managed_catalog(catalog: Catalog) -> Catalog:
         ],
         views=[v for v in catalog.views if not is_platform_schema(v.schema)],
         functions=[f for f in catalog.functions if not is_platform_schema(f.schema)],
-        triggers=[t for t in catalog.triggers if not is_platform_schema(t.schema)],
         domains=[d for d in catalog.domains if not is_platform_schema(d.schema)],
         composite_types=[t for t in catalog.composite_types if not is_platform_schema(t.schema)],
         sequences=[s for s in catalog.sequences if not is_platform_schema(s.schema)],
+        # a trigger on a platform table calling the user's function is the user's
+        triggers=[t for t in catalog.triggers
+                  if not is_platform_schema(t.schema) or not is_platform_schema(t.function.split(".", 1)[0])],
+        platform_tables=catalog.platform_tables,
+        publications=catalog.publications,
     )

@@ -28,6 +28,7 @@ from .changes import (
 )
 from ..model import Catalog, Column, ForeignKey, Partition, Table, qualify, quote_ident
 from .access import diff_column_grants, diff_grants, diff_policies, diff_row_security
+from .extrachanges import SetReplicaIdentity
 
 
 def diff_tables(current: Catalog, desired: Catalog) -> list[Change]:
@@ -69,6 +70,8 @@ def create_table_changes(t: Table) -> list[Change]:
     changes += diff_row_security(None, t)
     changes += diff_grants("table", t.key, t.qualified, (), t.grants, t.origin)
     changes += diff_column_grants(None, t)
+    if t.replica_identity != "default":
+        changes.append(SetReplicaIdentity(t.schema, t.name, t.replica_identity, "default", t.origin))
     return changes
 
 
@@ -84,6 +87,9 @@ def diff_table(cur: Table, des: Table) -> list[Change]:
     changes += diff_row_security(cur, des)
     changes += diff_grants("table", des.key, des.qualified, cur.grants, des.grants, des.origin)
     changes += diff_column_grants(cur, des)
+    if cur.replica_identity != des.replica_identity:
+        changes.append(SetReplicaIdentity(des.schema, des.name, des.replica_identity, cur.replica_identity,
+                                          des.origin))
     return changes
 
 
@@ -128,7 +134,7 @@ def diff_column(schema: str, table: str, old: Column, new: Column) -> list[Chang
 
 
 def _constraints(t: Table) -> dict[str, object]:
-    items = [*t.uniques, *t.checks, *t.foreign_keys]
+    items = [*t.uniques, *t.checks, *t.foreign_keys, *t.exclusions]
     if t.primary_key:
         items.append(t.primary_key)
     return {c.name: c for c in items}

@@ -2,23 +2,23 @@
 
 The database is read with the same inspector plan and drift use (so the imported project
 compares equal to the database it came from), turned into files by files.py, and checked
-for what the model cannot hold (unmanaged.sql): those objects are named on stderr, never
+for what the model cannot hold (introspect/queries/unmanaged.sql): those objects are named on stderr, never
 dropped silently.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import psycopg
 
 from ..errors import DatabaseError, RoseramError
 from ..introspect import inspect_catalog
+from ..introspect.unmanaged import read_unmanaged
 from ..model import qualify
 from ..model.sequences import column_sequences
-from ..platform import PLATFORM_SCHEMAS, is_platform_admin_role, is_platform_schema
+from ..platform import is_platform_admin_role, is_platform_schema
 from .files import project_files
 from .grantmode import with_grants_mode
 
@@ -44,10 +44,10 @@ def read_database(db_url: str, schemas: list[str] | None = None):
             missing = sorted(set(schemas or ()) - set(names))
             if missing:
                 raise RoseramError(f"--schema {missing[0]}: the database has no such schema")
-            rows = conn.execute(_unmanaged_sql(), {"schemas": names, "platform": list(PLATFORM_SCHEMAS)}).fetchall()
+            rows = read_unmanaged(conn, names)
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the database to import: {exc}") from exc
-    return catalog, tuple(sorted({*((kind, name) for kind, name in rows), *_partition_notes(catalog)}))
+    return catalog, tuple(sorted({*rows, *_partition_notes(catalog)}))
 
 
 def _partition_notes(catalog) -> list[tuple[str, str]]:
@@ -55,6 +55,11 @@ def _partition_notes(catalog) -> list[tuple[str, str]]:
     partition has of its own (the source gives a partition its parent's switches and no
     grants, diff/tables.py)."""
     notes = []
+    for t in catalog.platform_tables:
+        # platform.sql writes the policy; COMMENT ON a platform table's policy is not read
+        # from the source (source/sqlaccess.py knows declared tables only)
+        notes += [("comment on a policy on a platform table", f"{p.name} on {t.qualified}")
+                  for p in t.policies if p.comment is not None]
     for t in catalog.tables:
         if t.rls_forced and not t.rls_enabled:
             notes.append(("row level security forced but not enabled on", t.qualified))
@@ -68,10 +73,6 @@ def _partition_notes(catalog) -> list[tuple[str, str]]:
                 if not is_platform_admin_role(g.grantee):
                     notes.append(("grants on a partition", f"{', '.join(g.privileges)} on {name} to {g.grantee}"))
     return notes
-
-
-def _unmanaged_sql() -> str:
-    return resources.files(__package__).joinpath("unmanaged.sql").read_text(encoding="utf-8")
 
 
 def infer_contracts(db_url: str, dev_url: str) -> dict:

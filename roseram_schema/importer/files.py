@@ -16,7 +16,8 @@ from pglast import parse_sql, prettify
 
 from ..model import (TABLE_PRIVILEGES, Catalog, Column, Function, Grant, Table, View, qualify, quote_ident,
                      quote_literal)
-from ..platform import is_platform_admin_role
+from ..compile import ddl
+from ..platform import is_platform_admin_role, is_platform_schema
 from ..source.dump import _index, table_to_data
 from ..model.sequences import column_sequences
 from .typefiles import type_files
@@ -53,14 +54,51 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
             "\n" + function_sql(f) for f in functions)
     triggers: dict[str, list] = defaultdict(list)
     for trigger in catalog.triggers:
-        triggers[trigger.schema].append(trigger)
+        if not is_platform_schema(trigger.schema):
+            triggers[trigger.schema].append(trigger)
     for schema, items in triggers.items():
         # PostgreSQL prints a trigger on one line, with EXECUTE FUNCTION (pglast would
         # write the older EXECUTE PROCEDURE)
         files[f"schema/{places.folder(schema)}/triggers.sql"] = SQL_HEADER + "".join(
             "\n" + t.definition + ";\n" for t in items)
     files.update(type_files(catalog, places.folder))
+    extras: dict[str, list] = defaultdict(list)
+    for table in catalog.tables:
+        for x in table.exclusions:
+            extras[table.schema].append(f"ALTER TABLE {table.qualified} ADD CONSTRAINT {quote_ident(x.name)} "
+                                        f"{x.definition};\n")
+        if table.replica_identity != "default":
+            extras[table.schema].append(ddl.set_replica_identity(table, table.replica_identity) + ";\n")
+    for schema, items in extras.items():
+        # the table YAML has no keys for these: SQL attaches them to the YAML's table
+        files[f"schema/{places.folder(schema)}/table_extras.sql"] = SQL_HEADER + "".join("\n" + x for x in items)
+    platform = platform_sql(catalog)
+    if platform and catalog.schemas:
+        home = "public" if any(s.name == "public" for s in catalog.schemas) else catalog.schemas[0].name
+        files[f"schema/{places.folder(home)}/platform.sql"] = platform
     return dict(sorted(files.items()))
+
+
+def platform_sql(catalog: Catalog) -> str:
+    """The user's publications (their tables in supabase_realtime too) and own objects on
+    platform tables (triggers on auth.users, policies and RLS switches on storage.objects),
+    as SQL: the platform's tables and publications are not written, these are managed."""
+    parts = []
+    for publication in catalog.publications:
+        if not publication.platform:
+            parts.append(ddl.create_publication(publication) + ";\n")
+        else:
+            parts += [ddl.add_publication_table(publication.name, key) + ";\n" for key in publication.tables]
+    for trigger in catalog.triggers:
+        if is_platform_schema(trigger.schema):
+            parts.append(trigger.definition + ";\n")
+    for table in catalog.platform_tables:
+        if table.rls_enabled:
+            parts.append(ddl.enable_rls(table) + ";\n")
+        if table.rls_forced:
+            parts.append(ddl.force_rls(table) + ";\n")
+        parts += [ddl.create_policy(table, p) + ";\n" for p in table.policies]
+    return SQL_HEADER + "".join("\n" + p for p in parts) if parts else ""
 
 
 # -- project.yaml -----------------------------------------------------------------------

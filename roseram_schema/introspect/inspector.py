@@ -32,6 +32,7 @@ from .queries import run_query
 from .rows import OBJECT_QUERIES, CatalogRows, read_catalog_rows
 from .tables import TableParts, index_from_row
 from .types import composite_from_row, domain_from_row, sequence_from_row
+from .tables import TableParts, index_from_row, platform_tables_from_rows, publication_from_row
 
 
 def inspect_catalog(
@@ -155,4 +156,6 @@ class _Builder:
             domains=[domain_from_row(r) for r in later["domains"]],
             composite_types=[composite_from_row(r) for r in later["types"]],
             sequences=[sequence_from_row(r) for r in later["sequences"]],
+            platform_tables=platform_tables_from_rows(later["platform_policies"]),
+            publications=[publication_from_row(r) for r in later["publications"]],
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from psycopg.pq import TransactionStatus
 
-from ..platform import PLATFORM_ROLES
+from ..platform import PLATFORM_ROLES, PLATFORM_SCHEMAS
 from .queries import run_query
 from .scope import excluded_schemas
 from .types import TYPE_QUERIES, grantees_of
@@ -32,6 +32,8 @@ OBJECT_QUERIES = (
     "functions",
     "triggers",
     *TYPE_QUERIES,
+    "platform_policies",
+    "publications",
 )
 
 
@@ -73,7 +75,8 @@ def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] 
         scope_rows = run_query(
             conn, "schemas", {"schemas": None if schemas is None else list(schemas), "excluded": excluded_schemas()}
         )
-        params = {"schemas": [r["name"] for r in scope_rows], "tables": None if tables is None else sorted(tables)}
+        params = {"schemas": [r["name"] for r in scope_rows], "tables": None if tables is None else sorted(tables),
+                  "platform": list(PLATFORM_SCHEMAS)}
         for name in OBJECT_QUERIES:
             take(name, run_query(conn, name, params))
         rows = {name: kept[name] for name in OBJECT_QUERIES if name in kept}
@@ -115,7 +118,7 @@ def _add_named_roles(names: set[str], query: str, rows: list[dict]) -> None:
     ensure_platform): they are never part of a catalog."""
     if query == "grants":
         names.update(r["grantee"] for r in rows)
-    elif query == "policies":
+    elif query in ("policies", "platform_policies"):
         for policy in rows:
             names.update(policy["roles"])
     elif query == "sequences":

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from ..model import (
+    PUBLISH_ACTIONS,
     CheckConstraint,
     Column,
+    ExclusionConstraint,
     ForeignKey,
     Grant,
     Index,
     Partition,
     Policy,
     PrimaryKey,
+    Publication,
     Table,
     UniqueConstraint,
 )
+from ..platform import PLATFORM_PUBLICATIONS
 from .objects import _KNOWN_PRIVILEGES
 from .texts import (
     FK_ACTION_CODES,
@@ -102,6 +107,7 @@ class TableParts:
         self.uniques: dict[str, list[UniqueConstraint]] = defaultdict(list)
         self.checks: dict[str, list[CheckConstraint]] = defaultdict(list)
         self.foreign_keys: dict[str, list[ForeignKey]] = defaultdict(list)
+        self.exclusions: dict[str, list[ExclusionConstraint]] = defaultdict(list)
         self.indexes: dict[str, list[Index]] = defaultdict(list)
         self.policies: dict[str, list[Policy]] = defaultdict(list)
         self.partitions: dict[str, list[Partition]] = defaultdict(list)
@@ -137,6 +143,8 @@ class TableParts:
                         no_inherit=row["no_inherit"],
                     )
                 )
+            elif kind == "x":
+                self.exclusions[key].append(ExclusionConstraint(name=row["name"], definition=row["definition"]))
             elif kind == "f":
                 self.foreign_keys[key].append(
                     ForeignKey(
@@ -191,4 +199,34 @@ class TableParts:
             comment=row["comment"],
             partition_by=row["partition_by"],
             partitions=tuple(self.partitions.get(key, ())),
+            # an index-based identity whose index was dropped acts as none
+            replica_identity=row["replica_identity"] or "nothing",
+            exclusions=tuple(self.exclusions.get(key, ())),
         )
+
+
+def platform_tables_from_rows(rows: list[dict]) -> list[Table]:
+    """The user's side of platform tables from platform_policies.sql: RLS switches and
+    policies, nothing of the platform's own table."""
+    tables: dict[str, Table] = {}
+    policies: dict[str, list[Policy]] = defaultdict(list)
+    for row in rows:
+        key = f"{row['schema']}.{row['table']}"
+        if key not in tables:
+            tables[key] = Table(schema=row["schema"], name=row["table"], rls_enabled=row["rls_enabled"],
+                                rls_forced=row["rls_forced"])
+        policies[key].append(policy_from_row(row))
+    return [replace(t, policies=tuple(policies[k])) for k, t in tables.items()]
+
+
+def publication_from_row(row: dict) -> Publication:
+    """A Publication from one row of publications.sql (a platform one keeps only its tables)."""
+    if row["name"] in PLATFORM_PUBLICATIONS:
+        return Publication(row["name"], tuple(row["tables"]), platform=True)
+    return Publication(
+        name=row["name"],
+        tables=tuple(row["tables"]),
+        all_tables=row["all_tables"],
+        publish=tuple(a for a in PUBLISH_ACTIONS if row[a]),
+        via_root=row["via_root"],
+    )

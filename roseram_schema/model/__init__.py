@@ -146,6 +146,18 @@ class ForeignKey:
 
 
 @dataclass(frozen=True, slots=True)
+class ExclusionConstraint:
+    """EXCLUDE USING method (key WITH op, ...) [WHERE (...)]: `definition` is the whole clause
+    after the name, as pg_get_constraintdef prints it (the source's as written)."""
+
+    name: str
+    definition: str
+    # the key columns (or expression names), only to name an unnamed one as PostgreSQL does
+    columns: tuple[str, ...] = field(default=(), compare=False)
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Index:
     """A secondary index (not the one a primary key or unique constraint owns).
 
@@ -231,6 +243,9 @@ class Table:
     # Source only: privileges the source REVOKEs (net of a later GRANT), per grantee. In
     # `grants: defaults` mode they are taken from what default privileges give (plan/defaultacl.py).
     revokes: tuple[Grant, ...] = field(default=(), compare=False, repr=False)
+    # ALTER TABLE ... REPLICA IDENTITY: "default", "full", "nothing" or "index <name>"
+    replica_identity: str = "default"
+    exclusions: tuple[ExclusionConstraint, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -244,7 +259,7 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
     def constraint_names(self) -> tuple[str, ...]:
-        names = [c.name for c in (*self.uniques, *self.checks, *self.foreign_keys)]
+        names = [c.name for c in (*self.uniques, *self.checks, *self.foreign_keys, *self.exclusions)]
         if self.primary_key:
             names.append(self.primary_key.name)
         return tuple(sorted(names))
@@ -416,6 +431,28 @@ class DefaultPrivileges:
         return f"{self.role or ''}:{self.schema or ''}:{self.objects}"
 
 
+PUBLISH_ACTIONS = ("insert", "update", "delete", "truncate")
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """CREATE PUBLICATION: its tables ("schema.table", sorted; the managed ones only) or
+    FOR ALL TABLES, and its options. A platform publication (supabase_realtime) is the
+    platform's: only which of the user's tables are in it is the user's (`platform`)."""
+
+    name: str
+    tables: tuple[str, ...] = ()
+    all_tables: bool = False
+    publish: tuple[str, ...] = PUBLISH_ACTIONS  # in PUBLISH_ACTIONS order
+    via_root: bool = False  # publish_via_partition_root
+    platform: bool = False
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
 @dataclass(frozen=True, slots=True)
 class DomainConstraint:
     """A named CHECK of a domain; `expression` is the CHECK (...) text (pg_get_constraintdef)."""
@@ -540,6 +577,10 @@ class Catalog:
     # name the source wrote; compared per target like default privileges.
     database_grants: tuple[Grant, ...] = field(default=(), compare=False)
     database_revokes: tuple[Grant, ...] = field(default=(), compare=False)
+    # The user's side of platform tables (auth.users, storage.objects): their policies and
+    # RLS switches only; columns and the rest are the platform's, never compared or planned.
+    platform_tables: tuple[Table, ...] = ()
+    publications: tuple[Publication, ...] = ()
 
     def table(self, key: str) -> Table | None:
         """Look a table up by "schema.name" (or a bare name in public)."""
@@ -570,6 +611,8 @@ class Catalog:
             default_privileges=self.default_privileges,
             database_grants=self.database_grants,
             database_revokes=self.database_revokes,
+            platform_tables=self.platform_tables,
+            publications=self.publications,
         )
 
 
@@ -584,7 +627,7 @@ def _by_grantee(grant):
 # The parts of a table kept in canonical order, and their sort keys.
 _SORTED_TABLE_PARTS = (("uniques", _by_name), ("checks", _by_name), ("foreign_keys", _by_name),
                        ("indexes", _by_name), ("policies", _by_name), ("grants", _by_grantee),
-                       ("partitions", _by_name))
+                       ("partitions", _by_name), ("exclusions", _by_name))
 
 
 def _sort_grants(obj):
@@ -622,6 +665,8 @@ def build_catalog(
     default_privileges: Iterable[DefaultPrivileges] = (),
     database_grants: tuple[Grant, ...] = (),
     database_revokes: tuple[Grant, ...] = (),
+    platform_tables: Iterable[Table] = (),
+    publications: Iterable[Publication] = (),
 ) -> Catalog:
     """Build a Catalog with every collection sorted, whatever order the input came in."""
     return Catalog(
@@ -640,4 +685,6 @@ def build_catalog(
         default_privileges=tuple(sorted(default_privileges, key=lambda d: d.key)),
         database_grants=tuple(database_grants),
         database_revokes=tuple(database_revokes),
+        platform_tables=tuple(sorted((sort_table(t) for t in platform_tables), key=lambda t: t.key)),
+        publications=tuple(sorted(publications, key=lambda p: p.name)),
     )

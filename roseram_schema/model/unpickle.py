@@ -41,6 +41,8 @@ _NAMED = {
     "roseram_schema.source.sqlaccess": ("_attach_grant", "_attach_comment", "_attach_column_grant",
                                         "_attach_database_grant"),
     "roseram_schema.source.defaultprivs": ("_attach_default_privileges",),
+    "roseram_schema.source.sqlaccess": ("_attach_grant", "_attach_comment"),
+    "roseram_schema.source.sqlplatform": ("attach_publication", "alter_publication"),
     "roseram_schema.source.sqlfiles": ("_attach_partition", "_attach_index", "_attach_alter_table",
                                        "_attach_policy"),
 }

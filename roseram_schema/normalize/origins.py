@@ -39,6 +39,9 @@ def _attach(normalized: Catalog, source: Catalog) -> Catalog:
         default_privileges=source.default_privileges,
         database_grants=source.database_grants,
         database_revokes=source.database_revokes,
+        platform_tables=_attach_each(normalized.platform_tables, source.platform_tables, lambda t: t.key,
+                                     _table),
+        publications=_attach_each(normalized.publications, source.publications, lambda p: p.name),
     )
 
 

@@ -315,6 +315,8 @@ def probe_schema(catalog: Catalog) -> Catalog:
         functions=tuple(replace(f, grants=(), comment=None) for f in catalog.functions),
         triggers=(),
         sequences=without_sequence_grants(catalog),
+        platform_tables=(),
+        publications=(),
     )
 
 

@@ -92,6 +92,9 @@ class Plan:
     # (source/scripts.py), which run only where the desired state is built. Not part of
     # the plan's JSON: apply has nothing to do with them.
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # (kind, name) of live objects the model does not know: reported, never changed, and
+    # not part of `empty` (a plan with only these has nothing to run)
+    unmanaged: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -168,8 +171,9 @@ class PlanFormatError(RoseramError):
 
 
 def plan_to_dict(plan: Plan) -> dict:
-    """The plan as plain JSON-ready data."""
-    return {
+    """The plan as plain JSON-ready data (`unmanaged` only when there are any, so a plan
+    without them reads as it always did)."""
+    data = {
         "version": PLAN_FORMAT_VERSION,
         "from_fingerprint": plan.from_fingerprint,
         "to_fingerprint": plan.to_fingerprint,
@@ -191,6 +195,9 @@ def plan_to_dict(plan: Plan) -> dict:
             for s in plan.statements
         ],
     }
+    if plan.unmanaged:
+        data["unmanaged"] = [{"kind": kind, "name": name} for kind, name in plan.unmanaged]
+    return data
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -220,6 +227,7 @@ def plan_from_json(text: str) -> Plan:
             )
             for s in data["statements"]
         )
-        return Plan(data["from_fingerprint"], data["to_fingerprint"], statements)
+        unmanaged = tuple((u["kind"], u["name"]) for u in data.get("unmanaged", ()))
+        return Plan(data["from_fingerprint"], data["to_fingerprint"], statements, unmanaged)
     except (KeyError, TypeError) as exc:
         raise PlanFormatError(f"plan file is missing or has a wrong field: {exc}") from None

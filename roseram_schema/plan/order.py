@@ -14,7 +14,7 @@ from graphlib import CycleError, TopologicalSorter
 
 from ..diff import changes as ch
 from ..errors import PlanCycleError
-from ..model import Catalog, CheckConstraint, ForeignKey, PrimaryKey, UniqueConstraint
+from ..model import Catalog, CheckConstraint, ExclusionConstraint, ForeignKey, PrimaryKey, UniqueConstraint
 from .typeorder import TYPE_PHASES, type_edges, type_phase_name
 
 # Why this order, top to bottom:
@@ -34,6 +34,8 @@ _PHASES = {
     "SetRowSecurity-": 20,
     "SetForceRowSecurity-": 21,
     "DropPolicy": 30,
+    "DropPublicationTable": 35,
+    "DropPublication": 36,
     "DropView": 40,
     "DropConstraint-fk": 50,
     "DropIndex": 60,
@@ -65,6 +67,7 @@ _PHASES = {
     "AddConstraint-check": 192,
     "AddConstraint-fk": 195,
     "CreateIndex": 200,
+    "SetReplicaIdentity": 205,  # after the index it may use
     "CreateView": 210,
     "ReplaceView": 210,
     "CreateTrigger": 220,
@@ -72,6 +75,9 @@ _PHASES = {
     "AlterPolicy": 230,
     "SetRowSecurity": 240,
     "SetForceRowSecurity": 241,
+    "CreatePublication": 245,
+    "AlterPublicationOptions": 246,
+    "AddPublicationTable": 247,
     "Grant": 250,
     "SetComment": 260,
     # a function nothing will use any more goes last: policies, defaults and views that
@@ -98,6 +104,7 @@ def phase_of(change: ch.Change, recreated: bool = False) -> int:
     elif isinstance(change, ch.AddConstraint):
         name = "AddConstraint-" + {
             PrimaryKey: "pk", UniqueConstraint: "unique", CheckConstraint: "check", ForeignKey: "fk",
+            ExclusionConstraint: "unique",
         }[type(change.constraint)]
     return _PHASES[name]
 

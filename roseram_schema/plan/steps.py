@@ -13,6 +13,7 @@ from functools import partial
 
 from ..compile import ddl
 from ..diff import changes as ch
+from ..diff import extrachanges as xch
 from ..model import Catalog, CheckConstraint, ForeignKey, Table, View, quote_ident
 from .access import access_changes, access_set, policy_commands, roles_of
 from .hazards import (
@@ -568,7 +569,37 @@ def _drop_partition(c: ch.DropPartition, ctx) -> list[Step]:
     return [Step(ddl.drop_partition(_table_ref(c.schema, c.table), c.partition, if_exists=True), hazards=hazards)]
 
 
+def _set_replica_identity(c: xch.SetReplicaIdentity, ctx) -> list[Step]:
+    return [Step(ddl.set_replica_identity(_table_ref(c.schema, c.table), c.identity))]
+
+
+def _create_publication(c: xch.CreatePublication, ctx) -> list[Step]:
+    return [Step(ddl.create_publication(c.publication))]
+
+
+def _drop_publication(c: xch.DropPublication, ctx) -> list[Step]:
+    return [Step(ddl.drop_publication(c.publication, if_exists=True))]
+
+
+def _alter_publication_options(c: xch.AlterPublicationOptions, ctx) -> list[Step]:
+    return [Step(ddl.alter_publication_options(c.publication))]
+
+
+def _add_publication_table(c: xch.AddPublicationTable, ctx) -> list[Step]:
+    return [Step(ddl.add_publication_table(c.publication, c.table_key))]
+
+
+def _drop_publication_table(c: xch.DropPublicationTable, ctx) -> list[Step]:
+    return [Step(ddl.drop_publication_table(c.publication, c.table_key))]
+
+
 _HANDLERS = {
+    xch.SetReplicaIdentity: _set_replica_identity,
+    xch.CreatePublication: _create_publication,
+    xch.DropPublication: _drop_publication,
+    xch.AlterPublicationOptions: _alter_publication_options,
+    xch.AddPublicationTable: _add_publication_table,
+    xch.DropPublicationTable: _drop_publication_table,
     ch.CreateSchema: _create_schema,
     ch.CreateExtension: _create_extension,
     ch.CreateEnum: _create_enum,

@@ -31,6 +31,22 @@ PLATFORM_SCHEMAS = (
     "vault",
 )
 
+# The platform tables a user's own triggers and policies may be on (the stand-in has them,
+# so such a source builds in a scratch database on a plain PostgreSQL).
+PLATFORM_TABLES = ("auth.users", "storage.buckets", "storage.objects")
+
+# Publications Supabase creates (Realtime reads them): never created, altered or dropped by a
+# plan; which of the user's tables are in them is the user's.
+PLATFORM_PUBLICATIONS = ("supabase_realtime", "supabase_realtime_messages_publication")
+
+# The primary keys of the platform tables users reference: `REFERENCES auth.users` without a
+# column list means its primary key, which the source cannot read from a declared table.
+PLATFORM_PRIMARY_KEYS = {
+    "auth.users": ("id",),
+    "storage.buckets": ("id",),
+    "storage.objects": ("id",),
+}
+
 # Roles the platform provides; a plan never creates or drops them on Supabase.
 PLATFORM_ROLES = ("anon", "authenticated", "service_role")
 

@@ -86,6 +86,63 @@ GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION auth.jwt(), auth.uid(), auth.role(), auth.email()
   TO anon, authenticated, service_role;
 GRANT ALL ON auth.users TO service_role;
+-- Supabase Storage's tables: users write policies on storage.objects (and sometimes
+-- buckets) and reference them, so a source that does builds on a plain PostgreSQL too.
+CREATE SCHEMA IF NOT EXISTS storage;
+GRANT USAGE ON SCHEMA storage TO anon, authenticated, service_role;
+CREATE TABLE IF NOT EXISTS storage.buckets (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  owner uuid,
+  created_at timestamptz DEFAULT now(),
+  updated_at timestamptz DEFAULT now(),
+  public boolean DEFAULT false,
+  file_size_limit bigint,
+  allowed_mime_types text[]
+);
+CREATE TABLE IF NOT EXISTS storage.objects (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  bucket_id text REFERENCES storage.buckets (id),
+  name text,
+  owner uuid,
+  owner_id text,
+  created_at timestamptz DEFAULT now(),
+  updated_at timestamptz DEFAULT now(),
+  last_accessed_at timestamptz DEFAULT now(),
+  metadata jsonb,
+  path_tokens text[] GENERATED ALWAYS AS (string_to_array(name, '/')) STORED,
+  version text
+);
+ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+GRANT ALL ON storage.buckets, storage.objects TO anon, authenticated, service_role;
+CREATE OR REPLACE FUNCTION storage.foldername(name text) RETURNS text[]
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT (string_to_array(name, '/'))[1:cardinality(string_to_array(name, '/')) - 1]
+$$;
+CREATE OR REPLACE FUNCTION storage.filename(name text) RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT (string_to_array(name, '/'))[cardinality(string_to_array(name, '/'))]
+$$;
+CREATE OR REPLACE FUNCTION storage.extension(name text) RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT split_part(storage.filename(name), '.', 2)
+$$;
+GRANT EXECUTE ON FUNCTION storage.foldername(text), storage.filename(text), storage.extension(text)
+  TO anon, authenticated, service_role;
+-- Supabase Realtime's publication: users add their tables to it.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'supabase_realtime') THEN
+    CREATE PUBLICATION supabase_realtime;
+  END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+  NULL;
+END
+$$;
 -- Sequences are not part of the source model (a serial column owns its sequence), so, as on
 -- Supabase, roles get sequence privileges by default: a role the source lets INSERT into a
 -- table with a serial id can then draw the next value.

@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from ..diff import changes as ch
+from ..diff import extrachanges as xch
 from ..errors import Origin, UnknownFormat
 from ..model.sqltext import terminal_text
 from .env import environment
@@ -91,6 +92,19 @@ def _sides(c: ch.Change) -> tuple[str | None, str | None]:
         return c.comment or "(no comment)", c.old_comment or "(no comment)"
     if isinstance(c, ch.AddEnumValue):
         return c.value, missing
+    if isinstance(c, xch.CreatePublication):
+        return "declared", missing
+    if isinstance(c, xch.DropPublication):
+        return extra, "present"
+    if isinstance(c, xch.AddPublicationTable):
+        return f"in publication {c.publication}", "not in it"
+    if isinstance(c, xch.DropPublicationTable):
+        return f"not in publication {c.publication}", "in it"
+    if isinstance(c, xch.AlterPublicationOptions):
+        return (f"publish {', '.join(c.publication.publish)}, via root {c.publication.via_root}",
+                f"publish {', '.join(c.old.publish)}, via root {c.old.via_root}")
+    if isinstance(c, xch.SetReplicaIdentity):
+        return f"replica identity {c.identity}", f"replica identity {c.old_identity}"
     if isinstance(c, (ch.RenameTable, ch.RenameColumn)):
         return c.describe(), "old name"
     return type_sides(c)
@@ -120,13 +134,29 @@ def _escape_property(text: str) -> str:
     return _escape_annotation(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_drift(changes, fmt: str = "text", *, origins=None, invalid_indexes=frozenset()) -> str:
+def render_drift(changes, fmt: str = "text", *, origins=None, invalid_indexes=frozenset(),
+                 unmanaged=()) -> str:
     """A drift report of `changes` (from diff_catalogs(live, desired)) in DRIFT_FORMATS."""
-    return render_drift_items(drift_items(changes, origins, invalid_indexes), fmt)
+    return render_drift_items(drift_items(changes, origins, invalid_indexes), fmt, unmanaged)
 
 
-def render_drift_items(items: tuple[DriftItem, ...], fmt: str = "text") -> str:
-    """A drift report of `items` (drift_items) in DRIFT_FORMATS."""
+def render_drift_items(items: tuple[DriftItem, ...], fmt: str = "text", unmanaged=()) -> str:
+    """A drift report of `items` (drift_items) in DRIFT_FORMATS. `unmanaged`: (kind, name) of
+    live objects the model does not know, named in a section of their own; they are not
+    drift (the source cannot declare them), so the exit code does not count them."""
+    text = _render_items(items, fmt, unmanaged)
+    if fmt == "text" and unmanaged:
+        text += terminal_text(
+            f"\nUnmanaged: {len(unmanaged)} object(s) in the database that roseram-schema does not manage "
+            "(left as they are, not compared):\n" + "".join(f"  - {kind} {name}\n" for kind, name in unmanaged))
+    if fmt == "github":
+        text += "".join(f"::warning title=unmanaged {_escape_property(kind)}::"
+                        f"{_escape_annotation(f'{kind} {name} is not managed by roseram-schema')}\n"
+                        for kind, name in unmanaged)
+    return text
+
+
+def _render_items(items: tuple[DriftItem, ...], fmt: str, unmanaged) -> str:
     if fmt == "json":
         data = {
             "version": 1,
@@ -138,9 +168,11 @@ def render_drift_items(items: tuple[DriftItem, ...], fmt: str = "text") -> str:
                 for i in items
             ],
         }
+        if unmanaged:
+            data["unmanaged"] = [{"kind": kind, "name": name} for kind, name in unmanaged]
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if fmt in ("markdown", "md"):
-        return environment().get_template("drift.md.j2").render(items=items)
+        return environment().get_template("drift.md.j2").render(items=items, unmanaged=unmanaged)
     if fmt == "github":
         lines = []
         for i in items:

@@ -34,8 +34,12 @@ def render_plan(plan: Plan, fmt: str = "text") -> str:
 
 
 def render_plan_sql(plan: Plan) -> str:
-    """The plan as one SQL script (plan/sqlscript.py)."""
-    return plan_sql(plan)
+    """The plan as one SQL script (plan/sqlscript.py), unmanaged objects named in comments."""
+    sql = plan_sql(plan)
+    if plan.unmanaged:
+        sql += "".join(f"-- unmanaged (left as it is): {kind} {name}\n"
+                       for kind, name in plan.unmanaged).replace("\r", " ")
+    return sql
 
 
 def render_plan_text(plan: Plan) -> str:
@@ -48,6 +52,7 @@ def plan_text_pieces(plan: Plan) -> Iterator[str]:
     lines of a large plan's report and their join at once was a cold plan's memory peak."""
     if plan.empty:
         yield "No changes: the database matches the source.\n"
+        yield from unmanaged_text(plan.unmanaged)
         return
     yield _headline(plan) + "\n\n"
     for n, s in enumerate(plan.statements, 1):
@@ -62,6 +67,15 @@ def plan_text_pieces(plan: Plan) -> Iterator[str]:
     blocked = sorted({h.name for _, h in plan.blocking_hazards()})
     if blocked:
         yield f"\napply needs --allow-hazards {','.join(blocked)}\n"
+    yield from unmanaged_text(plan.unmanaged)
+
+
+def unmanaged_text(unmanaged) -> Iterator[str]:
+    """The section naming live objects the model does not know (nothing when none)."""
+    if unmanaged:
+        yield (f"\nUnmanaged: {len(unmanaged)} object(s) in the database that roseram-schema does not "
+               "manage (left as they are, not compared):\n")
+        yield terminal_text("".join(f"  - {kind} {name}\n" for kind, name in unmanaged))
 
 
 def _headline(plan: Plan) -> str:
@@ -81,9 +95,16 @@ def rich_plan(plan: Plan):
     # lazy: rich only for the terminal; the machine formats never load it
     from rich.text import Text
 
-    if plan.empty:
+    if plan.empty and not plan.unmanaged:
         return Text("No changes: the database matches the source.", style="green")
-    return _statement_table(enumerate(plan.statements, 1), _headline(plan))
+    if plan.empty:
+        return Text("No changes: the database matches the source.\n" + "".join(unmanaged_text(plan.unmanaged)))
+    table = _statement_table(enumerate(plan.statements, 1), _headline(plan))
+    if not plan.unmanaged:
+        return table
+    from rich.console import Group  # lazy, as above
+
+    return Group(table, Text("".join(unmanaged_text(plan.unmanaged))))
 
 
 # apply shows the whole table up to this many statements; past it a summary, so building a

@@ -310,6 +310,13 @@ def table_properties() -> dict:
         "grants": _grants(TABLE_PRIVILEGES, "the table"),
         "partition_by": _sql("PARTITION BY clause, e.g. RANGE (created_at)"),
         "partitions": _list(partition, "Declared partitions of a partitioned table"),
+        "replica_identity": {
+            "description": "REPLICA IDENTITY: default, full, nothing or index <name> (what logical "
+                           "replication, e.g. Supabase Realtime, sends of an old row)",
+            "type": ["string", "null"],
+            "pattern": r"^\s*(?:[Dd][Ee][Ff][Aa][Uu][Ll][Tt]|[Ff][Uu][Ll][Ll]|[Nn][Oo][Tt][Hh][Ii][Nn][Gg]"
+                       r"|[Ii][Nn][Dd][Ee][Xx]\s+\S+)\s*$",
+        },
     }
 
 

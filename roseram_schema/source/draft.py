@@ -61,6 +61,9 @@ class Draft:
     scripts: list = field(default_factory=list)
     # `sql:` of project.yaml: folders whose .sql files are script files, in run order
     sql_folders: tuple[str, ...] = ()
+    # the user's policies and RLS switches on platform tables (model.Catalog.platform_tables)
+    platform_tables: dict[str, Table] = field(default_factory=dict)
+    publications: dict[str, object] = field(default_factory=dict)
 
     def add(self, kind: str, key: str, obj, origin: Origin | None) -> bool:
         """Add a definition; a second one with the same key is a duplicate (reported)."""

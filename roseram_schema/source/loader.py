@@ -380,6 +380,8 @@ def _catalog(d) -> Catalog:
         default_privileges=d.default_privileges.values(),
         database_grants=d.database_grants,
         database_revokes=d.database_revokes,
+        platform_tables=d.platform_tables.values(),
+        publications=d.publications.values(),
     )
 
 

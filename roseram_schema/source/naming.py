@@ -166,6 +166,10 @@ def reserve_explicit(tables: list[Table], views: list[View], names: SchemaNames)
         for c in (*t.checks, *t.foreign_keys):
             if c.name:
                 names.constraints.add(c.name)
+        for x in t.exclusions:
+            if x.name:
+                names.relations.add(x.name)
+                names.constraints.add(x.name)
         names.relations.update(i.name for i in t.indexes if i.name)
     for v in views:
         names.relations.add(v.name)
@@ -198,8 +202,15 @@ def name_table(t: Table, names: SchemaNames) -> Table:
         if not fk.name:
             fk = evolve(fk, name=choose_name(t.name, name_addition(list(fk.columns)), "fkey", names.constraints))
         fks.append(fk)
+    exclusions = []
+    for x in t.exclusions:
+        if not x.name:
+            addition = name_addition(index_column_names(list(x.columns)))
+            x = evolve(x, name=_choose_index_constraint_name(t.name, addition, "excl", names))
+        exclusions.append(x)
     return evolve(t, primary_key=pk, checks=tuple(checks), uniques=tuple(uniques),
-                   foreign_keys=tuple(fks), indexes=name_indexes(t.name, t.indexes, names))
+                  foreign_keys=tuple(fks), indexes=name_indexes(t.name, t.indexes, names),
+                  exclusions=tuple(exclusions))
 
 
 def name_indexes(relation: str, indexes, names: SchemaNames) -> tuple[Index, ...]:

@@ -15,6 +15,7 @@ from pglast import ast
 from pglast.enums import AlterTableType
 
 from ..model import Enum, Extension, Partition, Policy, Schema
+from ..platform import PLATFORM_TABLES
 from .draft import Draft
 from .namerules import check_sql_identifiers
 from .policies import check_policy_clauses
@@ -26,6 +27,8 @@ from .scripts import is_history, read_script
 from .sqlaccess import comment_statement, grant_statement, role_name
 from .defaultprivs import alter_default_privileges
 from .sqlfunctions import function_from, trigger_from
+from .sqlplatform import (alter_publication_statement, attach_platform_alter, attach_platform_policy,
+                          create_publication, replica_identity_of, take_over_indexes)
 from .sqltables import TableParts, index_from, table_from
 from .sqltext import string_values, to_sql
 from .sqltypes import type_handlers
@@ -137,6 +140,8 @@ def _alter_table(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -
             changes.append({"rls_forced": False})
         elif sub == AlterTableType.AT_AddConstraint:
             parts.add(cmd.def_, origin_of(cmd.def_))
+        elif sub == AlterTableType.AT_ReplicaIdentity:
+            changes.append({"replica_identity": replica_identity_of(cmd.def_)})
         else:
             unsupported(stmt, draft.problems, f"ALTER TABLE {sub.name[3:]}")
             return
@@ -147,12 +152,17 @@ def _alter_table(stmt: Statement, file: SourceFile, schema: str, draft: Draft) -
 
 def _attach_alter_table(key: str, changes: list[dict], parts: TableParts, origin, d: Draft) -> None:
     table = d.tables.get(key)
+    if table is None and key in PLATFORM_TABLES:
+        attach_platform_alter(key, changes, parts, origin, d)
+        return
     if table is None:
         # partitions attach in `later` too, in file order: look for one once all are known
         d.after_naming.append(partial(_attach_partition_alter, key, changes, parts, origin))
         return
     for change in changes:
         table = replace(table, **change)
+    if parts.using_index:
+        table, parts = take_over_indexes(table, parts, origin, d.problems)
     if parts.primary_key is not None:
         if table.primary_key is not None:
             d.problems.add(origin, key, "the table already has a primary key")
@@ -165,6 +175,7 @@ def _attach_alter_table(key: str, changes: list[dict], parts: TableParts, origin
         uniques=table.uniques + tuple(parts.uniques),
         checks=table.checks + tuple(parts.checks),
         foreign_keys=table.foreign_keys + tuple(parts.foreign_keys),
+        exclusions=table.exclusions + tuple(parts.exclusions),
     )
 
 
@@ -215,6 +226,9 @@ def _create_policy(stmt: Statement, file: SourceFile, schema: str, draft: Draft)
 
 def _attach_policy(key: str, obj: str, policy: Policy, origin, d: Draft) -> None:
     table = d.tables.get(key)
+    if table is None and key in PLATFORM_TABLES:
+        attach_platform_policy(key, policy, d)
+        return
     if table is None:
         d.problems.add(origin, obj, f"policy on {key}, which is not a declared table",
                        did_you_mean(key, d.tables))
@@ -293,6 +307,8 @@ _HANDLERS = {
     "ViewStmt": _create_view,
     "CreateTableAsStmt": _create_view,
     "TransactionStmt": _ignore,
+    "CreatePublicationStmt": create_publication,
+    "AlterPublicationStmt": alter_publication_statement,
 }
 # domains, composite types, sequences (and GRANT/COMMENT on them): source/sqltypes.py
 _HANDLERS.update(type_handlers(_HANDLERS))

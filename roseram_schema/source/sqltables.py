@@ -8,6 +8,7 @@ from pglast.enums import ConstrType
 from ..model import (
     CheckConstraint,
     Column,
+    ExclusionConstraint,
     ForeignKey,
     Index,
     PrimaryKey,
@@ -15,6 +16,7 @@ from ..model import (
     UniqueConstraint,
 )
 from .draft import evolve
+from .sqlplatform import exclusion_from
 from .sqltext import string_values, to_sql
 
 _FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
@@ -36,13 +38,21 @@ class TableParts:
         self.uniques: list[UniqueConstraint] = []
         self.checks: list[CheckConstraint] = []
         self.foreign_keys: list[ForeignKey] = []
+        self.exclusions: list[ExclusionConstraint] = []
         self.not_null: set[str] = set()
         self.unsupported: list[str] = []
+        # constraint name -> the index it takes over (ADD CONSTRAINT ... USING INDEX i):
+        # its columns are the index's, known once the draft has every CREATE INDEX
+        self.using_index: dict[str, str] = {}
 
     def add(self, con: ast.Constraint, origin, column: str | None = None) -> None:
         """Add one constraint; `column` is set for a column constraint."""
         name = con.conname or ""
         kind = con.contype
+        if con.indexname and kind in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+            # PostgreSQL names the constraint after the index when no name is given
+            name = name or con.indexname
+            self.using_index[name] = con.indexname
         keys = string_values(con.keys) or ((column,) if column else ())
         if kind == ConstrType.CONSTR_PRIMARY:
             self.primary_key = PrimaryKey(name, keys, origin)
@@ -73,6 +83,8 @@ class TableParts:
                 match=_FK_MATCH.get(con.fk_matchtype, "simple"),
                 origin=origin,
             ))
+        elif kind == ConstrType.CONSTR_EXCLUSION:
+            self.exclusions.append(exclusion_from(con, origin))
         else:
             self.unsupported.append(kind.name.replace("CONSTR_", ""))
 
@@ -151,6 +163,7 @@ def table_from(stmt: ast.CreateStmt, schema: str, origin, origin_of) -> tuple[Ta
         uniques=tuple(parts.uniques),
         checks=tuple(parts.checks),
         foreign_keys=tuple(parts.foreign_keys),
+        exclusions=tuple(parts.exclusions),
         partition_by=partition_by,
         origin=origin,
     )

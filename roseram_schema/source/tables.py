@@ -34,7 +34,7 @@ from .yamlnodes import YNode
 
 TABLE_KEYS = (
     "schema", "table", "comment", "renamed_from", "columns", "primary_key", "unique", "checks",
-    "foreign_keys", "indexes", "grants", "partition_by", "partitions",
+    "foreign_keys", "indexes", "grants", "partition_by", "partitions", "replica_identity",
 )
 COLUMN_KEYS = (
     "type", "nullable", "default", "identity", "generated", "collation", "comment", "renamed_from", "grants",
@@ -97,6 +97,7 @@ def read_table(fields: dict[str, YNode], r: Reader, schema: str, name: str, node
             if p is not None
         ),
         renamed_from=r.name(fields.get("renamed_from"), obj, "renamed_from"),
+        replica_identity=_replica_identity(fields.get("replica_identity"), r, obj),
         origin=node.origin,
     )
 
@@ -310,3 +311,17 @@ def read_grants(node: YNode | None, r: Reader, obj: str, kind: str) -> tuple[Gra
         if privileges:
             out.append(Grant(grantee, privileges, origin))
     return tuple(out)
+
+
+def _replica_identity(node: YNode | None, r: Reader, obj: str) -> str:
+    """`default`, `full`, `nothing` or `index <name>` (ALTER TABLE ... REPLICA IDENTITY)."""
+    value = r.text(node, obj, "replica_identity")
+    if value is None:
+        return "default"
+    normal = " ".join(value.split())
+    if normal.lower() in ("default", "full", "nothing"):
+        return normal.lower()
+    if normal.lower().startswith("index ") and len(normal.split()) == 2:
+        return "index " + normal.split()[1]
+    r.problem(node.origin, obj, f"replica_identity must be default, full, nothing or index <name>, not {value!r}")
+    return "default"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Table
-from ..platform import PLATFORM_ROLES, is_platform_schema
+from ..platform import PLATFORM_PRIMARY_KEYS, PLATFORM_ROLES, PLATFORM_TABLES, is_platform_schema
 from .draft import Draft, evolve
 from .namerules import check_names
 from .problems import did_you_mean
@@ -117,6 +117,9 @@ def _check_foreign_key(d: Draft, t: Table, fk):
     if ref is None:
         if is_platform_schema(fk.ref_schema):
             if not fk.ref_columns:
+                known = PLATFORM_PRIMARY_KEYS.get(ref_key)
+                if known is not None:
+                    return evolve(fk, ref_columns=known)
                 d.problems.add(fk.origin, t.key, f"name the referenced columns of {ref_key}",
                                f"e.g. references: {ref_key}(id)")
             return fk
@@ -221,7 +224,7 @@ def _check_triggers(d: Draft) -> None:
     for key in sorted(d.triggers):
         trig = d.triggers[key]
         table_key = f"{trig.schema}.{trig.table}"
-        if table_key not in d.tables and table_key not in d.views:
+        if table_key not in d.tables and table_key not in d.views and table_key not in PLATFORM_TABLES:
             d.problems.add(trig.origin, trig.name, f"trigger on {table_key}, which is not declared",
                            did_you_mean(table_key, d.tables))
         if "." not in trig.function.split("(", 1)[0]:

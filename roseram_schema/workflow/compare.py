@@ -29,6 +29,7 @@ from ..diff.scope import managed_catalog
 from ..errors import DatabaseError
 from ..introspect.inspector import assemble, inspect_catalog, inspect_row_estimates
 from ..introspect.rows import available_extensions
+from ..introspect.unmanaged import read_unmanaged
 from ..model import Catalog
 from ..normalize.catalog import Scope, inspect_in_scope, source_scope
 from ..normalize.scripts import normalize_source, texts_source
@@ -93,6 +94,9 @@ class LiveComparison:
     desired_fingerprint: str | None = None
     # the source's data statements, which apply does not run (normalize/scripts.py)
     notes: tuple[str, ...] = ()
+    # (kind, name) of the live objects the model does not know (introspect/unmanaged.py):
+    # reported by plan and drift, never changed
+    unmanaged: tuple[tuple[str, str], ...] = ()
 
     @property
     def project(self):
@@ -130,7 +134,8 @@ class LiveComparison:
         from_fp, to_fp = self.fingerprints()
         if not self.changes:
             # nothing to expand, order or render: build_plan would give exactly this
-            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=(), notes=self.notes)
+            return Plan(from_fingerprint=from_fp, to_fingerprint=to_fp, statements=(), notes=self.notes,
+                        unmanaged=self.unmanaged)
         # imported when used: the planner (~40 ms to import) is only needed for changes
         from ..plan.planner import build_plan
 
@@ -146,7 +151,9 @@ class LiveComparison:
             source=texts_source(self.project.catalog, self.project.scripts),
             changes=self.changes,
         )
-        return replace(plan, notes=self.notes) if self.notes else plan
+        if self.notes:
+            plan = replace(plan, notes=self.notes)
+        return replace(plan, unmanaged=self.unmanaged) if self.unmanaged else plan
 
 
 def _connect_target(db_url: str):
@@ -275,8 +282,10 @@ def compare_live(project_dir: Path, db_url: str, dev_url, *, ensure_platform: bo
         if live is None:
             live, estimates = _read_target(conn, scope)
         settled, changes = diff_target(root, dev_url, source_fp, conn, live, desired, desired_fp, cache=cache)
-        # a source with notes is never answered by the no-change fast path: it would not say them
-        if not changes and cache is not None and not notes:
+        unmanaged = read_unmanaged(conn, scope.schemas)
+        # a source with notes is never answered by the no-change fast path: it would not say
+        # them; nor a target with unmanaged objects: the full comparison reports them
+        if not changes and cache is not None and not notes and not unmanaged:
             cache.remember_if_clean(root, dev_identity_of(dev_url), source_fp, scope, desired_fp, conn, live, digest)
     return LiveComparison(source, desired, live, settled, changes, estimates, pre_platform, scope, desired_fp,
-                          notes)
+                          notes, unmanaged)

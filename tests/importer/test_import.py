@@ -84,8 +84,9 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
         "policies/shop/bookings.yaml", "schema/shop/bookings.yaml",
         "policies/shop/customers.yaml", "policies/shop/events.yaml", "policies/shop/orders.yaml",
         "project.yaml", "schema/shop/customers.yaml", "schema/shop/events.yaml",
-        "schema/shop/functions.sql", "schema/shop/orders.yaml", "schema/shop/triggers.sql",
-        "schema/shop/types.sql", "views/shop/daily_totals.sql", "views/shop/my_orders.sql", "views/shop/new_orders.sql",
+        "schema/shop/functions.sql", "schema/shop/orders.yaml", "schema/shop/table_extras.sql",
+        "schema/shop/triggers.sql", "schema/shop/types.sql",
+        "views/shop/daily_totals.sql", "views/shop/my_orders.sql", "views/shop/new_orders.sql",
     ])
     events = yaml.safe_load(files["schema/shop/events.yaml"])
     assert events["partition_by"] == "RANGE (at)"
@@ -111,7 +112,10 @@ def test_hand_written_database_imports_without_drift(hand_url, pg_server, tmp_pa
         in files["schema/shop/types.sql"]
     assert "\nCREATE SEQUENCE shop.invoice_numbers;\n" in files["schema/shop/types.sql"]
     assert "unmanaged): domain" not in done.stderr and "unmanaged): sequence" not in done.stderr
-    assert "not imported (unmanaged): exclusion constraint bookings_no_overlap on shop.bookings" in done.stderr
+    # exclusion constraints are managed: written as SQL next to the table's YAML
+    assert "bookings_no_overlap" not in done.stderr
+    assert ("ALTER TABLE shop.bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (during WITH &&);"
+            in files["schema/shop/table_extras.sql"])
     assert "not imported (unmanaged): comment on a constraint orders_total_positive on shop.orders" in done.stderr
     assert "not imported (unmanaged): comment on a view column shop.my_orders.customer" in done.stderr
     assert "sequence shop.customers_id_seq" not in done.stderr  # the serial's own: implied
@@ -219,10 +223,12 @@ def test_supabase_database_leaves_platform_out_and_names_user_objects_on_it(supa
     assert not any(k.split("/")[1] in ("auth", "storage", "extensions", "realtime") for k in files if "/" in k)
     # Supabase's own role and grants are the platform's: not written
     assert not any("postgres" in text for text in files.values())
-    for line in ("policy on a platform table \"avatars readable\" on storage.objects",
-                 "trigger on a platform table on_auth_user_created on auth.users",
-                 "publication membership public.chat_messages in supabase_realtime"):
-        assert f"not imported (unmanaged): {line}\n" in done.stderr
+    # the user's own objects on platform tables are managed, so imported
+    platform = files["schema/public/platform.sql"]
+    assert "CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users" in platform, platform
+    assert "CREATE POLICY \"avatars readable\" ON storage.objects FOR SELECT" in platform, platform
+    assert "ALTER PUBLICATION supabase_realtime ADD TABLE public.chat_messages;" in platform, platform
+    assert "on a platform table" not in done.stderr and "publication" not in done.stderr, done.stderr
     assert_no_drift(out, supabase_db_url, pg_server.base_url)
 
 

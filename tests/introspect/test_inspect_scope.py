@@ -13,8 +13,9 @@ from roseram_schema.platform import ensure_platform
 def test_platform_schemas_and_extension_objects_are_left_out(db_conn):
     ensure_platform(db_conn)
     db_conn.execute("CREATE EXTENSION hstore")
-    db_conn.execute("CREATE SCHEMA storage")
-    db_conn.execute("CREATE TABLE storage.objects (id int)")
+    # the stand-in has storage.objects (users put policies on it)
+    db_conn.execute("CREATE SCHEMA IF NOT EXISTS storage")
+    db_conn.execute("CREATE TABLE IF NOT EXISTS storage.objects (id int)")
     db_conn.execute("CREATE SCHEMA roseram_schema")
     db_conn.execute("CREATE TABLE roseram_schema.history (id int)")
     db_conn.execute("CREATE TABLE public.kv (id int PRIMARY KEY, data public.hstore)")
@@ -36,7 +37,7 @@ def test_platform_schemas_and_extension_objects_are_left_out(db_conn):
 
 def test_extension_in_a_platform_schema_is_reported_when_asked_for(db_conn):
     ensure_platform(db_conn)
-    db_conn.execute("CREATE SCHEMA extensions")
+    db_conn.execute("CREATE SCHEMA IF NOT EXISTS extensions")  # the stand-in has it
     db_conn.execute("CREATE EXTENSION hstore SCHEMA extensions")
     assert inspect_catalog(db_conn).extensions == ()
     asked = inspect_catalog(db_conn, extensions=["hstore", "plpgsql"])

@@ -36,6 +36,14 @@ from .namespace import (
     drop_role,
     drop_schema,
 )
+from .publications import (
+    add_publication_table,
+    alter_publication_options,
+    create_publication,
+    drop_publication,
+    drop_publication_table,
+    set_replica_identity,
+)
 from .routines import (
     create_function,
     create_trigger,

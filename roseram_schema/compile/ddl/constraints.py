@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Union
 
-from ...model import CheckConstraint, ForeignKey, PrimaryKey, Table, UniqueConstraint, quote_ident
+from ...model import (CheckConstraint, ExclusionConstraint, ForeignKey, PrimaryKey, Table, UniqueConstraint,
+                      quote_ident)
 from ._text import idents, optional
 
-Constraint = Union[PrimaryKey, UniqueConstraint, CheckConstraint, ForeignKey]
+Constraint = Union[PrimaryKey, UniqueConstraint, CheckConstraint, ForeignKey, ExclusionConstraint]
 
 
 def _deferral(deferrable: bool, initially_deferred: bool) -> str:
@@ -35,6 +36,8 @@ def constraint_definition(constraint: Constraint) -> str:
         if c.on_delete.lower() != "no action":
             sql += f" ON DELETE {c.on_delete.upper()}"
         return sql + _deferral(c.deferrable, c.initially_deferred)
+    if isinstance(c, ExclusionConstraint):
+        return c.definition
     raise TypeError(f"not a constraint: {constraint!r}")
 
 

@@ -38,7 +38,7 @@ def create_table(table: Table, *, if_not_exists: bool = False, constraints: bool
     lines = [f"    {column_definition(c)}" for c in table.columns]
     if constraints:
         owned = [table.primary_key] if table.primary_key else []
-        owned += [*table.uniques, *table.checks]
+        owned += [*table.uniques, *table.checks, *table.exclusions]
         lines += [f"    {constraint_clause(c)}" for c in owned]
     body = ",\n".join(lines)
     head = f"CREATE TABLE {optional(if_not_exists, 'IF NOT EXISTS')}{table.qualified}"

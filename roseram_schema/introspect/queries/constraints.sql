@@ -1,4 +1,4 @@
--- Primary key, unique, check and foreign-key constraints of the tables in scope.
+-- Primary key, unique, check, foreign-key and exclusion constraints of the tables in scope.
 -- NOT NULL constraints (contype 'n', PostgreSQL 18) are left out: attnotnull is the truth.
 -- Constraints cloned from a parent (conparentid <> 0: partitions, FKs to partitioned
 -- tables) are left out: they follow from the parent's.
@@ -7,7 +7,7 @@ SELECT n.nspname AS schema,
        con.conname AS name,
        con.contype::text AS kind,
        -- only checks need the printed definition; printing is the costly part
-       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition,
+       CASE WHEN con.contype IN ('c', 'x') THEN pg_catalog.pg_get_constraintdef(con.oid) END AS definition,
        ARRAY(SELECT a.attname::text
              FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
@@ -31,7 +31,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
 LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = con.conindid AND con.contype = 'u'
-WHERE con.contype IN ('p', 'u', 'c', 'f')
+WHERE con.contype IN ('p', 'u', 'c', 'f', 'x')
   AND con.conparentid = 0
   AND c.relkind IN ('r', 'p')
   AND NOT c.relispartition

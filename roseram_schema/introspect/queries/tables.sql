@@ -5,7 +5,12 @@ SELECT n.nspname AS schema,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
-       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
+       CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
+         WHEN 'i' THEN 'index ' || (SELECT ic.relname FROM pg_catalog.pg_index i
+                                    JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                    WHERE i.indrelid = c.oid AND i.indisreplident)
+         ELSE 'default' END AS replica_identity
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')

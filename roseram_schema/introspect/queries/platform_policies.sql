@@ -1,0 +1,20 @@
+-- The user's policies on platform tables (storage.objects, ...), with the table's RLS
+-- switches: the platform ships none of its own there, so every one is the user's.
+SELECT n.nspname AS schema,
+       c.relname AS table,
+       c.relrowsecurity AS rls_enabled,
+       c.relforcerowsecurity AS rls_forced,
+       p.polname AS name,
+       p.polcmd::text AS command,
+       p.polpermissive AS permissive,
+       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r)::text END
+             FROM pg_catalog.unnest(p.polroles) AS r) AS roles,
+       pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS using,
+       pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
+       pg_catalog.obj_description(p.oid, 'pg_policy') AS comment
+FROM pg_catalog.pg_policy p
+JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND n.nspname = ANY (%(platform)s::text[])
+ORDER BY 1, 2, 5
