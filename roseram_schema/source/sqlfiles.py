@@ -317,7 +317,7 @@ _HANDLERS.update(type_handlers(_HANDLERS))
 ALTER_TABLE_TAKEN = frozenset({
     AlterTableType.AT_EnableRowSecurity, AlterTableType.AT_DisableRowSecurity,
     AlterTableType.AT_ForceRowSecurity, AlterTableType.AT_NoForceRowSecurity,
-    AlterTableType.AT_AddConstraint,
+    AlterTableType.AT_AddConstraint, AlterTableType.AT_ReplicaIdentity,
 })
 
 
