@@ -201,7 +201,7 @@ def _partition_access(des: Table, cur: Partition | None, part: Partition) -> lis
         changes.append(SetForceRowSecurity(des.schema, part.name, des.rls_forced, origin))
     if cur is not None:
         changes += diff_grants("table", f"{des.schema}.{part.name}", qualify(des.schema, part.name),
-                               cur.grants, (), part.origin or des.origin)
+                               cur.grants, part.grants, part.origin or des.origin)
     return changes
 
 

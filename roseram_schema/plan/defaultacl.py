@@ -272,7 +272,16 @@ def grants_for_target(conn, desired: Catalog) -> Catalog:
         grants = _with_defaults(base(kind, obj.schema), obj.grants, getattr(obj, "revokes", ()), keep)
         return obj if grants == obj.grants else replace(obj, grants=grants)
 
-    tables = tuple(regrant(t, "r") for t in desired.tables)
+    def with_partitions(t: Table) -> Table:
+        # a partition is created like any table, so it holds the defaults (and nothing the
+        # source grants: it is reached through its parent, whose RLS switches it has)
+        if not t.partitions or is_platform_schema(t.schema):
+            return t
+        parts = tuple(replace(p, grants=_with_defaults(base("r", t.schema), (), (), lambda g: True))
+                      for p in t.partitions)
+        return t if parts == t.partitions else replace(t, partitions=parts)
+
+    tables = tuple(with_partitions(regrant(t, "r")) for t in desired.tables)
     views = tuple(regrant(v, "r") for v in desired.views)
     functions = tuple(regrant(f, "f", explicit) for f in desired.functions)
     sequences = tuple(regrant(s, "S") for s in desired.sequences)
@@ -337,8 +346,10 @@ def revoke_default_privileges(changes: tuple[Change, ...], desired: Catalog, def
         elif isinstance(c, CreateView):
             obj, kind, schema, target, grants, what = c.view, "r", c.view.schema, c.view.qualified, c.view.grants, "table"
         elif isinstance(c, CreatePartition):
-            # the source grants nothing on a partition: it is reached through its parent
-            revoke_over("r", c.schema, {}, "table", c.key, qualify(c.schema, c.partition.name))
+            # exact: nothing on a partition (reached through its parent); defaults: what any
+            # new table gets (grants_for_target)
+            revoke_over("r", c.schema, {g.grantee: set(g.privileges) for g in c.partition.grants}, "table",
+                        c.key, qualify(c.schema, c.partition.name))
             continue
         elif isinstance(c, CreateSequence):
             s = c.sequence

@@ -10,6 +10,7 @@ and, because edges never point from a later phase to an earlier one, follows the
 from __future__ import annotations
 
 import heapq
+import re
 from graphlib import CycleError, TopologicalSorter
 
 from ..diff import changes as ch
@@ -215,6 +216,24 @@ def _routine_edges(changes, edges) -> None:
     for key, i in drops.items():
         if key in funcs:
             edges.add((i, funcs[key]))
+    # a function taking or returning a new table's row type waits for the table (functions
+    # otherwise come first: their bodies are not checked when they are created)
+    tables = {c.table_key: i for i, c in enumerate(changes) if isinstance(c, ch.CreateTable)}
+    for i, c in enumerate(changes):
+        if isinstance(c, (ch.CreateFunction, ch.ReplaceFunction)):
+            f = c.function if isinstance(c, ch.CreateFunction) else c.new
+            for name in _QUALIFIED.finditer(f"{f.identity_args} {f.returns}"):
+                key = f"{_unquote(name.group(1))}.{_unquote(name.group(2))}"
+                if key in tables:
+                    edges.add((tables[key], i))
+
+
+# schema.name in a type list as PostgreSQL prints it (qualified: read with an empty search_path)
+_QUALIFIED = re.compile(r'((?:[a-z_][a-z0-9_$]*)|"(?:[^"]|"")+")\.((?:[a-z_][a-z0-9_$]*)|"(?:[^"]|"")+")')
+
+
+def _unquote(part: str) -> str:
+    return part[1:-1].replace('""', '"') if part.startswith('"') else part
 
 
 def order_changes(changes: list[ch.Change], current: Catalog, desired: Catalog) -> list[int]:
