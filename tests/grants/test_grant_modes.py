@@ -204,6 +204,9 @@ def test_column_grants_round_trip(platform_db_url, pg_server, tmp_path):
     rs.apply(project, platform_db_url, dev_db=pg_server.base_url)
     assert _column_privileges(platform_db_url, "anon") == {"id": {"SELECT"}, "name": {"SELECT", "UPDATE"}, "email": set()}
     _converged(project, platform_db_url, pg_server.base_url)
+    # managed, so not reported as unmanaged
+    unmanaged = rs.plan(project, platform_db_url, dev_db=pg_server.base_url).unmanaged
+    assert not [u for u in unmanaged if u[0] == "column privileges"], unmanaged
     # the YAML form, and a change: anon keeps SELECT on id only
     (project / "schema" / "profiles.sql").write_text(COLUMNS.replace(
         "name text", "name text").replace("GRANT SELECT ON public.profiles TO authenticated;\n", ""))

@@ -131,11 +131,13 @@ SELECT kind, name FROM (
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.reloptions IS NOT NULL AND c.relkind IN ('r', 'p', 'm') AND n.nspname = ANY (%(schemas)s::text[])
   UNION ALL
+  -- a table's column privileges are managed (grants.sql); a view's are not
   SELECT 'column privileges', pg_catalog.format('%%I.%%I.%%I', n.nspname, c.relname, a.attname)
   FROM pg_catalog.pg_attribute a
   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND n.nspname = ANY (%(schemas)s::text[])
+  WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('v', 'm')
+    AND n.nspname = ANY (%(schemas)s::text[])
   UNION ALL
   SELECT 'grant option', pg_catalog.format('%%s on %%I.%%I to %%s', pg_catalog.lower(e.privilege_type), n.nspname, c.relname,
          CASE WHEN e.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(e.grantee)::text END)
