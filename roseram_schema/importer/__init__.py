@@ -20,7 +20,7 @@ from ..model import qualify
 from ..model.sequences import column_sequences
 from ..platform import is_platform_admin_role, is_platform_schema
 from .files import project_files
-from .grantmode import with_grants_mode
+from .grantmode import partition_defaults, with_grants_mode
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,10 @@ def read_database(db_url: str, schemas: list[str] | None = None):
             rows = read_unmanaged(conn, names)
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the database to import: {exc}") from exc
-    return catalog, tuple(sorted({*rows, *_partition_notes(catalog)}))
+    return catalog, tuple(sorted(set(rows)))
 
 
-def _partition_notes(catalog) -> list[tuple[str, str]]:
+def _partition_notes(catalog, defaults: dict[str, set[tuple[str, str]]]) -> list[tuple[str, str]]:
     """RLS switches and grants the source cannot say: FORCE without ENABLE, and what a
     partition has of its own (the source gives a partition its parent's switches and no
     grants, diff/tables.py)."""
@@ -69,9 +69,12 @@ def _partition_notes(catalog) -> list[tuple[str, str]]:
             name = qualify(t.schema, p.name)
             if (p.rls_enabled, p.rls_forced) != (t.rls_enabled, t.rls_forced):
                 notes.append(("row level security of a partition", f"{name} (not as on {t.qualified})"))
+            # what the defaults give a partition is the source's too (grants: defaults)
+            given = defaults.get(f"{t.schema}.{p.name}", set())
             for g in p.grants:
-                if not is_platform_admin_role(g.grantee):
-                    notes.append(("grants on a partition", f"{', '.join(g.privileges)} on {name} to {g.grantee}"))
+                extra = [priv for priv in g.privileges if (g.grantee, priv) not in given]
+                if extra and not is_platform_admin_role(g.grantee):
+                    notes.append(("grants on a partition", f"{', '.join(extra)} on {name} to {g.grantee}"))
     return notes
 
 
@@ -105,6 +108,7 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
     which needs `dev_url`)."""
     catalog, unmanaged = read_database(db_url, schemas)
     catalog = with_grants_mode(db_url, catalog)
+    unmanaged = tuple(sorted({*unmanaged, *_partition_notes(catalog, partition_defaults(db_url, catalog))}))
     contracts = infer_contracts(db_url, dev_url) if contract else None
     partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
     counts = {"tables": sum(t.key not in partitions for t in catalog.tables), "partitions": len(partitions),

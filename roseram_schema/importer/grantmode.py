@@ -49,6 +49,20 @@ def with_grants_mode(db_url: str, catalog: Catalog) -> Catalog:
     return replace(catalog, grants_mode="exact", default_privileges=entries)
 
 
+def partition_defaults(db_url: str, catalog: Catalog) -> dict[str, set[tuple[str, str]]]:
+    """{"schema.partition": {(grantee, privilege)}}: what a partition holds by the source in
+    `grants: defaults` mode (the defaults, as any new table); nothing in exact mode."""
+    if catalog.grants_mode != "defaults":
+        return {}
+    try:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            expected = grants_for_target(conn, catalog)
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot read the database's default privileges: {exc}") from exc
+    return {f"{t.schema}.{p.name}": {(g.grantee, priv) for g in p.grants for priv in g.privileges}
+            for t in expected.tables for p in t.partitions}
+
+
 def _default_privileges(conn, catalog: Catalog) -> tuple[DefaultPrivileges, ...]:
     """The database's pg_default_acl entries as the source would declare them: the importing
     role's without FOR ROLE; on Supabase, the platform roles' entries are the platform's and
