@@ -63,8 +63,10 @@ def _merge(item, src, extra):
 
 def _with_grants(item, src) -> dict:
     out = {"grants": _attach_each(item.grants, src.grants, lambda g: g.grantee)}
-    if hasattr(src, "revokes"):  # sequences have none
+    if hasattr(src, "revokes"):
         out["revokes"] = src.revokes
+    elif hasattr(src, "revoked"):  # a sequence's REVOKEs (source/sqltypes.py)
+        out["revoked"] = src.revoked
     return out
 
 

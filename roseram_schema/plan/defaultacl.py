@@ -269,7 +269,9 @@ def grants_for_target(conn, desired: Catalog) -> Catalog:
     def regrant(obj, kind: str, keep=lambda g: True):
         if is_platform_schema(obj.schema):
             return obj
-        grants = _with_defaults(base(kind, obj.schema), obj.grants, getattr(obj, "revokes", ()), keep)
+        # a sequence keeps its REVOKEs as `revoked` (source/sqltypes.py), the others as `revokes`
+        revokes = getattr(obj, "revokes", None) or getattr(obj, "revoked", ())
+        grants = _with_defaults(base(kind, obj.schema), obj.grants, revokes, keep)
         return obj if grants == obj.grants else replace(obj, grants=grants)
 
     def with_partitions(t: Table) -> Table:

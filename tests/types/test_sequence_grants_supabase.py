@@ -16,6 +16,8 @@ def test_anon_update_on_a_sequence_is_drift_and_revoked(supabase_db_url, pg_serv
     with psycopg.connect(supabase_db_url, autocommit=True) as conn:
         assert conn.execute("SELECT has_sequence_privilege('anon', 'public.notes_id_seq', 'UPDATE')").fetchone()[0]
     project = write_project(tmp_path / "p", SCHEMA)
+    # exact: every grant spelled out (in defaults mode anon keeps what Supabase's defaults give)
+    (project / "project.yaml").write_text("grants: exact\n" + (project / "project.yaml").read_text())
     dev = pg_server.base_url
     assert "Revoke public.notes_id_seq:anon" in drift_items(project, supabase_db_url, dev)
     plan = plan_of(project, supabase_db_url, dev)
