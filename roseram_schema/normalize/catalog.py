@@ -195,11 +195,12 @@ def _execute(conn, statement) -> None:
     try:
         conn.execute(statement.sql)
     except psycopg.Error as e:
-        raise SourceError([_problem(statement, e)]) from e
+        raise SourceError([rejected(statement, e, str(statement.obj))]) from e
 
 
-def _problem(statement, error) -> Problem:
-    """A Problem at the statement's source origin, with PostgreSQL's own words."""
+def rejected(statement, error, obj: str) -> Problem:
+    """A Problem at the statement's source origin, with PostgreSQL's own words (`statement`:
+    anything with `sql` and `origin`; `obj` names what it is about)."""
     diag = error.diag
     message = f"PostgreSQL rejected it: {diag.message_primary or str(error).strip()}"
     if diag.message_detail:
@@ -208,6 +209,6 @@ def _problem(statement, error) -> Problem:
     first_line = statement.sql.strip().splitlines()[0] if statement.sql.strip() else ""
     if first_line:
         hint = f"{hint}; statement: {first_line}" if hint else f"statement: {first_line}"
-    return Problem(origin=statement.origin, obj=str(statement.obj), message=message, hint=hint)
+    return Problem(origin=statement.origin, obj=obj, message=message, hint=hint)
 
 

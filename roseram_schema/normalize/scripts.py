@@ -14,11 +14,11 @@ from dataclasses import replace
 import psycopg
 from psycopg.pq import TransactionStatus
 
-from ..errors import Origin, Problem, SourceError
+from ..errors import Origin, SourceError
 from ..model import Catalog
 from ..platform import ensure_platform, is_platform_schema
 from ..source.scripts import DATA, SCHEMA, TRANSACTION, Script, terminated
-from .catalog import Scope, build_schema, inspect_in_scope, normalize_catalog, source_scope
+from .catalog import Scope, build_schema, inspect_in_scope, normalize_catalog, rejected, source_scope
 from .origins import attach_origins
 from .scratch import scratch_database
 
@@ -129,7 +129,7 @@ def _run(conn, statement) -> bool:
         except psycopg.Error as e:
             if e.sqlstate in _MISSING_RELATION:
                 return True
-            raise SourceError([_problem(statement, e)]) from e
+            raise SourceError([rejected(statement, e, statement.summary)]) from e
     if any(kind == "role" for kind, _ in statement.creates):
         # roles belong to the server, not to the scratch database: one an earlier build on
         # this dev server (or anything else) made is there already, as it is on a target
@@ -139,7 +139,7 @@ def _run(conn, statement) -> bool:
                 conn.execute(statement.sql)
         except psycopg.Error as e:
             if e.sqlstate != _DUPLICATE_OBJECT:
-                raise SourceError([_problem(statement, e)]) from e
+                raise SourceError([rejected(statement, e, statement.summary)]) from e
         return False
     _execute(conn, statement, statement.sql)
     return False
@@ -155,18 +155,9 @@ def _execute(conn, statement, sql: str) -> None:
     try:
         conn.execute(sql)
     except psycopg.Error as e:
-        raise SourceError([_problem(statement, e)]) from e
+        raise SourceError([rejected(statement, e, statement.summary)]) from e
 
 
-def _problem(statement, error) -> Problem:
-    diag = error.diag
-    message = f"PostgreSQL rejected it: {diag.message_primary or str(error).strip()}"
-    if diag.message_detail:
-        message += f" ({diag.message_detail})"
-    hint = diag.message_hint
-    first_line = statement.sql.strip().splitlines()[0] if statement.sql.strip() else ""
-    hint = f"{hint}; statement: {first_line}" if hint else f"statement: {first_line}"
-    return Problem(origin=statement.origin, obj=statement.summary, message=message, hint=hint)
 
 
 def scope_after_scripts(conn, scope: Scope) -> Scope:
