@@ -20,7 +20,7 @@ from ..model import qualify
 from ..model.sequences import column_sequences
 from ..platform import is_platform_admin_role, is_platform_schema
 from .files import project_files
-from .grantmode import partition_defaults, with_grants_mode
+from .grantmode import with_grants_mode
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,8 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
     """The files of the project the database at `db_url` is (contracts too with `contract`,
     which needs `dev_url`)."""
     catalog, unmanaged = read_database(db_url, schemas)
-    catalog = with_grants_mode(db_url, catalog)
-    unmanaged = tuple(sorted({*unmanaged, *_partition_notes(catalog, partition_defaults(db_url, catalog))}))
+    catalog, partition_defaults = with_grants_mode(db_url, catalog)
+    unmanaged = tuple(sorted({*unmanaged, *_partition_notes(catalog, partition_defaults)}))
     contracts = infer_contracts(db_url, dev_url) if contract else None
     partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
     counts = {"tables": sum(t.key not in partitions for t in catalog.tables), "partitions": len(partitions),

@@ -34,9 +34,11 @@ def _without_grants(catalog: Catalog) -> Catalog:
     )
 
 
-def with_grants_mode(db_url: str, catalog: Catalog) -> Catalog:
-    """`catalog` with `grants_mode` set to the mode the database follows, and, in defaults
-    mode, without the grants the defaults give (the project then declares none)."""
+def with_grants_mode(db_url: str, catalog: Catalog) -> tuple[Catalog, dict[str, set[tuple[str, str]]]]:
+    """(`catalog` with `grants_mode` set to the mode the database follows, and, in defaults
+    mode, without the grants the defaults give (the project then declares none); what a
+    partition holds by the source: {"schema.partition": {(grantee, privilege)}}, the
+    defaults in defaults mode (as any new table), nothing in exact mode)."""
     bare = _without_grants(catalog)
     try:
         with psycopg.connect(db_url, autocommit=True) as conn:
@@ -45,22 +47,10 @@ def with_grants_mode(db_url: str, catalog: Catalog) -> Catalog:
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot read the database's default privileges: {exc}") from exc
     if _grant_sets(expected) == _grant_sets(catalog):
-        return replace(bare, grants_mode="defaults", default_privileges=entries)
-    return replace(catalog, grants_mode="exact", default_privileges=entries)
-
-
-def partition_defaults(db_url: str, catalog: Catalog) -> dict[str, set[tuple[str, str]]]:
-    """{"schema.partition": {(grantee, privilege)}}: what a partition holds by the source in
-    `grants: defaults` mode (the defaults, as any new table); nothing in exact mode."""
-    if catalog.grants_mode != "defaults":
-        return {}
-    try:
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            expected = grants_for_target(conn, catalog)
-    except psycopg.Error as exc:
-        raise DatabaseError(f"cannot read the database's default privileges: {exc}") from exc
-    return {f"{t.schema}.{p.name}": {(g.grantee, priv) for g in p.grants for priv in g.privileges}
-            for t in expected.tables for p in t.partitions}
+        partitions = {f"{t.schema}.{p.name}": {(g.grantee, priv) for g in p.grants for priv in g.privileges}
+                      for t in expected.tables for p in t.partitions}
+        return replace(bare, grants_mode="defaults", default_privileges=entries), partitions
+    return replace(catalog, grants_mode="exact", default_privileges=entries), {}
 
 
 def _default_privileges(conn, catalog: Catalog) -> tuple[DefaultPrivileges, ...]:
