@@ -30,7 +30,8 @@ from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_atte
                      row_attempts, view_sql)
 from .runner import install_runner, install_touch_triggers, read_privileges, run_as
 from .storage_probe import storage_findings
-from .seed import World, build_world, fk_order, insert_sql
+from .seed import World, build_world
+from .seeding import seed_rows
 from .spec import COMMANDS, Spec
 from .static import static_findings
 
@@ -99,23 +100,9 @@ def check_tenancy(catalog, spec: Spec) -> None:
 
 
 def seed_database(conn, world: World) -> None:
-    """Insert the seeded rows as the (superuser) connection, parents first; record failures."""
-    for key in fk_order(world.catalog):
-        table = world.catalog.table(key)
-        kept = []
-        for row in world.rows.get(key, []):
-            for candidate in (row, row.plain):
-                if candidate is None:
-                    continue
-                try:
-                    with conn.transaction():
-                        conn.execute(insert_sql(table, candidate))
-                    kept.append(candidate)
-                    break
-                except Exception as exc:  # psycopg errors: the message names the constraint
-                    if candidate.plain is None:
-                        world.gaps.setdefault(key, f"seeding row {row.label} failed: {str(exc).strip()}")
-        world.rows[key] = kept
+    """Insert the seeded rows as the (superuser) connection, parents first; record failures
+    (verify/seeding.py: few round trips, the outcome of one INSERT at a time)."""
+    seed_rows(conn, world)
 
 
 def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
