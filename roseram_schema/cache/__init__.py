@@ -7,6 +7,7 @@ gives the same answers without any of them; they only spare work already done:
     desired state     the normalized source, its scope, fingerprint    desired.py
     kept database     the desired state kept on the dev server,        incremental.py, splice.py
                       advanced by the last edit only
+    verify template   verify's built scratch database, copied           verifydb.py
     no-change memo    a digest of the target's rows that matched      nochange.py
 
 What they keep lives in `<project>/.roseram/cache/` (files.py), written and read through
@@ -61,6 +62,17 @@ class Cache:
         from .incremental import kept_state
 
         return kept_state(root, dev_url, dev_identity, source_fp)
+
+    def verify_database(self, server_url: str, root: Path, fingerprint: str, tables: int, prefix: str, build):
+        """A context giving the URL of verify's scratch database for the source `fingerprint`,
+        copied from the project's template or built by `build(url)` (verifydb.built_scratch);
+        None for a project of fewer tables than the kept databases are for."""
+        from .incremental import INCREMENTAL_MIN_TABLES
+        from .verifydb import built_scratch
+
+        if tables < INCREMENTAL_MIN_TABLES:
+            return None
+        return built_scratch(server_url, root, server_url, fingerprint, prefix, build)
 
     def quick_check(self, root: Path, db_url: str, dev_identity: str):
         """(desired fingerprint, None) when the target is known to match the source, else

@@ -8,9 +8,7 @@ the seeded rows and a helper function there. It never touches any other database
 from __future__ import annotations
 
 import json
-import queue
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg
@@ -28,7 +26,7 @@ from .facts import read_facts
 from .partition_probe import partition_findings
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
-from .runner import install_runner, install_touch_triggers, read_privileges, run_as
+from .runner import Shards, install_runner, install_touch_triggers, read_privileges, run_as
 from .storage_probe import storage_findings
 from .seed import World, build_world
 from .seeding import seed_rows
@@ -183,24 +181,15 @@ def _by_severity(findings: list[Finding]) -> list[Finding]:
 
 
 def _run_parallel(run, jobs, conn, url, workers) -> None:
-    pool: queue.Queue = queue.Queue()
-    pool.put(conn)
-    extra = [psycopg.connect(url, autocommit=True) for _ in range(min(workers, len(jobs)) - 1)]
-    for c in extra:
-        pool.put(c)
-
-    def task(job):
-        connection = pool.get()
-        try:
-            run(job, connection)
-        finally:
-            pool.put(connection)
-
+    """The personas one after the other, each one's statements split by table between up
+    to `workers` connections (runner.Shards)."""
+    extra = [psycopg.connect(url, autocommit=True) for _ in range(workers - 1)]
+    shards = Shards([conn, *extra])
     try:
-        with ThreadPoolExecutor(max_workers=len(extra) + 1) as executor:
-            for future in [executor.submit(task, job) for job in jobs]:
-                future.result()
+        for job in jobs:
+            run(job, shards)
     finally:
+        shards.close()
         for c in extra:
             c.close()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 
-from ..cache import load_project
+from ..cache import from_env, load_project
 from ..compile.script import compile_statements
 from ..errors import DatabaseError
 from ..introspect import inspect_catalog
@@ -86,6 +86,19 @@ def read_target_storage(db_url: str):
         raise DatabaseError(f"cannot read the storage policies of --db: {exc}") from exc
 
 
+def _build_settings(conn) -> None:
+    # like pg_dump: function bodies may name functions created later in the script
+    conn.execute("SET check_function_bodies = off")
+    conn.execute("SET client_min_messages = warning")
+
+
+def _build(url: str, catalog) -> None:
+    """ensure_platform and build_schema in the empty database `url`."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        ensure_platform(conn)
+        build_schema(conn, catalog)
+
+
 def build_schema(conn, catalog) -> None:
     """Apply the compiled statements of `catalog` to the (scratch) connection.
 
@@ -93,9 +106,7 @@ def build_schema(conn, catalog) -> None:
     statement, to name the object (and source line) that failed.
     """
     statements = compile_statements(catalog)
-    # like pg_dump: function bodies may name functions created later in the script
-    conn.execute("SET check_function_bodies = off")
-    conn.execute("SET client_min_messages = warning")
+    _build_settings(conn)
     for statement in statements:
         if not statement.transactional:
             _apply_one(conn, statement)
@@ -152,14 +163,24 @@ def _verify(project, catalog, dev, clock: float, timings: dict, *, locate: bool,
     spec = load_spec(project)
     dev_url = dev_url_of(dev, required_extensions(catalog))
     lap("load")
-    with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as url:
+    from_source = project is not None and catalog is project.catalog
+    # a big project's schema is built once per source, then copied (cache/verifydb.py); not
+    # with script files, which may do what a copy does not carry (ALTER DATABASE ... SET)
+    cache = from_env() if from_source and not project.scripts else None
+    made = None if cache is None else cache.verify_database(
+        dev_url, project.root, project.fingerprint, len(catalog.tables), SCRATCH_PREFIX,
+        lambda url: _build(url, catalog))
+    with made or scratch_database(dev_url, prefix=SCRATCH_PREFIX) as url:
         lap("create_database")
         with psycopg.connect(url, autocommit=True) as conn:
-            ensure_platform(conn)
-            build_schema(conn, catalog)
-            if project is not None and catalog is project.catalog and project.scripts:
-                # the source's script files run after its declarations, as normalize runs them
-                run_scripts(url, project.scripts)
+            if made is not None:
+                _build_settings(conn)  # the session as building it leaves it
+            else:
+                ensure_platform(conn)
+                build_schema(conn, catalog)
+                if from_source and project.scripts:
+                    # the source's script files run after its declarations, as normalize runs them
+                    run_scripts(url, project.scripts)
             lap("build_schema")
             report = check_database(conn, spec, url=url, storage_policies=storage)
             lap("check")
