@@ -138,18 +138,22 @@ def read_privileges(conn, roles, tables) -> set[tuple[str, str, str]]:
 
 
 def install_touch_triggers(conn, tables, ident_columns) -> None:
-    """An AFTER UPDATE OR DELETE trigger on every probed table (scratch database only)."""
+    """An AFTER UPDATE OR DELETE trigger on every probed table (scratch database only), all
+    in one round trip."""
+    script = []
     for table in tables:
         args = ", ".join(quote_literal(c) for c in ident_columns(table.key))
-        conn.execute(
+        script.append(
             f"CREATE TRIGGER zz_roseram_verify_touched AFTER UPDATE OR DELETE ON {table.qualified} "
             f"FOR EACH ROW EXECUTE FUNCTION {HELPER_SCHEMA}.touched({args})"
         )
         # BEFORE triggers fire in name order: "_" sorts before the project's lower-case names
-        conn.execute(
+        script.append(
             f"CREATE TRIGGER _roseram_verify_dry BEFORE UPDATE OR DELETE ON {table.qualified} "
             f"FOR EACH ROW EXECUTE FUNCTION {HELPER_SCHEMA}.dry({args})"
         )
+    if script:
+        conn.execute(";\n".join(script))
 
 
 STATEMENT_TIMEOUT = "60s"  # for one persona's whole batch of probes

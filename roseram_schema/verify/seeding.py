@@ -10,7 +10,7 @@ database holds exactly what the row-by-row path would have made (the same statem
 same order, in the same transaction). When a statement fails, the script is rolled back (to
 a savepoint) and its half-scripts are tried, down to one table, which runs row by row. That
 is only exact when a rolled-back INSERT leaves nothing behind: tables where an INSERT may
-fire a user trigger or rule, take a value from a sequence (identity, serial) or call a
+fire a user trigger or a rule, take a value from a sequence (identity, serial) or call a
 function of the schema in a default or constraint always run row by row (FAST_TABLES).
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from .seed import World, fk_order, insert_sql
 
-# Tables whose INSERT has no effect but the row itself: no user trigger, no INSERT rule, no
+# Tables whose INSERT has no effect but the row itself: no user INSERT trigger, no rule, no
 # identity column, and no default or constraint depending on a sequence or on a function
 # that is not built in (built-in functions are pinned: pg_depend records no dependency on them).
 FAST_TABLES = """
@@ -26,7 +26,8 @@ SELECT n.nspname || '.' || c.relname
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND n.nspname || '.' || c.relname = ANY(%s)
-  AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+  AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t
+                  WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgtype & 4 <> 0)  -- fires on INSERT
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN')
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity <> '')
