@@ -107,8 +107,8 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
                    storage_policies=None) -> Report:
     """Seed, probe every persona x table x command, and judge against the contracts.
 
-    With `url` (the same scratch database), personas are probed on up to `workers`
-    connections at once. `storage_policies`: a live database's storage.objects policies, for
+    With `url` (the same scratch database), each persona's probes are split by table
+    between up to `workers` connections (runner.Shards). `storage_policies`: a live database's storage.objects policies, for
     the bucket contracts (verify/storage_probe.py).
     """
     started = time.perf_counter()
