@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jsonschema
 import psycopg
 import yaml
+
+from roseram_schema.schemas import load
 
 from .test_supabase_like import cli
 
@@ -64,6 +67,12 @@ def test_defaults_with_per_object_deltas(supabase_db_url, pg_server, tmp_path):
     assert drift.returncode == 0, drift.stdout + drift.stderr
     again, _ = _import(supabase_db_url, tmp_path / "second")
     assert again == files
+    # what an editor with the shipped JSON Schemas accepts, `revokes:` included
+    view_header = "".join(line[3:] + "\n" for line in files["views/public/note_bodies.sql"].splitlines()
+                          if line.startswith("-- ") and ": " in line and not line.startswith("-- Imported"))
+    for kind, text in (("table", files["schema/public/profiles.yaml"]), ("view-header", view_header)):
+        errors = list(jsonschema.Draft202012Validator(load(kind)).iter_errors(yaml.safe_load(text)))
+        assert not errors, (kind, [e.message for e in errors])
 
 
 def test_sequence_and_function_grants_beyond_the_defaults(supabase_db_url, pg_server, tmp_path):
