@@ -21,7 +21,8 @@ Grant modes (project.yaml `grants:`; `Catalog.grants_mode`):
   the default privileges of the role that runs the plan (the global entry of pg_default_acl,
   or PostgreSQL's built-in acldefault when there is none, plus the entry of the object's
   schema: the platform's `GRANT ALL ... TO anon, authenticated, service_role` included),
-  then the source's own GRANTs, less the source's own REVOKEs.
+  then the source's own GRANTs, less the source's own REVOKEs (SQL REVOKE statements, or
+  `revokes:` in a table file or view header: what import writes, importer/grantmode.py).
 
 Where the desired grants come from in defaults mode: not from the scratch database where the
 source is normalized (it is on the dev server, whose default privileges are not the
