@@ -119,3 +119,18 @@ def test_mostly_explicit_grants_import_exact(supabase_db_url, pg_server, tmp_pat
     drift = cli("drift", "--project", str(tmp_path / "first"), "--db", supabase_db_url,
                 "--dev-db", pg_server.base_url)
     assert drift.returncode == 0, drift.stdout + drift.stderr
+
+
+def test_a_partition_lacking_the_defaults_is_named(supabase_db_url, tmp_path):
+    """The source gives a partition what the defaults give any new table (grants: defaults):
+    one that lacks some of it cannot be said, so it is named, never dropped in silence."""
+    with psycopg.connect(supabase_db_url, autocommit=True) as conn:
+        conn.execute("""
+            CREATE TABLE public.logs (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+            CREATE TABLE public.logs_2025 PARTITION OF public.logs FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            REVOKE DELETE, TRUNCATE ON public.logs_2025 FROM anon;
+        """)
+    files, stderr = _import(supabase_db_url, tmp_path / "first")
+    assert yaml.safe_load(files["project.yaml"])["grants"] == "defaults"
+    assert ("not imported (unmanaged): grants revoked on a partition delete, truncate on public.logs_2025"
+            " from anon\n") in stderr, stderr
