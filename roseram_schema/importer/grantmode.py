@@ -125,7 +125,8 @@ class _Deltas:
             if relation:
                 # MAINTAIN (17+) cannot be said: a REVOKE of every other privilege takes it
                 # too (plan/defaultacl.py); a GRANT of it is named by unmanaged.sql
-                if "maintain" in given.get(grantee, ()) and "maintain" in held.get(grantee, ()):
+                kept = "maintain" in given.get(grantee, ()) and "maintain" in held.get(grantee, ())
+                if kept and not less >= set(TABLE_PRIVILEGES):  # else `revokes: all` would take it
                     self.maintain.add(f"{obj.key} {grantee}")
                 if "maintain" in less and not less >= set(TABLE_PRIVILEGES):
                     self.notes.append(("privilege revoked that the defaults give", f"maintain on {name} from {grantee}"))
