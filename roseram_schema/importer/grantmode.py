@@ -117,6 +117,10 @@ class _Deltas:
                                sequences=tuple(sequence(s) for s in catalog.sequences))
 
     def _delta(self, obj, base, name: str, relation: bool = False) -> tuple[tuple[Grant, ...], tuple[Grant, ...]]:
+        if obj.grants == base:  # most objects of a database that follows its defaults
+            if relation:
+                self.maintain.update(f"{obj.key} {g.grantee}" for g in base if "maintain" in g.privileges)
+            return (), ()
         held, given = _held(obj.grants), _held(base)
         grants, revokes = [], []
         for grantee in sorted(held.keys() | given.keys()):
