@@ -282,6 +282,11 @@ class Shards:
                 out[i] = outcome
         return out
 
+    def __getattr__(self, name):
+        # anything else a prober does with its connection (execute, transaction...) goes to
+        # the first one: between two run_as calls no thread uses it
+        return getattr(self.connections[0], name)
+
     def close(self) -> None:
         """Stop the threads (the connections are the caller's)."""
         if self._pool is not None:

@@ -39,6 +39,8 @@ def test_shards_run_each_table_on_one_connection_and_keep_the_order(platform_db_
             try:
                 split = runner.run_as(shards, me, None, statements)
                 again = runner.run_as(shards, me, None, statements)
+                # what a prober does with its connection besides run_as: on the first one
+                assert shards.execute("SELECT pg_backend_pid()").fetchone()[0] == conn.info.backend_pid
             finally:
                 shards.close()
     pids = [o.value for o in split]
