@@ -11,6 +11,7 @@ from ..platform import is_platform_schema
 from .findings import Finding
 from . import sqlrefs
 from .leaks import LEAK_RULES
+from .updatable_views import view_write_through
 
 ALWAYS_OPEN = ("anyone", "signed_in")
 
@@ -483,7 +484,7 @@ RULES = (
     index_duplicate,
     policy_bare_uid,
     contract_missing,
-) + LEAK_RULES
+) + LEAK_RULES + (view_write_through,)
 
 
 def lint_catalog(catalog: Catalog, spec=None, anchors=None, rules=RULES) -> list[Finding]:
