@@ -104,12 +104,17 @@ def _writers(view: View) -> dict[str, list[str]]:
 
 def write_through_views(catalog: Catalog, spec) -> list[tuple[UpdatableView, dict[str, list[str]]]]:
     """(view, write command -> API roles) of every view of an API schema that writes into an
-    RLS table with its owner's rights: updatable by PostgreSQL itself, no security_invoker,
-    the base table's RLS enabled and not forced (FORCE applies it to the owner too)."""
+    RLS table with its owner's rights: updatable by PostgreSQL itself (no INSTEAD OF
+    trigger), no security_invoker, the base table's RLS enabled and not forced (FORCE
+    applies it to the owner too)."""
     exposed = exposed_schemas(spec)
+    # an INSTEAD OF trigger replaces the automatic update: its function decides what is written
+    triggered = {(t.schema, t.table) for t in catalog.triggers}
     out = []
     for v in catalog.views:
         if v.schema not in exposed or is_platform_schema(v.schema) or v.security_invoker:
+            continue
+        if (v.schema, v.name) in triggered:
             continue
         writers = _writers(v)
         if not writers:

@@ -80,6 +80,12 @@ CREATE VIEW public.counts AS SELECT user_id, count(*) AS n FROM public.notes GRO
 CREATE VIEW public.joined AS SELECT n.id, u.email FROM public.notes n JOIN auth.users u ON u.id = n.user_id;
 CREATE VIEW public.distinct_users AS SELECT DISTINCT user_id FROM public.notes;
 GRANT ALL ON public.counts, public.joined, public.distinct_users TO anon, authenticated;
+-- an INSTEAD OF trigger decides what is written, not the automatic update
+CREATE VIEW public.triggered AS SELECT id, body FROM public.notes;
+CREATE FUNCTION public.add_note() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO public.notes (user_id, body) VALUES ((select auth.uid()), NEW.body); RETURN NEW; END $$;
+CREATE TRIGGER add_note INSTEAD OF INSERT ON public.triggered FOR EACH ROW EXECUTE FUNCTION public.add_note();
+GRANT ALL ON public.triggered TO authenticated;
 -- a table without RLS has no policy to skip (rls-disabled names it)
 CREATE TABLE public.tags (id int PRIMARY KEY, name text);
 CREATE VIEW public.tag_list AS SELECT id, name FROM public.tags;
@@ -87,4 +93,4 @@ GRANT ALL ON public.tag_list TO anon, authenticated;
 """)
     assert found == []
     assert {k: v & 28 for k, v in updatable.items()} == {
-        "invoker": 28, "read_only": 28, "tag_list": 28, "counts": 0, "joined": 0, "distinct_users": 0}
+        "invoker": 28, "read_only": 28, "tag_list": 28, "triggered": 28, "counts": 0, "joined": 0, "distinct_users": 0}
