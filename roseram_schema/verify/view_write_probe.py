@@ -6,9 +6,10 @@ policies refuse the persona.
 For each such view of an API schema over a probed table (lint/updatable_views.updatable_view,
 read from the scratch database), every persona that does not bypass RLS runs, each in a
 rolled-back subtransaction: a column-free UPDATE and a DELETE without WHERE, once on the table
-and once through the view (dry: the dry() trigger records each row reached and skips it), and
-the INSERTs of the table's insert probes (other owners' and tenants' rows included) through
-the view. A row written through the view that the same statement on the table does not write,
+and once through the view (dry: the dry() trigger records each row reached and skips it), the
+INSERTs of the table's insert probes (other owners' and tenants' rows included) through the
+view, and the moves of probes.move_attempts (a row handed to another owner or tenant) on the
+table and through the view. A row written through the view that the same statement on the table does not write,
 and that the contract does not allow (no contract: any), is the finding.
 """
 
@@ -20,10 +21,12 @@ from ..lint.updatable_views import updatable_view
 from ..model import quote_ident
 from ..platform import is_platform_schema
 from .categories import allowed
+from .probes import move_attempts
 from .runner import run_as
 from .seed import SeedGap, insert_sql
 
-_VERB = {"insert": "INSERT placed", "update": "UPDATE reached", "delete": "DELETE reached"}
+_VERB = {"insert": "INSERT placed", "update": "UPDATE reached", "delete": "DELETE reached",
+         "move": "UPDATE moved"}
 
 
 def _views(world, spec, tables):
@@ -70,6 +73,14 @@ def _insert_through(found, row) -> str | None:
             f"VALUES ({', '.join(row.values[c] for c in cols)})")
 
 
+def _same_names(found, world) -> bool:
+    """Whether the view shows the table's key, owner and tenant columns under their own names
+    (the moves of probes.move_attempts then run through the view as written)."""
+    a = world.anchors[found.base.key]
+    needed = set(world.ident_columns(found.base.key)) | {p.column for p in (a.owner, a.tenant) if p}
+    return all(found.columns.get(c) == c for c in needed)
+
+
 def _probe_rows(world, persona, key):
     """The rows the persona's INSERT probes of the table try (probes.insert_attempts)."""
     out = []
@@ -102,6 +113,11 @@ def view_write_findings(conn, world, spec, tables) -> list[Finding]:
                 plan.append((found, "update", None))
             statements += [f"/*dry*/ DELETE FROM {base}", f"/*dry*/ DELETE FROM {view}"]
             plan.append((found, "delete", None))
+            if _same_names(found, world):
+                for row in world.rows.get(found.base.key, []):
+                    for move in move_attempts(world, persona, found.base, row):
+                        statements += [move.sql, f"UPDATE {view} " + move.sql[len(f"UPDATE {base} "):]]
+                        plan.append((found, "move", move))
             for row in _probe_rows(world, persona, found.base.key):
                 through = _insert_through(found, row)
                 if through is not None:
@@ -111,6 +127,13 @@ def view_write_findings(conn, world, spec, tables) -> list[Finding]:
         reached: dict[tuple[str, str], list[str]] = {}
         for (found, command, row), direct, through in zip(plan, outcomes[0::2], outcomes[1::2]):
             contract = spec.contract(found.base.key)
+            if command == "move":
+                moved = through.ok and (through.count or 0) > 0
+                if moved and not (direct.ok and (direct.count or 0) > 0) and not (
+                        allowed(contract, "update", persona, row.row, ten)
+                        and allowed(contract, "update", persona, row.new, ten)):
+                    reached.setdefault((found.view.key, command), []).append(f"{row.row.label} to {row.new.label}")
+                continue
             if command == "insert":
                 ok_direct = direct.ok or direct.passed_policy
                 # not a constraint error: a view's CHECK OPTION is checked after the constraints

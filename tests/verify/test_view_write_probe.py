@@ -38,10 +38,11 @@ GRANT ALL ON public.note_list TO anon, authenticated;
     assert found.message == (
         "written through view public.note_list, which runs with its owner's rights, rows the policies "
         "of public.notes refuse: anon's DELETE reached 2 rows (user1, user2); anon's INSERT placed "
-        "2 rows (user1, user2); anon's UPDATE reached 2 rows (user1, user2); user1's DELETE reached "
-        "1 row (user2); user1's INSERT placed 1 row (user2); user1's UPDATE reached 1 row (user2); "
-        "user2's DELETE reached 1 row (user1); user2's INSERT placed 1 row (user1); user2's UPDATE "
-        "reached 1 row (user1)"), found.message
+        "2 rows (user1, user2); anon's UPDATE moved 2 rows (user1 to user2, user2 to user1); anon's "
+        "UPDATE reached 2 rows (user1, user2); user1's DELETE reached 1 row (user2); user1's INSERT "
+        "placed 1 row (user2); user1's UPDATE moved 1 row (user1 to user2); user1's UPDATE reached "
+        "1 row (user2); user2's DELETE reached 1 row (user1); user2's INSERT placed 1 row (user1); "
+        "user2's UPDATE moved 1 row (user2 to user1); user2's UPDATE reached 1 row (user1)"), found.message
     assert not report.ok
 
 
@@ -50,7 +51,19 @@ def test_a_filter_on_the_caller_without_check_option_lets_inserts_through(platfo
 CREATE VIEW public.my_notes AS SELECT id, user_id, body FROM public.notes WHERE user_id = (select auth.uid());
 GRANT SELECT, INSERT, UPDATE, DELETE ON public.my_notes TO authenticated;
 """)
-    assert found.message.endswith("user1's INSERT placed 1 row (user2); user2's INSERT placed 1 row (user1)")
+    # UPDATE and DELETE reach the caller's own rows only; an INSERT (or a move) goes anywhere
+    assert found.message.endswith(
+        "refuse: user1's INSERT placed 1 row (user2); user1's UPDATE moved 1 row (user1 to user2); "
+        "user2's INSERT placed 1 row (user1); user2's UPDATE moved 1 row (user2 to user1)"), found.message
+
+
+def test_a_filter_without_check_option_lets_updates_hand_rows_over(platform_db_url):
+    [found], _ = _findings(platform_db_url, """
+CREATE VIEW public.my_notes AS SELECT id, user_id, body FROM public.notes WHERE user_id = (select auth.uid());
+GRANT SELECT, UPDATE ON public.my_notes TO authenticated;
+""")
+    assert found.message.endswith("refuse: user1's UPDATE moved 1 row (user1 to user2); "
+                                  "user2's UPDATE moved 1 row (user2 to user1)"), found.message
 
 
 def test_invoker_and_checked_views_write_nothing_more(platform_db_url):
