@@ -125,6 +125,7 @@ def view_write_findings(conn, world, spec, tables) -> list[Finding]:
                     plan.append((found, "insert", row))
         outcomes = run_as(conn, persona, world.user_ids.get(persona.name), statements)
         reached: dict[tuple[str, str], list[str]] = {}
+        # plan: (view, command, the insert's Row or the move's Attempt), one pair of statements each
         for (found, command, row), direct, through in zip(plan, outcomes[0::2], outcomes[1::2]):
             contract = spec.contract(found.base.key)
             if command == "move":
