@@ -9,8 +9,8 @@ rolled-back subtransaction: a column-free UPDATE and a DELETE without WHERE, onc
 and once through the view (dry: the dry() trigger records each row reached and skips it), the
 INSERTs of the table's insert probes (other owners' and tenants' rows included) through the
 view, and the moves of probes.move_attempts (a row handed to another owner or tenant) on the
-table and through the view. A row written through the view that the same statement on the table does not write,
-and that the contract does not allow (no contract: any), is the finding.
+table and through the view. A row written through the view that the same statement on the
+table does not write, and that the contract does not allow (no contract: any), is the finding.
 """
 
 from __future__ import annotations
@@ -133,7 +133,8 @@ def view_write_findings(conn, world, spec, tables) -> list[Finding]:
                 if moved and not (direct.ok and (direct.count or 0) > 0) and not (
                         allowed(contract, "update", persona, row.row, ten)
                         and allowed(contract, "update", persona, row.new, ten)):
-                    reached.setdefault((found.view.key, command), []).append(f"{row.row.label} to {row.new.label}")
+                    reached.setdefault((found.view.key, command), []).append(
+                        f"{row.row.label} to {row.new.label}")
                 continue
             if command == "insert":
                 ok_direct = direct.ok or direct.passed_policy
