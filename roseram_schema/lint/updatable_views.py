@@ -22,12 +22,16 @@ from .findings import Finding
 from .leaks import CLIENT_ROLES, exposed_schemas
 
 WRITES = ("insert", "update", "delete")
-# aggregates and window functions PostgreSQL's own catalog ships that views commonly use; one
-# in the select list makes the view read-only
+# aggregates, window and set-returning functions PostgreSQL's own catalog ships that views
+# commonly use; one in the select list makes the view read-only
 _AGGREGATES = {"count", "sum", "avg", "min", "max", "array_agg", "string_agg", "json_agg", "jsonb_agg",
                "json_object_agg", "jsonb_object_agg", "bool_and", "bool_or", "every", "bit_and",
                "bit_or", "xmlagg", "row_number", "rank", "dense_rank", "lag", "lead", "ntile",
-               "first_value", "last_value", "percent_rank", "cume_dist", "stddev", "variance"}
+               "first_value", "last_value", "percent_rank", "cume_dist", "stddev", "variance",
+               "unnest", "generate_series", "generate_subscripts", "json_array_elements",
+               "json_array_elements_text", "jsonb_array_elements", "jsonb_array_elements_text",
+               "json_each", "json_each_text", "jsonb_each", "jsonb_each_text", "json_object_keys",
+               "jsonb_object_keys", "regexp_matches", "regexp_split_to_table", "string_to_table"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class UpdatableView:
 
 
 def _aggregating(node) -> bool:
-    """An aggregate or window call outside subqueries (a scalar subquery only makes its own
+    """An aggregate, window or set-returning call outside subqueries (a scalar subquery only makes its own
     column read-only)."""
     return any(isinstance(item, ast.FuncCall) and (
         item.over is not None or item.agg_star or item.agg_distinct

@@ -79,7 +79,8 @@ GRANT SELECT ON public.read_only TO authenticated;
 CREATE VIEW public.counts AS SELECT user_id, count(*) AS n FROM public.notes GROUP BY user_id;
 CREATE VIEW public.joined AS SELECT n.id, u.email FROM public.notes n JOIN auth.users u ON u.id = n.user_id;
 CREATE VIEW public.distinct_users AS SELECT DISTINCT user_id FROM public.notes;
-GRANT ALL ON public.counts, public.joined, public.distinct_users TO anon, authenticated;
+CREATE VIEW public.words AS SELECT id, regexp_split_to_table(body, ' ') AS word FROM public.notes;
+GRANT ALL ON public.counts, public.joined, public.distinct_users, public.words TO anon, authenticated;
 -- an INSTEAD OF trigger decides what is written, not the automatic update
 CREATE VIEW public.triggered AS SELECT id, body FROM public.notes;
 CREATE FUNCTION public.add_note() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -93,4 +94,5 @@ GRANT ALL ON public.tag_list TO anon, authenticated;
 """)
     assert found == []
     assert {k: v & 28 for k, v in updatable.items()} == {
-        "invoker": 28, "read_only": 28, "tag_list": 28, "triggered": 28, "counts": 0, "joined": 0, "distinct_users": 0}
+        "invoker": 28, "read_only": 28, "tag_list": 28, "triggered": 28, "counts": 0, "joined": 0, "distinct_users": 0,
+        "words": 0}
