@@ -34,9 +34,9 @@ def run_query(conn, name: str, params: dict) -> list[dict]:
 def run_queries(conn, batch: Sequence[tuple[str, dict]]) -> Iterator[tuple[str, list[dict]]]:
     """Run several catalog queries, (name, params) each, and yield (name, rows) of each in
     order. All are sent at once (libpq's pipeline mode): one round trip instead of one per
-    query, so the server runs them back to back while the rows of the first are turned into
-    dicts. A failure becomes a DatabaseError naming the first query that failed. Without
-    pipeline support in the client's libpq (older than 14) they run one by one."""
+    query, the server running them back to back. A failure becomes a DatabaseError naming
+    the first query that failed. Without pipeline support in the client's libpq (older than
+    14) they run one by one."""
     if not psycopg.Pipeline.is_supported():
         for name, params in batch:
             yield name, run_query(conn, name, params)
