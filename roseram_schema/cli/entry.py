@@ -84,8 +84,14 @@ def run_fast(command: str, kwargs: dict) -> int:
         import importlib
 
         run_import = importlib.import_module("roseram_schema.cli.commands.import").run_import
-        return run_import(db_url=kwargs["db"], out=kwargs["out"], schemas=None, force=kwargs["force"],
-                          contract=False, dev_db=kwargs["dev_db"])
+        # An import makes its catalog and texts once, without reference cycles worth
+        # collecting; the collector's passes over those new objects were ~5% of its CPU.
+        gc.disable()
+        try:
+            return run_import(db_url=kwargs["db"], out=kwargs["out"], schemas=None, force=kwargs["force"],
+                              contract=False, dev_db=kwargs["dev_db"])
+        finally:
+            gc.enable()
     from ..server.dev import DevServer, resolve_db_url
     from ..workflow.context import resolve_project
 
