@@ -33,14 +33,7 @@ EXAMPLES = sorted(p.name for p in HERE.iterdir() if p.is_dir() and not p.name.st
 
 # (example, check) -> (why it fails today, the first server major version it fails on).
 # A listed check must fail: one that passes fails the run until it is taken off the list.
-_IMPORT_EXACT = ("import decides exact mode when any grant differs from the defaults; issue 16 left: "
-                 "a defaults mode with per-object GRANT/REVOKE deltas")
-GAPS: dict[tuple[str, str], tuple[str, int]] = {
-    # exact mode gives partitions no grants, so the defaults they hold on Supabase drift
-    ("chat_realtime", "import_round_trip"): (_IMPORT_EXACT, 0),
-    # exact mode writes `all`, which cannot say MAINTAIN (17+), so profiles' default ALL drifts
-    ("starter_accounts", "import_round_trip"): (_IMPORT_EXACT, 17),
-}
+GAPS: dict[tuple[str, str], tuple[str, int]] = {}
 
 
 def check(example: str, name: str, url: str, body) -> None:
