@@ -18,6 +18,10 @@ from .spec import Spec
 
 NAMESPACE = uuid.UUID("6f1d2a4e-52a8-4a8e-9d1c-7f0c3b9e2a11")
 NEW_TENANT = "(new)"  # tenant of a row inserted into the tenants table: nobody is a member
+# A user with a row in the users table and none anywhere else: a row moved onto it collides with
+# no unique owner column (one settings row per user), so only the policies can refuse the move.
+SPARE_USER = "spare-user"
+NULL_RANK = object()  # make_row's role_value for a membership row whose role is NULL
 
 
 class SeedGap(Exception):
@@ -69,6 +73,8 @@ class World:
     anchors: dict[str, Anchors]
     rows: dict[str, list[Row]] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)
+    spare_users: dict[str, str] = field(default_factory=dict)  # SPARE_USER -> its id, when seeded
+    null_rank: tuple[str, str] | None = None  # (persona, tenant) whose membership role is NULL
     gaps: dict[str, str] = field(default_factory=dict)  # table -> why it has no rows
     _counter: int = 0
     _tables: dict = field(default_factory=dict)
@@ -193,7 +199,7 @@ class World:
 
         users_key = self.spec.tenancy.users
         if a.kind == "users":
-            put(self.ident_columns(key)[0], self.user_ids[owner])
+            put(self.ident_columns(key)[0], {**self.user_ids, **self.spare_users}[owner])
             if table.column("email") is not None:
                 put("email", persona_email(owner))
         # anchors first: they decide which parent rows the other columns follow
@@ -217,7 +223,8 @@ class World:
         if a.public:
             put(a.public, "true" if public else "false")
         if a.kind == "members" and self.spec.tenancy.members_role:
-            put(self.spec.tenancy.members_role, role_value or self.spec.tenancy.ranks[-1])
+            put(self.spec.tenancy.members_role,
+                None if role_value is NULL_RANK else role_value or self.spec.tenancy.ranks[-1])
         contract = self.spec.contract(key)
         for col, value in (contract.seed if contract else ()):
             if table.column(col) is not None:
@@ -399,13 +406,18 @@ def build_world(catalog: Catalog, spec: Spec, anchors: dict[str, Anchors]) -> Wo
         try:
             if a.kind == "users":
                 world.rows[key] = [world.make_row(key, p.name, None, None) for p in spec.users()]
+                if spec.users():
+                    world.spare_users[SPARE_USER] = str(uuid.uuid5(NAMESPACE, "user/(spare)"))
+                    world.rows[key].append(world.make_row(key, SPARE_USER, None, None))
             elif a.kind == "tenants":
                 world.rows[key] = [
                     world.make_row(key, world._tenant_owner(t), t, None) for t in spec.tenants()
                 ]
             elif a.kind == "members":
+                world.null_rank = _null_rank_membership(world, key)
                 world.rows[key] = [
-                    world.make_row(key, p.name, t, None, role_value=p.rank_in(t))
+                    world.make_row(key, p.name, t, None, role_value=NULL_RANK
+                                   if (p.name, t) == world.null_rank else p.rank_in(t))
                     for p in spec.users() for t in p.tenant_labels()
                 ]
             else:
@@ -414,6 +426,22 @@ def build_world(catalog: Catalog, spec: Spec, anchors: dict[str, Anchors]) -> Wo
             world.rows[key] = []
             world.gaps[key] = str(gap)
     return world
+
+
+def _null_rank_membership(world: World, key: str) -> tuple[str, str] | None:
+    """The (persona, tenant) whose membership row is seeded with a NULL role: the first one
+    holding the rank the nullable role column defaults to. A NULL role must count as that
+    default (what a membership without a role gets), no higher: the persona is judged at it."""
+    ten = world.spec.tenancy
+    column = world.table(key).column(ten.members_role) if ten.members_role else None
+    if column is None or not column.nullable or not column.default:
+        return None
+    match = re.match(r"'([^']*)'", column.default)
+    default = match.group(1) if match else None
+    if default not in ten.ranks:
+        return None
+    return next(((p.name, t) for p in world.spec.users() for t in p.tenant_labels()
+                 if p.rank_in(t) == default), None)
 
 
 def seed_statements(world: World) -> list[str]:
