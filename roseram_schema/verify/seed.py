@@ -139,7 +139,7 @@ class World:
             combos = [(None, t) for t in tenants]
         else:
             combos = [(None, None)]
-        return _with_public(combos, a.public)
+        return _with_public(combos, a.public or a.public_via)
 
     def insert_slots(self, key: str) -> list[tuple]:
         """(owner, tenant, public) combinations a persona tries to insert."""
@@ -156,7 +156,7 @@ class World:
             owners = (users + ([None] if a.owner.nullable else [])) if a.owner else [None]
             tens = (tenants + ([None] if a.tenant.nullable else [])) if a.tenant else [None]
             combos = [(o, t) for t in tens for o in owners]
-        return _with_public(combos, a.public)
+        return _with_public(combos, a.public or a.public_via)
 
     # -- rows ------------------------------------------------------------------------
     def make_row(self, key: str, owner, tenant, public, writer: str | None = None,
@@ -204,14 +204,17 @@ class World:
                 put("email", persona_email(owner))
         # anchors first: they decide which parent rows the other columns follow
         same = a.owner and a.tenant and a.owner.column == a.tenant.column
+
+        def flag(path):  # the parent's public flag the row takes, when it has none of its own
+            return bool(public) if a.public_via is not None and a.public_via == path else None
         if same:
-            parent = self._parent(a.owner.via, owner=owner, tenant=tenant, strict=True)
+            parent = self._parent(a.owner.via, owner=owner, tenant=tenant, strict=True, public=flag(a.owner))
             self._put_fk(table, a.owner.column, parent, put)
         else:
             if a.owner:
-                self._put_anchor(table, a.owner, owner, put, kind="owner")
+                self._put_anchor(table, a.owner, owner, put, kind="owner", public=flag(a.owner))
             if a.tenant and a.tenant.column != "*":
-                self._put_anchor(table, a.tenant, tenant, put, kind="tenant")
+                self._put_anchor(table, a.tenant, tenant, put, kind="tenant", public=flag(a.tenant))
         actor = writer or owner or (self._tenant_owner(tenant))
         for col in a.actors:
             if col in values:
@@ -252,7 +255,7 @@ class World:
         persona = self.spec.tenant_owner(tenant) if tenant and tenant != NEW_TENANT else None
         return persona.name if persona else None
 
-    def _put_anchor(self, table: Table, path: Path, who, put, kind: str) -> None:
+    def _put_anchor(self, table: Table, path: Path, who, put, kind: str, public=None) -> None:
         if who is None or who == NEW_TENANT:
             if not path.nullable:
                 raise SeedGap(f"{table.key}.{path.column}: NOT NULL, cannot be left without {kind}")
@@ -266,9 +269,9 @@ class World:
                 self._put_fk(table, path.column, parent, put)
             return
         if kind == "owner":
-            parent = self._parent(path.via, owner=who, strict=True)
+            parent = self._parent(path.via, owner=who, strict=True, public=public)
         else:
-            parent = self._parent(path.via, tenant=who, strict=True)
+            parent = self._parent(path.via, tenant=who, strict=True, public=public)
         self._put_fk(table, path.column, parent, put)
 
     def _put_fk(self, table: Table, column: str, parent: Row | None, put) -> None:
@@ -277,9 +280,12 @@ class World:
         fk = next(f for f in table.foreign_keys if f.columns == (column,))
         put(column, parent.raw.get(fk.ref_columns[0]))
 
-    def _parent(self, key, owner=None, tenant=None, strict=False) -> Row | None:
-        # private parent rows first: a child row must not become public through its parent
+    def _parent(self, key, owner=None, tenant=None, strict=False, public=None) -> Row | None:
+        # private parent rows first: a child row must not become public through its parent,
+        # unless it takes its parent's flag (`public`: the flag the parent must have)
         rows = [r for r in self.rows.get(key, []) if not r.public] or self.rows.get(key, [])
+        if public is not None:
+            rows = [r for r in self.rows.get(key, []) if bool(r.public) == public]
 
         def ok(r):
             return (owner is None or r.owner == owner) and (tenant is None or r.tenant == tenant)
