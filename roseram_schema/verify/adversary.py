@@ -384,7 +384,7 @@ def blind_moves(world: World, persona: Persona, table: Table) -> list[Attempt]:
             literal = f"{quote_literal(target['raw'])}::{table.column(a.owner.column).type}"
             add(a.owner.column, literal, f"{a.owner.column} = {stranger}'s",
                 lambda r, s=stranger: replace(r, owner=s, label=row_label(s, r.tenant, r.public)))
-        spare = world.spare_users.get(SPARE_USER)
+        spare = world.spare_user_id
         if a.owner.via is None and spare and _unique_alone(table, a.owner.column):
             add(a.owner.column, _user_literal(table, a.owner.column, spare), f"{a.owner.column} = {SPARE_USER}'s",
                 lambda r: replace(r, owner=SPARE_USER, label=row_label(SPARE_USER, r.tenant, r.public)))

@@ -73,7 +73,7 @@ class World:
     anchors: dict[str, Anchors]
     rows: dict[str, list[Row]] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)
-    spare_users: dict[str, str] = field(default_factory=dict)  # SPARE_USER -> its id, when seeded
+    spare_user_id: str | None = None  # SPARE_USER's id, when the users table has rows
     null_rank: tuple[str, str] | None = None  # (persona, tenant) whose membership role is NULL
     gaps: dict[str, str] = field(default_factory=dict)  # table -> why it has no rows
     _counter: int = 0
@@ -199,7 +199,7 @@ class World:
 
         users_key = self.spec.tenancy.users
         if a.kind == "users":
-            put(self.ident_columns(key)[0], {**self.user_ids, **self.spare_users}[owner])
+            put(self.ident_columns(key)[0], self.spare_user_id if owner == SPARE_USER else self.user_ids[owner])
             if table.column("email") is not None:
                 put("email", persona_email(owner))
         # anchors first: they decide which parent rows the other columns follow
@@ -413,7 +413,7 @@ def build_world(catalog: Catalog, spec: Spec, anchors: dict[str, Anchors]) -> Wo
             if a.kind == "users":
                 world.rows[key] = [world.make_row(key, p.name, None, None) for p in spec.users()]
                 if spec.users():
-                    world.spare_users[SPARE_USER] = str(uuid.uuid5(NAMESPACE, "user/(spare)"))
+                    world.spare_user_id = str(uuid.uuid5(NAMESPACE, "user/(spare)"))
                     world.rows[key].append(world.make_row(key, SPARE_USER, None, None))
             elif a.kind == "tenants":
                 world.rows[key] = [
