@@ -528,6 +528,9 @@ REVIEWED_EQUIVALENT = {
         "already requires admin",
     "true-conjunct policies/public/organizations.yaml:update_admin:with_check #1":
         "as dropping it: the new row can only be the same organization",
+    "lower-rank policies/public/organizations.yaml:update_admin:with_check admin":
+        "as dropping the admin test: the new row can only be the same organization, on which "
+        "USING already requires admin (the full run of 2026-12-06 found it the one survivor)",
     "widen-command policies/public/ai_generations.yaml:insert_editor":
         "FOR ALL opens only SELECT (the granted one): a row it passes has site_id or page_id, "
         "and the caller is an editor of that tenant, so a member: the SELECT policy's rows",
