@@ -62,14 +62,40 @@ def test_corpus_policies_written_in_sql_are_mutated_statement_by_statement():
     assert "OR (SELECT auth.uid()) IS NOT NULL" in text and "CREATE TABLE public.notebooks" in text
 
 
-@pytest.fixture(scope="module")
-def sampled_weakenings(all_mutants, pg_server):
+def _sampled_weakenings(all_mutants):
     chosen = [m for m in sample(all_mutants, PER_OP, SEED, pinned=PINNED) if not m.harmless]
-    assert all(any(m.name.startswith(p) for m in chosen) for p in PINNED)
     corpus = mutants(CORPUS)
-    chosen += [m for m in sample(corpus, 1, SEED, pinned=tuple(m.name for m in corpus if m.op in (
+    return chosen + [m for m in sample(corpus, 1, SEED, pinned=tuple(m.name for m in corpus if m.op in (
         "widen-helper", "widen-command"))) if not m.harmless]
-    return run_all(chosen, pg_server.base_url)
+
+
+def _harmless(all_mutants):
+    return ([m for m in sample(all_mutants, PER_OP, SEED, per_harmless=1) if m.harmless]
+            + [m for m in sample(mutants(CORPUS), 1, SEED) if m.harmless])
+
+
+def _one_per_exclusion_rule(all_mutants):
+    excluded = {}
+    for m in all_mutants + mutants(CORPUS):
+        if m.equivalent:
+            words = m.equivalent.split(" ")
+            excluded.setdefault(" ".join(words[:3] if words[0] == "the" else words[:1]), m)
+    return list(excluded.values())
+
+
+@pytest.fixture(scope="module")
+def runs(all_mutants, pg_server):
+    """The three samples below, run together (two verify runs at a time keep busy to the end)."""
+    groups = {"weakenings": _sampled_weakenings(all_mutants), "harmless": _harmless(all_mutants),
+              "equivalent": _one_per_exclusion_rule(all_mutants)}
+    run_all([m for group in groups.values() for m in group], pg_server.base_url)
+    return groups
+
+
+@pytest.fixture(scope="module")
+def sampled_weakenings(runs):
+    assert all(any(m.name.startswith(p) for m in runs["weakenings"]) for p in PINNED)
+    return runs["weakenings"]
 
 
 def test_sampled_weakenings_are_killed_by_probes_but_the_known_survivors(sampled_weakenings):
@@ -104,24 +130,18 @@ def test_former_survivors_fail_the_probe_added_for_them(sampled_weakenings):
     assert "(public)" in of("widen-helper schema/app.sql:owns_notebook")
 
 
-def test_harmless_rewrites_flag_nothing(all_mutants, pg_server):
-    chosen = [m for m in sample(all_mutants, PER_OP, SEED, per_harmless=1) if m.harmless]
-    assert {m.op for m in chosen} == set(HARMLESS) - {"uid-wrapped"}
-    chosen += [m for m in sample(mutants(CORPUS), 1, SEED) if m.harmless]
-    run_all(chosen, pg_server.base_url)
+def test_harmless_rewrites_flag_nothing(runs):
+    chosen = runs["harmless"]
+    assert {m.op for m in chosen if m.project == "roseram"} == set(HARMLESS) - {"uid-wrapped"}
     flagged = [f"{m.outcome}: {m.name} {m.detail}" for m in chosen if m.outcome != "survived"]
     assert flagged == []
 
 
-def test_mutants_excluded_as_equivalent_really_change_nothing(all_mutants, pg_server):
+def test_mutants_excluded_as_equivalent_really_change_nothing(runs):
     """Each exclusion rule checked on one mutant it excludes: no probe may fail (a static rule
     may still name the text, e.g. `rls-disabled` on a table only service_role may touch)."""
-    excluded = {}
-    for m in all_mutants + mutants(CORPUS):
-        if m.equivalent:
-            words = m.equivalent.split(" ")
-            excluded.setdefault(" ".join(words[:3] if words[0] == "the" else words[:1]), m)
+    excluded = runs["equivalent"]
     assert len(excluded) >= 4, excluded  # grants (role, command, RLS off), subsumed, reviewed
-    for m in run_all(list(excluded.values()), pg_server.base_url):
+    for m in excluded:
         assert m.outcome in ("survived", "finding"), \
             f"{m.name} ({m.equivalent}) was {m.outcome}: {m.detail}"
