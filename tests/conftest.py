@@ -90,3 +90,50 @@ def platform_db_url(db_url):
     with psycopg.connect(db_url, autocommit=True) as conn:
         ensure_platform(conn)
     return db_url
+
+
+# --- Tests whose result cannot depend on the selected server ------------------------------
+#
+# A test that uses neither the session's server nor the Supabase-like one (and whose module
+# does not pick a server version itself) runs the same code against the same things whatever
+# ROSERAM_TEST_PG says: the parser, the renderers, the cache, the CLI on the embedded default
+# server. Running it again for a second server version proves nothing new, so a run on a
+# server other than the default leaves it to the default run (CI runs both). About half the
+# tests; ROSERAM_TEST_EVERY=1 runs them anyway.
+DEFAULT_SERVER = "18"
+_SERVER_FIXTURES = ("pg_server", "supabase_server")
+_PICKS_A_VERSION = ("ROSERAM_TEST_PG", "ROSERAM_TEST_DB_URL", "binaries_for_version")
+
+
+def _server_independent(item) -> bool:
+    if any(name in item.fixturenames for name in _SERVER_FIXTURES):
+        return False
+    source = getattr(item.module, "__file__", None)
+    if source is None:
+        return False
+    with open(source, encoding="utf-8") as handle:
+        text = handle.read()
+    return not any(word in text for word in _PICKS_A_VERSION)
+
+
+def _other_server_run() -> bool:
+    return (os.environ.get("ROSERAM_TEST_PG", DEFAULT_SERVER) != DEFAULT_SERVER
+            and not os.environ.get("ROSERAM_TEST_DB_URL") and os.environ.get("ROSERAM_TEST_EVERY") != "1")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not _other_server_run():
+        return
+    keep, left = [], []
+    for item in items:
+        (left if _server_independent(item) else keep).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = keep
+
+
+def pytest_report_header(config):
+    if _other_server_run():
+        return (f"ROSERAM_TEST_PG={os.environ['ROSERAM_TEST_PG']}: the tests that use no server are left to the "
+                f"run on the default server ({DEFAULT_SERVER}) and deselected here; ROSERAM_TEST_EVERY=1 runs them")
+    return None

@@ -20,7 +20,7 @@ from ..model import qualify
 from ..model.sequences import column_sequences
 from ..platform import is_platform_admin_role, is_platform_schema
 from .files import project_files
-from .grantmode import with_grants_mode
+from .grantmode import maintain_note, with_grants_mode
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,13 @@ def _partition_notes(catalog, defaults: dict[str, set[tuple[str, str]]]) -> list
                 extra = [priv for priv in g.privileges if (g.grantee, priv) not in given]
                 if extra and not is_platform_admin_role(g.grantee):
                     notes.append(("grants on a partition", f"{', '.join(extra)} on {name} to {g.grantee}"))
+            held = {(g.grantee, priv) for g in p.grants for priv in g.privileges}
+            missing: dict[str, list[str]] = {}
+            for grantee, priv in sorted(given - held):
+                if not is_platform_admin_role(grantee):
+                    missing.setdefault(grantee, []).append(priv)
+            notes += [("grants revoked on a partition", f"{', '.join(privs)} on {name} from {grantee}")
+                      for grantee, privs in missing.items()]
     return notes
 
 
@@ -107,8 +114,12 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
     """The files of the project the database at `db_url` is (contracts too with `contract`,
     which needs `dev_url`)."""
     catalog, unmanaged = read_database(db_url, schemas)
-    catalog, partition_defaults = with_grants_mode(db_url, catalog)
-    unmanaged = tuple(sorted({*unmanaged, *_partition_notes(catalog, partition_defaults)}))
+    mode = with_grants_mode(db_url, catalog)
+    catalog = mode.catalog
+    # a MAINTAIN the defaults give is the source's in defaults mode: not a gap
+    given = {maintain_note(*held.split(" ", 1)) for held in mode.unsaid_defaults}
+    unmanaged = tuple(sorted({*(u for u in unmanaged if u not in given), *mode.notes,
+                              *_partition_notes(catalog, mode.partitions)}))
     contracts = infer_contracts(db_url, dev_url) if contract else None
     partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
     counts = {"tables": sum(t.key not in partitions for t in catalog.tables), "partitions": len(partitions),

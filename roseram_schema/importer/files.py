@@ -51,7 +51,7 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
         by_schema[function.schema].append(function)
     for schema, functions in by_schema.items():
         files[f"schema/{places.folder(schema)}/functions.sql"] = SQL_HEADER + "".join(
-            "\n" + function_sql(f) for f in functions)
+            "\n" + function_sql(f, catalog.grants_mode == "defaults") for f in functions)
     triggers: dict[str, list] = defaultdict(list)
     for trigger in catalog.triggers:
         if not is_platform_schema(trigger.schema):
@@ -191,6 +191,8 @@ def table_yaml(table: Table, folder: str, stem: str, made_by_column: set[str] | 
             data[key] = [flow_if_plain(item) for item in data[key]]
     if table.grants:
         data["grants"] = _grants(table.grants, TABLE_PRIVILEGES)
+    if table.revokes:  # grants: defaults mode: what the defaults give and the table lacks
+        data["revokes"] = _grants(table.revokes, TABLE_PRIVILEGES)
     return to_yaml(data, YAML_HEADER)
 
 
@@ -272,6 +274,8 @@ def view_sql(view: View, folder: str, stem: str) -> str:
         header.append(("comment", view.comment))
     if view.grants:
         header.append(("grants", Flow(_grants(view.grants, TABLE_PRIVILEGES))))
+    if view.revokes:
+        header.append(("revokes", Flow(_grants(view.revokes, TABLE_PRIVILEGES))))
     if view.indexes:
         header.append(("indexes", FlowList(_flow_entry(_index(i)) for i in view.indexes)))
     lines = [SQL_HEADER] + [f"-- {key}: {one_line(value)}\n" for key, value in header]
@@ -282,13 +286,18 @@ def view_sql(view: View, folder: str, stem: str) -> str:
 
 # -- functions --------------------------------------------------------------------------
 
-def function_sql(f: Function) -> str:
+def function_sql(f: Function, defaults: bool = False) -> str:
     """CREATE OR REPLACE, then its comment and the grants that differ from PostgreSQL's
-    default (EXECUTE for PUBLIC)."""
+    default (EXECUTE for PUBLIC); with `defaults` (grants: defaults mode), the REVOKEs and
+    GRANTs of `f.revokes` and `f.grants`, the differences from the default privileges."""
     out = [pretty_sql(f.definition) + ";\n"]
     what = "PROCEDURE" if f.kind == "procedure" else "FUNCTION"
     if f.comment is not None:
         out.append(f"COMMENT ON {what} {f.signature} IS {quote_literal(f.comment)};\n")
+    if defaults:
+        out += [f"REVOKE EXECUTE ON {what} {f.signature} FROM {_grantee(g.grantee)};\n" for g in f.revokes]
+        out += [f"GRANT EXECUTE ON {what} {f.signature} TO {_grantee(g.grantee)};\n" for g in f.grants]
+        return "".join(out)
     grantees = {g.grantee for g in f.grants if "execute" in g.privileges and not is_platform_admin_role(g.grantee)}
     if "public" not in grantees:
         out.append(f"REVOKE EXECUTE ON {what} {f.signature} FROM PUBLIC;\n")
@@ -298,6 +307,10 @@ def function_sql(f: Function) -> str:
 
 
 # -- helpers ----------------------------------------------------------------------------
+
+def _grantee(name: str) -> str:
+    return "PUBLIC" if name == "public" else quote_ident(name)
+
 
 def pretty_sql(text: str) -> str:
     """`text` (one statement, no semicolon) through pglast's prettifier when that gives the

@@ -3,8 +3,10 @@
 
 A sequence that `serial` or an identity column makes (model/sequences.py) is
 not written as CREATE SEQUENCE: the column is written as a serial type (files.py) or
-with its identity, and only the sequence's grants beyond what the platform stand-in's
-default privileges give (USAGE, SELECT to the client roles in public) and its comment are.
+with its identity, and only its grants and comment are. Grants in `grants: exact` mode: those
+beyond what the platform stand-in's default privileges give (USAGE, SELECT to the client roles
+in public); in `grants: defaults` mode, the GRANTs and REVOKEs that take what the database's
+default privileges give a new sequence to what it holds (importer/grantmode.py).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..compile.ddl import types as tddl
-from ..compile.types import grant_on_sequence
+from ..compile.types import grant_on_sequence, revoke_on_sequence
 from ..model import Catalog, Grant, Sequence, quote_literal
 from ..model.sequences import column_sequences
 
@@ -43,6 +45,11 @@ def _missing_defaults(s: Sequence) -> list[str]:
     return out
 
 
+def exact_sequence_statements(s: Sequence) -> list[str]:
+    """The GRANT and REVOKE statements a `grants: exact` project writes for `s`."""
+    return [grant_on_sequence(s, g) for g in _extra_grants(s)] + _missing_defaults(s)
+
+
 def type_files(catalog: Catalog, folder_of) -> dict[str, str]:
     """{path: text} of the types.sql files; `folder_of(schema)` is the schema's folder."""
     made_by_column = column_sequences(catalog)
@@ -61,8 +68,11 @@ def type_files(catalog: Catalog, folder_of) -> dict[str, str]:
             lines.append(tddl.create_sequence(s))
             if s.owned_by:
                 lines.append(tddl.set_sequence_owner(s))
-        lines += [grant_on_sequence(s, g) for g in _extra_grants(s)]
-        lines += _missing_defaults(s)
+        if catalog.grants_mode == "defaults":  # s.grants and s.revoked are its deltas
+            lines += [grant_on_sequence(s, g) for g in s.grants]
+            lines += [revoke_on_sequence(s, g) for g in s.revoked]
+        else:
+            lines += exact_sequence_statements(s)
         if s.comment is not None:
             lines.append(f"COMMENT ON SEQUENCE {s.qualified} IS {quote_literal(s.comment)}")
         if not lines:

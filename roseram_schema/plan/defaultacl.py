@@ -21,7 +21,8 @@ Grant modes (project.yaml `grants:`; `Catalog.grants_mode`):
   the default privileges of the role that runs the plan (the global entry of pg_default_acl,
   or PostgreSQL's built-in acldefault when there is none, plus the entry of the object's
   schema: the platform's `GRANT ALL ... TO anon, authenticated, service_role` included),
-  then the source's own GRANTs, less the source's own REVOKEs.
+  then the source's own GRANTs, less the source's own REVOKEs (SQL REVOKE statements, or
+  `revokes:` in a table file or view header: what import writes, importer/grantmode.py).
 
 Where the desired grants come from in defaults mode: not from the scratch database where the
 source is normalized (it is on the dev server, whose default privileges are not the
@@ -119,8 +120,11 @@ def effective_defaults(conn) -> dict[tuple[str, str | None], dict[str, set[str]]
     return out
 
 
-def _with_defaults(base: dict[str, set[str]], grants, revokes, keep=lambda g: True) -> tuple[Grant, ...]:
-    """defaults + the source's GRANTs - its REVOKEs, as sorted Grants."""
+def _with_defaults(base: dict[str, set[str]], grants, revokes, keep=lambda g: True,
+                   relation: bool = False) -> tuple[Grant, ...]:
+    """defaults + the source's GRANTs - its REVOKEs, as sorted Grants. On a table or view
+    (`relation`), a REVOKE of every privilege the source can name is REVOKE ALL, which takes
+    MAINTAIN (17+) too, as it does in psql."""
     want: dict[str, set[str]] = defaultdict(set)
     origins = {}
     for grantee, privs in base.items():
@@ -131,6 +135,8 @@ def _with_defaults(base: dict[str, set[str]], grants, revokes, keep=lambda g: Tr
             origins[g.grantee] = g.origin
     for r in revokes:
         want[r.grantee] -= set(r.privileges)
+        if relation and set(r.privileges) >= set(TABLE_PRIVILEGES):
+            want[r.grantee].discard("maintain")
     return tuple(Grant(grantee, tuple(sorted(want[grantee])), origins.get(grantee))
                  for grantee in sorted(want) if want[grantee])
 
@@ -271,7 +277,7 @@ def grants_for_target(conn, desired: Catalog) -> Catalog:
             return obj
         # a sequence keeps its REVOKEs as `revoked` (source/sqltypes.py), the others as `revokes`
         revokes = getattr(obj, "revokes", None) or getattr(obj, "revoked", ())
-        grants = _with_defaults(base(kind, obj.schema), obj.grants, revokes, keep)
+        grants = _with_defaults(base(kind, obj.schema), obj.grants, revokes, keep, relation=kind == "r")
         return obj if grants == obj.grants else replace(obj, grants=grants)
 
     def with_partitions(t: Table) -> Table:

@@ -170,6 +170,15 @@ def _grants(privileges, what: str) -> dict:
     }
 
 
+def _revokes(privileges, what: str) -> dict:
+    """`revokes: {role: [privileges] | all}`: taken away after `grants:`."""
+    return {**_grants(privileges, what),
+            "description": f"Privileges per role taken away from {what} after `grants:`; in `grants: "
+                           f"defaults` mode also what the default privileges give (e.g. Supabase's ALL "
+                           f"to anon). Written like `grants:`; `all` also takes MAINTAIN (PostgreSQL 17+).",
+            "examples": [{"anon": "all", "authenticated": ["truncate", "trigger"]}]}
+
+
 def _index() -> dict:
     keys = {
         "description": "Index keys: column names or expressions (`lower(name)`, `created_at DESC`)",
@@ -308,6 +317,7 @@ def table_properties() -> dict:
         "foreign_keys": _list(foreign_key, "Foreign keys"),
         "indexes": _list(_index(), "Indexes"),
         "grants": _grants(TABLE_PRIVILEGES, "the table"),
+        "revokes": _revokes(TABLE_PRIVILEGES, "the table"),
         "partition_by": _sql("PARTITION BY clause, e.g. RANGE (created_at)"),
         "partitions": _list(partition, "Declared partitions of a partitioned table"),
         "replica_identity": {
@@ -637,6 +647,7 @@ def view_header_properties() -> dict:
         "columns": _names("Column names of the view"),
         "comment": _text("COMMENT ON VIEW"),
         "grants": _grants(TABLE_PRIVILEGES, "the view"),
+        "revokes": _revokes(TABLE_PRIVILEGES, "the view"),
         "indexes": _list(_index(), "Indexes (materialized views only; written like a table's)"),
     }
 

@@ -19,7 +19,7 @@ from ..model import (
     UniqueConstraint,
 )
 from .draft import Draft, evolve
-from .grants import PRIVILEGES_BY_KIND, normalize_privileges
+from .grants import PRIVILEGES_BY_KIND, normalize_privileges, revoke_grants
 from .idents import parse_reference
 from .problems import did_you_mean
 from .reader import Reader
@@ -34,7 +34,7 @@ from .yamlnodes import YNode
 
 TABLE_KEYS = (
     "schema", "table", "comment", "renamed_from", "columns", "primary_key", "unique", "checks",
-    "foreign_keys", "indexes", "grants", "partition_by", "partitions", "replica_identity",
+    "foreign_keys", "indexes", "grants", "revokes", "partition_by", "partitions", "replica_identity",
 )
 COLUMN_KEYS = (
     "type", "nullable", "default", "identity", "generated", "collation", "comment", "renamed_from", "grants",
@@ -75,6 +75,7 @@ def read_table(fields: dict[str, YNode], r: Reader, schema: str, name: str, node
             for c in columns
         )
     partition_by = r.sql(fields.get("partition_by"), obj, "partition_by", parse_partition_by)
+    grants, revokes = read_grants_and_revokes(fields, r, obj, "table")
     return Table(
         schema=schema,
         name=name,
@@ -88,7 +89,8 @@ def read_table(fields: dict[str, YNode], r: Reader, schema: str, name: str, node
             if fk is not None
         ),
         indexes=tuple(_index(n, r, obj) for n in r.seq(fields.get("indexes"), obj, "indexes")),
-        grants=read_grants(fields.get("grants"), r, obj, "table"),
+        grants=grants,
+        revokes=revokes,
         comment=r.text(fields.get("comment"), obj, "comment"),
         partition_by=partition_by,
         partitions=tuple(
@@ -284,13 +286,26 @@ def _partition(node: YNode, r: Reader, obj: str) -> Partition | None:
     return Partition(name, bound, node.origin)
 
 
-def read_grants(node: YNode | None, r: Reader, obj: str, kind: str) -> tuple[Grant, ...]:
-    """`grants: {role: [privileges] | all}` -> sorted Grants with normalised privileges."""
+def read_grants_and_revokes(fields: dict[str, YNode], r: Reader, obj: str,
+                            kind: str) -> tuple[tuple[Grant, ...], tuple[Grant, ...]]:
+    """(`grants:`, `revokes:`) of a table or view: the grants are given first, then the
+    revokes taken away (as GRANT then REVOKE statements would); in `grants: defaults` mode
+    the revokes also take away what the default privileges give (plan/defaultacl.py)."""
+    grants = read_grants(fields.get("grants"), r, obj, kind)
+    revokes = read_grants(fields.get("revokes"), r, obj, kind, "revokes")
+    for g in revokes:
+        grants = revoke_grants(grants, g.grantee, g.privileges)
+    return grants, revokes
+
+
+def read_grants(node: YNode | None, r: Reader, obj: str, kind: str, key: str = "grants") -> tuple[Grant, ...]:
+    """`grants: {role: [privileges] | all}` (or `revokes:`, as `key` says) -> sorted Grants
+    with normalised privileges."""
     if node is None or node.is_null:
         return ()
     if node.kind != "map":
-        r.problem(node.origin, obj, "grants must be a mapping of role to privileges",
-                  "e.g. grants: {authenticated: [select, insert]}")
+        r.problem(node.origin, obj, f"{key} must be a mapping of role to privileges",
+                  f"e.g. {key}: {{authenticated: [select, insert]}}")
         return ()
     out = []
     for grantee in sorted(node.value):

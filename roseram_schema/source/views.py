@@ -21,12 +21,12 @@ from .reader import Reader, SourceFile
 from .relations import query_relation_offsets, query_relations
 from .sqltext import parse_query, to_sql
 from .statements import Statement, split_statements, tokens_of
-from .tables import _index, read_grants
+from .tables import _index, read_grants_and_revokes
 from .yamlnodes import parse_yaml
 
 HEADER_KEYS = (
     "schema", "view", "materialized", "security_invoker", "security_barrier", "check_option",
-    "columns", "comment", "grants", "indexes",
+    "columns", "comment", "grants", "revokes", "indexes",
 )
 _HEADER_LINE = re.compile(r"^--\s*[A-Za-z_][A-Za-z0-9_]*\s*:")
 
@@ -201,6 +201,7 @@ def _view_from_header(file, r: Reader, schema, name, draft, header_lines, body, 
     if indexes and not materialized:
         r.problem(fields["indexes"].origin, obj, "only a materialized view can have indexes",
                   "add `-- materialized: true`")
+    grants, revokes = read_grants_and_revokes(fields, r, obj, "view")
     view = View(
         schema=schema,
         name=name,
@@ -211,7 +212,8 @@ def _view_from_header(file, r: Reader, schema, name, draft, header_lines, body, 
         check_option=_check_option(fields.get("check_option"), r, obj),
         column_names=r.names(fields.get("columns"), obj, "columns") or (),
         comment=r.text(fields.get("comment"), obj, "comment"),
-        grants=read_grants(fields.get("grants"), r, obj, "view"),
+        grants=grants,
+        revokes=revokes,
         indexes=indexes,
         depends_on=query_relations(query_node, schema),
         origin=origin,

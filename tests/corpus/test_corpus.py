@@ -33,14 +33,7 @@ EXAMPLES = sorted(p.name for p in HERE.iterdir() if p.is_dir() and not p.name.st
 
 # (example, check) -> (why it fails today, the first server major version it fails on).
 # A listed check must fail: one that passes fails the run until it is taken off the list.
-_IMPORT_EXACT = ("import decides exact mode when any grant differs from the defaults; issue 16 left: "
-                 "a defaults mode with per-object GRANT/REVOKE deltas")
-GAPS: dict[tuple[str, str], tuple[str, int]] = {
-    # exact mode gives partitions no grants, so the defaults they hold on Supabase drift
-    ("chat_realtime", "import_round_trip"): (_IMPORT_EXACT, 0),
-    # exact mode writes `all`, which cannot say MAINTAIN (17+), so profiles' default ALL drifts
-    ("starter_accounts", "import_round_trip"): (_IMPORT_EXACT, 17),
-}
+GAPS: dict[tuple[str, str], tuple[str, int]] = {}
 
 
 def check(example: str, name: str, url: str, body) -> None:
@@ -103,35 +96,42 @@ def _acl_runs_sorted(lines: list[str]) -> list[str]:
     return out[:-1]
 
 
+def _new_supabase_db(server, made: list[str]) -> str:
+    name = server.create_database("corpus")
+    made.append(name)
+    url = server.url(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        install_supabase_like(conn)
+    return url
+
+
 @pytest.fixture
 def supabase_db(supabase_server):
     """A factory of fresh Supabase-like databases on the Supabase test server."""
-    made = []
-
-    def make() -> str:
-        name = supabase_server.create_database("corpus")
-        made.append(name)
-        url = supabase_server.url(name)
-        with psycopg.connect(url, autocommit=True) as conn:
-            install_supabase_like(conn)
-        return url
-
-    yield make
+    made: list[str] = []
+    yield lambda: _new_supabase_db(supabase_server, made)
     for name in made:
         supabase_server.drop_database(name)
 
 
-@pytest.fixture
-def psql_built(supabase_db):
-    """A factory: the example loaded by psql into a fresh Supabase-like database."""
+@pytest.fixture(scope="module")
+def psql_built(supabase_server):
+    """A factory: the example loaded by psql into a Supabase-like database, built once per
+    example for the module (plan, drift, import and pg_dump only read it)."""
+    made: list[str] = []
+    built: dict[str, str] = {}
 
     def build(example: str) -> str:
-        url = supabase_db()
-        done = run_psql(url, sql_files(example))
-        assert done.returncode == 0, f"psql refused the {example} example:\n{done.stderr}"
-        return url
+        if example not in built:
+            url = _new_supabase_db(supabase_server, made)
+            done = run_psql(url, sql_files(example))
+            assert done.returncode == 0, f"psql refused the {example} example:\n{done.stderr}"
+            built[example] = url
+        return built[example]
 
-    return build
+    yield build
+    for name in made:
+        supabase_server.drop_database(name)
 
 
 def _ok(done: subprocess.CompletedProcess, what: str) -> None:

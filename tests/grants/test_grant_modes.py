@@ -171,12 +171,16 @@ def test_import_records_defaults_mode(supabase_db_url, pg_server, tmp_path):
     assert (again / "project.yaml").read_text() == text
 
 
-def test_import_records_exact_mode_of_a_database_with_no_grants(supabase_db_url, pg_server, tmp_path):
+def test_import_of_a_table_without_grants_revokes_the_defaults(supabase_db_url, pg_server, tmp_path):
+    # three REVOKEs say it in fewer words than exact mode's grants on the function and the
+    # sequence, which hold the defaults (importer/grantmode.py)
     with psycopg.connect(supabase_db_url, autocommit=True) as conn:
         conn.execute(NOTES)
         conn.execute("REVOKE ALL ON public.notes FROM anon, authenticated, service_role")
     project = _import(supabase_db_url, tmp_path / "imported")
-    assert "grants: exact" in (project / "project.yaml").read_text()
+    assert "grants: defaults" in (project / "project.yaml").read_text()
+    assert "revokes:\n  anon: all\n  authenticated: all\n  service_role: all\n" in (
+        project / "schema" / "public" / "notes.yaml").read_text()
     _converged(project, supabase_db_url, pg_server.base_url)
 
 

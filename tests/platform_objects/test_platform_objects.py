@@ -189,40 +189,41 @@ CREATE AGGREGATE public.total(integer) (SFUNC = int4pl, STYPE = integer);
 """
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sql"])
-def test_unmanaged_objects_are_reported_by_plan(fmt, make_db, pg_server, tmp_path):
+def _applied_then_unmanaged(make_db, pg_server, tmp_path) -> tuple[str, ...]:
+    """The app applied into a new database, then a rule and an aggregate added by hand:
+    the CLI arguments of plan and drift on it."""
     url = make_db()
-    project = write_project(tmp_path / "proj")
-    args = _args(project, url, pg_server)
+    args = _args(write_project(tmp_path / "proj"), url, pg_server)
     assert cli("apply", "--yes", *args).returncode == 0
+    for fmt in ("text", "json", "markdown", "github"):
+        assert "unmanaged" not in cli("drift", *args, "--format", fmt).stdout.lower(), fmt
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(UNMANAGED_SQL.replace("CREATE TABLE public.audit (id bigint);", ""))
-    plan = cli("plan", *args, "--format", fmt)
-    # nothing to run: the exit code says so, whatever is unmanaged
-    assert plan.returncode == 0, plan.stdout + plan.stderr
-    out = plan.stdout if fmt != "text" else plan.stderr  # text is the terminal's, on stderr
-    assert "rule" in out and "no_delete on public.profiles" in out, out
-    assert "aggregate" in out and "public.total(integer)" in out, out
-    if fmt == "json":
-        import json
-        assert {"kind": "rule", "name": "no_delete on public.profiles"} in json.loads(plan.stdout)["unmanaged"]
+    return args
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "github"])
-def test_unmanaged_objects_are_reported_by_drift(fmt, make_db, pg_server, tmp_path):
-    url = make_db()
-    project = write_project(tmp_path / "proj")
-    args = _args(project, url, pg_server)
-    assert cli("apply", "--yes", *args).returncode == 0
-    assert "unmanaged" not in cli("drift", *args, "--format", fmt).stdout.lower()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(UNMANAGED_SQL.replace("CREATE TABLE public.audit (id bigint);", ""))
-    # twice: the second run must not answer from the no-change memo of the first clean one
-    for _ in range(2):
-        drift = cli("drift", *args, "--format", fmt)
-        assert drift.returncode == 0, drift.stdout + drift.stderr
-        assert "no_delete on public.profiles" in drift.stdout, drift.stdout
-        assert "public.total(integer)" in drift.stdout, drift.stdout
+# One database for every format: the formats differ in rendering only, and an apply per
+# format cost more than the renderings together.
+def test_unmanaged_objects_are_reported_by_plan_and_drift(make_db, pg_server, tmp_path):
+    import json
+
+    args = _applied_then_unmanaged(make_db, pg_server, tmp_path)
+    for fmt in ("text", "json", "markdown", "sql"):
+        plan = cli("plan", *args, "--format", fmt)
+        # nothing to run: the exit code says so, whatever is unmanaged
+        assert plan.returncode == 0, (fmt, plan.stdout + plan.stderr)
+        out = plan.stdout if fmt != "text" else plan.stderr  # text is the terminal's, on stderr
+        assert "rule" in out and "no_delete on public.profiles" in out, (fmt, out)
+        assert "aggregate" in out and "public.total(integer)" in out, (fmt, out)
+        if fmt == "json":
+            assert {"kind": "rule", "name": "no_delete on public.profiles"} in json.loads(plan.stdout)["unmanaged"]
+    for fmt in ("text", "json", "markdown", "github"):
+        # twice: the second run must not answer from the no-change memo of the first clean one
+        for _ in range(2):
+            drift = cli("drift", *args, "--format", fmt)
+            assert drift.returncode == 0, (fmt, drift.stdout + drift.stderr)
+            assert "no_delete on public.profiles" in drift.stdout, (fmt, drift.stdout)
+            assert "public.total(integer)" in drift.stdout, (fmt, drift.stdout)
 
 
 def test_unmanaged_objects_do_not_hide_changes(make_db, pg_server, tmp_path):
