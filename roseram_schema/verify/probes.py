@@ -57,7 +57,7 @@ class Attempt:
 # adversarial commands (adversary.py) and the cell they count in
 ADVERSARIAL = {"forge": "insert", "insert-path": "insert", "forge-update": "update",
                "fixed": "update", "pull": "update", "dry-update": "update", "dry-delete": "delete",
-               "blind": "update"}
+               "blind": "update", "attach": "update"}
 
 
 def where_ident(world: World, table: Table, row: Row) -> str:
