@@ -1,11 +1,8 @@
 -- Profiles carry a role; admins read the reports. A user edits their own profile.
 CREATE TABLE public.profiles (
   id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
-  -- full_name first: verify's UPDATE probes set the first plain column to itself and do not
-  -- read column privileges yet, so with the fix's `UPDATE (full_name)` a `SET role = role`
-  -- probe would be refused for the column and the owner's update reported BLOCKED
-  full_name text,
-  role text NOT NULL DEFAULT 'user'
+  role text NOT NULL DEFAULT 'user',
+  full_name text
 );
 ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
 CREATE POLICY read_own ON public.profiles FOR SELECT TO authenticated
