@@ -206,3 +206,31 @@ def test_cancelled_drop_index_concurrently_moves_it(setup):
     # content-read flags show it either way
     assert "index_flags" in changed, changed
     assert _signature(url) != before
+
+
+def test_concurrent_index_build_turning_valid_moves_it(setup):
+    """CREATE INDEX CONCURRENTLY commits the index invalid, then waits for older snapshots
+    before marking it valid: a signature read in between must differ from the one after."""
+    url, names = setup
+    with psycopg.connect(url, autocommit=True) as holder, psycopg.connect(url, autocommit=True) as builder:
+        holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        holder.execute("SELECT count(*) FROM app.t")
+        thread = threading.Thread(target=lambda: builder.execute("CREATE INDEX CONCURRENTLY t_m ON app.t (m)"))
+        thread.start()
+        with psycopg.connect(url, autocommit=True) as watch:
+            flags = None
+            for _ in range(200):
+                flags = watch.execute("SELECT indisvalid, indisready FROM pg_catalog.pg_index"
+                                      " WHERE indexrelid = pg_catalog.to_regclass('app.t_m')").fetchone()
+                if flags == (False, True):
+                    break
+                time.sleep(0.05)
+            assert flags == (False, True), flags
+            mid = catalog_signature_parts(watch)
+        holder.execute("COMMIT")
+        thread.join(20)
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT indisvalid FROM pg_catalog.pg_index"
+                            " WHERE indexrelid = 'app.t_m'::regclass").fetchone()[0] is True
+        after = catalog_signature_parts(conn)
+    assert "index_flags" in {k for k in after if after[k] != mid[k]}
