@@ -2,13 +2,18 @@
 
     python bench/fleet.py                     # 100 databases, 3 runs each
     python bench/fleet.py --count 20 --runs 1
+    python bench/fleet.py --migra             # and N sequential migra runs, once
 
 On the benchmark's own server (bench/.work/pg-18, see harness.BenchServer): the Roseram
 project (the repository root) is applied to one database, copied N times (CREATE DATABASE
 ... TEMPLATE), three copies drifted (an index dropped, a policy dropped, a column added).
 Then, caches warm (each command run once first), alternately: one `drift --db` on a clean
 copy (the no-change fast path), one on a drifted copy, and `drift --targets` over all N
-(default --parallel 4). Prints the medians and the ratio fleet / one drift.
+(default --parallel 4). Prints the medians and the ratio fleet / one drift. With --migra,
+then, what a fleet costs without fleet support: `migra` (bench/requirements.txt, in
+bench/.work/venv) run once per copy, one after the other, each copy against the database
+the project was applied to (migra compares two databases; the copies differ from it only
+by the drift).
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ import argparse
 import shutil
 import statistics
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import REPO, WORK, BenchServer, run_timed  # noqa: E402
+from harness import REPO, VENV, WORK, BenchServer, ensure_peer_venv, run_timed  # noqa: E402
 
 CLI = str(Path(sys.executable).parent / "roseram-schema")
 DRIFTS = (
@@ -67,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--parallel", type=int, default=4)
     ap.add_argument("--keep", action="store_true", help="Keep the databases (to profile them).")
+    ap.add_argument("--migra", action="store_true", help="Also time N sequential migra runs (once).")
     args = ap.parse_args(argv)
 
     import psycopg
@@ -118,10 +125,35 @@ def main(argv: list[str] | None = None) -> int:
     fleet = medians[f"fleet drift ({args.count} databases)"]
     print(f"fleet / one drift (clean): {fleet / medians['one drift (clean)']:.1f}x;"
           f" fleet / one drift (drifted): {fleet / medians['one drift (drifted)']:.1f}x")
+    if args.migra:
+        _migra(server, names, fleet)
     for name in ["fleet_base", *names] if not args.keep else ():
         server.drop_db(name)
     server.close()
     return 0
+
+
+def _migra(server: BenchServer, names: list[str], fleet_seconds: float) -> None:
+    """`migra --unsafe --schema public COPY fleet_base` for every copy in turn (exit 2: the
+    copy differs), timed in all; printed beside the fleet's median."""
+    err = ensure_peer_venv()
+    if err:
+        print(f"migra: {err}", file=sys.stderr)
+        return
+    migra = str(VENV / "bin" / "migra")
+    base = server.db_url("fleet_base", driver="postgresql+psycopg2")
+    start = time.perf_counter()
+    differ = failed = 0
+    for name in names:
+        sample = run_timed([migra, "--unsafe", "--schema", "public",
+                            server.db_url(name, driver="postgresql+psycopg2"), base])
+        differ += sample.rc == 2
+        if sample.rc not in (0, 2):
+            failed += 1
+            print(f"migra on {name}: exit {sample.rc}: {sample.stderr.strip()[-300:]}", file=sys.stderr)
+    total = time.perf_counter() - start
+    print(f"{len(names)} sequential migra runs       {total:6.2f} s   ({differ} differ, {failed} failed);"
+          f" fleet drift {fleet_seconds:.2f} s: migra / fleet {total / fleet_seconds:.1f}x")
 
 
 if __name__ == "__main__":

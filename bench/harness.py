@@ -33,6 +33,8 @@ class Sample:
     rc: int
     stdout: str = ""
     stderr: str = ""
+    user_s: float = 0.0  # CPU seconds of the process and its children, from the same rusage
+    sys_s: float = 0.0
 
 
 @dataclass
@@ -102,7 +104,7 @@ def run_timed(cmd: list[str], *, env: dict | None = None, cwd: Path | None = Non
             pass
         os.unlink(rss_file)
     return Sample(elapsed, rss_kib / 1024, proc.returncode,
-                  out.decode(errors="replace"), err.decode(errors="replace"))
+                  out.decode(errors="replace"), err.decode(errors="replace"), usage.ru_utime, usage.ru_stime)
 
 
 def _communicate_no_reap(proc: subprocess.Popen, timeout: float) -> tuple[bytes, bytes]:
@@ -197,6 +199,17 @@ class BenchServer:
 
             self._admin = psycopg.connect(self.url, autocommit=True)
         return self._admin
+
+    def backend_cpu_seconds(self) -> float | None:
+        """CPU seconds of the server's exited processes so far (the postmaster's reaped
+        children: a connection's backend is counted once the client disconnects); None off
+        Linux. The difference over a command is the server's share of its work."""
+        try:
+            pid = int((self.server.data_dir / "postmaster.pid").read_text().split()[0])
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
 
     def server_version(self) -> str:
         return self.admin.execute("SHOW server_version").fetchone()[0]

@@ -1,11 +1,14 @@
-"""Mutation score of `verify` on the Roseram project (issue 17; docs/verify.md "Mutation score").
+"""Mutation score of `verify` on the Roseram project and the corpus project with a contract
+(issue 17; docs/verify.md "Mutation score").
 
     python bench/mutation_score.py                          # every non-equivalent mutant
+    python bench/mutation_score.py --project default_grants # the corpus project
     python bench/mutation_score.py --sample 25 --harmless-sample 10 --seed 17 --part 1/2
 
 Runs tests/verify/mutation.py against the benchmark's own server (bench/.work/pg-18): one
-copy of the project per mutant, `verify` on each, one line per mutant, then the table. The
-suite's part (tests/verify/test_mutation_score.py) runs a smaller seeded sample.
+copy of the project per mutant, `verify` on each (`--workers`, default 2, at a time), one line
+per mutant, then the table. The suite's part (tests/verify/test_mutation_score.py) runs a
+smaller seeded sample.
 """
 
 from __future__ import annotations

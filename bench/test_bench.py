@@ -71,6 +71,14 @@ def test_run_timed_reports_exit_code_and_memory():
     assert s.max_rss_mib >= 80
 
 
+def test_run_timed_reports_the_child_cpu():
+    # bench/importer.py reports the command's own CPU beside wall time (the machine is shared)
+    s = run_timed([sys.executable, "-c", "import time\nt = time.process_time()\n"
+                   "while time.process_time() - t < 0.3: pass"])
+    assert s.rc == 0
+    assert s.user_s + s.sys_s >= 0.25
+
+
 def test_roseram_change_applies_to_the_current_project(tmp_path):
     import shutil
 

@@ -11,6 +11,7 @@ codes stay the only ones.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from pathlib import Path
 
@@ -83,8 +84,14 @@ def run_fast(command: str, kwargs: dict) -> int:
         import importlib
 
         run_import = importlib.import_module("roseram_schema.cli.commands.import").run_import
-        return run_import(db_url=kwargs["db"], out=kwargs["out"], schemas=None, force=kwargs["force"],
-                          contract=False, dev_db=kwargs["dev_db"])
+        # An import makes its catalog and texts once, without reference cycles worth
+        # collecting; the collector's passes over those new objects were ~5% of its CPU.
+        gc.disable()
+        try:
+            return run_import(db_url=kwargs["db"], out=kwargs["out"], schemas=None, force=kwargs["force"],
+                              contract=False, dev_db=kwargs["dev_db"])
+        finally:
+            gc.enable()
     from ..server.dev import DevServer, resolve_db_url
     from ..workflow.context import resolve_project
 
@@ -152,7 +159,21 @@ def main(argv: list[str] | None = None) -> int:
         from .app import exit_code_of
 
         code = exit_code_of(exc)
+    if fast[0] == "import" and argv is None:
+        _exit_without_teardown(code)
     sys.exit(code)
+
+
+def _exit_without_teardown(code: int) -> None:
+    """End the console script now: freeing the catalog and the files' texts object by
+    object at interpreter exit is a measurable share of an import's CPU, and nothing is
+    left to do (files and connections are closed; no atexit handler is registered)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # the normal exit reports what it can
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -122,14 +122,16 @@ def import_database(db_url: str, schemas: list[str] | None = None, *, dev_url: s
                               *_partition_notes(catalog, mode.partitions)}))
     contracts = infer_contracts(db_url, dev_url) if contract else None
     partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
+    made_by_column = column_sequences(catalog)
     counts = {"tables": sum(t.key not in partitions for t in catalog.tables), "partitions": len(partitions),
               "views": len(catalog.views), "functions": len(catalog.functions),
               "triggers": len(catalog.triggers), "enums": len(catalog.enums),
               "policies": sum(len(t.policies) for t in catalog.tables),
               # the sequences serial and identity columns make are not counted: their column says them
               "domains": len(catalog.domains), "composite types": len(catalog.composite_types),
-              "sequences": len(catalog.sequences) - len(column_sequences(catalog))}
-    return ImportResult(files=project_files(catalog, contracts), unmanaged=unmanaged, counts=counts)
+              "sequences": len(catalog.sequences) - len(made_by_column)}
+    return ImportResult(files=project_files(catalog, contracts, made_by_column), unmanaged=unmanaged,
+                        counts=counts)
 
 
 def write_project(out: Path, files: dict[str, str]) -> None:

@@ -29,13 +29,16 @@ SQL_HEADER = "-- Imported from a live database by `roseram-schema import`.\n"
 _SERIAL_OF = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
 
 
-def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, str]:
+def project_files(catalog: Catalog, contracts: dict | None = None,
+                  made_by_column: set[str] | None = None) -> dict[str, str]:
     """Every file of the project, by path relative to the project folder. `contracts`:
-    {"schema.table": (contract data, notes)} from verify --infer, or None."""
+    {"schema.table": (contract data, notes)} from verify --infer, or None;
+    `made_by_column`: column_sequences(catalog), when the caller has it already."""
     files: dict[str, str] = {"project.yaml": project_yaml(catalog)}
     places = _Places(catalog)
     partitions = {f"{t.schema}.{p.name}" for t in catalog.tables for p in t.partitions}
-    made_by_column = column_sequences(catalog)
+    if made_by_column is None:
+        made_by_column = column_sequences(catalog)
     for table in catalog.tables:
         if table.key in partitions:
             continue  # declared in its parent's file
@@ -61,7 +64,7 @@ def project_files(catalog: Catalog, contracts: dict | None = None) -> dict[str, 
         # write the older EXECUTE PROCEDURE)
         files[f"schema/{places.folder(schema)}/triggers.sql"] = SQL_HEADER + "".join(
             "\n" + t.definition + ";\n" for t in items)
-    files.update(type_files(catalog, places.folder))
+    files.update(type_files(catalog, places.folder, made_by_column))
     extras: dict[str, list] = defaultdict(list)
     for table in catalog.tables:
         for x in table.exclusions:
@@ -174,7 +177,9 @@ def _default_privileges(d) -> Flow:
 def table_yaml(table: Table, folder: str, stem: str, made_by_column: set[str] | None = None) -> str:
     """schema/<schema>/<table>.yaml; serial columns written as serial types (those whose
     sequence `made_by_column` names, when given: importer/typefiles.py)."""
-    table = replace(table, columns=tuple(_serial(table, c, made_by_column) for c in table.columns))
+    columns = tuple(_serial(table, c, made_by_column) for c in table.columns)
+    if any(new is not old for new, old in zip(columns, table.columns)):
+        table = replace(table, columns=columns)
     data = {**_names(folder, stem, table.schema, table.name, "table"), **table_to_data(table)}
     for c in table.columns:  # column privileges: `grants:` of the column
         if c.grants:

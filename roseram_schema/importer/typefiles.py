@@ -50,9 +50,11 @@ def exact_sequence_statements(s: Sequence) -> list[str]:
     return [grant_on_sequence(s, g) for g in _extra_grants(s)] + _missing_defaults(s)
 
 
-def type_files(catalog: Catalog, folder_of) -> dict[str, str]:
-    """{path: text} of the types.sql files; `folder_of(schema)` is the schema's folder."""
-    made_by_column = column_sequences(catalog)
+def type_files(catalog: Catalog, folder_of, made_by_column: set[str] | None = None) -> dict[str, str]:
+    """{path: text} of the types.sql files; `folder_of(schema)` is the schema's folder;
+    `made_by_column`: column_sequences(catalog), when the caller has it already."""
+    if made_by_column is None:
+        made_by_column = column_sequences(catalog)
     by_schema: dict[str, list[str]] = defaultdict(list)
     for d in catalog.domains:
         by_schema[d.schema].append(tddl.create_domain(d))

@@ -107,16 +107,23 @@ def _text(value: str, flow: bool) -> str:
 
 
 def _flow(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_scalar(k, True)}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    # exact-type tests first: this runs for every leaf of every file
+    kind = type(value)
+    if kind is str:
+        return _text(value, True)
+    if kind is Flow or kind is dict or (kind is not FlowList and isinstance(value, dict)):
+        return "{" + ", ".join([f"{_text(k, True) if type(k) is str else _scalar(k, True)}: {_flow(v)}"
+                                for k, v in value.items()]) + "}"
+    if kind is FlowList or kind is list or kind is tuple or isinstance(value, (list, tuple)):
+        return "[" + ", ".join([_flow(v) for v in value]) + "]"
     return _scalar(value, True)
 
 
 def _value(prefix: str, value, indent: int, out: list[str]) -> None:
     """`prefix` (a key and its colon) followed by `value` written at `indent`."""
-    if isinstance(value, (Flow, FlowList)):
+    if type(value) is str and "\n" not in value:  # the common case: no literal block possible
+        out.append(f"{prefix} {_text(value, False)}\n")
+    elif isinstance(value, (Flow, FlowList)):
         out.append(f"{prefix} {_flow(value)}\n")
     elif isinstance(value, dict):
         if not value:
@@ -140,7 +147,7 @@ def _value(prefix: str, value, indent: int, out: list[str]) -> None:
 def _mapping(data: dict, indent: int, out: list[str]) -> None:
     pad = " " * indent
     for key, value in data.items():
-        _value(f"{pad}{_scalar(key, False)}:", value, indent, out)
+        _value(f"{pad}{_text(key, False) if type(key) is str else _scalar(key, False)}:", value, indent, out)
 
 
 def _sequence(items, indent: int, out: list[str]) -> None:
@@ -174,12 +181,20 @@ def one_line(value) -> str:
 def flow_if_plain(d: dict):
     """`d` as a one-line mapping when it is short and each value fits on a line, else as a
     block mapping (a long SQL expression reads better on its own line)."""
-    def fits(v):
+    # one pass (this runs for every column, constraint and index of every table)
+    items = {}
+    fits = True
+    size = 0
+    for k, v in d.items():
         if isinstance(v, (list, tuple)):
-            return all(_plain(x, True) if isinstance(x, str) else True for x in v)
-        return not isinstance(v, str) or v.isprintable()
-
-    items = {k: FlowList(v) if isinstance(v, (list, tuple)) else v for k, v in d.items()}
-    if all(fits(v) for v in d.values()) and sum(len(str(v)) + len(k) + 4 for k, v in d.items()) <= 110:
+            items[k] = FlowList(v)
+            if fits:
+                fits = all(_plain(x, True) if isinstance(x, str) else True for x in v)
+        else:
+            items[k] = v
+            if fits and isinstance(v, str):
+                fits = v.isprintable()
+        size += len(v if type(v) is str else str(v)) + len(k) + 4
+    if fits and size <= 110:
         return Flow(items)
     return items

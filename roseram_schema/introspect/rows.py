@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from psycopg.pq import TransactionStatus
 
 from ..platform import PLATFORM_ROLES, PLATFORM_SCHEMAS
-from .queries import run_query
+from .queries import run_queries, run_query
 from .scope import excluded_schemas
 from .types import TYPE_QUERIES, grantees_of
 
@@ -77,10 +77,16 @@ def read_catalog_rows(conn, schemas: Sequence[str] | None, roles: Sequence[str] 
         )
         params = {"schemas": [r["name"] for r in scope_rows], "tables": None if tables is None else sorted(tables),
                   "platform": list(PLATFORM_SCHEMAS)}
-        for name in OBJECT_QUERIES:
-            take(name, run_query(conn, name, params))
+        batch = [(name, params) for name in OBJECT_QUERIES]
+        batch.append(("extensions", {**params, "extensions": list(extensions)}))
+        extension_rows: list[dict] = []
+        for name, query_rows in run_queries(conn, batch):
+            if name == "extensions":
+                extension_rows = query_rows
+            else:
+                take(name, query_rows)
         rows = {name: kept[name] for name in OBJECT_QUERIES if name in kept}
-        rows["extensions"] = run_query(conn, "extensions", {**params, "extensions": list(extensions)})
+        rows["extensions"] = extension_rows
         wanted_roles = sorted((named_roles - {"public"}) - set(PLATFORM_ROLES))
         rows["roles"] = run_query(conn, "roles", {"roles": wanted_roles}) if wanted_roles else []
     return CatalogRows(scope_rows, rows)

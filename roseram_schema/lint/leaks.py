@@ -309,9 +309,10 @@ def self_escalation(catalog, spec, anchors):
                           f"{key}.{column} decides access ({'; '.join(sorted(set(where))[:3])}) but policy "
                           f"{p.name!r} lets a row's own user UPDATE it: a user can raise their own "
                           f"{column}",
-                          f"pin it in the WITH CHECK (`{column} = (SELECT {column} FROM {key} WHERE ...)`), "
-                          f"REVOKE UPDATE ({column}) from the API roles, or keep it in a table users "
-                          "cannot write")
+                          f"grant UPDATE on the other columns only (REVOKE UPDATE ON {key} FROM anon, "
+                          f"authenticated; GRANT UPDATE (<columns>) ...), keep it with a BEFORE UPDATE trigger "
+                          f"(`NEW.{column} := OLD.{column}`), or keep it in a table users cannot write (a WITH "
+                          f"CHECK reading {key} itself recurses)")
 
 
 # -- user_metadata ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ RULE_HELP = {
     "partition-weaker": "A partition has less protection (RLS, grants) than its parent.",
     "auth-users-exposed": "A view or function shows auth.users columns (email, phone, raw_*) to API roles.",
     "storage-write-unowned": "A storage.objects write policy ties neither owner nor path to the caller.",
+    "view-write-through": "API roles write through an updatable view with its owner's rights, skipping RLS.",
 }
 
 

@@ -11,6 +11,7 @@ from ..platform import is_platform_schema
 from .findings import Finding
 from . import sqlrefs
 from .leaks import LEAK_RULES
+from .updatable_views import view_write_through
 
 ALWAYS_OPEN = ("anyone", "signed_in")
 
@@ -385,20 +386,22 @@ def policy_recursion(catalog, spec, anchors):
             functions.setdefault(f.name.lower(), []).append(f)
     # reading a table in a subquery applies its SELECT policies' USING, so only those can
     # loop; an INSERT check reading a table whose policies read back ends there
+    # ...but any policy (USING or WITH CHECK, any command) reading its own table recurses at once
     edges: dict[str, dict[str, set[str]]] = {}
     for key, t in rls.items():
         for p in t.policies:
-            if "select" not in _commands(p) or not p.using:
-                continue
-            tree = sqlrefs.parse_expression(p.using)
-            reads = sqlrefs.tables_read(tree, t.schema)
-            for name in sqlrefs.function_calls(tree):
-                for f in functions.get(name, []):
-                    body = sqlrefs.function_body(f.definition)
-                    if body:
-                        reads |= sqlrefs.tables_read(sqlrefs.parse_query(body), f.schema)
-            for target in reads & set(rls):
-                edges.setdefault(key, {}).setdefault(target, set()).add(p.name)
+            for text, select in ((p.using, "select" in _commands(p)), (p.with_check, False)):
+                if not text:
+                    continue
+                tree = sqlrefs.parse_expression(text)
+                reads = sqlrefs.tables_read(tree, t.schema)
+                for name in sqlrefs.function_calls(tree):
+                    for f in functions.get(name, []):
+                        body = sqlrefs.function_body(f.definition)
+                        if body:
+                            reads |= sqlrefs.tables_read(sqlrefs.parse_query(body), f.schema)
+                for target in reads & (set(rls) if select else {key}):
+                    edges.setdefault(key, {}).setdefault(target, set()).add(p.name)
     for cycle in _cycles(edges):
         first = rls[cycle[0]]
         path = " -> ".join(cycle + [cycle[0]])
@@ -483,7 +486,7 @@ RULES = (
     index_duplicate,
     policy_bare_uid,
     contract_missing,
-) + LEAK_RULES
+) + LEAK_RULES + (view_write_through,)
 
 
 def lint_catalog(catalog: Catalog, spec=None, anchors=None, rules=RULES) -> list[Finding]:

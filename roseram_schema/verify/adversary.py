@@ -8,7 +8,12 @@
 - pulls: a row the persona sees but may not update, moved onto the persona (its owner set to
   the persona, its tenant to one of the persona's tenants);
 - fixed columns (`fixed:`, e.g. the tenants table's owner): changed on every updatable row;
-- every foreign-key path to a tenant, not only the first: inserts and moves along the others.
+- every foreign-key path to a tenant, not only the first: inserts and moves along the others;
+- rows moved, column-free, onto a user who has no row yet when the owner column is unique
+  (one settings row per user): onto any persona the unique key, not the policies, refuses it;
+- on a table whose rows belong to an owner *or* a tenant (both columns nullable: a deployment
+  of a project or of a site), a row of one side attached to the other: the new side alone
+  must be one the persona may read (a project's deployment pointed at a stranger's site).
 
 Each attempt carries what the contract expects of it and the line to print when it gets
 through (`judge`); probes.CellBuilder.observe records it.
@@ -21,7 +26,7 @@ from dataclasses import replace
 from ..model import Table, quote_ident, quote_literal
 from .categories import allowed
 from .probes import Attempt, touch_column, where_ident
-from .seed import Row, SeedGap, World, insert_sql, row_label
+from .seed import SPARE_USER, Row, SeedGap, World, insert_sql, row_label
 from .spec import Persona
 
 DRY = "/*dry*/ "
@@ -193,7 +198,50 @@ def update_forgeries(world: World, persona: Persona, table: Table, row: Row) -> 
                           label=f"{row.label} with {path.column} in tenant {tenant}")
             out.append(Attempt(table.key, "move", _update(table, world, row, path.column, literal),
                                row, new, note=path.column))
+    out += _attachments(world, persona, table, row)
     return judge(world, persona, out)
+
+
+def _unique_alone(table: Table, column: str) -> bool:
+    """Whether a unique key (primary key, constraint or index) is this column alone."""
+    keys = [u.columns for u in table.uniques] + [i.keys for i in table.indexes if i.unique]
+    if table.primary_key:
+        keys.append(table.primary_key.columns)
+    return any(tuple(k) == (column,) for k in keys)
+
+
+def either_side(world: World, key: str) -> bool:
+    """Rows of the table belong to an owner or a tenant, each column nullable (one side per
+    seeded row), through different columns."""
+    a = world.anchors[key]
+    return bool(a.owner and a.tenant and a.owner.nullable and a.tenant.nullable
+                and a.owner.column != a.tenant.column and a.tenant.column != "*")
+
+
+def _side_readable(world: World, persona: Persona, key: str, tenant: str) -> bool:
+    """Whether the persona may read the table's rows of `tenant` on their own (no owner)."""
+    side = Row(key, row_label(None, tenant, None), {}, {}, None, tenant, None)
+    return allowed(world.spec.contract(key), "select", persona, side, world.spec.tenancy)
+
+
+def _attachments(world: World, persona: Persona, table: Table, row: Row) -> list[Attempt]:
+    """On an owner-side row of an either-side table (a project's deployment, no site), the
+    tenant column set to a tenant whose rows of the table the persona may not read: pushing a
+    row into a stranger tenant, whose members then see it."""
+    if not persona.user or row.owner is None or row.tenant is not None or not either_side(world, table.key):
+        return []
+    path = world.anchors[table.key].tenant
+    out = []
+    for tenant in world.spec.tenants():
+        target = _tenant_parent(world, path, tenant)
+        if target is None or _side_readable(world, persona, table.key, tenant):
+            continue
+        value = target.raw.get(_ref_column(table, path.column))
+        literal = f"{quote_literal(value)}::{table.column(path.column).type}"
+        new = replace(row, tenant=tenant, label=row_label(row.owner, tenant, row.public))
+        out.append(Attempt(table.key, "attach", _update(table, world, row, path.column, literal),
+                           row, new, note=path.column))
+    return out
 
 
 def _other_value(world: World, persona: Persona, table: Table, row: Row, column: str) -> str | None:
@@ -269,6 +317,8 @@ def forgery_expected(world: World, persona: Persona, attempt: Attempt) -> bool:
     if attempt.command == "insert-path":
         return allowed(contract, "insert", persona, attempt.row, ten) and allowed(
             contract, "insert", persona, attempt.new, ten)
+    if attempt.command == "attach":
+        return False  # made only for tenants whose rows the persona may not read
     return allowed(contract, "update", persona, attempt.row, ten) and allowed(
         contract, "update", persona, attempt.new, ten)
 
@@ -286,6 +336,9 @@ def describe(attempt: Attempt) -> str:
         return f"INSERT put {attempt.note} in tenant {new.tenant}: {row.label}"
     if c == "pull":
         return f"UPDATE pulled row {row.label} to {new.label} ({attempt.note})"
+    if c == "attach":
+        return (f"UPDATE attached row {row.label} to tenant {new.tenant} ({attempt.note}), whose "
+                f"rows it may not read")
     return f"UPDATE moved row {row.label} to {new.label}"
 
 
@@ -331,6 +384,10 @@ def blind_moves(world: World, persona: Persona, table: Table) -> list[Attempt]:
             literal = f"{quote_literal(target['raw'])}::{table.column(a.owner.column).type}"
             add(a.owner.column, literal, f"{a.owner.column} = {stranger}'s",
                 lambda r, s=stranger: replace(r, owner=s, label=row_label(s, r.tenant, r.public)))
+        spare = world.spare_user_id
+        if a.owner.via is None and spare and _unique_alone(table, a.owner.column):
+            add(a.owner.column, _user_literal(table, a.owner.column, spare), f"{a.owner.column} = {SPARE_USER}'s",
+                lambda r: replace(r, owner=SPARE_USER, label=row_label(SPARE_USER, r.tenant, r.public)))
     tenant_paths = ((a.tenant,) if a.tenant and a.tenant.column != "*" else ()) + a.tenants_extra
     for path in tenant_paths:
         for tenant in world.spec.tenants():

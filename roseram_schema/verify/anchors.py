@@ -38,6 +38,9 @@ class Anchors:
     public: str | None = None
     # further foreign-key paths to a tenant beside `tenant` (`site_id` beside `page_id`)
     tenants_extra: tuple[Path, ...] = ()
+    # no flag of its own, a contract that speaks of `public`: a row is public when the parent
+    # row this path leads to is (a note of a public notebook)
+    public_via: Path | None = None
 
 
 def fk_order(catalog: Catalog) -> tuple[str, ...]:
@@ -94,8 +97,22 @@ def derive_anchors(catalog: Catalog, spec: Spec) -> dict[str, Anchors]:
         tenant = _derive_tenant(table, result, ten.tenants, contract.tenant if contract else None)
         result[key] = Anchors(key, owner=owner, tenant=tenant, public=public,
                               actors=_actors(table, ten.users, owner),
-                              tenants_extra=_extra_tenants(table, result, ten.tenants, owner, tenant))
+                              tenants_extra=_extra_tenants(table, result, ten.tenants, owner, tenant),
+                              public_via=_public_parent(result, contract, public, owner, tenant))
     return result
+
+
+def _public_parent(result, contract, public, owner, tenant) -> Path | None:
+    """The owner's (else the tenant's) parent path when the table has no public flag, its
+    contract names `public`, and that parent's rows can be public."""
+    if public or contract is None or not any(
+            "public" in clause for _, clauses in contract.commands for clause in clauses):
+        return None
+    for path in (owner, tenant):
+        parent = result.get(path.via) if path and path.via else None
+        if parent and (parent.public or parent.public_via):
+            return path
+    return None
 
 
 def _mentions_own(contract) -> bool:

@@ -30,6 +30,7 @@ from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_atte
                      row_attempts, view_sql)
 from .runner import install_runner, install_touch_triggers, read_privileges, run_as
 from .storage_probe import storage_findings
+from .view_write_probe import view_write_findings
 from .seed import World, build_world, fk_order, insert_sql
 from .spec import COMMANDS, Spec
 from .static import static_findings
@@ -174,7 +175,8 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
                             + escalation_findings(conn, world, spec, tables)
                             + metadata_findings(conn, world, spec, tables)
                             + partition_findings(conn, world, spec, tables)
-                            + storage_findings(conn, world, spec, storage_policies))
+                            + storage_findings(conn, world, spec, storage_policies)
+                            + view_write_findings(conn, world, spec, tables))
     report = Report(
         personas=tuple(p.name for p in spec.personas),
         tables=tuple(t.key for t in tables),

@@ -173,8 +173,8 @@ def escalation_findings(conn, world, spec, tables) -> list[Finding]:
                         key, "self-escalation", "error",
                         f"{persona.name} set {column} = {value} on its own row of {key} and then read "
                         + ", ".join(f"{n} more row{'s' if n != 1 else ''} of {t}" for t, n in sorted(gained.items())),
-                        f"pin {column} in the UPDATE policy's WITH CHECK, REVOKE UPDATE ({column}) from "
-                        "the API roles, or keep it in a table users cannot write"))
+                        f"grant UPDATE on the other columns only, keep {column} with a BEFORE UPDATE "
+                        "trigger, or keep it in a table users cannot write"))
                     break
     return findings
 

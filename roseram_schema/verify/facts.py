@@ -16,6 +16,7 @@ from ..model import (
     Enum,
     ForeignKey,
     Function,
+    Grant,
     Index,
     Policy,
     PrimaryKey,
@@ -38,7 +39,9 @@ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND {_SKIP}
 
 _COLUMNS = """
 SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       ARRAY(SELECT DISTINCT CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END
+             FROM pg_catalog.aclexplode(a.attacl) x WHERE x.privilege_type = 'UPDATE' ORDER BY 1)
 FROM pg_catalog.pg_attribute a
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
@@ -125,7 +128,7 @@ def read_facts(conn) -> Catalog:
     tables = conn.execute(_TABLES).fetchall()
     oids = [row[0] for row in tables]
     columns: dict[int, list[Column]] = defaultdict(list)
-    for relid, name, typ, notnull, default, identity, generated in conn.execute(_COLUMNS, (oids,)):
+    for relid, name, typ, notnull, default, identity, generated, updaters in conn.execute(_COLUMNS, (oids,)):
         columns[relid].append(
             Column(
                 name=name,
@@ -134,6 +137,8 @@ def read_facts(conn) -> Catalog:
                 default=None if generated else default,
                 identity={"a": "always", "d": "by default"}.get(identity or ""),
                 generated=default if generated else None,
+                # only UPDATE: the probes pick a column a role may update (probes.touch_column)
+                grants=tuple(Grant(role, ("update",)) for role in updaters),
             )
         )
     pks: dict[int, PrimaryKey] = {}

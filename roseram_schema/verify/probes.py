@@ -57,7 +57,7 @@ class Attempt:
 # adversarial commands (adversary.py) and the cell they count in
 ADVERSARIAL = {"forge": "insert", "insert-path": "insert", "forge-update": "update",
                "fixed": "update", "pull": "update", "dry-update": "update", "dry-delete": "delete",
-               "blind": "update"}
+               "blind": "update", "attach": "update"}
 
 
 def where_ident(world: World, table: Table, row: Row) -> str:
@@ -79,10 +79,15 @@ def view_sql(view: View) -> str:
 
 
 def touch_column(table: Table, world: World) -> str:
-    """A column an UPDATE can set to itself (not generated, preferably not a key)."""
+    """A column an UPDATE can set to itself (not generated, preferably not a key). Where
+    some columns carry their own UPDATE grant (`GRANT UPDATE (c)`), one of them: a role may
+    hold only those, and an UPDATE of another column would be refused for the column, not
+    by the policies, and read as BLOCKED."""
     keys = set(world.ident_columns(table.key))
     fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
     usable = [c for c in table.columns if not c.generated and c.identity != "always"]
+    updatable = [c for c in usable if any("update" in g.privileges for g in c.grants)]
+    usable = updatable or usable
     for c in usable:
         if c.name not in keys and c.name not in fk_cols:
             return c.name

@@ -74,15 +74,16 @@ $fn$;
 GRANT EXECUTE ON FUNCTION {HELPER_SCHEMA}.run(text[]) TO PUBLIC;
 
 -- Records "schema.table|key1|key2" of each row an UPDATE or DELETE changed (cascades included),
--- so one statement per table tells which seeded rows a persona can reach.
+-- so one statement per table tells which seeded rows a persona can reach. The first argument is
+-- the probed table's key: a partition's copy of the trigger names the rows by their parent.
 CREATE OR REPLACE FUNCTION {HELPER_SCHEMA}.touched() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE
   j jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
-  entry text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
+  entry text := TG_ARGV[0];
   i int;
 BEGIN
-  FOR i IN 0 .. TG_NARGS - 1 LOOP
+  FOR i IN 1 .. TG_NARGS - 1 LOOP
     entry := entry || '|' || coalesce(j ->> TG_ARGV[i], '');
   END LOOP;
   PERFORM set_config('roseram.touched', coalesce(current_setting('roseram.touched', true), '') || entry || chr(10), true);
@@ -97,13 +98,13 @@ CREATE OR REPLACE FUNCTION {HELPER_SCHEMA}.dry() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE
   j jsonb := to_jsonb(OLD);
-  entry text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
+  entry text := TG_ARGV[0];
   i int;
 BEGIN
   IF current_setting('roseram.dry', true) IS DISTINCT FROM 'on' THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
-  FOR i IN 0 .. TG_NARGS - 1 LOOP
+  FOR i IN 1 .. TG_NARGS - 1 LOOP
     entry := entry || '|' || coalesce(j ->> TG_ARGV[i], '');
   END LOOP;
   PERFORM set_config('roseram.touched', coalesce(current_setting('roseram.touched', true), '') || entry || chr(10), true);
@@ -138,7 +139,7 @@ def read_privileges(conn, roles, tables) -> set[tuple[str, str, str]]:
 def install_touch_triggers(conn, tables, ident_columns) -> None:
     """An AFTER UPDATE OR DELETE trigger on every probed table (scratch database only)."""
     for table in tables:
-        args = ", ".join(quote_literal(c) for c in ident_columns(table.key))
+        args = ", ".join(quote_literal(c) for c in (table.key, *ident_columns(table.key)))
         conn.execute(
             f"CREATE TRIGGER zz_roseram_verify_touched AFTER UPDATE OR DELETE ON {table.qualified} "
             f"FOR EACH ROW EXECUTE FUNCTION {HELPER_SCHEMA}.touched({args})"

@@ -18,6 +18,10 @@ from .spec import Spec
 
 NAMESPACE = uuid.UUID("6f1d2a4e-52a8-4a8e-9d1c-7f0c3b9e2a11")
 NEW_TENANT = "(new)"  # tenant of a row inserted into the tenants table: nobody is a member
+# A user with a row in the users table and none anywhere else: a row moved onto it collides with
+# no unique owner column (one settings row per user), so only the policies can refuse the move.
+SPARE_USER = "spare-user"
+NULL_RANK = object()  # make_row's role_value for a membership row whose role is NULL
 
 
 class SeedGap(Exception):
@@ -69,6 +73,8 @@ class World:
     anchors: dict[str, Anchors]
     rows: dict[str, list[Row]] = field(default_factory=dict)
     user_ids: dict[str, str] = field(default_factory=dict)
+    spare_user_id: str | None = None  # SPARE_USER's id, when the users table has rows
+    null_rank: tuple[str, str] | None = None  # (persona, tenant) whose membership role is NULL
     gaps: dict[str, str] = field(default_factory=dict)  # table -> why it has no rows
     _counter: int = 0
     _tables: dict = field(default_factory=dict)
@@ -133,7 +139,7 @@ class World:
             combos = [(None, t) for t in tenants]
         else:
             combos = [(None, None)]
-        return _with_public(combos, a.public)
+        return _with_public(combos, a.public or a.public_via)
 
     def insert_slots(self, key: str) -> list[tuple]:
         """(owner, tenant, public) combinations a persona tries to insert."""
@@ -150,7 +156,7 @@ class World:
             owners = (users + ([None] if a.owner.nullable else [])) if a.owner else [None]
             tens = (tenants + ([None] if a.tenant.nullable else [])) if a.tenant else [None]
             combos = [(o, t) for t in tens for o in owners]
-        return _with_public(combos, a.public)
+        return _with_public(combos, a.public or a.public_via)
 
     # -- rows ------------------------------------------------------------------------
     def make_row(self, key: str, owner, tenant, public, writer: str | None = None,
@@ -193,19 +199,22 @@ class World:
 
         users_key = self.spec.tenancy.users
         if a.kind == "users":
-            put(self.ident_columns(key)[0], self.user_ids[owner])
+            put(self.ident_columns(key)[0], self.spare_user_id if owner == SPARE_USER else self.user_ids[owner])
             if table.column("email") is not None:
                 put("email", persona_email(owner))
         # anchors first: they decide which parent rows the other columns follow
         same = a.owner and a.tenant and a.owner.column == a.tenant.column
+
+        def flag(path):  # the parent's public flag the row takes, when it has none of its own
+            return bool(public) if a.public_via is not None and a.public_via == path else None
         if same:
-            parent = self._parent(a.owner.via, owner=owner, tenant=tenant, strict=True)
+            parent = self._parent(a.owner.via, owner=owner, tenant=tenant, strict=True, public=flag(a.owner))
             self._put_fk(table, a.owner.column, parent, put)
         else:
             if a.owner:
-                self._put_anchor(table, a.owner, owner, put, kind="owner")
+                self._put_anchor(table, a.owner, owner, put, kind="owner", public=flag(a.owner))
             if a.tenant and a.tenant.column != "*":
-                self._put_anchor(table, a.tenant, tenant, put, kind="tenant")
+                self._put_anchor(table, a.tenant, tenant, put, kind="tenant", public=flag(a.tenant))
         actor = writer or owner or (self._tenant_owner(tenant))
         for col in a.actors:
             if col in values:
@@ -217,7 +226,8 @@ class World:
         if a.public:
             put(a.public, "true" if public else "false")
         if a.kind == "members" and self.spec.tenancy.members_role:
-            put(self.spec.tenancy.members_role, role_value or self.spec.tenancy.ranks[-1])
+            put(self.spec.tenancy.members_role,
+                None if role_value is NULL_RANK else role_value or self.spec.tenancy.ranks[-1])
         contract = self.spec.contract(key)
         for col, value in (contract.seed if contract else ()):
             if table.column(col) is not None:
@@ -245,7 +255,7 @@ class World:
         persona = self.spec.tenant_owner(tenant) if tenant and tenant != NEW_TENANT else None
         return persona.name if persona else None
 
-    def _put_anchor(self, table: Table, path: Path, who, put, kind: str) -> None:
+    def _put_anchor(self, table: Table, path: Path, who, put, kind: str, public=None) -> None:
         if who is None or who == NEW_TENANT:
             if not path.nullable:
                 raise SeedGap(f"{table.key}.{path.column}: NOT NULL, cannot be left without {kind}")
@@ -259,9 +269,9 @@ class World:
                 self._put_fk(table, path.column, parent, put)
             return
         if kind == "owner":
-            parent = self._parent(path.via, owner=who, strict=True)
+            parent = self._parent(path.via, owner=who, strict=True, public=public)
         else:
-            parent = self._parent(path.via, tenant=who, strict=True)
+            parent = self._parent(path.via, tenant=who, strict=True, public=public)
         self._put_fk(table, path.column, parent, put)
 
     def _put_fk(self, table: Table, column: str, parent: Row | None, put) -> None:
@@ -270,9 +280,12 @@ class World:
         fk = next(f for f in table.foreign_keys if f.columns == (column,))
         put(column, parent.raw.get(fk.ref_columns[0]))
 
-    def _parent(self, key, owner=None, tenant=None, strict=False) -> Row | None:
-        # private parent rows first: a child row must not become public through its parent
+    def _parent(self, key, owner=None, tenant=None, strict=False, public=None) -> Row | None:
+        # private parent rows first: a child row must not become public through its parent,
+        # unless it takes its parent's flag (`public`: the flag the parent must have)
         rows = [r for r in self.rows.get(key, []) if not r.public] or self.rows.get(key, [])
+        if public is not None:
+            rows = [r for r in self.rows.get(key, []) if bool(r.public) == public]
 
         def ok(r):
             return (owner is None or r.owner == owner) and (tenant is None or r.tenant == tenant)
@@ -399,13 +412,18 @@ def build_world(catalog: Catalog, spec: Spec, anchors: dict[str, Anchors]) -> Wo
         try:
             if a.kind == "users":
                 world.rows[key] = [world.make_row(key, p.name, None, None) for p in spec.users()]
+                if spec.users():
+                    world.spare_user_id = str(uuid.uuid5(NAMESPACE, "user/(spare)"))
+                    world.rows[key].append(world.make_row(key, SPARE_USER, None, None))
             elif a.kind == "tenants":
                 world.rows[key] = [
                     world.make_row(key, world._tenant_owner(t), t, None) for t in spec.tenants()
                 ]
             elif a.kind == "members":
+                world.null_rank = _null_rank_membership(world, key)
                 world.rows[key] = [
-                    world.make_row(key, p.name, t, None, role_value=p.rank_in(t))
+                    world.make_row(key, p.name, t, None, role_value=NULL_RANK
+                                   if (p.name, t) == world.null_rank else p.rank_in(t))
                     for p in spec.users() for t in p.tenant_labels()
                 ]
             else:
@@ -414,6 +432,22 @@ def build_world(catalog: Catalog, spec: Spec, anchors: dict[str, Anchors]) -> Wo
             world.rows[key] = []
             world.gaps[key] = str(gap)
     return world
+
+
+def _null_rank_membership(world: World, key: str) -> tuple[str, str] | None:
+    """The (persona, tenant) whose membership row is seeded with a NULL role: the first one
+    holding the rank the nullable role column defaults to. A NULL role must count as that
+    default (what a membership without a role gets), no higher: the persona is judged at it."""
+    ten = world.spec.tenancy
+    column = world.table(key).column(ten.members_role) if ten.members_role else None
+    if column is None or not column.nullable or not column.default:
+        return None
+    match = re.match(r"'([^']*)'", column.default)
+    default = match.group(1) if match else None
+    if default not in ten.ranks:
+        return None
+    return next(((p.name, t) for p in world.spec.users() for t in p.tenant_labels()
+                 if p.rank_in(t) == default), None)
 
 
 def seed_statements(world: World) -> list[str]:

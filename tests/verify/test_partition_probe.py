@@ -41,3 +41,18 @@ def test_partitions_as_closed_as_the_parent_show_nothing_more(platform_db_url):
 ALTER TABLE public.events_2024 ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON public.events_2024 TO authenticated;
 """) == []
+
+
+def test_writes_through_a_partitioned_table_are_observed(platform_db_url):
+    """UPDATE and DELETE probes name the rows they changed by the probed table, not by the
+    partition the row lives in: the owner's own rows are allowed, another user's are a LEAK."""
+    with psycopg.connect(platform_db_url, autocommit=True) as conn:
+        conn.execute(SCHEMA + """
+ALTER TABLE public.events_2024 ENABLE ROW LEVEL SECURITY;
+CREATE POLICY anyone_deletes ON public.events FOR DELETE TO authenticated USING (true);
+GRANT ALL ON public.events TO service_role;
+""")
+        report = check_database(conn, parse_spec(None, {"public.events": {"all": "own"}}))
+    failed = {(c.persona, c.command): c.verdict for c in report.cells if c.failed}
+    assert failed == {("user1", "delete"): "LEAK", ("user2", "delete"): "LEAK"}, \
+        [(c.persona, c.command, c.details) for c in report.cells if c.failed]

@@ -17,7 +17,8 @@ SELECT n.nspname AS schema,
               WHEN co.collname ~ '[."]' THEN pg_catalog.quote_ident(co.collname)
               ELSE co.collname::text END
        END AS collation,
-       pg_catalog.col_description(c.oid, a.attnum) AS comment
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = c.oid AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = a.attnum) AS comment
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -15,7 +15,8 @@ SELECT n.nspname AS schema,
                                              ORDER BY c.conname)
                  FROM pg_catalog.pg_constraint c
                  WHERE c.contypid = t.oid AND c.contype = 'c'), '{}') AS constraints,
-       pg_catalog.obj_description(t.oid, 'pg_type') AS comment
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = t.oid AND ds.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND ds.objsubid = 0) AS comment
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype

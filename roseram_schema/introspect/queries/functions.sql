@@ -10,7 +10,8 @@ SELECT n.nspname AS schema,
        p.prosecdef AS security_definer,
        coalesce(p.proconfig, '{}'::text[]) AS config,
        p.prokind::text AS kind,
-       pg_catalog.obj_description(p.oid, 'pg_proc') AS comment
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = p.oid AND ds.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND ds.objsubid = 0) AS comment
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang

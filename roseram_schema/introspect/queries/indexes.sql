@@ -42,7 +42,8 @@ SELECT n.nspname AS schema,
              FROM pg_catalog.unnest(i.indcollation::oid[]) WITH ORDINALITY AS k(colloid, ord)
              ORDER BY k.ord) AS collations,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS "where",
-       pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment,
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = i.indexrelid AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0) AS comment,
        c.relkind = 'm' AS on_matview
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid

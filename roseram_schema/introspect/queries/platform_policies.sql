@@ -11,7 +11,8 @@ SELECT n.nspname AS schema,
              FROM pg_catalog.unnest(p.polroles) AS r) AS roles,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS using,
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
-       pg_catalog.obj_description(p.oid, 'pg_policy') AS comment
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = p.oid AND ds.classoid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND ds.objsubid = 0) AS comment
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

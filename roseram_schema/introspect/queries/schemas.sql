@@ -1,7 +1,8 @@
 -- Schemas in scope. With %(schemas)s NULL: every schema except system, platform
 -- (%(excluded)s) and extension-owned ones; otherwise exactly the named ones that exist.
 SELECT n.nspname AS name,
-       pg_catalog.obj_description(n.oid, 'pg_namespace') AS comment
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = n.oid AND ds.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND ds.objsubid = 0) AS comment
 FROM pg_catalog.pg_namespace n
 WHERE CASE
         WHEN %(schemas)s::text[] IS NULL THEN

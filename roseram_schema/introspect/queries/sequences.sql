@@ -27,7 +27,8 @@ SELECT n.nspname AS schema,
                               || ':' || pg_catalog.lower(e.privilege_type) AS entry
                        FROM pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault('s', c.relowner))) AS e
                        WHERE e.grantee <> c.relowner) AS g), '{}') AS privileges,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = c.oid AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0) AS comment
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid

@@ -4,7 +4,8 @@ SELECT n.nspname AS schema,
        c.relname AS name,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = c.oid AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0) AS comment,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_by,
        CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
          WHEN 'i' THEN 'index ' || (SELECT ic.relname FROM pg_catalog.pg_index i

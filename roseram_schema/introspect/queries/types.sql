@@ -16,7 +16,8 @@ SELECT n.nspname AS schema,
                  LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
                  LEFT JOIN pg_catalog.pg_namespace con ON con.oid = co.collnamespace
                  WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '{}') AS attributes,
-       pg_catalog.obj_description(t.oid, 'pg_type') AS comment
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = t.oid AND ds.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND ds.objsubid = 0) AS comment
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_class c ON c.oid = t.typrelid

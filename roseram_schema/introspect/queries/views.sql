@@ -6,7 +6,8 @@ SELECT n.nspname AS schema,
        c.relkind = 'm' AS materialized,
        pg_catalog.pg_get_viewdef(c.oid, true) AS query,
        coalesce(c.reloptions, '{}'::text[]) AS options,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+         WHERE ds.objoid = c.oid AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND ds.objsubid = 0) AS comment,
        ARRAY(SELECT DISTINCT rn.nspname || '.' || rc.relname
              FROM pg_catalog.pg_rewrite r
              JOIN pg_catalog.pg_depend d
