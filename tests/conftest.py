@@ -99,13 +99,16 @@ def platform_db_url(db_url):
 # ROSERAM_TEST_PG says: the parser, the renderers, the cache, the CLI on the embedded default
 # server. Running it again for a second server version proves nothing new, so a run on a
 # server other than the default leaves it to the default run (CI runs both). About half the
-# tests; ROSERAM_TEST_EVERY=1 runs them anyway.
+# tests; ROSERAM_TEST_EVERY=1 runs them anyway. A test marked `default_server_only` (the
+# mutation score's sample: a measurement) is left to the default run the same way.
 DEFAULT_SERVER = "18"
 _SERVER_FIXTURES = ("pg_server", "supabase_server")
 _PICKS_A_VERSION = ("ROSERAM_TEST_PG", "ROSERAM_TEST_DB_URL", "binaries_for_version")
 
 
 def _server_independent(item) -> bool:
+    if item.get_closest_marker("default_server_only") is not None:
+        return True
     if any(name in item.fixturenames for name in _SERVER_FIXTURES):
         return False
     source = getattr(item.module, "__file__", None)
@@ -119,6 +122,11 @@ def _server_independent(item) -> bool:
 def _other_server_run() -> bool:
     return (os.environ.get("ROSERAM_TEST_PG", DEFAULT_SERVER) != DEFAULT_SERVER
             and not os.environ.get("ROSERAM_TEST_DB_URL") and os.environ.get("ROSERAM_TEST_EVERY") != "1")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "default_server_only: a measurement run once, on the default server "
+                            "(ROSERAM_TEST_EVERY=1 runs it on any)")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -16,6 +16,11 @@ import yaml
 from .mutation import (CORPUS_PROJECTS, HARMLESS, PINNED, WEAKENINGS, known_survivor, mutants,
                        run_all, sample)
 
+# A measurement of the probes against the contracts, which rely on RLS semantics the two
+# server versions share (tests/verify runs the probes themselves on both): run once, on the
+# default server (tests/conftest.py).
+pytestmark = pytest.mark.default_server_only
+
 SEED = 17
 PER_OP = 2
 # Share of the sampled non-equivalent weakenings that a failing probe must kill. The full run
