@@ -10,6 +10,7 @@ create and drop their own databases there), else one this session starts itself
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 
@@ -106,17 +107,20 @@ _SERVER_FIXTURES = ("pg_server", "supabase_server")
 _PICKS_A_VERSION = ("ROSERAM_TEST_PG", "ROSERAM_TEST_DB_URL", "binaries_for_version")
 
 
+@functools.cache
+def _module_picks_a_version(source: str) -> bool:
+    with open(source, encoding="utf-8") as handle:
+        text = handle.read()
+    return any(word in text for word in _PICKS_A_VERSION)
+
+
 def _server_independent(item) -> bool:
     if item.get_closest_marker("default_server_only") is not None:
         return True
     if any(name in item.fixturenames for name in _SERVER_FIXTURES):
         return False
     source = getattr(item.module, "__file__", None)
-    if source is None:
-        return False
-    with open(source, encoding="utf-8") as handle:
-        text = handle.read()
-    return not any(word in text for word in _PICKS_A_VERSION)
+    return source is not None and not _module_picks_a_version(source)
 
 
 def _other_server_run() -> bool:
