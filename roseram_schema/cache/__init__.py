@@ -7,7 +7,7 @@ gives the same answers without any of them; they only spare work already done:
     desired state     the normalized source, its scope, fingerprint    desired.py
     kept database     the desired state kept on the dev server,        incremental.py, splice.py
                       advanced by the last edit only
-    verify template   verify's built scratch database, copied           verifydb.py
+    verify database   verify's built and seeded database, kept          verifydb.py
     no-change memo    a digest of the target's rows that matched      nochange.py
 
 What they keep lives in `<project>/.roseram/cache/` (files.py), written and read through
@@ -18,6 +18,7 @@ nothing is read from or written there, and no kept database is made.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 
 from ..source import load_project as load_source
@@ -63,16 +64,16 @@ class Cache:
 
         return kept_state(root, dev_url, dev_identity, source_fp)
 
-    def verify_database(self, server_url: str, root: Path, fingerprint: str, tables: int, prefix: str, build):
-        """A context giving the URL of verify's scratch database for the source `fingerprint`,
-        copied from the project's template or built by `build(url)` (verifydb.built_scratch);
-        None for a project of fewer tables than the kept databases are for."""
+    def verify_database(self, server_url: str, root: Path, fingerprint: str, tables: int, build):
+        """A context giving verify's kept database of the source `fingerprint`
+        (verifydb.KeptVerify: as recorded, or just made by `build(url)`), or None: a project
+        of fewer tables than the kept databases are for, or the kept one busy or not ours."""
         from .incremental import INCREMENTAL_MIN_TABLES
-        from .verifydb import built_scratch
+        from .verifydb import kept_verify_database
 
         if tables < INCREMENTAL_MIN_TABLES:
-            return None
-        return built_scratch(server_url, root, server_url, fingerprint, prefix, build)
+            return nullcontext(None)
+        return kept_verify_database(server_url, root, server_url, fingerprint, build)
 
     def quick_check(self, root: Path, db_url: str, dev_identity: str):
         """(desired fingerprint, None) when the target is known to match the source, else

@@ -43,11 +43,10 @@ def database_url(server_url: str, dbname: str) -> str:
 
 
 @contextmanager
-def scratch_database(server_url: str, prefix: str = SCRATCH_PREFIX, template: str = "template0") -> Iterator[str]:
+def scratch_database(server_url: str, prefix: str = SCRATCH_PREFIX) -> Iterator[str]:
     """Create an empty database with a unique name on the server of `server_url`, yield its
     URL, and drop it afterwards WITH (FORCE), whether the body succeeded or not (see the
-    module doc for signals). Stale scratch databases of earlier runs are dropped first.
-    `template`: a database of the tool's own to copy instead (cache/verifydb.py)."""
+    module doc for signals). Stale scratch databases of earlier runs are dropped first."""
     import psycopg
     from psycopg import sql
 
@@ -59,8 +58,7 @@ def scratch_database(server_url: str, prefix: str = SCRATCH_PREFIX, template: st
                 name = f"{prefix}_{os.getpid()}_{now}_{uuid.uuid4().hex[:12]}"
                 # template0: the scratch database may be made on the target's own server
                 # (server/dev.py), whose template1 can hold objects of its owner
-                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
-                                                                              sql.Identifier(template)))
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
         except psycopg.Error as e:
             raise DatabaseError(f"could not create a scratch database on {_where(server_url)}: {e}") from e
         except BaseException:

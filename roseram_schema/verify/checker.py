@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
@@ -20,19 +21,20 @@ from .anchors import derive_anchors
 from .adversary import blind_moves, dry_attempts, insert_forgeries, pull_attempts, update_forgeries
 from .blame import blame_leaks
 from .definer_probe import definer_findings
-from .escalation_probe import escalation_findings, metadata_findings
+from .escalation_probe import escalation_findings, install_escalate, metadata_findings
 from .hidden import check_contract_columns, hidden_column_leaks
 from .facts import read_facts
 from .partition_probe import partition_findings
 from .probes import (ALLOWED, DENIED, ERROR, LEAK, Cell, CellBuilder, first_attempts, move_attempts,
                      row_attempts, view_sql)
-from .runner import Shards, install_runner, install_touch_triggers, read_privileges, run_as
+from .runner import (Shards, install_runner, install_touch_triggers, read_privileges, run_as, start_query,
+                     start_run_as)
 from .storage_probe import storage_findings
 from .view_write_probe import view_write_findings
 from .seed import World, build_world
-from .seeding import seed_rows
+from .seeding import replay_seeding, seed_rows, seeding_outcome
 from .spec import COMMANDS, Spec
-from .static import static_findings
+from .static import lint_findings, static_findings
 
 
 @dataclass
@@ -69,11 +71,6 @@ class Report:
         return self.failed == 0 and not any(f.severity == "error" for f in self.findings)
 
 
-def probed_tables(world: World) -> list:
-    """Tables outside the platform schemas: the ones probed."""
-    return [t for t in world.catalog.tables if not is_platform_schema(t.schema)]
-
-
 def check_tenancy(catalog, spec: Spec) -> None:
     """The tables and columns `personas.tenancy` names must exist; raise SourceError if not."""
     ten = spec.tenancy
@@ -105,57 +102,79 @@ def seed_database(conn, world: World) -> None:
 
 
 def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
-                   storage_policies=None) -> Report:
+                   storage_policies=None, kept=None) -> Report:
     """Seed, probe every persona x table x command, and judge against the contracts.
 
     With `url` (the same scratch database), each persona's probes are split by table
     between up to `workers` connections (runner.Shards). `storage_policies`: a live database's storage.objects policies, for
-    the bucket contracts (verify/storage_probe.py).
+    the bucket contracts (verify/storage_probe.py). `kept`: the database is kept between runs
+    (cache/verifydb.KeptVerify): seeded already when its `seeding` is recorded (replayed here,
+    or KeptStale when it does not fit), else seeded here and recorded.
     """
     started = time.perf_counter()
-    facts = read_facts(conn)
-    check_tenancy(facts, spec)
-    check_contract_columns(facts, spec)
-    anchors = derive_anchors(facts, spec)
-    world = build_world(facts, spec, anchors)
-    tables = probed_tables(world)
-    views = [v for v in facts.views if not is_platform_schema(v.schema)]
-    with conn.transaction():
-        seed_database(conn, world)
-        install_runner(conn)
-        install_touch_triggers(conn, tables, world.ident_columns)
+    hit = kept is not None and kept.seeding is not None
+    # a kept database holds what an earlier run of the same source read and linted
+    facts = kept.facts if hit else read_facts(conn)
+    tables = [t for t in facts.tables if not is_platform_schema(t.schema)]  # the probed ones
     granted = read_privileges(conn, {p.role for p in spec.personas}, [t.key for t in tables])
-    # Every statement and probe row is made here, in order, so the output is deterministic;
-    # the threads below only run statements and record what happened.
-    jobs = []
-    for persona in spec.personas:
-        builder = CellBuilder(world, persona)
-        mine = {(t, c) for r, t, c in granted if r == persona.role}
-        for table in tables:
-            for command in COMMANDS:
-                if (table.key, command) not in mine:
-                    builder.deny_without_privilege(table.key, command, persona.role)
-        attempts = first_attempts(world, persona, tables, mine)
-        for table in tables:
-            attempts += dry_attempts(world, persona, table, mine)
-            if (table.key, "insert") in mine:
-                attempts += insert_forgeries(world, persona, table)
-        jobs.append((persona, builder, attempts))
-    by_persona: dict[str, list[Cell]] = {}
-
-    def run(job, connection):
-        persona, builder, attempts = job
-        by_persona[persona.name] = probe_persona(connection, world, persona, builder, attempts, tables, views)
-
-    if url and workers > 1 and len(jobs) > 1:
-        _run_parallel(run, jobs, conn, url, workers)
-    else:
-        for job in jobs:
-            run(job, conn)
+    with ExitStack() as stack:
+        prober = conn
+        if url and workers > 1 and len(spec.personas) > 1:
+            prober = stack.enter_context(_shards(conn, url, workers))
+            prober.assign([t.qualified for t in tables])
+        if hit:
+            # proving the rows still those recorded (kept.confirm below) also loads, in each
+            # backend, the tables it will probe, while the probes are made
+            signatures = start_query(prober, kept.signature_query, kept.tables)
+        check_tenancy(facts, spec)
+        check_contract_columns(facts, spec)
+        anchors = derive_anchors(facts, spec)
+        linted = kept.lint if hit else lint_findings(facts, spec, anchors)
+        world = build_world(facts, spec, anchors)
+        views = [v for v in facts.views if not is_platform_schema(v.schema)]
+        if hit:
+            replay_seeding(world, kept.seeding)
+        else:
+            before = {key: list(rows) for key, rows in world.rows.items()}
+            with conn.transaction():
+                seed_database(conn, world)
+                install_runner(conn)
+                install_escalate(conn)
+                install_touch_triggers(conn, tables, world.ident_columns)
+            if kept is not None:
+                kept.record(conn, seeding_outcome(before, world), facts, linted)
+        # Every statement and probe row is made here, in this order, so the output is
+        # deterministic; the connections' threads only run statements. The first batch of
+        # each persona starts as soon as it is made, so the server works while the probes
+        # are made and judged.
+        jobs, firsts = [], []
+        for persona in spec.personas:
+            builder = CellBuilder(world, persona)
+            mine = {(t, c) for r, t, c in granted if r == persona.role}
+            for table in tables:
+                for command in COMMANDS:
+                    if (table.key, command) not in mine:
+                        builder.deny_without_privilege(table.key, command, persona.role)
+            attempts = first_attempts(world, persona, tables, mine)
+            for table in tables:
+                attempts += dry_attempts(world, persona, table, mine)
+                if (table.key, "insert") in mine:
+                    attempts += insert_forgeries(world, persona, table)
+            jobs.append((persona, builder, attempts))
+            # each connection runs what it is given in order: its share of the signature
+            # first, then the batches, rolled back as every probe is and only judged once the
+            # rows are proved unchanged
+            firsts.append(_start(prober, world, jobs[-1]))
+        if hit:
+            kept.confirm(signatures.result())  # KeptStale when something changed the rows
+        by_persona: dict[str, list[Cell]] = {}
+        for (persona, builder, attempts), first in zip(jobs, firsts):
+            by_persona[persona.name] = probe_persona(prober, world, persona, builder, attempts, tables, views,
+                                                     first.result())
     cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
     hidden_column_leaks(conn, spec, world, cells)
 
-    findings = static_findings(facts, spec, anchors, cells, world)
+    findings = static_findings(linted, cells, world)
     findings = _by_severity(findings + definer_findings(conn, world, spec, cells)
                             + escalation_findings(conn, world, spec, tables)
                             + metadata_findings(conn, world, spec, tables)
@@ -182,33 +201,45 @@ def _by_severity(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (order[f.severity], f.location, f.id, f.message))
 
 
-def _run_parallel(run, jobs, conn, url, workers) -> None:
-    """The personas one after the other, each one's statements split by table between up
-    to `workers` connections (runner.Shards)."""
-    extra = [psycopg.connect(url, autocommit=True) for _ in range(workers - 1)]
-    shards = Shards([conn, *extra])
+@contextmanager
+def _shards(conn, url: str, workers: int):
+    """`conn` and `workers - 1` more connections to the same database, as runner.Shards:
+    the personas probed one after the other, each one's statements split by table."""
+    extra = []
+    shards = None
     try:
-        for job in jobs:
-            run(job, shards)
+        extra = [psycopg.connect(url, autocommit=True) for _ in range(workers - 1)]
+        shards = Shards([conn, *extra])
+        yield shards
     finally:
-        shards.close()
+        if shards is not None:
+            shards.close()
         for c in extra:
             c.close()
 
 
-def _exchange(conn, world, persona, builder, attempts) -> list:
-    """Run attempts as the persona and record them; returns the batches to redo row by row."""
+def _start(conn, world, job):
+    """Start a persona's first batch; a future of its outcomes (runner.start_run_as)."""
+    persona, _, attempts = job
+    return start_run_as(conn, persona, world.user_ids.get(persona.name), [a.sql for a in attempts])
+
+
+def _exchange(conn, world, persona, builder, attempts, outcomes=None) -> list:
+    """Run attempts as the persona (unless their `outcomes` are there) and record them;
+    returns the batches to redo row by row."""
     redo = []
-    outcomes = run_as(conn, persona, world.user_ids.get(persona.name), [a.sql for a in attempts])
+    if outcomes is None:
+        outcomes = run_as(conn, persona, world.user_ids.get(persona.name), [a.sql for a in attempts])
     for attempt, outcome in zip(attempts, outcomes):
         if not builder.observe(attempt, outcome):
             redo += row_attempts(world, world.table(attempt.table), attempt.command)
     return redo
 
 
-def probe_persona(conn, world, persona, builder, attempts, tables, views) -> list[Cell]:
-    """All rounds for one persona: batches, row-by-row retries, moves, then the views."""
-    redo = _exchange(conn, world, persona, builder, attempts)
+def probe_persona(conn, world, persona, builder, attempts, tables, views, first=None) -> list[Cell]:
+    """All rounds for one persona: batches, row-by-row retries, moves, then the views.
+    `first`: the outcomes of `attempts` when they have been run already."""
+    redo = _exchange(conn, world, persona, builder, attempts, first)
     if redo:
         _exchange(conn, world, persona, builder, redo)
     moves = []

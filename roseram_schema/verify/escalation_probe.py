@@ -118,6 +118,13 @@ def _dependents(catalog, key: str) -> set[str]:
     return out
 
 
+def install_escalate(conn) -> None:
+    """The escalate() helper, unless there already (a kept verify database gets it with the
+    checker's other helpers: nothing the check commits afterwards may change its catalog)."""
+    if conn.execute(f"SELECT to_regprocedure('{HELPER_SCHEMA}.escalate(text, text[])') IS NULL").fetchone()[0]:
+        conn.execute(ESCALATE_FUNCTION)
+
+
 def escalation_findings(conn, world, spec, tables) -> list[Finding]:
     """Set each trusted column of each user persona's own row to each privileged value and
     count what the persona reads before and after."""
@@ -130,7 +137,7 @@ def escalation_findings(conn, world, spec, tables) -> list[Finding]:
     probed = [t for t in tables if world.rows.get(t.key)]
     if not trusts or not probed:
         return []
-    conn.execute(ESCALATE_FUNCTION)
+    install_escalate(conn)
     callers = sqlrefs.caller_functions(world.catalog.functions)
     findings = []
     for key, column in sorted(trusts):
@@ -228,7 +235,7 @@ def metadata_findings(conn, world, spec, tables) -> list[Finding]:
     probed = [t for t in tables if world.rows.get(t.key)]
     if not pairs or not probed:
         return []
-    conn.execute(ESCALATE_FUNCTION)
+    install_escalate(conn)
     # only the tables whose policies compare the metadata can open
     opened = {w.split(" policy ")[0] for where in pairs.values() for w in where}
     counts = "ARRAY[" + ", ".join(quote_literal(t.qualified) for t in probed if t.key in opened) + "]::text[]"

@@ -11,23 +11,30 @@ from __future__ import annotations
 from ..errors import Origin, Problem, SourceError
 from .probes import ALLOWED, LEAK
 
-_COLUMN_PRIVILEGE = """
-SELECT has_column_privilege(%s, %s::regclass, %s, 'SELECT')
+# per (table, column, role): may the role select the column
+_COLUMN_PRIVILEGES = """
+SELECT c.tbl, c.col, r.role, has_column_privilege(r.role, c.tbl::regclass, c.col, 'SELECT')
+FROM unnest(%s::text[], %s::text[]) AS c(tbl, col), unnest(%s::text[]) AS r(role)
 """
 
-# views (their rewrite rules) that refer to a column of a table
-_VIEWS_OF_COLUMN = """
-SELECT DISTINCT vn.nspname || '.' || v.relname
-FROM pg_catalog.pg_depend d
-JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+# per (table, column): the views (their rewrite rules) that refer to it
+_VIEWS_OF_COLUMNS = """
+SELECT DISTINCT c.tbl, c.col, vn.nspname || '.' || v.relname
+FROM unnest(%s::text[], %s::text[]) AS c(tbl, col)
+JOIN pg_catalog.pg_depend d ON d.refobjid = c.tbl::regclass AND d.classid = 'pg_rewrite'::regclass
+JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid
 JOIN pg_catalog.pg_class v ON v.oid = rw.ev_class
 JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-WHERE d.refobjid = %s::regclass AND a.attname = %s AND v.oid <> d.refobjid
-ORDER BY 1
+WHERE a.attname = c.col AND v.oid <> d.refobjid
+ORDER BY 1, 2, 3
 """
 
-_VIEW_PRIVILEGE = "SELECT has_table_privilege(%s, %s::regclass, 'SELECT')"
+# per (view, role): may the role select the view
+_VIEW_PRIVILEGES = """
+SELECT v.name, r.role, has_table_privilege(r.role, v.name::regclass, 'SELECT')
+FROM unnest(%s::text[]) AS v(name), unnest(%s::text[]) AS r(role)
+"""
 
 
 def check_contract_columns(catalog, spec) -> None:
@@ -49,28 +56,36 @@ def check_contract_columns(catalog, spec) -> None:
 
 
 def hidden_column_leaks(conn, spec, world, cells) -> None:
-    """Turn select cells that read a `hide:` column into LEAKs (in place)."""
+    """Turn select cells that read a `hide:` column into LEAKs (in place); the catalog read
+    in three queries, whatever the number of hidden columns."""
     by_key = {(c.table, c.persona, c.command): c for c in cells}
-    for key, contract in sorted(spec.contracts.items()):
-        if not contract.hide or world.table(key) is None:
-            continue
-        table = world.table(key)
-        for column in contract.hide:
-            views = [r[0] for r in conn.execute(_VIEWS_OF_COLUMN, (table.qualified, column))]
-            for persona in spec.personas:
-                if persona.bypass:
-                    continue
-                cell = by_key.get((key, persona.name, "select"))
-                granted = conn.execute(_COLUMN_PRIVILEGE, (persona.role, table.qualified, column)).fetchone()[0]
-                if cell is not None and granted and any(seen for _, seen in cell.observations):
-                    _leak(cell, f"reads hidden column {column} (the role {persona.role} holds SELECT on it)")
-                for view in views:
-                    vcell = by_key.get((view, persona.name, "select"))
-                    if vcell is None or vcell.verdict not in (ALLOWED, LEAK):
-                        continue  # refused, no row came back, or an error
-                    visible = conn.execute(_VIEW_PRIVILEGE, (persona.role, view)).fetchone()[0]
-                    if visible:
-                        _leak(vcell, f"exposes hidden column {key}.{column}")
+    hidden = [(key, world.table(key), column) for key, contract in sorted(spec.contracts.items())
+              if contract.hide and world.table(key) is not None for column in contract.hide]
+    personas = [p for p in spec.personas if not p.bypass]
+    if not hidden or not personas:
+        return
+    names = [table.qualified for _, table, _ in hidden]
+    columns = [column for _, _, column in hidden]
+    roles = sorted({p.role for p in personas})
+    granted = {(t, c, r): ok for t, c, r, ok in conn.execute(_COLUMN_PRIVILEGES, (names, columns, roles))}
+    views_of: dict[tuple[str, str], list[str]] = {}
+    for t, c, view in conn.execute(_VIEWS_OF_COLUMNS, (names, columns)):
+        views_of.setdefault((t, c), []).append(view)
+    all_views = sorted({v for vs in views_of.values() for v in vs})
+    visible = {(v, r): ok for v, r, ok in conn.execute(_VIEW_PRIVILEGES, (all_views, roles))} if all_views else {}
+    for key, table, column in hidden:
+        views = views_of.get((table.qualified, column), [])
+        for persona in personas:
+            cell = by_key.get((key, persona.name, "select"))
+            if cell is not None and granted[(table.qualified, column, persona.role)] \
+                    and any(seen for _, seen in cell.observations):
+                _leak(cell, f"reads hidden column {column} (the role {persona.role} holds SELECT on it)")
+            for view in views:
+                vcell = by_key.get((view, persona.name, "select"))
+                if vcell is None or vcell.verdict not in (ALLOWED, LEAK):
+                    continue  # refused, no row came back, or an error
+                if visible[(view, persona.role)]:
+                    _leak(vcell, f"exposes hidden column {key}.{column}")
 
 
 def _leak(cell, line: str) -> None:

@@ -253,12 +253,16 @@ class Shards:
     the same run always splits the same way), the parts run at once, and the outcomes come
     back in the batch's order. Every statement is rolled back on its own (run function), so
     which connection runs it does not change its outcome.
+
+    Each connection has one thread of its own, so work given to it runs in the order given
+    and never two transactions at once: a batch can be started (run_as_async) while the
+    caller is still judging the previous one.
     """
 
     def __init__(self, connections: list):
         self.connections = list(connections)
         self._shard: dict[str, int] = {}
-        self._pool = ThreadPoolExecutor(max_workers=len(self.connections)) if len(self.connections) > 1 else None
+        self._threads = [ThreadPoolExecutor(max_workers=1) for _ in self.connections]
 
     def shard_of(self, statement: str) -> int:
         """The connection (index) that runs `statement`."""
@@ -268,20 +272,49 @@ class Shards:
             self._shard[name] = len(self._shard) % len(self.connections)
         return self._shard[name]
 
-    def run_as(self, persona: Persona, user_id: str | None, statements: list[str]) -> list[Outcome]:
-        """run_as of the statements, each part on its connection, outcomes in order."""
+    def assign(self, names: list[str]) -> None:
+        """Give the relations `names` their connections now, in this order (as the statements
+        naming them would, first seen first), so work on them can start before the probes."""
+        for name in names:
+            if name not in self._shard:
+                self._shard[name] = len(self._shard) % len(self.connections)
+
+    def split_query(self, query: str, names: list[str]):
+        """Start `query` (one parameter: a text[] of relation names) on every connection with
+        the names it probes; a future of all the rows. Run before the probes, it also loads
+        those tables into the caches of the backends that will probe them."""
+        parts: dict[int, list[str]] = {}
+        for name in names:
+            parts.setdefault(self._shard.get(name, 0), []).append(name)
+
+        def fetch(k):
+            return self.connections[k].execute(query, (parts[k],)).fetchall()
+
+        return _Gathered([self._threads[k].submit(fetch, k) for k in sorted(parts)], lambda results: [
+            row for rows in results for row in rows])
+
+    def run_as_async(self, persona: Persona, user_id: str | None, statements: list[str]):
+        """Start run_as of the statements, each part on its connection; a future of the
+        outcomes in order."""
         parts: dict[int, list[int]] = {}
         for i, statement in enumerate(statements):
             parts.setdefault(self.shard_of(statement), []).append(i)
-        if self._pool is None or len(parts) == 1:
-            return run_as(self.connections[next(iter(parts))], persona, user_id, statements)
-        futures = {k: self._pool.submit(run_as, self.connections[k], persona, user_id, [statements[i] for i in idx])
-                   for k, idx in sorted(parts.items())}
-        out: list[Outcome | None] = [None] * len(statements)
-        for k, idx in sorted(parts.items()):
-            for i, outcome in zip(idx, futures[k].result()):
-                out[i] = outcome
-        return out
+        keys = sorted(parts)
+        futures = [self._threads[k].submit(run_as, self.connections[k], persona, user_id,
+                                           [statements[i] for i in parts[k]]) for k in keys]
+
+        def in_order(results):
+            out: list[Outcome | None] = [None] * len(statements)
+            for k, outcomes in zip(keys, results):
+                for i, outcome in zip(parts[k], outcomes):
+                    out[i] = outcome
+            return out
+
+        return _Gathered(futures, in_order)
+
+    def run_as(self, persona: Persona, user_id: str | None, statements: list[str]) -> list[Outcome]:
+        """run_as of the statements, each part on its connection, outcomes in order."""
+        return self.run_as_async(persona, user_id, statements).result()
 
     def __getattr__(self, name):
         # anything else a prober does with its connection (execute, transaction...) goes to
@@ -291,6 +324,41 @@ class Shards:
         return getattr(self.connections[0], name)
 
     def close(self) -> None:
-        """Stop the threads (the connections are the caller's)."""
-        if self._pool is not None:
-            self._pool.shutdown()
+        """Stop the threads (the connections are the caller's), once their work is done."""
+        for thread in self._threads:
+            thread.shutdown()
+
+
+def start_query(conn, query: str, names: list[str]):
+    """Shards.split_query on a Shards, else the query run now on the one connection."""
+    if isinstance(conn, Shards):
+        return conn.split_query(query, names)
+    return _Done(conn.execute(query, (names,)).fetchall())
+
+
+def start_run_as(conn, persona: Persona, user_id: str | None, statements: list[str]):
+    """Shards.run_as_async on a Shards, else run_as now; a future of the outcomes."""
+    if isinstance(conn, Shards):
+        return conn.run_as_async(persona, user_id, statements)
+    return _Done(run_as(conn, persona, user_id, statements))
+
+
+class _Done:
+    """A result already there, with a future's result()."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def result(self):
+        return self._value
+
+
+class _Gathered:
+    """The results of several futures, combined by `combine`, with a future's result()."""
+
+    def __init__(self, futures, combine):
+        self._futures = futures
+        self._combine = combine
+
+    def result(self):
+        return self._combine([f.result() for f in self._futures])

@@ -107,3 +107,45 @@ def _row_by_row(conn, world: World, key: str) -> None:
                     world.gaps.setdefault(key, f"seeding row {row.label} failed: {str(exc).strip()}")
     world.rows[key] = kept
 
+
+
+class KeptStale(Exception):
+    """A kept verify database's recorded seeding does not fit the rows this run would seed."""
+
+
+def seeding_outcome(before: dict, world: World) -> dict:
+    """What seed_rows did, to replay it (replay_seeding) on a database seeded earlier from the
+    same source: per table, each row's label and whether it went in whole (0), as its plain
+    row (1) or not at all (-1); and the gaps. `before`: world.rows before seed_rows."""
+    rows = {}
+    for key, originals in sorted(before.items()):
+        kept = {id(r) for r in world.rows.get(key, [])}
+        rows[key] = [[r.label, 0 if id(r) in kept else 1 if r.plain is not None and id(r.plain) in kept else -1]
+                     for r in originals]
+    return {"rows": rows, "gaps": dict(sorted(world.gaps.items()))}
+
+
+def replay_seeding(world: World, outcome: dict) -> None:
+    """Put `world` in the state seed_rows left it in when it made `outcome`; raise KeptStale
+    when the rows it would seed are not those the outcome is about."""
+    recorded = outcome.get("rows", {})
+    if sorted(recorded) != sorted(world.rows):
+        raise KeptStale("other tables")
+    for key, entries in recorded.items():
+        originals = world.rows[key]
+        if [label for label, _ in entries] != [r.label for r in originals]:
+            raise KeptStale(f"other rows in {key}")
+        kept = []
+        for row, (_, choice) in zip(originals, entries):
+            if choice == 0:
+                kept.append(row)
+            elif choice == 1:
+                if row.plain is None:
+                    raise KeptStale(f"no plain row in {key}")
+                kept.append(row.plain)
+        world.rows[key] = kept
+    world.gaps.clear()
+    world.gaps.update(outcome.get("gaps", {}))
+    for key in fk_order(world.catalog):
+        if not world.rows.get(key):
+            world.rows[key] = []

@@ -13,9 +13,16 @@ _STATIC_IDS = ("rls-disabled", "policy-missing", "policy-always-true", "policy-s
                "contract-missing")
 
 
-def static_findings(facts, spec, anchors, cells, world) -> list[Finding]:
-    """Findings sorted by severity and location."""
-    findings = {f for f in lint_catalog(facts, spec, anchors) if f.id in _STATIC_IDS}
+def lint_findings(facts, spec, anchors) -> list[Finding]:
+    """The lint rules that judge access, on the facts (sorted: a kept verify database
+    records them, cache/verifydb.py)."""
+    return sorted({f for f in lint_catalog(facts, spec, anchors) if f.id in _STATIC_IDS})
+
+
+def static_findings(linted: list[Finding], cells, world) -> list[Finding]:
+    """Findings sorted by severity and location: `linted` (lint_findings) and what the
+    probes showed."""
+    findings = set(linted)
     recursion: dict[str, tuple[str, list]] = {}
     moved: dict[str, list] = {}
     for cell in cells:

@@ -24,6 +24,7 @@ from ..normalize.scripts import run_scripts, script_origins
 from ..platform import ensure_platform
 from ..server.dev import aim, dev_url_of, required_extensions
 from ..verify.checker import check_database
+from ..verify.seeding import KeptStale
 from ..verify.spec import load_spec
 from ..verify.storage_probe import has_storage, read_storage_policies
 
@@ -164,27 +165,40 @@ def _verify(project, catalog, dev, clock: float, timings: dict, *, locate: bool,
     dev_url = dev_url_of(dev, required_extensions(catalog))
     lap("load")
     from_source = project is not None and catalog is project.catalog
-    # a big project's schema is built once per source, then copied (cache/verifydb.py); not
-    # with script files, which may do what a copy does not carry (ALTER DATABASE ... SET)
-    cache = from_env() if from_source and not project.scripts else None
-    made = None if cache is None else cache.verify_database(
-        dev_url, project.root, project.fingerprint, len(catalog.tables), SCRATCH_PREFIX,
-        lambda url: _build(url, catalog))
-    with made or scratch_database(dev_url, prefix=SCRATCH_PREFIX) as url:
+    # a big project's database is built and seeded once per source, then kept and probed
+    # again (cache/verifydb.py); not with script files, which may do what is not recorded
+    # (ALTER DATABASE ... SET), nor with bucket contracts, whose probe seeds storage itself
+    cache = from_env() if from_source and not project.scripts and not spec.buckets else None
+    if cache is not None:
+        with cache.verify_database(dev_url, project.root, project.fingerprint, len(catalog.tables),
+                                   lambda url: _build(url, catalog)) as kept:
+            if kept is not None:
+                lap("create_database")
+                try:
+                    with psycopg.connect(kept.url, autocommit=True) as conn:
+                        _build_settings(conn)  # the session as building it leaves it
+                        lap("build_schema")
+                        report = check_database(conn, spec, url=kept.url, storage_policies=storage, kept=kept)
+                        lap("check")
+                    return _finish(report, project, timings, locate)
+                except KeptStale:
+                    kept.discard()  # and a scratch database below, as without the cache
+    with scratch_database(dev_url, prefix=SCRATCH_PREFIX) as url:
         lap("create_database")
         with psycopg.connect(url, autocommit=True) as conn:
-            if made is not None:
-                _build_settings(conn)  # the session as building it leaves it
-            else:
-                ensure_platform(conn)
-                build_schema(conn, catalog)
-                if from_source and project.scripts:
-                    # the source's script files run after its declarations, as normalize runs them
-                    run_scripts(url, project.scripts)
+            ensure_platform(conn)
+            build_schema(conn, catalog)
+            if from_source and project.scripts:
+                # the source's script files run after its declarations, as normalize runs them
+                run_scripts(url, project.scripts)
             lap("build_schema")
             report = check_database(conn, spec, url=url, storage_policies=storage)
             lap("check")
     lap("drop_database")
+    return _finish(report, project, timings, locate)
+
+
+def _finish(report, project, timings: dict, locate: bool):
     report.timings = timings
     if locate:
         report.findings = locate_findings(report.findings, project.catalog, project.scripts)

@@ -1,6 +1,6 @@
 """What makes verify faster changes nothing it reports: probes split by table between
-connections (runner.Shards), and a big project's database copied from a kept template
-(cache/verifydb.py) instead of built."""
+connections (runner.Shards), and a big project's database built and seeded once, then kept
+and probed again (cache/verifydb.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import shutil
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from roseram_schema.cache import incremental, verifydb
+from roseram_schema.normalize.scratch import database_url
 from roseram_schema.verify import runner
 from roseram_schema.verify.render import to_json
 from roseram_schema.verify.spec import Persona
@@ -58,40 +60,103 @@ def _report(project: Path, url: str) -> dict:
     return data
 
 
-def _templates(url: str) -> list[tuple]:
+def _kept(url: str) -> list[tuple]:
     with psycopg.connect(url, autocommit=True) as admin:
         return admin.execute(
             "SELECT datname, shobj_description(oid, 'pg_database'), datacl::text FROM pg_database"
-            " WHERE datname LIKE %s", (verifydb.TEMPLATE_PREFIX + "%",)).fetchall()
+            " WHERE datname LIKE %s", (verifydb.KEPT_PREFIX + "%",)).fetchall()
 
 
-def test_a_copied_template_reports_what_a_build_reports(pg_server, tmp_path, monkeypatch):
+@pytest.fixture
+def notes(pg_server, tmp_path, monkeypatch):
+    """The notes project (it leaks: the reports' details are compared too), kept from one
+    table on, with the builds of its kept database counted."""
     url = pg_server.base_url
     project = tmp_path / "notes"
     shutil.copytree(NOTES, project)
+    (project / "schema" / "public" / "tickets.yaml").write_text(
+        "columns:\n  id: {type: uuid, nullable: false, default: gen_random_uuid()}\n"
+        "  n: {type: bigint, nullable: false, identity: always}\n  body: {type: text}\n"
+        "primary_key: [id]\ngrants:\n  authenticated: [select, insert]\n  service_role: all\n")
     monkeypatch.setattr(incremental, "INCREMENTAL_MIN_TABLES", 1)
     builds = []
     real_build = workflow._build
     monkeypatch.setattr(workflow, "_build", lambda u, c: (builds.append(u), real_build(u, c)))
-    name = verifydb.template_name(project, url)
-    before = {row[0] for row in _templates(url)}
     try:
-        monkeypatch.setenv("ROSERAM_NO_CACHE", "1")
-        built = _report(project, url)
-        assert builds == [] and {row[0] for row in _templates(url)} == before
-        monkeypatch.delenv("ROSERAM_NO_CACHE")
-        first = _report(project, url)
-        assert len(builds) == 1
-        [(_, comment, acl)] = [row for row in _templates(url) if row[0] == name]
-        assert comment.startswith("roseram-verify-template ") and "=c" not in (acl or "")
-        copied = _report(project, url)
-        assert len(builds) == 1  # copied, not built
-        assert built["summary"]["failed"] > 0  # the notes project leaks: details are compared too
-        assert copied == first == built
-        # another source is another build (and template)
-        with open(sorted((project / "schema").rglob("*.yaml"))[0], "a") as f:
-            f.write("\n# edited\n")
-        assert _report(project, url) == built
-        assert len(builds) == 2
+        yield project, url, builds
     finally:
-        verifydb.drop_template(url, project, url)
+        verifydb.drop_kept(url, project, url)
+
+
+def _kept_db(project: Path, url: str) -> str:
+    return database_url(url, verifydb.kept_name(project, url))
+
+
+def test_the_kept_database_reports_what_a_build_reports(notes, monkeypatch):
+    project, url, builds = notes
+    name = verifydb.kept_name(project, url)
+    before = {row[0] for row in _kept(url)}
+    monkeypatch.setenv("ROSERAM_NO_CACHE", "1")
+    built = _report(project, url)
+    assert builds == [] and {row[0] for row in _kept(url)} == before
+    monkeypatch.delenv("ROSERAM_NO_CACHE")
+    first = _report(project, url)
+    assert len(builds) == 1
+    [(_, comment, acl)] = [row for row in _kept(url) if row[0] == name]
+    assert comment.startswith("roseram-verify-kept ") and "=c" not in (acl or "")
+    kept = _report(project, url)
+    again = _report(project, url)
+    assert len(builds) == 1  # probed again, not built
+    assert built["summary"]["failed"] > 0
+    assert kept == again == first == built
+    # another source is another build
+    with open(sorted((project / "schema").rglob("*.yaml"))[0], "a") as f:
+        f.write("\n# edited\n")
+    assert _report(project, url) == built
+    assert len(builds) == 2
+
+
+def test_sequences_are_put_back_before_each_run(notes):
+    project, url, builds = notes
+    _report(project, url)
+    with psycopg.connect(_kept_db(project, url), autocommit=True) as conn:
+        sequences = conn.execute(f"SELECT sequences FROM {verifydb.KEPT_TABLE}").fetchone()[0]
+        state = sequences[conn.execute("SELECT 'public.tickets_n_seq'::regclass::oid::text").fetchone()[0]]
+        # the probes' INSERTs took identity values; a rolled-back nextval is not given back
+        advanced = conn.execute("SELECT last_value, is_called FROM public.tickets_n_seq").fetchone()
+    assert list(advanced) != state
+    assert verifydb._recorded(_kept_db(project, url)) is not None
+    with psycopg.connect(_kept_db(project, url), autocommit=True) as conn:
+        assert list(conn.execute("SELECT last_value, is_called FROM public.tickets_n_seq").fetchone()) == state
+    assert len(builds) == 1
+
+
+@pytest.mark.parametrize("change, seen", [
+    # a committed write to a seeded row (a function of the schema writing through dblink, a
+    # superuser's session): the checker sees the rows changed before its first probe, checks
+    # a scratch database instead and leaves the kept one to be rebuilt by the next run
+    ("UPDATE public.notes SET body = body", "by the checker"),
+    # a policy dropped: the catalog is not the one built from the source; rebuilt at once
+    ("DROP POLICY \"own notes\" ON public.notes", "before the record is used"),
+])
+def test_a_kept_database_changed_since_is_never_trusted(notes, change, seen):
+    project, url, builds = notes
+    first = _report(project, url)
+    with psycopg.connect(_kept_db(project, url), autocommit=True) as conn:
+        conn.execute(change)
+    assert _report(project, url) == first
+    assert len(builds) == (1 if seen == "by the checker" else 2)
+    assert _report(project, url) == first
+    assert len(builds) == 2
+    assert _report(project, url) == first and len(builds) == 2
+
+
+def test_a_busy_kept_database_means_a_scratch_database(notes):
+    project, url, builds = notes
+    first = _report(project, url)
+    with psycopg.connect(url, autocommit=True) as other:
+        # another run holds it
+        other.execute("SELECT pg_advisory_lock(%s)", (incremental.lock_key_of(verifydb.kept_name(project, url)),))
+        assert _report(project, url) == first
+    assert len(builds) == 1
+    assert _report(project, url) == first and len(builds) == 1
