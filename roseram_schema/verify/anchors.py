@@ -11,7 +11,7 @@ from __future__ import annotations
 import graphlib
 from dataclasses import dataclass
 
-from ..model import Catalog, Table
+from ..model import Catalog, Table, tables_by_key
 from .spec import Spec
 
 PREFERRED_USER_COLUMNS = ("user_id", "owner_id")
@@ -72,8 +72,9 @@ def derive_anchors(catalog: Catalog, spec: Spec) -> dict[str, Anchors]:
     """Anchors of every table, derived in foreign-key order."""
     ten = spec.tenancy
     result: dict[str, Anchors] = {}
+    by_key = tables_by_key(catalog)
     for key in fk_order(catalog):
-        table = catalog.table(key)
+        table = by_key.get(key)
         contract = spec.contract(key)
         public = _public_column(table, ten.public, contract.public if contract else None)
         if key == ten.users:

@@ -9,6 +9,7 @@ and the view returned rows to it. Each case turns the persona's select cell into
 from __future__ import annotations
 
 from ..errors import Origin, Problem, SourceError
+from ..model import tables_by_key
 from .probes import ALLOWED, LEAK
 
 # per (table, column, role): may the role select the column
@@ -40,8 +41,9 @@ FROM unnest(%s::text[]) AS v(name), unnest(%s::text[]) AS r(role)
 def check_contract_columns(catalog, spec) -> None:
     """The columns `fixed:`, `author:` and `hide:` name must exist; raise SourceError if not."""
     problems = []
+    by_key = tables_by_key(catalog)
     for key, contract in sorted(spec.contracts.items()):
-        table = catalog.table(key)
+        table = by_key.get(key)
         if table is None:
             continue
         for what in ("fixed", "author", "hide"):

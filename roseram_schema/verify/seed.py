@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from ..model import Catalog, Table, quote_ident, quote_literal
+from ..model import Catalog, Table, quote_ident, quote_literal, tables_by_key
 from .anchors import Anchors, Path, fk_order
 from .checks import column_rules
 from .spec import Spec
@@ -82,9 +82,9 @@ class World:
 
     def table(self, key: str) -> Table:
         """The table of a key (cached: catalogs look tables up by a linear scan)."""
-        if key not in self._tables:
-            self._tables[key] = self.catalog.table(key)
-        return self._tables[key]
+        if not self._tables:
+            self._tables = tables_by_key(self.catalog)
+        return self._tables.get(key if "." in key else f"public.{key}")
 
     def probe_row(self, key: str, owner, tenant, public, writer: str | None) -> Row:
         """A new row to try inserting; the same for every writer unless the table records
@@ -454,6 +454,6 @@ def seed_statements(world: World) -> list[str]:
     """INSERTs for every seeded row, parents first."""
     out = []
     for key in fk_order(world.catalog):
-        table = world.catalog.table(key)
+        table = world.table(key)
         out.extend(insert_sql(table, row) for row in world.rows.get(key, []))
     return out

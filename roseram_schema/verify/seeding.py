@@ -74,7 +74,7 @@ def _scripted(conn, world: World, keys: list[str]) -> None:
     if len(keys) == 1 and len(world.rows[keys[0]]) == 1:
         _row_by_row(conn, world, keys[0])
         return
-    script = ";\n".join(insert_sql(world.catalog.table(key), row) for key in keys for row in world.rows[key])
+    script = ";\n".join(insert_sql(world.table(key), row) for key in keys for row in world.rows[key])
     try:
         with conn.transaction():
             conn.execute(script)
@@ -91,7 +91,7 @@ def _scripted(conn, world: World, keys: list[str]) -> None:
 
 def _row_by_row(conn, world: World, key: str) -> None:
     """One savepoint and INSERT per row, the plain row when the full one fails."""
-    table = world.catalog.table(key)
+    table = world.table(key)
     kept = []
     for row in world.rows.get(key, []):
         for candidate in (row, row.plain):

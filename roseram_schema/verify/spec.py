@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import Origin, Problem, SourceError
+from ..model import tables_by_key
 from ..source.problems import did_you_mean
 
 COMMANDS = ("select", "insert", "update", "delete")
@@ -201,8 +202,10 @@ def load_spec(project) -> Spec:
     """The Spec of a loaded project (its personas and contracts); with no project (None),
     the default personas and no contract."""
 
+    by_key = tables_by_key(project.catalog) if project else {}
+
     def origin_of(key: str):
-        table = project.catalog.table(key) if project else None
+        table = by_key.get(key)
         if table is not None and table.policies_origin:
             return table.policies_origin
         schema, name = key.split(".", 1)
