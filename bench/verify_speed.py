@@ -30,6 +30,8 @@ sys.path.insert(0, str(HERE))
 from generate import build_schema, write_project  # noqa: E402
 from harness import WORK, BenchServer, run_timed  # noqa: E402
 
+from roseram_schema.cache.verifydb import drop_kept  # noqa: E402
+
 CLI = str(Path(sys.executable).parent / "roseram-schema")
 
 
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         root = WORK / "verify" / f"n{n}"
         write_project(build_schema(n, args.seed), root)
         shutil.rmtree(root / ".roseram", ignore_errors=True)
+        drop_kept(server.url, root, server.url)  # the first run is a source never verified
         cmd = [CLI, "verify", "--project", str(root), "--dev-db", server.url, "--format", "json"]
         no_cache_env = {**os.environ, "ROSERAM_NO_CACHE": "1"}
         load = [os.getloadavg()[0]]
