@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from inprocess import run_cli
 
 from roseram_schema.cli.commands.drift import run_drift
 from roseram_schema.errors import DatabaseError, RoseramError
@@ -67,8 +68,8 @@ def _sql_files(project: Path) -> list[Path]:
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ROSERAM_DEV_DB")}
-    return subprocess.run([sys.executable, "-m", "roseram_schema", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    # in the test process (tests/inprocess.py): what the command does, not its process
+    return run_cli(*args, cwd=cwd, env=env)
 
 
 def test_diff_writes_first_file_then_only_the_change_and_check_passes(project, pg_server):

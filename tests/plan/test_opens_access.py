@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from inprocess import run_cli
 
 from roseram_schema.cli.commands.apply import run_apply
 from roseram_schema.cli.commands.plan import run_plan
@@ -206,9 +206,8 @@ def test_a_function_becoming_security_definer_while_public_may_run_it(tmp_path, 
 
 def cli(*args, project, db, dev):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "roseram_schema", *args, "--project", str(project),
-                           "--db", db, "--dev-db", dev],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=300)
+    # in the test process (tests/inprocess.py): what the command does, not its process
+    return run_cli(*args, "--project", project, "--db", db, "--dev-db", dev, env=env)
 
 
 def test_a_truncated_or_empty_policies_file_never_opens_the_table(applied, platform_db_url, pg_server):
