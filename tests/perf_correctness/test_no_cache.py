@@ -13,6 +13,8 @@ import sys
 import psycopg
 import pytest
 
+from inprocess import run_cli
+
 from roseram_schema.cache import NO_CACHE_ENV
 from roseram_schema.workflow.compare import compare_live
 
@@ -23,11 +25,15 @@ CASES = [("plan", "json"), ("drift", "text")]
 
 def _run(project, db_url, dev_url, command, fmt, *, cache: bool):
     env = {k: v for k, v in os.environ.items() if k != NO_CACHE_ENV}
-    if not cache:
+    args = [command, "--project", str(project), "--db", db_url, "--dev-db", dev_url, "--format", fmt]
+    if cache:
+        # in the test process (tests/inprocess.py): the cache under test is the one on disk
+        done = run_cli(*args, env=env)
+    else:
+        # the reference, a process of its own: nothing remembered from any earlier run
         env[NO_CACHE_ENV] = "1"
-    done = subprocess.run([sys.executable, "-m", "roseram_schema", command, "--project", str(project),
-                           "--db", db_url, "--dev-db", dev_url, "--format", fmt],
-                          capture_output=True, text=True, env=env, timeout=300)
+        done = subprocess.run([sys.executable, "-m", "roseram_schema", *args],
+                              capture_output=True, text=True, env=env, timeout=300)
     return done.returncode, done.stdout, done.stderr
 
 
