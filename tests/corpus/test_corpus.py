@@ -26,6 +26,7 @@ import psycopg
 import pytest
 
 from compile.conftest import PSQL, pg_dump_for, server_major
+from inprocess import run_cli
 from supabase_like.fixtures import install_supabase_like
 
 HERE = Path(__file__).resolve().parent
@@ -56,7 +57,13 @@ def sql_files(example: str) -> list[Path]:
     return sorted(root.rglob("*.sql"), key=lambda p: p.relative_to(root).as_posix())
 
 
-def cli(*args) -> subprocess.CompletedProcess:
+# In the test process (tests/inprocess.py): these tests are about what the commands make of
+# the examples, not about their processes.
+cli = run_cli
+
+
+def cli_process(*args) -> subprocess.CompletedProcess:
+    """A process of its own: another hash seed, for runs that must agree byte for byte."""
     return subprocess.run([sys.executable, "-m", "roseram_schema", *map(str, args)],
                           capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
 
@@ -180,7 +187,7 @@ def _import_round_trip(url: str, pg_server, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     _ok(cli("import", "--db", url, "--out", first, "--dev-db", pg_server.base_url), "import")
     _ok(cli("drift", "--project", first, "--db", url, "--dev-db", pg_server.base_url), "drift")
-    _ok(cli("import", "--db", url, "--out", second, "--dev-db", pg_server.base_url), "second import")
+    _ok(cli_process("import", "--db", url, "--out", second, "--dev-db", pg_server.base_url), "second import")
     files = lambda root: {p.relative_to(root).as_posix(): p.read_bytes()  # noqa: E731
                           for p in sorted(root.rglob("*")) if p.is_file() and ".roseram" not in p.parts}
     assert files(first) == files(second)

@@ -5,11 +5,12 @@ ALTER DEFAULT PRIVILEGES statements; entries the source does not name are left a
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from inprocess import run_cli
 
 import roseram_schema as rs
 from roseram_schema.source import load_project
@@ -17,7 +18,8 @@ from roseram_schema.source import load_project
 from .test_grant_modes import ROLES, _converged, _write
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "roseram_schema", *args], capture_output=True, text=True, timeout=600)
+    # in the test process (tests/inprocess.py): what the command does, not its process
+    return run_cli(*args)
 
 
 TABLE = ("CREATE TABLE public.t (id int PRIMARY KEY);\nALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\n"

@@ -11,6 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from inprocess import run_cli
+
 from roseram_schema.cli.commands.drift import run_drift
 from roseram_schema.errors import DatabaseError, RoseramError
 from roseram_schema.migrate.commands import run_check, run_diff, run_migrate_apply, run_status
@@ -65,15 +67,18 @@ def _sql_files(project: Path) -> list[Path]:
     return sorted((project / "migrations").glob("*.sql"))
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+def _cli(*args: str, cwd: Path, process: bool = False) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ROSERAM_DEV_DB")}
-    return subprocess.run([sys.executable, "-m", "roseram_schema", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    if process:  # each migrate command keeps a run as a process of its own, exit status included
+        return subprocess.run([sys.executable, "-m", "roseram_schema", *args], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=300)
+    # in the test process (tests/inprocess.py): what the command does, not its process
+    return run_cli(*args, cwd=cwd, env=env)
 
 
 def test_diff_writes_first_file_then_only_the_change_and_check_passes(project, pg_server):
     dev = pg_server.base_url
-    r = _cli("migrate", "diff", "init", "--dev-db", dev, cwd=project)
+    r = _cli("migrate", "diff", "init", "--dev-db", dev, cwd=project, process=True)
     assert r.returncode == 0, r.stderr
     first = _sql_files(project)
     assert len(first) == 1 and first[0].name.endswith("_init.sql")
@@ -116,19 +121,19 @@ def test_edited_file_fails_check_and_apply_refuses_an_applied_file_changed(proje
     assert run_migrate_apply(project, db_url) == 0
     (path,) = _sql_files(project)
     path.write_text(path.read_text() + "\nCREATE TABLE public.extra (id int);\n")
-    r = _cli("migrate", "check", "--dev-db", dev, cwd=project)
+    r = _cli("migrate", "check", "--dev-db", dev, cwd=project, process=True)
     assert r.returncode == 1 and "changed since the manifest was written" in r.stderr, r.stderr
     md = _cli("migrate", "check", "--dev-db", dev, "--format", "markdown", cwd=project)
     assert md.returncode == 1 and "| manifest (`roseram.sum`) | **failed**: " in md.stdout, md.stdout
     # even with the manifest rewritten, the database knows the file it applied
-    r = _cli("migrate", "hash", cwd=project)
+    r = _cli("migrate", "hash", cwd=project, process=True)
     assert r.returncode == 0, r.stderr
     # the manifest holds again, but the folder gives more than the source: exactly is checked
     r = _cli("migrate", "check", "--dev-db", dev, cwd=project)
     assert r.returncode == 2 and "DROP TABLE" in r.stdout and "public.extra" in r.stdout, r.stderr
     with pytest.raises(RoseramError, match="edited after it was applied"):
         run_migrate_apply(project, db_url)
-    r = _cli("migrate", "status", "--db", db_url, cwd=project)
+    r = _cli("migrate", "status", "--db", db_url, cwd=project, process=True)
     assert r.returncode == 2 and r.stdout.startswith(f"changed  {path.name}  (applied "), r.stdout
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT to_regclass('public.extra')").fetchone()[0] is None
@@ -175,7 +180,7 @@ def test_apply_runs_pending_files_in_order_each_in_its_own_transaction(project, 
         f"pending  {version + 1}_half.sql", f"pending  {version + 2}_after.sql"]
     (folder / f"{version + 1}_half.sql").unlink()
     write(folder, as_pairs(read_folder(folder)))
-    r = _cli("migrate", "apply", "--db", db_url, cwd=project)
+    r = _cli("migrate", "apply", "--db", db_url, cwd=project, process=True)
     assert r.returncode == 0, r.stderr
     assert "applied" in r.stderr
     r = _cli("migrate", "apply", "--db", db_url, cwd=project)

@@ -13,6 +13,8 @@ import sys
 import psycopg
 import pytest
 
+from inprocess import run_cli
+
 from roseram_schema.cache import NO_CACHE_ENV
 from roseram_schema.workflow.compare import compare_live
 
@@ -21,13 +23,18 @@ from roseram_schema.workflow.compare import compare_live
 CASES = [("plan", "json"), ("drift", "text")]
 
 
-def _run(project, db_url, dev_url, command, fmt, *, cache: bool):
+def _run(project, db_url, dev_url, command, fmt, *, cache: bool, process: bool = False):
     env = {k: v for k, v in os.environ.items() if k != NO_CACHE_ENV}
     if not cache:
         env[NO_CACHE_ENV] = "1"
-    done = subprocess.run([sys.executable, "-m", "roseram_schema", command, "--project", str(project),
-                           "--db", db_url, "--dev-db", dev_url, "--format", fmt],
-                          capture_output=True, text=True, env=env, timeout=300)
+    args = [command, "--project", str(project), "--db", db_url, "--dev-db", dev_url, "--format", fmt]
+    if process:
+        # the reference, a process of its own: nothing remembered from any earlier run
+        done = subprocess.run([sys.executable, "-m", "roseram_schema", *args],
+                              capture_output=True, text=True, env=env, timeout=300)
+    else:
+        # in the test process (tests/inprocess.py): the cache under test is the one on disk
+        done = run_cli(*args, env=env)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -35,7 +42,7 @@ def _same_with_and_without_cache(project, db_url, dev_url):
     cache_dir = project / ".roseram" / "cache"
     for command, fmt in CASES:
         shutil.rmtree(project / ".roseram", ignore_errors=True)
-        without = _run(project, db_url, dev_url, command, fmt, cache=False)
+        without = _run(project, db_url, dev_url, command, fmt, cache=False, process=True)
         assert not cache_dir.exists(), "a run without the cache wrote one"
         assert without[0] in (0, 2), without
         cold = _run(project, db_url, dev_url, command, fmt, cache=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from inprocess import run_cli
+
 import roseram_schema as rs
 from roseram_schema.errors import IsolationFailure
 
@@ -66,9 +68,8 @@ def correct(tmp_path) -> Path:
 
 def cli(*args, project, db, dev):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ROSERAM_DEV_DB")}
-    return subprocess.run([sys.executable, "-m", "roseram_schema", *args, "--project", str(project),
-                           "--db", db, "--dev-db", dev],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=300)
+    # in the test process (tests/inprocess.py): what the command does, not its process
+    return run_cli(*args, "--project", project, "--db", db, "--dev-db", dev, env=env)
 
 
 def tables(db_url) -> list[str]:

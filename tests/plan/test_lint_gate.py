@@ -4,12 +4,12 @@ findings listed with their file:line:column) unless `--allow-hazards lint_errors
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from inprocess import run_cli
 
 from roseram_schema.cli.commands.apply import run_apply
 from roseram_schema.errors import HazardBlocked
@@ -57,9 +57,8 @@ def project(tmp_path) -> Path:
 
 def cli(*args, project, db, dev):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "roseram_schema", *args, "--project", str(project),
-                           "--db", db, "--dev-db", dev],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=300)
+    # in the test process (tests/inprocess.py): what the command does, not its process
+    return run_cli(*args, "--project", project, "--db", db, "--dev-db", dev, env=env)
 
 
 def tables(db_url) -> int:

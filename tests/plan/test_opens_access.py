@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from inprocess import run_cli
+
 from roseram_schema.cli.commands.apply import run_apply
 from roseram_schema.cli.commands.plan import run_plan
 from roseram_schema.errors import HazardBlocked
+from roseram_schema.platform import ensure_platform
 
 FILES = {
     "project.yaml": "roles:\n  - anon\n  - authenticated\n",
@@ -123,12 +124,34 @@ def write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def applied_template(pg_server, tmp_path_factory):
+    """The project applied to a database with the platform stand-in (built from nothing: not
+    blocked), once for the module: each test's database is a copy of it."""
+    root = write(tmp_path_factory.mktemp("opens_access") / "project", FILES)
+    name = pg_server.create_database("opens_tmpl", as_template=True)
+    try:
+        url = pg_server.url(name)
+        with psycopg.connect(url, autocommit=True) as conn:
+            ensure_platform(conn)
+        assert run_apply(root, url, pg_server.base_url, yes=True) == 0
+        yield name
+    finally:
+        pg_server.drop_database(name, as_template=True)
+
+
 @pytest.fixture
-def applied(tmp_path, platform_db_url, pg_server):
-    """The project, applied to a fresh database (built from nothing: not blocked)."""
-    root = write(tmp_path / "project", FILES)
-    assert run_apply(root, platform_db_url, pg_server.base_url, yes=True) == 0
-    return root
+def applied_db(applied_template, pg_server):
+    """A fresh copy (CREATE DATABASE ... TEMPLATE) of the applied database."""
+    name = pg_server.create_database("opens", template=applied_template)
+    yield pg_server.url(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def applied(tmp_path, applied_db):
+    """The project's folder, its source the one applied to applied_db."""
+    return write(tmp_path / "project", FILES)
 
 
 def plan_hazards(root, db_url, dev, capsys) -> list[dict]:
@@ -139,28 +162,28 @@ def plan_hazards(root, db_url, dev, capsys) -> list[dict]:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_opening_access_on_an_existing_object_blocks_apply(case, applied, platform_db_url, pg_server, capsys):
+def test_opening_access_on_an_existing_object_blocks_apply(case, applied, applied_db, pg_server, capsys):
     dev = pg_server.base_url
     rel, text, who = CASES[case]
     write(applied, {rel: text})
-    opens = [h for h in plan_hazards(applied, platform_db_url, dev, capsys) if h["name"] == "opens_access"]
+    opens = [h for h in plan_hazards(applied, applied_db, dev, capsys) if h["name"] == "opens_access"]
     assert opens and all(h["blocking"] for h in opens)
     assert any(who in h["message"] for h in opens), [h["message"] for h in opens]
 
-    with psycopg.connect(platform_db_url) as conn:
+    with psycopg.connect(applied_db) as conn:
         before = conn.execute("SELECT count(*) FROM roseram_schema.history").fetchone()
     with pytest.raises(HazardBlocked) as blocked:
-        run_apply(applied, platform_db_url, dev, yes=True, allow_hazards=("lint_errors",))
+        run_apply(applied, applied_db, dev, yes=True, allow_hazards=("lint_errors",))
     assert "opens_access: " + who in str(blocked.value)
     assert "--allow-hazards opens_access" in str(blocked.value)
-    with psycopg.connect(platform_db_url) as conn:
+    with psycopg.connect(applied_db) as conn:
         assert conn.execute("SELECT count(*) FROM roseram_schema.history").fetchone() == before
 
-    assert run_apply(applied, platform_db_url, dev, yes=True, allow_hazards=("opens_access", "lint_errors")) == 0
-    assert run_plan(applied, platform_db_url, dev, fmt="sql") == 0
+    assert run_apply(applied, applied_db, dev, yes=True, allow_hazards=("opens_access", "lint_errors")) == 0
+    assert run_plan(applied, applied_db, dev, fmt="sql") == 0
 
 
-def test_only_what_opens_an_existing_object_blocks(applied, platform_db_url, pg_server, capsys):
+def test_only_what_opens_an_existing_object_blocks(applied, applied_db, pg_server, capsys):
     """New objects with their policies and grants, and access taken away, are said (changes_access)
     but not blocked; in the same plan, the one grant that opens an existing table is."""
     dev = pg_server.base_url
@@ -180,7 +203,7 @@ def test_only_what_opens_an_existing_object_blocks(applied, platform_db_url, pg_
                                   "GRANT EXECUTE ON FUNCTION public.open_helper() TO anon;\n",
     })
     capsys.readouterr()
-    assert run_plan(applied, platform_db_url, dev, fmt="json") == 2
+    assert run_plan(applied, applied_db, dev, fmt="json") == 2
     statements = json.loads(capsys.readouterr().out)["statements"]
     said = {h["message"] for s in statements for h in s["hazards"]}
     assert "anon may now SELECT public.notes" in said  # new table: said, not blocked
@@ -189,8 +212,8 @@ def test_only_what_opens_an_existing_object_blocks(applied, platform_db_url, pg_
     assert blocked == [("grant references on table public.projects to public",
                         "public is granted REFERENCES on table public.projects: the rows its policies allow")]
     with pytest.raises(HazardBlocked):
-        run_apply(applied, platform_db_url, dev, yes=True)
-    assert run_apply(applied, platform_db_url, dev, yes=True, allow_hazards=("opens_access",)) == 0
+        run_apply(applied, applied_db, dev, yes=True)
+    assert run_apply(applied, applied_db, dev, yes=True, allow_hazards=("opens_access",)) == 0
 
 
 def test_a_function_becoming_security_definer_while_public_may_run_it(tmp_path, platform_db_url, pg_server, capsys):
@@ -206,17 +229,16 @@ def test_a_function_becoming_security_definer_while_public_may_run_it(tmp_path, 
 
 def cli(*args, project, db, dev):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "roseram_schema", *args, "--project", str(project),
-                           "--db", db, "--dev-db", dev],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=300)
+    # in the test process (tests/inprocess.py): what the command does, not its process
+    return run_cli(*args, "--project", project, "--db", db, "--dev-db", dev, env=env)
 
 
-def test_a_truncated_or_empty_policies_file_never_opens_the_table(applied, platform_db_url, pg_server):
+def test_a_truncated_or_empty_policies_file_never_opens_the_table(applied, applied_db, pg_server):
     dev = pg_server.base_url
     policies = applied / "policies/public/projects.yaml"
 
     def live_state():
-        with psycopg.connect(platform_db_url) as conn:
+        with psycopg.connect(applied_db) as conn:
             return conn.execute(
                 "SELECT c.relrowsecurity, c.relforcerowsecurity, (SELECT count(*) FROM pg_policies p"
                 " WHERE p.tablename = 'projects') FROM pg_class c WHERE c.oid = 'public.projects'::regclass"
@@ -225,7 +247,7 @@ def test_a_truncated_or_empty_policies_file_never_opens_the_table(applied, platf
     assert live_state() == (True, True, 3)
     # cut before its first line ends: no `rls:` line, no policies
     policies.write_text("# row-level security of public.projects\npolicies:\n")
-    r = cli("apply", "--yes", project=applied, db=platform_db_url, dev=dev)
+    r = cli("apply", "--yes", project=applied, db=applied_db, dev=dev)
     assert r.returncode == 3, r.stderr
     assert "opens_access: row level security on public.projects is disabled" in r.stderr
     assert "anon may SELECT every row" in r.stderr
@@ -234,7 +256,7 @@ def test_a_truncated_or_empty_policies_file_never_opens_the_table(applied, platf
     assert live_state() == (True, True, 3)
 
     policies.write_text("")
-    r = cli("apply", "--yes", project=applied, db=platform_db_url, dev=dev)
+    r = cli("apply", "--yes", project=applied, db=applied_db, dev=dev)
     assert r.returncode == 1, r.stderr
     assert "policies/public/projects.yaml:1:1: public.projects: the policies file is empty" in r.stderr
     assert live_state() == (True, True, 3)

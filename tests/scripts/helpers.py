@@ -10,6 +10,8 @@ from pathlib import Path
 
 import psycopg
 
+from inprocess import run_cli
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -29,6 +31,13 @@ def supabase_project(tmp_path: Path, folder: Path = MIGRATIONS) -> Path:
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The command in the test process (tests/inprocess.py): these tests are about what it
+    does with the scripts, not about its process."""
+    return run_cli(*args, env=dict(os.environ, **env) if env else None)
+
+
+def cli_process(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The command as a process of its own: another hash seed, and no memo of this one's."""
     full = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "roseram_schema", *args], capture_output=True,
                           text=True, timeout=600, env=full)

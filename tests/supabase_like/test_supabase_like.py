@@ -8,12 +8,13 @@ it through the real CLI and the result read back: drift, verify --db, and what a
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from inprocess import run_cli
 
 from roseram_schema.platform import ensure_platform, is_supabase
 
@@ -23,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "roseram_schema", *args],
-                          capture_output=True, text=True, timeout=600)
+    # in the test process (tests/inprocess.py): what the command does, not its process
+    return run_cli(*args)
 
 
 def test_fixture_is_detected_as_supabase_and_left_alone(supabase_db_url, pg_server):
