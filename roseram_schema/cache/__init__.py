@@ -68,10 +68,9 @@ class Cache:
         """A context giving verify's kept database of the source `fingerprint`
         (verifydb.KeptVerify: as recorded, or just made by `build(url)`), or None: a project
         of fewer tables than the kept databases are for, or the kept one busy or not ours."""
-        from .incremental import INCREMENTAL_MIN_TABLES
-        from .verifydb import kept_verify_database
+        from .verifydb import KEPT_MIN_TABLES, kept_verify_database
 
-        if tables < INCREMENTAL_MIN_TABLES:
+        if tables < KEPT_MIN_TABLES:
             return nullcontext(None)
         return kept_verify_database(server_url, root, server_url, fingerprint, build)
 

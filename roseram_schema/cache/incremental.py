@@ -50,6 +50,7 @@ from ..state.files import open_verified
 from ..state.servers import as_identity
 from .files import CACHE_DIR, prune_entries, write_bytes_atomically
 from .key import code_key
+from .keptdb import database_comment, owned_by_another_role, lock_key_of
 from . import splice  # its functions looked up at call time: tests spy on splice.splice
 
 # Below this many tables a full build takes well under a second and leaves nothing behind.
@@ -124,30 +125,6 @@ def finish(inspected: Catalog, source: Catalog) -> Catalog:
     return attach_origins(in_source_column_order(inspected, source), source)
 
 
-def lock_key_of(name: str) -> int:
-    """The advisory lock key guarding the kept database `name`."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
-def _database_comment(admin, name: str) -> str | None:
-    """The comment of database `name` ("" when it has none), None when it does not exist:
-    a kept database's comment names the code and the source it holds."""
-    row = admin.execute(
-        "SELECT pg_catalog.shobj_description(oid, 'pg_database') FROM pg_catalog.pg_database"
-        " WHERE datname = %s", (name,)).fetchone()
-    return (row[0] or "") if row else None
-
-
-def _owned_by_another_role(admin, name: str) -> bool:
-    """Whether database `name` exists and another role owns it. A comment anyone can write
-    is no proof of what a database holds: only one this role made (and closed to others,
-    see _rebuild) is advanced or replaced; another's is left alone."""
-    row = admin.execute(
-        "SELECT d.datdba <> (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)"
-        " FROM pg_catalog.pg_database d WHERE d.datname = %s", (name,)).fetchone()
-    return bool(row and row[0])
-
-
 def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Path, project, database_url,
                       cache_source, previous_desired):
     """Advance or rebuild the kept database `name` under its advisory lock and read it
@@ -159,9 +136,9 @@ def _normalize_locked(dev_url: str, name: str, tag: str, lock_key: int, root: Pa
         if not admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]:
             return None
         try:
-            if _owned_by_another_role(admin, name):
+            if owned_by_another_role(admin, name):
                 return None  # the caller normalizes in a scratch database instead
-            comment = _database_comment(admin, name)
+            comment = database_comment(admin, name)
             new_comment = f"{tag} {project.fingerprint}"
             url = database_url(dev_url, name)
             normalized = None
@@ -290,7 +267,7 @@ def kept_state(root: Path, dev_url: str, identity: str, fingerprint: str):
         try:
             locked = admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]
             if locked:
-                if _database_comment(admin, name) == expected:
+                if database_comment(admin, name) == expected:
                     conn = psycopg.connect(database_url(dev_url, name), autocommit=True)
         except psycopg.Error:
             conn = None

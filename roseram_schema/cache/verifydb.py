@@ -3,7 +3,7 @@
 verify builds the project's schema in a new scratch database, seeds it, probes it (every
 probe rolled back) and drops it; at a few hundred tables building, seeding and dropping are
 most of the run. Nothing a probe does is kept, so the seeded database is the same before
-every run of the same source: for projects of INCREMENTAL_MIN_TABLES tables or more it is
+every run of the same source: for projects of KEPT_MIN_TABLES tables or more it is
 kept on the dev server,
 
     roseram_vkeep_<sha256(project folder, dev server)[:16]>
@@ -52,9 +52,12 @@ from ..normalize.scratch import database_url
 from ..state.servers import as_identity
 from ..verify.facts import HELPER_SCHEMA
 from ..verify.seeding import KeptStale
-from .incremental import _database_comment, _owned_by_another_role, lock_key_of
+from .keptdb import database_comment, owned_by_another_role, lock_key_of
 from .key import code_key
 
+# Below this many tables building and seeding take well under a second and leave nothing
+# behind (the same line as the kept desired state's, incremental.INCREMENTAL_MIN_TABLES).
+KEPT_MIN_TABLES = 100
 KEPT_PREFIX = "roseram_vkeep_"
 _TAG = "roseram-verify-kept"
 KEPT_TABLE = f"{HELPER_SCHEMA}.kept"
@@ -251,7 +254,7 @@ def kept_verify_database(server_url: str, root: Path, identity: str, fingerprint
     with admin:
         try:
             locked = admin.execute("SELECT pg_try_advisory_lock(%s)", (lock_key,)).fetchone()[0]
-            usable = locked and not _owned_by_another_role(admin, name)
+            usable = locked and not owned_by_another_role(admin, name)
         except psycopg.Error:
             locked = usable = False
         if not usable:
@@ -262,7 +265,7 @@ def kept_verify_database(server_url: str, root: Path, identity: str, fingerprint
         try:
             comment = kept_comment(fingerprint, admin.info.server_version)
             url = database_url(server_url, name)
-            recorded = _recorded(url) if _database_comment(admin, name) == comment else None
+            recorded = _recorded(url) if database_comment(admin, name) == comment else None
             if recorded is None:
                 _make_empty(admin, name)
                 try:

@@ -165,12 +165,12 @@ def check_database(conn, spec: Spec, url: str | None = None, workers: int = 3,
             # first, then the batches, rolled back as every probe is and only judged once the
             # rows are proved unchanged
             firsts.append(_start(prober, world, jobs[-1]))
+        # the views' SELECTs depend on nothing judged: they run behind the first batches
+        seen_views = [start_run_as(prober, persona, world.user_ids.get(persona.name), [view_sql(v) for v in views])
+                      if views else None for persona, _, _ in jobs]
         if hit:
             kept.confirm(signatures.result())  # KeptStale when something changed the rows
-        by_persona: dict[str, list[Cell]] = {}
-        for (persona, builder, attempts), first in zip(jobs, firsts):
-            by_persona[persona.name] = probe_persona(prober, world, persona, builder, attempts, tables, views,
-                                                     first.result())
+        by_persona = _probe_rounds(prober, world, jobs, firsts, seen_views, tables, views)
     cells = [cell for persona in spec.personas for cell in by_persona[persona.name]]
     hidden_column_leaks(conn, spec, world, cells)
 
@@ -236,12 +236,37 @@ def _exchange(conn, world, persona, builder, attempts, outcomes=None) -> list:
     return redo
 
 
-def probe_persona(conn, world, persona, builder, attempts, tables, views, first=None) -> list[Cell]:
-    """All rounds for one persona: batches, row-by-row retries, moves, then the views.
-    `first`: the outcomes of `attempts` when they have been run already."""
-    redo = _exchange(conn, world, persona, builder, attempts, first)
-    if redo:
-        _exchange(conn, world, persona, builder, redo)
+def _probe_rounds(conn, world, jobs, firsts, seen_views, tables, views) -> dict[str, list[Cell]]:
+    """The rounds after the first batches, each round for every persona in turn: the first
+    batches judged (and their row-by-row retries run), then the moves each persona's cells
+    call for, then the verdicts and the views. A round's batches are all started before
+    the first is judged, so the server runs one persona's while the next is judged; the
+    probes are made in the same order as one persona at a time would make them (the redo
+    rows make no new row), so the report is the same."""
+    redos = [_exchange(conn, world, persona, builder, attempts, first.result())
+             for (persona, builder, attempts), first in zip(jobs, firsts)]
+    _run_round(conn, world, jobs, redos)
+    _run_round(conn, world, jobs, [_moves(world, persona, builder, tables) for persona, builder, _ in jobs])
+    out = {}
+    for (persona, builder, _), seen in zip(jobs, seen_views):
+        cells = builder.finish()
+        out[persona.name] = cells + view_cells(conn, world, persona, world.user_ids.get(persona.name), views, cells,
+                                               seen.result() if seen is not None else None)
+    return out
+
+
+def _run_round(conn, world, jobs, batches) -> None:
+    """Start every persona's batch of this round, then record each one's outcomes in turn."""
+    started = [start_run_as(conn, persona, world.user_ids.get(persona.name), [a.sql for a in batch])
+               if batch else None for (persona, _, _), batch in zip(jobs, batches)]
+    for (persona, builder, _), batch, outcomes in zip(jobs, batches, started):
+        if batch:
+            _exchange(conn, world, persona, builder, batch, outcomes.result())
+
+
+def _moves(world, persona, builder, tables) -> list:
+    """The UPDATEs that try to move, forge or pull rows, from what the persona's first
+    batch showed it may update and see."""
     moves = []
     for table in tables:
         cell = builder.cells.get((table.key, "update"))
@@ -258,10 +283,7 @@ def probe_persona(conn, world, persona, builder, attempts, tables, views, first=
         for row, visible in (seen.observations if seen else []):
             if visible and id(row) not in updated:
                 moves += pull_attempts(world, persona, table, row)
-    if moves:
-        _exchange(conn, world, persona, builder, moves)
-    cells = builder.finish()
-    return cells + view_cells(conn, world, persona, world.user_ids.get(persona.name), views, cells)
+    return moves
 
 
 def users_by_email(world: World) -> dict[str, tuple[str, object]]:
@@ -276,9 +298,9 @@ def users_by_email(world: World) -> dict[str, tuple[str, object]]:
     return out
 
 
-def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list[Cell]:
-    """Select every view as the persona; a returned key of a row the persona cannot select
-    from its own table is a leak."""
+def view_cells(conn, world: World, persona, user_id, views, table_cells, outcomes=None) -> list[Cell]:
+    """Select every view as the persona (unless the `outcomes` of view_sql's are there); a
+    returned key of a row the persona cannot select from its own table is a leak."""
     if not views:
         return []
     visible: dict[str, set] = {}
@@ -294,7 +316,8 @@ def view_cells(conn, world: World, persona, user_id, views, table_cells) -> list
         if len(cols) == 1:
             for row in rows:
                 by_key[row.raw.get(cols[0], "")] = (key, row)
-    outcomes = run_as(conn, persona, user_id, [view_sql(v) for v in views])
+    if outcomes is None:
+        outcomes = run_as(conn, persona, user_id, [view_sql(v) for v in views])
     out = []
     for view, outcome in zip(views, outcomes):
         cell = Cell(view.key, persona.name, "select")

@@ -78,7 +78,7 @@ def notes(pg_server, tmp_path, monkeypatch):
         "columns:\n  id: {type: uuid, nullable: false, default: gen_random_uuid()}\n"
         "  n: {type: bigint, nullable: false, identity: always}\n  body: {type: text}\n"
         "primary_key: [id]\ngrants:\n  authenticated: [select, insert]\n  service_role: all\n")
-    monkeypatch.setattr(incremental, "INCREMENTAL_MIN_TABLES", 1)
+    monkeypatch.setattr(verifydb, "KEPT_MIN_TABLES", 1)
     builds = []
     real_build = workflow._build
     monkeypatch.setattr(workflow, "_build", lambda u, c: (builds.append(u), real_build(u, c)))
