@@ -204,7 +204,7 @@ def _by_severity(findings: list[Finding]) -> list[Finding]:
 @contextmanager
 def _shards(conn, url: str, workers: int):
     """`conn` and `workers - 1` more connections to the same database, as runner.Shards:
-    the personas probed one after the other, each one's statements split by table."""
+    every batch's statements split by table between them."""
     extra = []
     shards = None
     try:

@@ -318,7 +318,8 @@ class Shards:
 
     def __getattr__(self, name):
         # anything else a prober does with its connection (execute, transaction...) goes to
-        # the first one: between two run_as calls no thread uses it
+        # the first one: only while no started batch is pending (its thread would be
+        # inside a transaction on that connection)
         if name.startswith("_") or name == "connections":
             raise AttributeError(name)
         return getattr(self.connections[0], name)
