@@ -153,7 +153,8 @@ def verify_catalog(project_dir: Path, catalog, dev_url: str):
 
 
 def _verify(project, catalog, dev, clock: float, timings: dict, *, locate: bool, storage=None):
-    """Build `catalog` in a scratch database and check the project's contracts there."""
+    """Build `catalog` in a scratch database (or use the project's kept one, cache/verifydb.py)
+    and check the project's contracts there."""
 
     def lap(name):
         nonlocal clock
@@ -199,6 +200,7 @@ def _verify(project, catalog, dev, clock: float, timings: dict, *, locate: bool,
 
 
 def _finish(report, project, timings: dict, locate: bool):
+    """The report with its phases' times, its findings pointed at their source files."""
     report.timings = timings
     if locate:
         report.findings = locate_findings(report.findings, project.catalog, project.scripts)
