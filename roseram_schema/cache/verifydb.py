@@ -44,6 +44,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from ..errors import DatabaseError
 from ..introspect.signature import catalog_signature
 from ..lint.findings import Finding
 from ..model import Catalog
@@ -185,17 +186,22 @@ class KeptVerify:
     def record(self, conn, seeding: dict, facts: Catalog, lint: list[Finding]) -> None:
         """Write what the next run needs to trust the database and skip the work it would
         repeat, once the checker has seeded it and installed its helpers (all committed);
-        the comment last: a run killed before it leaves a database the next run rebuilds."""
-        conn.execute(_KEPT_SQL)
-        sequences = conn.execute(f"SELECT {HELPER_SCHEMA}.sequence_states()").fetchone()[0]
-        tables = [row[0] for row in conn.execute(_TABLES)]
-        data = data_signature(conn.execute(SIGNATURE_QUERY, (tables,)).fetchall())
-        conn.execute(f"INSERT INTO {KEPT_TABLE} VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                     (json.dumps(seeding, sort_keys=True), json.dumps(sequences, sort_keys=True),
-                      catalog_to_bytes(facts), json.dumps([_finding_row(f) for f in lint]), tables,
-                      catalog_signature(conn), data))
-        self._admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-            sql.Identifier(self._name), sql.Literal(self._comment)))
+        the comment last: a run killed before it leaves a database the next run rebuilds.
+        A record that cannot be written (a server without hashtidextended, before
+        PostgreSQL 14) leaves it unrecorded: this run goes on, the next one builds again."""
+        try:
+            conn.execute(_KEPT_SQL)
+            sequences = conn.execute(f"SELECT {HELPER_SCHEMA}.sequence_states()").fetchone()[0]
+            tables = [row[0] for row in conn.execute(_TABLES)]
+            data = data_signature(conn.execute(SIGNATURE_QUERY, (tables,)).fetchall())
+            conn.execute(f"INSERT INTO {KEPT_TABLE} VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                         (json.dumps(seeding, sort_keys=True), json.dumps(sequences, sort_keys=True),
+                          catalog_to_bytes(facts), json.dumps([_finding_row(f) for f in lint]), tables,
+                          catalog_signature(conn), data))
+            self._admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(self._name), sql.Literal(self._comment)))
+        except (psycopg.Error, DatabaseError):
+            pass
 
     def confirm(self, rows) -> None:
         """Raise KeptStale unless `rows` (SIGNATURE_QUERY's over `tables`) give the recorded
@@ -233,7 +239,7 @@ def _recorded(url: str) -> Recorded | None:
             conn.execute(f"SELECT {HELPER_SCHEMA}.restore_sequences(%s)", (json.dumps(sequences),))
             return Recorded(seeding, catalog_from_bytes(bytes(facts)), [Finding(*row) for row in lint],
                             list(tables), data)
-    except (psycopg.Error, ValueError, TypeError):
+    except (psycopg.Error, DatabaseError, ValueError, TypeError):
         return None  # no record, an older layout or a damaged one
 
 
@@ -267,7 +273,11 @@ def kept_verify_database(server_url: str, root: Path, identity: str, fingerprint
             url = database_url(server_url, name)
             recorded = _recorded(url) if database_comment(admin, name) == comment else None
             if recorded is None:
-                _make_empty(admin, name)
+                try:
+                    _make_empty(admin, name)
+                except psycopg.Error:
+                    yield None  # not allowed to make it here: a scratch database says why
+                    return
                 try:
                     build(url)
                 except BaseException:

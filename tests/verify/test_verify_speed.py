@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from roseram_schema.cache import incremental, verifydb
+from roseram_schema.errors import DatabaseError
 from roseram_schema.normalize.scratch import database_url
 from roseram_schema.verify import runner
 from roseram_schema.verify.render import to_json
@@ -160,3 +161,31 @@ def test_a_busy_kept_database_means_a_scratch_database(notes):
         assert _report(project, url) == first
     assert len(builds) == 1
     assert _report(project, url) == first and len(builds) == 1
+
+
+def test_a_record_that_cannot_be_written_leaves_the_run_as_it_is_and_the_next_builds(notes, monkeypatch):
+    project, url, builds = notes
+    with monkeypatch.context() as m:
+        # as on a server without hashtidextended (before PostgreSQL 14)
+        m.setattr(verifydb, "catalog_signature", lambda conn: (_ for _ in ()).throw(
+            DatabaseError("reading catalog_signature from the database catalog failed")))
+        first = _report(project, url)
+    assert len(builds) == 1
+    [(_, comment, _)] = [row for row in _kept(url) if row[0] == verifydb.kept_name(project, url)]
+    assert not comment  # unrecorded: never trusted
+    assert _report(project, url) == first
+    assert len(builds) == 2
+
+
+def test_a_server_that_refuses_the_kept_database_gets_a_scratch_database(notes, monkeypatch):
+    project, url, builds = notes
+    monkeypatch.setenv("ROSERAM_NO_CACHE", "1")
+    built = _report(project, url)
+    monkeypatch.delenv("ROSERAM_NO_CACHE")
+
+    def refused(admin, name):
+        raise psycopg.errors.InsufficientPrivilege("permission denied to create database")
+
+    monkeypatch.setattr(verifydb, "_make_empty", refused)
+    assert _report(project, url) == built
+    assert builds == [] and verifydb.kept_name(project, url) not in {row[0] for row in _kept(url)}
