@@ -67,6 +67,23 @@ def _drift_statements(server: BenchServer, db: str) -> list[str]:
     return [s.format(index=index, policy=policy, table=table) for s in DRIFTS]
 
 
+def roseram_copies(server: BenchServer, prefix: str, count: int) -> tuple[Path | None, list[str]]:
+    """The Roseram project (a copy, _project) applied to `<prefix>_base` on `server`, and the
+    names of `count` copies of that database (`<prefix>_000`...); (None, []) when the apply
+    failed (its error printed)."""
+    project = _project()
+    server.create_db(f"{prefix}_base")
+    applied = run_timed([CLI, "apply", "-p", str(project), "--db", server.db_url(f"{prefix}_base"),
+                         "--dev-db", server.url, "--yes", "--allow-hazards", "opens_access,lint_errors"])
+    if applied.rc != 0:
+        print(applied.stderr, file=sys.stderr)
+        return None, []
+    names = [f"{prefix}_{n:03d}" for n in range(count)]
+    for name in names:
+        server.create_db(name, template=f"{prefix}_base")
+    return project, names
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=100)
@@ -79,17 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     import psycopg
 
     server = BenchServer("18")
-    project = _project()
-    dev = server.url
-    server.create_db("fleet_base")
-    applied = run_timed([CLI, "apply", "-p", str(project), "--db", server.db_url("fleet_base"), "--dev-db", dev,
-                         "--yes", "--allow-hazards", "opens_access,lint_errors"])
-    if applied.rc != 0:
-        print(applied.stderr, file=sys.stderr)
+    project, names = roseram_copies(server, "fleet", args.count)
+    if project is None:
         return 1
-    names = [f"fleet_{n:03d}" for n in range(args.count)]
-    for name in names:
-        server.create_db(name, template="fleet_base")
+    dev = server.url
     for name, statement in zip(names[1:], _drift_statements(server, "fleet_base")):
         with psycopg.connect(server.db_url(name), autocommit=True) as conn:
             conn.execute(statement)

@@ -26,7 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from fleet import _project  # noqa: E402
+from fleet import roseram_copies  # noqa: E402
 from harness import BenchServer, run_timed  # noqa: E402
 
 CLI = str(Path(sys.executable).parent / "roseram-schema")
@@ -69,17 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     from roseram_schema.source import load_project
 
     server = BenchServer("18")
-    project = _project()
-    dev = server.url
-    server.create_db("sig_base")
-    applied = run_timed([CLI, "apply", "-p", str(project), "--db", server.db_url("sig_base"), "--dev-db", dev,
-                         "--yes", "--allow-hazards", "opens_access,lint_errors"])
-    if applied.rc != 0:
-        print(applied.stderr, file=sys.stderr)
+    project, names = roseram_copies(server, "sig", args.count)
+    if project is None:
         return 1
-    names = [f"sig_{n:03d}" for n in range(args.count)]
-    for name in names:
-        server.create_db(name, template="sig_base")
+    dev = server.url
     urls = [server.db_url(n) for n in names]
     scope = {k: list(v) for k, v in asdict(source_scope(load_project(project).catalog)).items()}
 
