@@ -1,4 +1,5 @@
-"""A cheap change detector for a database's catalog (issue 19 research, not wired in).
+"""A cheap change detector for a database's catalog: verify's kept database (cache/verifydb.py)
+is trusted only while its signature is the recorded one; not used by plan, drift or the fleet.
 
 `catalog_signature` reads queries/catalog_signature.sql: per catalog the count of its rows
 and a hash sum of their (ctid, xmin), plus the shared facts read by content. Equal

@@ -9,6 +9,16 @@ import yaml
 
 from roseram_schema.verify.spec import parse_spec
 
+# One user-owned table behind an own-rows policy: the base of several probes' tests.
+OWNED_NOTES = """
+CREATE TABLE public.notes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES auth.users (id), body text);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.notes FOR ALL TO authenticated
+  USING (user_id = (select auth.uid())) WITH CHECK (user_id = (select auth.uid()));
+GRANT ALL ON public.notes TO authenticated;
+"""
+
 CASES = Path(__file__).resolve().parent.parent / "cases" / "verify"
 GOOD = CASES / "good"
 

@@ -10,13 +10,9 @@ import psycopg
 from roseram_schema.verify.checker import check_database
 from roseram_schema.verify.spec import parse_spec
 
-SCHEMA = """
-CREATE TABLE public.notes (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  user_id uuid NOT NULL REFERENCES auth.users (id), body text);
-ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own ON public.notes FOR ALL TO authenticated
-  USING (user_id = (select auth.uid())) WITH CHECK (user_id = (select auth.uid()));
-GRANT ALL ON public.notes TO authenticated;
+from .helpers import OWNED_NOTES
+
+SCHEMA = OWNED_NOTES + """
 CREATE FUNCTION public.get_note(nid uuid) RETURNS SETOF public.notes LANGUAGE sql STABLE
   SECURITY DEFINER SET search_path = '' AS $$ SELECT * FROM public.notes WHERE id = nid $$;
 CREATE FUNCTION public.my_note(nid uuid) RETURNS TABLE (id uuid, body text) LANGUAGE sql STABLE

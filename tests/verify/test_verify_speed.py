@@ -152,15 +152,23 @@ def test_a_kept_database_changed_since_is_never_trusted(notes, change, seen):
     assert _report(project, url) == first and len(builds) == 2
 
 
+def _phases(project: Path, url: str) -> set[str]:
+    """The phases a run timed: only a throw-away scratch database is dropped."""
+    return set(workflow.verify_project(project, None, url).timings)
+
+
 def test_a_busy_kept_database_means_a_scratch_database(notes):
     project, url, builds = notes
     first = _report(project, url)
+    assert "drop_database" not in _phases(project, url)  # the kept database, probed again
     with psycopg.connect(url, autocommit=True) as other:
         # another run holds it
         other.execute("SELECT pg_advisory_lock(%s)", (incremental.lock_key_of(verifydb.kept_name(project, url)),))
+        assert "drop_database" in _phases(project, url)
         assert _report(project, url) == first
     assert len(builds) == 1
     assert _report(project, url) == first and len(builds) == 1
+    assert "drop_database" not in _phases(project, url)
 
 
 def test_a_record_that_cannot_be_written_leaves_the_run_as_it_is_and_the_next_builds(notes, monkeypatch):

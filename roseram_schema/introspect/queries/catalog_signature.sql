@@ -8,7 +8,8 @@
 -- therefore also read by content (the inspector skips invalid indexes).
 -- The shared catalogs carry every database's rows, so only the facts that matter here are
 -- read from them, by content: the roles, their memberships, this database's row and settings.
--- Not wired into plan, drift or the fleet (research for issue 19, docs/benchmarks.md).
+-- Used by verify's kept database (cache/verifydb.py), not by plan, drift or the fleet
+-- (measured for issue 19: docs/benchmarks.md).
 
 SELECT 'pg_namespace' AS part, count(*) AS n,
        pg_catalog.sum(pg_catalog.hashtidextended(ctid, xmin::text::bigint)) AS h
